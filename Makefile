@@ -1,0 +1,114 @@
+# llm -- build, test and run. See README (quick start: `make run`, `make test`).
+#
+#   make            ./llm: static, musl-gcc, BearSSL linked in
+#   make vendor     fetch BearSSL 0.6 source (apt-get source) and build libbearssl.a
+#   make run        install missing build dependencies, build, start ./llm
+#   make test       install missing dependencies, build, run every test
+#   make fuzz       build and run the GGUF fuzz target (clang, ASan+UBSan) FUZZ_SECONDS
+#   make clean      remove build outputs (make distclean: also the fetched BearSSL)
+#
+# Variables (override on the command line): CC CFLAGS LDFLAGS LDLIBS SRC BIN
+# BEARSSL_SRC BEARSSL_CFLAGS FUZZ_CC FUZZ_CFLAGS FUZZ_SECONDS FUZZ_MAX_LEN LLM_TEST_DATA
+# NO_SETUP=1 (skip the dependency check) V=1 (show commands).
+
+# make's built-in default for CC is "cc": replace it unless the user set CC.
+ifeq ($(origin CC),default)
+CC := musl-gcc
+endif
+CSTD     ?= -std=c11
+CFLAGS   ?= -O2 -Wall -Wextra
+LDFLAGS  ?= -static
+LDLIBS   ?= -lm -lpthread
+SRC      ?= llm.c
+BIN      ?= llm
+RUN_ARGS ?=
+
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 30
+FUZZ_MAX_LEN ?= 2097152
+FUZZ_TARGET  ?= gguf
+BUILD        := build
+
+# LLM_TEST_DATA: ../shared/testdata beside the repository, when it exists.
+ifeq ($(origin LLM_TEST_DATA),undefined)
+LLM_TEST_DATA := $(wildcard $(abspath ../shared/testdata))
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+include vendor/bearssl.mk
+
+BEARSSL_LIB      := $(call bearssl_lib,$(CC))
+FUZZ_BEARSSL_LIB := $(call bearssl_lib,$(FUZZ_CC))
+$(eval $(call bearssl_rules,$(CC)))
+$(eval $(call bearssl_rules,$(FUZZ_CC)))
+
+ALL_CFLAGS := $(CSTD) $(CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC)
+
+.PHONY: all vendor run test fuzz deps deps-test clean distclean test-asan
+.DEFAULT_GOAL := all
+
+all: $(BIN)
+
+$(BIN): $(SRC) $(BEARSSL_LIB) Makefile vendor/bearssl.mk
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SRC) $(BEARSSL_LIB) $(LDLIBS)
+
+vendor: $(BEARSSL_LIB)
+
+# Dependency check/installation (fast no-op when everything is there).
+deps:
+	$(Q)$(if $(NO_SETUP),true,BEARSSL_SRC='$(BEARSSL_SRC)' sh tools/setup-deps.sh build)
+deps-test:
+	$(Q)$(if $(NO_SETUP),true,BEARSSL_SRC='$(BEARSSL_SRC)' sh tools/setup-deps.sh test)
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	./$(BIN) $(RUN_ARGS)
+
+# The tests get the toolchain through the environment (see tests/run.sh).
+test: deps-test
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)MAKE='$(MAKE)' ROOT='$(CURDIR)' LLM='$(abspath $(BIN))' \
+	  LLM_TEST_DATA='$(LLM_TEST_DATA)' BUILD_DIR='$(abspath $(BUILD))/tests' \
+	  TEST_CC='$(CC)' TEST_CFLAGS='$(ALL_CFLAGS) -g' TEST_LDFLAGS='$(LDFLAGS)' \
+	  TEST_LIBS='$(abspath $(BEARSSL_LIB)) $(LDLIBS)' \
+	  sh tests/run.sh
+
+# Tests again with clang, AddressSanitizer and UBSan (dynamic; not the shipped binary).
+test-asan:
+	$(Q)$(MAKE) --no-print-directory test CC=clang BIN=$(BUILD)/asan/llm LDFLAGS= \
+	  CFLAGS='-O1 -g -Wall -Wextra -fsanitize=address,undefined -fno-omit-frame-pointer' \
+	  LDLIBS='-fsanitize=address,undefined -lm -lpthread'
+
+# Fuzz: tests/fuzz_$(FUZZ_TARGET).c with libFuzzer for FUZZ_SECONDS on a corpus seeded
+# from tests/corpus/$(FUZZ_TARGET)/ and (for gguf) the GGUF files < 2 MB in
+# LLM_TEST_DATA, copied into a temp dir. Crashes are kept in build/fuzz/artifacts/.
+FUZZ_BIN := $(BUILD)/fuzz/fuzz_$(FUZZ_TARGET)
+
+$(FUZZ_BIN): tests/fuzz_$(FUZZ_TARGET).c $(SRC) $(FUZZ_BEARSSL_LIB)
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(CSTD) $(FUZZ_CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC) -o $@ $< $(FUZZ_BEARSSL_LIB) -lm -lpthread
+
+fuzz: $(FUZZ_BIN)
+	$(Q)set -e; corpus=$$(mktemp -d "$${TMPDIR:-/tmp}/llm-fuzz.XXXXXX"); \
+	trap 'rm -rf "$$corpus"' EXIT; \
+	if [ -d tests/corpus/$(FUZZ_TARGET) ]; then cp tests/corpus/$(FUZZ_TARGET)/* "$$corpus"/ 2>/dev/null || true; fi; \
+	if [ "$(FUZZ_TARGET)" = gguf ] && [ -n "$(LLM_TEST_DATA)" ] && [ -d "$(LLM_TEST_DATA)" ]; then \
+	  find "$(LLM_TEST_DATA)" -name '*.gguf' -size -2097152c -exec cp {} "$$corpus"/ \; ; fi; \
+	mkdir -p $(BUILD)/fuzz/artifacts; \
+	echo "  FUZZ    $(FUZZ_BIN) for $(FUZZ_SECONDS) s on $$(ls "$$corpus" | wc -l) seed files"; \
+	./$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -max_len=$(FUZZ_MAX_LEN) \
+	  -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/artifacts/ "$$corpus"
+
+clean: bearssl-clean
+	rm -rf $(BUILD) $(BIN)
+
+distclean: clean bearssl-distclean

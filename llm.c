@@ -1,0 +1,5157 @@
+/* llm.c - run a language model from one static binary, offline, on small hardware.
+ *
+ * Build:   make            (musl-gcc -std=c11 -O2 -static llm.c -lbearssl -lm -lpthread)
+ * Use:     ./llm -m model.gguf -p "Once upon a time"        (see README for every flag)
+ *
+ * One C11 translation unit in numbered sections, each using only those above it.
+ * Weights are memory-mapped read-only from a GGUF file; everything else the run needs
+ * (KV cache, activations, tokenizer tables, sampler state, scratch) is computed from the
+ * model's hyper-parameters and the flags at start-up and taken in one allocation, so
+ * nothing is allocated while generating.
+ *
+ * Configuration macros:
+ *   LLM_NO_MAIN     leave out main() (tests #include "llm.c" with this defined)
+ *
+ * Contents (sections marked "later" arrive with their issues and are not in this file yet):
+ *    1. base        includes, platform, errors, logging, time
+ *    2. arena       the fixed arena
+ *    3. text        UTF-8, string slices, sizes, SHA-256 (BearSSL's)
+ *    4. json        (later: fetch and chat)
+ *    5. files       mmap, atomic write, reading whole files
+ *    6. net         (later: --fetch)
+ *    7. hub         (later: --fetch)
+ *    8. formats     GGUF read, validate and write
+ *    9. convert     (later: safetensors import)
+ *   10. kernels     reference dequantisation and dot products per quant type
+ *   11. threads     pool, parallel-for
+ *   12. model       hyper-parameters, llama forward pass, KV cache, memory plan
+ *   13. tokenizer   SentencePiece and byte-level BPE, pre-tokenizers, Unicode tables
+ *   14. template    (later: chat)
+ *   15. sampler     greedy, temperature, top-k, top-p, min-p, penalties, seeds
+ *   16. session     prompt to tokens to streamed text; perplexity
+ *   17. cli         flags, commands, main
+ */
+
+/* ============================================================================
+ * 1. base: includes, platform, errors, logging, time
+ *
+ * Errors: a function that can fail returns 0 on success and -1 on failure, after
+ * writing a one-line message with err_set() (the first message wins, so the most
+ * specific one, set deepest, is what the user sees). exit() only in main.
+ * ========================================================================== */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+
+#ifdef LLM_NO_MAIN   /* tests include this file and use a part of it each */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#endif
+#define LLM_MAYBE_UNUSED __attribute__((unused))
+
+#define LLM_VERSION "0.1.0"
+
+#if defined(__x86_64__)
+#define LLM_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define LLM_ARCH "aarch64"
+#elif defined(__arm__)
+#define LLM_ARCH "armv7"
+#else
+#define LLM_ARCH "unknown"
+#endif
+
+typedef struct { char msg[512]; } Err;   /* the first error message, "" when none */
+
+static int err_set(Err *e, const char *fmt, ...) {
+    if (e && !e->msg[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* Logging goes to standard error; standard output carries only generated text. */
+enum { LOG_QUIET = 0, LOG_INFO = 1, LOG_VERBOSE = 2 };
+static int log_level = LOG_INFO;
+
+static void log_msg(int level, const char *fmt, ...) {
+    if (level > log_level) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+static double time_now(void) {   /* seconds, monotonic */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Size arithmetic on untrusted numbers: 1 when a*b or a+b would overflow. */
+static int size_mul_over(size_t a, size_t b, size_t *r) {
+    if (b && a > SIZE_MAX / b) return 1;
+    *r = a * b;
+    return 0;
+}
+
+/* ============================================================================
+ * 2. arena: the fixed arena
+ *
+ * One block taken at start-up and handed out by bumping a pointer. Sizes are summed
+ * first (every part has a *_mem_size function, rounded with ARENA_ROUND), then the
+ * block is allocated once, then carved. Scratch use inside a call is mark / reset.
+ * ========================================================================== */
+
+typedef struct {
+    uint8_t *base;  /* the block */
+    size_t size;    /* bytes */
+    size_t used;    /* bytes handed out */
+    size_t peak;    /* bytes, highest `used` seen (for honest budgets) */
+} Arena;
+
+#define ARENA_ALIGN 64
+#define ARENA_ROUND(n) (((size_t)(n) + (ARENA_ALIGN - 1)) & ~(size_t)(ARENA_ALIGN - 1))
+
+/* Number of calls to malloc-like functions made by this program (tests check it stays
+ * flat while generating: the arena is the only allocation). */
+static size_t arena_os_allocs;
+
+static int arena_create(Arena *a, size_t size, Err *e) {
+    memset(a, 0, sizeof *a);
+    if (size == 0) size = ARENA_ALIGN;
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return err_set(e, "cannot allocate %.1f MiB of memory for the arena: %s",
+                       size / 1048576.0, strerror(errno));
+    arena_os_allocs++;
+    a->base = p;
+    a->size = size;
+    return 0;
+}
+
+static void arena_destroy(Arena *a) {
+    if (a->base) munmap(a->base, a->size);
+    memset(a, 0, sizeof *a);
+}
+
+/* 64-byte aligned, zero-filled; NULL when the arena is full (the caller reports). */
+static void *arena_alloc(Arena *a, size_t n) {
+    size_t off = ARENA_ROUND(a->used);
+    if (off > a->size || n > a->size - off) return NULL;
+    a->used = off + n;
+    if (a->used > a->peak) a->peak = a->used;
+    memset(a->base + off, 0, n);
+    return a->base + off;
+}
+
+static size_t arena_mark(const Arena *a) { return a->used; }
+static void arena_reset(Arena *a, size_t mark) { a->used = mark; }
+
+/* A sub-arena carved from a parent: scratch with its own mark/reset. */
+static int arena_sub(Arena *parent, Arena *child, size_t size) {
+    memset(child, 0, sizeof *child);
+    child->base = arena_alloc(parent, size);
+    if (!child->base && size) return -1;
+    child->size = size;
+    return 0;
+}
+
+/* ============================================================================
+ * 3. text: UTF-8, string slices, sizes, SHA-256
+ * ========================================================================== */
+
+typedef struct { const char *p; size_t n; } Str;   /* a slice, not NUL-terminated */
+
+LLM_MAYBE_UNUSED static Str str_c(const char *s) { Str r = { s, strlen(s) }; return r; }
+static int str_eq(Str a, const char *b) { size_t n = strlen(b); return a.n == n && !memcmp(a.p, b, n); }
+
+/* Bytes in the UTF-8 sequence that starts with byte c (1 for invalid lead bytes, so a
+ * broken byte never swallows its neighbours). */
+static int utf8_len(uint8_t c) {
+    if (c < 0x80) return 1;
+    if ((c & 0xE0) == 0xC0) return 2;
+    if ((c & 0xF0) == 0xE0) return 3;
+    if ((c & 0xF8) == 0xF0) return 4;
+    return 1;
+}
+
+/* Length of the longest prefix of s[0..n) that does not end inside a UTF-8 character:
+ * what may be written now without splitting one. */
+static size_t utf8_complete_prefix(const char *s, size_t n) {
+    size_t i = n, back = 0;
+    while (i > 0 && back < 4) {
+        uint8_t c = (uint8_t)s[i - 1];
+        if ((c & 0xC0) != 0x80) {          /* a lead or ASCII byte */
+            if ((size_t)utf8_len(c) > back + 1 && c >= 0xC0) return i - 1;
+            return n;
+        }
+        i--, back++;
+    }
+    return n;
+}
+
+/* "1.5 GiB"-style sizes into buf. */
+static const char *fmt_size(char *buf, size_t cap, double bytes) {
+    const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    int i = 0;
+    while (bytes >= 1024 && i < 4) bytes /= 1024, i++;
+    snprintf(buf, cap, i ? "%.1f %s" : "%.0f %s", bytes, u[i]);
+    return buf;
+}
+
+/* Parse "512M", "2G", "1.5GiB", "1000000": bytes, -1 when malformed. */
+static int64_t parse_size(const char *s) {
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0) return -1;
+    double m = 1;
+    switch (*end) {
+    case 'k': case 'K': m = 1024.0; end++; break;
+    case 'm': case 'M': m = 1048576.0; end++; break;
+    case 'g': case 'G': m = 1073741824.0; end++; break;
+    case 't': case 'T': m = 1099511627776.0; end++; break;
+    }
+    if (*end == 'i') end++;
+    if (*end == 'B' || *end == 'b') end++;
+    if (*end) return -1;
+    v *= m;
+    if (v > 9e18) return -1;
+    return (int64_t)v;
+}
+
+static void hex_encode(const uint8_t *in, size_t n, char *out) {
+    static const char d[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) out[2 * i] = d[in[i] >> 4], out[2 * i + 1] = d[in[i] & 15];
+    out[2 * n] = 0;
+}
+
+/* SHA-256 of a byte range, as 64 hex digits (BearSSL). */
+static void sha256_hex(const void *data, size_t n, char out[65]) {
+    br_sha256_context c;
+    uint8_t h[32];
+    br_sha256_init(&c);
+    br_sha256_update(&c, data, n);
+    br_sha256_out(&c, h);
+    hex_encode(h, 32, out);
+}
+
+/* ============================================================================
+ * 5. files: mmap, atomic write, whole-file reads
+ *
+ * Model files are mapped read-only and never copied. Files this program writes go to
+ * NAME.tmp first, are fsync'd, then renamed, so a half-written file never looks
+ * complete.
+ * ========================================================================== */
+
+typedef struct {
+    const uint8_t *data;   /* read-only mapping, NULL for an empty file */
+    size_t size;           /* bytes */
+} FileMap;
+
+static int file_map(FileMap *m, const char *path, Err *e) {
+    memset(m, 0, sizeof *m);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, "cannot open '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return err_set(e, "'%s' is not a regular file", path);
+    }
+    m->size = (size_t)st.st_size;
+    if (m->size) {
+        void *p = mmap(NULL, m->size, PROT_READ, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) {
+            close(fd);
+            return err_set(e, "cannot map '%s': %s", path, strerror(errno));
+        }
+        m->data = p;
+    }
+    close(fd);
+    return 0;
+}
+
+static void file_unmap(FileMap *m) {
+    if (m->data) munmap((void *)m->data, m->size);
+    memset(m, 0, sizeof *m);
+}
+
+/* Write all n bytes to fd; -1 on error (errno set). */
+static int file__write_all(int fd, const void *buf, size_t n) {
+    const uint8_t *p = buf;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += w, n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* An output file written atomically: bytes go to PATH.tmp; file_commit fsyncs and
+ * renames it to PATH; file_abort removes the temporary. */
+typedef struct {
+    int fd;
+    char path[4096], tmp[4200];
+    int failed;    /* sticky: a failed write makes commit fail */
+    int err;       /* errno of the first failure */
+} FileOut;
+
+static int file_out_open(FileOut *f, const char *path, Err *e) {
+    memset(f, 0, sizeof *f);
+    if (strlen(path) >= sizeof f->path) return err_set(e, "path too long: %s", path);
+    strcpy(f->path, path);
+    snprintf(f->tmp, sizeof f->tmp, "%s.tmp", path);
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f->fd < 0) return err_set(e, "cannot create '%s': %s", f->tmp, strerror(errno));
+    return 0;
+}
+
+static void file_out_write(FileOut *f, const void *p, size_t n) {
+    if (f->failed) return;
+    if (file__write_all(f->fd, p, n) != 0) f->failed = 1, f->err = errno;
+}
+
+static void file_out_abort(FileOut *f) {
+    if (f->fd >= 0) close(f->fd);
+    f->fd = -1;
+    unlink(f->tmp);
+}
+
+static int file_out_commit(FileOut *f, Err *e) {
+    if (!f->failed && fsync(f->fd) != 0) f->failed = 1, f->err = errno;
+    if (f->failed) {
+        int er = f->err;
+        file_out_abort(f);
+        return err_set(e, "cannot write '%s': %s%s", f->path, strerror(er),
+                       er == ENOSPC ? " (free some disk space and try again)" : "");
+    }
+    close(f->fd);
+    f->fd = -1;
+    if (rename(f->tmp, f->path) != 0) {
+        int er = errno;
+        unlink(f->tmp);
+        return err_set(e, "cannot rename '%s' to '%s': %s", f->tmp, f->path, strerror(er));
+    }
+    return 0;
+}
+
+/* ============================================================================
+ * 8. formats: GGUF read, validate and write
+ *
+ * GGUF (https://github.com/ggml-org/ggml/blob/master/docs/gguf.md), versions 2 and 3,
+ * little-endian: magic "GGUF", u32 version, u64 tensor count, u64 key/value count,
+ * the key/values, the tensor infos (name, n_dims, ne[n_dims], type, offset), padding
+ * to general.alignment (default 32), then the tensor data.
+ *
+ * gguf_open validates the whole header against the file size before anything uses it
+ * (every length, count, offset and size is checked with overflow-safe arithmetic) and
+ * allocates nothing: lookups walk the validated bytes. The block layouts of the quant
+ * types (elements per block, bytes per block) live here too; section 10 computes
+ * with them.
+ * ========================================================================== */
+
+enum {
+    GGUF_U8 = 0, GGUF_I8, GGUF_U16, GGUF_I16, GGUF_U32, GGUF_I32, GGUF_F32, GGUF_BOOL,
+    GGUF_STRING, GGUF_ARRAY, GGUF_U64, GGUF_I64, GGUF_F64, GGUF_NTYPES
+};
+
+#define GGUF_MAX_DIMS 4
+#define GGUF_DEFAULT_ALIGNMENT 32
+
+/* ggml tensor types: the ids GGUF files carry. */
+enum {
+    T_F32 = 0, T_F16 = 1, T_Q4_0 = 2, T_Q4_1 = 3, T_Q5_0 = 6, T_Q5_1 = 7, T_Q8_0 = 8,
+    T_Q8_1 = 9, T_Q2_K = 10, T_Q3_K = 11, T_Q4_K = 12, T_Q5_K = 13, T_Q6_K = 14,
+    T_Q8_K = 15, T_BF16 = 30, T_COUNT = 40
+};
+
+typedef struct {
+    const char *name;   /* as ggml names it; NULL for ids llm cannot compute with */
+    int blck;           /* elements per block */
+    int size;           /* bytes per block */
+} TypeLayout;
+
+/* Types llm computes with, and the names of other ggml types for honest errors. */
+static const TypeLayout type_layouts[T_COUNT] = {
+    [T_F32] = { "F32", 1, 4 },       [T_F16] = { "F16", 1, 2 },
+    [T_Q4_0] = { "Q4_0", 32, 18 },   [T_Q4_1] = { "Q4_1", 32, 20 },
+    [T_Q5_0] = { "Q5_0", 32, 22 },   [T_Q5_1] = { "Q5_1", 32, 24 },
+    [T_Q8_0] = { "Q8_0", 32, 34 },   [T_Q8_1] = { "Q8_1", 32, 36 },
+    [T_Q2_K] = { "Q2_K", 256, 84 },  [T_Q3_K] = { "Q3_K", 256, 110 },
+    [T_Q4_K] = { "Q4_K", 256, 144 }, [T_Q5_K] = { "Q5_K", 256, 176 },
+    [T_Q6_K] = { "Q6_K", 256, 210 }, [T_Q8_K] = { "Q8_K", 256, 292 },
+    [T_BF16] = { "BF16", 1, 2 },
+};
+static const char *const type_other_names[T_COUNT] = {
+    [4] = "Q4_2", [5] = "Q4_3", [16] = "IQ2_XXS", [17] = "IQ2_XS", [18] = "IQ3_XXS",
+    [19] = "IQ1_S", [20] = "IQ4_NL", [21] = "IQ3_S", [22] = "IQ2_S", [23] = "IQ4_XS",
+    [24] = "I8", [25] = "I16", [26] = "I32", [27] = "I64", [28] = "F64", [29] = "IQ1_M",
+    [34] = "TQ1_0", [35] = "TQ2_0", [39] = "MXFP4",
+};
+
+/* Layout of a weight type llm can read (Q8_1 and Q8_K are activation-only), or NULL. */
+static const TypeLayout *type_layout(uint32_t t) {
+    if (t >= T_COUNT || !type_layouts[t].name || t == T_Q8_1 || t == T_Q8_K) return NULL;
+    return &type_layouts[t];
+}
+
+static const char *type_name(uint32_t t) {
+    if (t < T_COUNT && type_layouts[t].name) return type_layouts[t].name;
+    if (t < T_COUNT && type_other_names[t]) return type_other_names[t];
+    return "unknown";
+}
+
+/* Bytes of a row of n elements of type t (n a multiple of the block size). */
+static size_t type_row_size(uint32_t t, int64_t n) {
+    return (size_t)(n / type_layouts[t].blck) * (size_t)type_layouts[t].size;
+}
+
+/* Block layouts of the quant types (little-endian; f16 fields as raw bits). */
+enum { QK = 32, QK_K = 256 };   /* elements per simple block / per K super-block */
+
+
+/* Q4_0, 32 weights: w = d * (q - 8), q 4-bit; qs[j] low nibble = element j,
+   high nibble = element j+16. */
+typedef struct { uint16_t d; uint8_t qs[QK / 2]; } BlockQ4_0;
+_Static_assert(sizeof(BlockQ4_0) == 18, "BlockQ4_0 size");
+
+/* Q4_1, 32 weights: w = d * q + m, q 4-bit unsigned; nibbles as in Q4_0. */
+typedef struct { uint16_t d, m; uint8_t qs[QK / 2]; } BlockQ4_1;
+_Static_assert(sizeof(BlockQ4_1) == 20, "BlockQ4_1 size");
+
+/* Q5_0, 32 weights: w = d * (q - 16), q 5-bit; low 4 bits as in Q4_0, the 5th bit of
+   element j is bit j of qh (little-endian uint32). */
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[QK / 2]; } BlockQ5_0;
+_Static_assert(sizeof(BlockQ5_0) == 22, "BlockQ5_0 size");
+
+/* Q5_1, 32 weights: w = d * q + m, q 5-bit unsigned; bits as in Q5_0. */
+typedef struct { uint16_t d, m; uint8_t qh[4]; uint8_t qs[QK / 2]; } BlockQ5_1;
+_Static_assert(sizeof(BlockQ5_1) == 24, "BlockQ5_1 size");
+
+/* Q8_0, 32 values: v = d * qs[j]. */
+typedef struct { uint16_t d; int8_t qs[QK]; } BlockQ8_0;
+_Static_assert(sizeof(BlockQ8_0) == 34, "BlockQ8_0 size");
+
+/* Q8_1, 32 values (activation for Q4_1/Q5_1): v = d * qs[j]; s = d * sum(qs) (f16). */
+typedef struct { uint16_t d, s; int8_t qs[QK]; } BlockQ8_1;
+_Static_assert(sizeof(BlockQ8_1) == 36, "BlockQ8_1 size");
+
+/* Q2_K, 256 weights in 16 sub-blocks of 16: w = d*(sc & 15) * q - dmin*(sc >> 4),
+   q 2-bit. Element e = 128*h + 32*j + l (h 0..1, j 0..3, l 0..31) is bits 2j..2j+1 of
+   qs[32*h + l]; its scale byte is scales[8*h + 2*j + l/16]. */
+typedef struct { uint8_t scales[QK_K / 16]; uint8_t qs[QK_K / 4]; uint16_t d, dmin; } BlockQ2_K;
+_Static_assert(sizeof(BlockQ2_K) == 84, "BlockQ2_K size");
+
+/* Q3_K, 256 weights in 16 sub-blocks of 16: w = d * (sc - 32) * (q - 4), q 3-bit.
+   Element e = 128*h + 32*j + l: low 2 bits = bits 2j..2j+1 of qs[32*h + l], high bit =
+   bit 4h+j of hmask[l]; 6-bit scale index 8*h + 2*j + l/16, packed in scales[12]
+   (low nibbles in bytes 0..7, high 2 bits in bytes 8..11, see kern__q3_k_scale). */
+typedef struct { uint8_t hmask[QK_K / 8]; uint8_t qs[QK_K / 4]; uint8_t scales[12]; uint16_t d; } BlockQ3_K;
+_Static_assert(sizeof(BlockQ3_K) == 110, "BlockQ3_K size");
+
+/* Q4_K, 256 weights in 8 sub-blocks of 32: w = d*sc * q - dmin*m, q 4-bit, sc/m 6-bit
+   packed in scales[12] (see kern__k4_scale_min). Element e = 64*p + 32*s + l
+   (p 0..3, s 0..1) is nibble s of qs[32*p + l]; sub-block 2p+s. */
+typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[QK_K / 2]; } BlockQ4_K;
+_Static_assert(sizeof(BlockQ4_K) == 144, "BlockQ4_K size");
+
+/* Q5_K: as Q4_K, plus the 5th bit of element e = 64*p + 32*s + l is bit 2p+s of qh[l]. */
+typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[QK_K / 8]; uint8_t qs[QK_K / 2]; } BlockQ5_K;
+_Static_assert(sizeof(BlockQ5_K) == 176, "BlockQ5_K size");
+
+/* Q6_K, 256 weights in 16 sub-blocks of 16: w = d * scales[i] * (q - 32), q 6-bit,
+   scales int8. Element e = 128*h + 32*k + l (k 0..3): low 4 bits = nibble k/2 of
+   ql[64*h + 32*(k&1) + l], high 2 bits = bits 2k..2k+1 of qh[32*h + l];
+   sub-block 8*h + 2*k + l/16. */
+typedef struct { uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16]; uint16_t d; } BlockQ6_K;
+_Static_assert(sizeof(BlockQ6_K) == 210, "BlockQ6_K size");
+
+/* Q8_K, 256 values (activation for K-quants): v = d * qs[j], d a float;
+   bsums[i] = sum of qs[16*i .. 16*i+15]. */
+typedef struct { float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16]; } BlockQ8_K;
+_Static_assert(sizeof(BlockQ8_K) == 292, "BlockQ8_K size");
+
+typedef struct {
+    Str name;
+    uint32_t type;                 /* T_* */
+    int n_dims;
+    int64_t ne[GGUF_MAX_DIMS];     /* elements per dimension, ne[0] innermost; unused = 1 */
+    const void *data;              /* into the mapping */
+    size_t nbytes;
+} GgufTensor;
+
+typedef struct {
+    Str key;
+    uint32_t type;                 /* GGUF_* */
+    const uint8_t *val;            /* the value; for arrays, the first element */
+    uint32_t arr_type;             /* arrays: element type */
+    uint64_t arr_n;                /* arrays: element count */
+} GgufKV;
+
+typedef struct {
+    const uint8_t *base;           /* the whole file */
+    size_t size;                   /* bytes */
+    uint32_t version;
+    uint64_t n_tensors, n_kv;
+    size_t kv_off, ti_off;         /* byte offsets of the key/values and tensor infos */
+    size_t alignment, data_off;    /* tensor data starts at data_off */
+} Gguf;
+
+/* A bounds-checked reader over the file bytes. */
+typedef struct {
+    const uint8_t *p;
+    size_t off, size;
+    Err *e;
+    int bad;       /* sticky: the first failure makes every later read fail */
+} GgufCur;
+
+static int gguf__need(GgufCur *c, size_t n, const char *what) {
+    if (c->bad) return -1;
+    if (n > c->size - c->off) {
+        c->bad = 1;
+        return err_set(c->e, "GGUF file is truncated or corrupt: %s at byte %zu runs past the end "
+                       "of the file (%zu bytes); download it again", what, c->off, c->size);
+    }
+    return 0;
+}
+
+static uint64_t gguf__u64(GgufCur *c, const char *what) {
+    uint64_t v = 0;
+    if (gguf__need(c, 8, what)) return 0;
+    memcpy(&v, c->p + c->off, 8);
+    c->off += 8;
+    return v;
+}
+
+static uint32_t gguf__u32(GgufCur *c, const char *what) {
+    uint32_t v = 0;
+    if (gguf__need(c, 4, what)) return 0;
+    memcpy(&v, c->p + c->off, 4);
+    c->off += 4;
+    return v;
+}
+
+static Str gguf__str(GgufCur *c, const char *what) {
+    Str s = { "", 0 };
+    uint64_t n = gguf__u64(c, what);
+    if (c->bad) return s;
+    if (n > c->size - c->off) {
+        c->bad = 1;
+        err_set(c->e, "GGUF file is corrupt: %s at byte %zu claims %llu bytes, past the end of "
+                "the file", what, c->off - 8, (unsigned long long)n);
+        return s;
+    }
+    s.p = (const char *)c->p + c->off;
+    s.n = (size_t)n;
+    c->off += (size_t)n;
+    return s;
+}
+
+static size_t gguf__scalar_size(uint32_t t) {
+    static const uint8_t sz[GGUF_NTYPES] = { 1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8 };
+    return t < GGUF_NTYPES ? sz[t] : 0;
+}
+
+/* Reads one value of type t (not an array) for key k, checking it fits. */
+static void gguf__skip_value(GgufCur *c, uint32_t t, Str k) {
+    if (t == GGUF_STRING) {
+        gguf__str(c, "a string value");
+        return;
+    }
+    size_t n = gguf__scalar_size(t);
+    if (!n) {
+        c->bad = 1;
+        err_set(c->e, "GGUF file is corrupt: key '%.*s' has unknown value type %u", (int)k.n, k.p, t);
+        return;
+    }
+    gguf__need(c, n, "a value");
+    if (!c->bad) c->off += n;
+}
+
+/* Reads the key/value at the cursor into kv (validated). */
+static void gguf__read_kv(GgufCur *c, GgufKV *kv) {
+    memset(kv, 0, sizeof *kv);
+    kv->key = gguf__str(c, "a metadata key");
+    kv->type = gguf__u32(c, "a metadata type");
+    if (c->bad) return;
+    Str k = kv->key;
+    if (kv->type == GGUF_ARRAY) {
+        kv->arr_type = gguf__u32(c, "an array type");
+        kv->arr_n = gguf__u64(c, "an array length");
+        if (c->bad) return;
+        kv->val = c->p + c->off;
+        if (kv->arr_type == GGUF_ARRAY) {
+            c->bad = 1;
+            err_set(c->e, "GGUF file uses nested arrays (key '%.*s'), which llm does not read",
+                    (int)k.n, k.p);
+            return;
+        }
+        if (kv->arr_type == GGUF_STRING) {
+            /* each string needs at least its 8-byte length: an absurd count fails fast */
+            if (kv->arr_n > (c->size - c->off) / 8) {
+                c->bad = 1;
+                err_set(c->e, "GGUF file is corrupt: array '%.*s' claims %llu strings, more than "
+                        "the file can hold", (int)k.n, k.p, (unsigned long long)kv->arr_n);
+                return;
+            }
+            for (uint64_t i = 0; i < kv->arr_n && !c->bad; i++) gguf__str(c, "an array string");
+            return;
+        }
+        size_t es = gguf__scalar_size(kv->arr_type), total;
+        if (!es) {
+            c->bad = 1;
+            err_set(c->e, "GGUF file is corrupt: array '%.*s' has unknown element type %u",
+                    (int)k.n, k.p, kv->arr_type);
+            return;
+        }
+        if (kv->arr_n > SIZE_MAX || size_mul_over((size_t)kv->arr_n, es, &total) ||
+            gguf__need(c, total, "an array")) {
+            c->bad = 1;
+            err_set(c->e, "GGUF file is corrupt: array '%.*s' claims %llu elements, more than "
+                    "the file can hold", (int)k.n, k.p, (unsigned long long)kv->arr_n);
+            return;
+        }
+        c->off += total;
+        return;
+    }
+    kv->val = c->p + c->off;
+    gguf__skip_value(c, kv->type, k);
+}
+
+/* Reads the tensor info at the cursor (its data pointer is filled in by the caller,
+ * which knows where the data section starts). */
+static void gguf__read_ti(GgufCur *c, GgufTensor *t, uint64_t *offset) {
+    memset(t, 0, sizeof *t);
+    t->name = gguf__str(c, "a tensor name");
+    uint32_t nd = gguf__u32(c, "a tensor's dimension count");
+    if (c->bad) return;
+    if (nd < 1 || nd > GGUF_MAX_DIMS) {
+        c->bad = 1;
+        err_set(c->e, "GGUF file is corrupt: tensor '%.*s' has %u dimensions (1 to 4 allowed)",
+                (int)t->name.n, t->name.p, nd);
+        return;
+    }
+    t->n_dims = (int)nd;
+    for (int i = 0; i < GGUF_MAX_DIMS; i++) t->ne[i] = 1;
+    for (uint32_t i = 0; i < nd; i++) {
+        uint64_t v = gguf__u64(c, "a tensor dimension");
+        if (c->bad) return;
+        if (v == 0 || v > (uint64_t)INT64_MAX / 2) {
+            c->bad = 1;
+            err_set(c->e, "GGUF file is corrupt: tensor '%.*s' has dimension %u of size %llu",
+                    (int)t->name.n, t->name.p, i, (unsigned long long)v);
+            return;
+        }
+        t->ne[i] = (int64_t)v;
+    }
+    t->type = gguf__u32(c, "a tensor type");
+    *offset = gguf__u64(c, "a tensor offset");
+}
+
+/* Validates the whole header and every tensor's place in the file; no allocation. */
+static int gguf_open(Gguf *g, const uint8_t *p, size_t size, Err *e) {
+    memset(g, 0, sizeof *g);
+    GgufCur c = { p, 0, size, e, 0 };
+    if (size < 24 || memcmp(p, "GGUF", 4) != 0)
+        return err_set(e, size < 4 || memcmp(p, "GGUF", 4) ? "not a GGUF file (the first bytes are "
+                       "not \"GGUF\"); llm reads GGUF models" : "GGUF file is truncated (%zu bytes)", size);
+    c.off = 4;
+    g->version = gguf__u32(&c, "the version");
+    if (g->version == 1)
+        return err_set(e, "GGUF version 1 is not supported; convert the model again with a current "
+                       "llama.cpp or fetch a newer GGUF");
+    if (g->version != 2 && g->version != 3)
+        return err_set(e, "GGUF version %u is not supported (llm reads versions 2 and 3)", g->version);
+    g->n_tensors = gguf__u64(&c, "the tensor count");
+    g->n_kv = gguf__u64(&c, "the metadata count");
+    /* every entry takes at least 13 (key/value) or 32 (tensor info) bytes */
+    if (g->n_kv > size / 13 || g->n_tensors > size / 32)
+        return err_set(e, "GGUF file is corrupt: it claims %llu metadata entries and %llu tensors, "
+                       "more than its %zu bytes can hold", (unsigned long long)g->n_kv,
+                       (unsigned long long)g->n_tensors, size);
+    g->base = p;
+    g->size = size;
+    g->kv_off = c.off;
+    g->alignment = GGUF_DEFAULT_ALIGNMENT;
+    for (uint64_t i = 0; i < g->n_kv && !c.bad; i++) {
+        GgufKV kv;
+        gguf__read_kv(&c, &kv);
+        if (c.bad) break;
+        if (str_eq(kv.key, "general.alignment")) {
+            uint32_t a;
+            if (kv.type != GGUF_U32)
+                return err_set(e, "GGUF file is corrupt: general.alignment is not a u32");
+            memcpy(&a, kv.val, 4);
+            if (a == 0 || (a & (a - 1)) || a > 65536)
+                return err_set(e, "GGUF file is corrupt: general.alignment is %u (must be a power "
+                               "of two)", a);
+            g->alignment = a;
+        }
+    }
+    if (c.bad) return -1;
+    g->ti_off = c.off;
+    for (uint64_t i = 0; i < g->n_tensors && !c.bad; i++) {
+        GgufTensor t;
+        uint64_t off;
+        gguf__read_ti(&c, &t, &off);
+    }
+    if (c.bad) return -1;
+    size_t data_off = (c.off + g->alignment - 1) / g->alignment * g->alignment;
+    if (g->n_tensors && data_off > size)
+        return err_set(e, "GGUF file is truncated: tensor data would start at byte %zu, past the "
+                       "end of the file (%zu bytes); download it again", data_off, size);
+    g->data_off = data_off;
+    /* second walk: types known, offsets aligned, sizes within the file, names unique */
+    c.off = g->ti_off;
+    size_t data_size = data_off <= size ? size - data_off : 0;
+    for (uint64_t i = 0; i < g->n_tensors; i++) {
+        GgufTensor t;
+        uint64_t off;
+        gguf__read_ti(&c, &t, &off);
+        const TypeLayout *L = type_layout(t.type);
+        if (!L)
+            return err_set(e, "tensor '%.*s' has type %s (%u), which llm cannot compute with; use a "
+                           "GGUF quantised as F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 or Q2_K..Q6_K",
+                           (int)t.name.n, t.name.p, type_name(t.type), t.type);
+        if (t.ne[0] % L->blck)
+            return err_set(e, "GGUF file is corrupt: tensor '%.*s' has rows of %lld elements, not a "
+                           "multiple of the %s block size %d", (int)t.name.n, t.name.p,
+                           (long long)t.ne[0], L->name, L->blck);
+        size_t rows = 1, nbytes = type_row_size(t.type, t.ne[0]);
+        int over = 0;
+        for (int d = 1; d < GGUF_MAX_DIMS; d++) over |= size_mul_over(rows, (size_t)t.ne[d], &rows);
+        over |= size_mul_over(rows, nbytes, &nbytes);
+        if (off % g->alignment)
+            return err_set(e, "GGUF file is corrupt: tensor '%.*s' offset %llu is not aligned to %zu",
+                           (int)t.name.n, t.name.p, (unsigned long long)off, g->alignment);
+        if (over || off > data_size || nbytes > data_size - off)
+            return err_set(e, "GGUF file is truncated or corrupt: tensor '%.*s' (%llu bytes at data "
+                           "offset %llu) lies past the end of the file; download it again",
+                           (int)t.name.n, t.name.p, over ? 0ULL : (unsigned long long)nbytes,
+                           (unsigned long long)off);
+    }
+    return 0;
+}
+
+/* Finds a key; fills kv and returns 1, or 0 when absent. Walks the validated header. */
+static int gguf_find(const Gguf *g, const char *key, GgufKV *kv) {
+    GgufCur c = { g->base, g->kv_off, g->size, NULL, 0 };
+    for (uint64_t i = 0; i < g->n_kv; i++) {
+        gguf__read_kv(&c, kv);
+        if (str_eq(kv->key, key)) return 1;
+    }
+    return 0;
+}
+
+/* Integer value of any integer or bool type, converted; def when absent or not integral.
+ * u32 values of 0xFFFFFFFF (how some writers say "no token") read as -1. */
+static int64_t gguf__kv_int(const GgufKV *kv, int64_t def) {
+    const uint8_t *v = kv->val;
+    switch (kv->type) {
+    case GGUF_U8: case GGUF_BOOL: return v[0];
+    case GGUF_I8: return (int8_t)v[0];
+    case GGUF_U16: { uint16_t x; memcpy(&x, v, 2); return x; }
+    case GGUF_I16: { int16_t x; memcpy(&x, v, 2); return x; }
+    case GGUF_U32: { uint32_t x; memcpy(&x, v, 4); return x == 0xFFFFFFFFu ? -1 : (int64_t)x; }
+    case GGUF_I32: { int32_t x; memcpy(&x, v, 4); return x; }
+    case GGUF_U64: { uint64_t x; memcpy(&x, v, 8); return x > INT64_MAX ? -1 : (int64_t)x; }
+    case GGUF_I64: { int64_t x; memcpy(&x, v, 8); return x; }
+    }
+    return def;
+}
+
+static int64_t gguf_get_int(const Gguf *g, const char *key, int64_t def) {
+    GgufKV kv;
+    return gguf_find(g, key, &kv) ? gguf__kv_int(&kv, def) : def;
+}
+
+static double gguf_get_float(const Gguf *g, const char *key, double def) {
+    GgufKV kv;
+    if (!gguf_find(g, key, &kv)) return def;
+    if (kv.type == GGUF_F32) { float f; memcpy(&f, kv.val, 4); return f; }
+    if (kv.type == GGUF_F64) { double d; memcpy(&d, kv.val, 8); return d; }
+    return (double)gguf__kv_int(&kv, (int64_t)def);
+}
+
+static Str gguf_get_str(const Gguf *g, const char *key) {
+    GgufKV kv;
+    Str s = { "", 0 };
+    if (gguf_find(g, key, &kv) && kv.type == GGUF_STRING) {
+        GgufCur c = { g->base, (size_t)(kv.val - g->base), g->size, NULL, 0 };
+        s = gguf__str(&c, "");
+    }
+    return s;
+}
+
+/* "{arch}.suffix" lookups, the way hyper-parameters are keyed. */
+static int64_t gguf_arch_int(const Gguf *g, Str arch, const char *suffix, int64_t def) {
+    char k[256];
+    snprintf(k, sizeof k, "%.*s.%s", (int)arch.n, arch.p, suffix);
+    return gguf_get_int(g, k, def);
+}
+
+static double gguf_arch_float(const Gguf *g, Str arch, const char *suffix, double def) {
+    char k[256];
+    snprintf(k, sizeof k, "%.*s.%s", (int)arch.n, arch.p, suffix);
+    return gguf_get_float(g, k, def);
+}
+
+/* Tensor i of the table (0 <= i < n_tensors). */
+static void gguf_tensor_at(const Gguf *g, uint64_t i, GgufTensor *t) {
+    GgufCur c = { g->base, g->ti_off, g->size, NULL, 0 };
+    uint64_t off = 0;
+    for (uint64_t k = 0; k <= i; k++) gguf__read_ti(&c, t, &off);
+    t->data = g->base + g->data_off + off;
+    size_t rows = (size_t)(t->ne[1] * t->ne[2] * t->ne[3]);
+    t->nbytes = type_row_size(t->type, t->ne[0]) * rows;
+}
+
+/* Finds a tensor by name: 1 and *t filled, or 0 when absent. */
+static int gguf_tensor(const Gguf *g, const char *name, GgufTensor *t) {
+    GgufCur c = { g->base, g->ti_off, g->size, NULL, 0 };
+    for (uint64_t i = 0; i < g->n_tensors; i++) {
+        uint64_t off;
+        gguf__read_ti(&c, t, &off);
+        if (str_eq(t->name, name)) {
+            t->data = g->base + g->data_off + off;
+            size_t rows = (size_t)(t->ne[1] * t->ne[2] * t->ne[3]);
+            t->nbytes = type_row_size(t->type, t->ne[0]) * rows;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* String i of a string array (walks the array; fine at load time). */
+LLM_MAYBE_UNUSED static Str gguf_arr_str(const Gguf *g, const GgufKV *kv, uint64_t i) {
+    GgufCur c = { g->base, (size_t)(kv->val - g->base), g->size, NULL, 0 };
+    Str s = { "", 0 };
+    for (uint64_t k = 0; k <= i; k++) s = gguf__str(&c, "");
+    return s;
+}
+
+/* ---- GGUF writer: used by the tests to build models of their own, and later by
+ * conversion (so unused in the program itself for now). Writes atomically (FileOut). Tensors are given in order with their data;
+ * offsets are laid out aligned. ---- */
+
+typedef struct {
+    FileOut out;
+    size_t written;     /* bytes so far, for padding */
+} GgufWriter;
+
+static void gguf_w__bytes(GgufWriter *w, const void *p, size_t n) {
+    file_out_write(&w->out, p, n);
+    w->written += n;
+}
+static void gguf_w__u32(GgufWriter *w, uint32_t v) { gguf_w__bytes(w, &v, 4); }
+static void gguf_w__u64(GgufWriter *w, uint64_t v) { gguf_w__bytes(w, &v, 8); }
+static void gguf_w__str(GgufWriter *w, const char *s, size_t n) { gguf_w__u64(w, n); gguf_w__bytes(w, s, n); }
+
+LLM_MAYBE_UNUSED static int gguf_w_begin(GgufWriter *w, const char *path, uint64_t n_tensors, uint64_t n_kv, Err *e) {
+    memset(w, 0, sizeof *w);
+    if (file_out_open(&w->out, path, e)) return -1;
+    gguf_w__bytes(w, "GGUF", 4);
+    gguf_w__u32(w, 3);
+    gguf_w__u64(w, n_tensors);
+    gguf_w__u64(w, n_kv);
+    return 0;
+}
+
+LLM_MAYBE_UNUSED static void gguf_w_kv_u32(GgufWriter *w, const char *k, uint32_t v) {
+    gguf_w__str(w, k, strlen(k)); gguf_w__u32(w, GGUF_U32); gguf_w__u32(w, v);
+}
+LLM_MAYBE_UNUSED static void gguf_w_kv_f32(GgufWriter *w, const char *k, float v) {
+    gguf_w__str(w, k, strlen(k)); gguf_w__u32(w, GGUF_F32); gguf_w__bytes(w, &v, 4);
+}
+LLM_MAYBE_UNUSED static void gguf_w_kv_str(GgufWriter *w, const char *k, const char *v) {
+    gguf_w__str(w, k, strlen(k)); gguf_w__u32(w, GGUF_STRING); gguf_w__str(w, v, strlen(v));
+}
+LLM_MAYBE_UNUSED static void gguf_w_kv_bool(GgufWriter *w, const char *k, int v) {
+    uint8_t b = (uint8_t)!!v;
+    gguf_w__str(w, k, strlen(k)); gguf_w__u32(w, GGUF_BOOL); gguf_w__bytes(w, &b, 1);
+}
+/* An array of scalars (elem_type a scalar GGUF type) of n elements. */
+LLM_MAYBE_UNUSED static void gguf_w_kv_arr(GgufWriter *w, const char *k, uint32_t elem_type, const void *v, uint64_t n) {
+    gguf_w__str(w, k, strlen(k)); gguf_w__u32(w, GGUF_ARRAY); gguf_w__u32(w, elem_type);
+    gguf_w__u64(w, n); gguf_w__bytes(w, v, (size_t)n * gguf__scalar_size(elem_type));
+}
+LLM_MAYBE_UNUSED static void gguf_w_kv_strs(GgufWriter *w, const char *k, const Str *v, uint64_t n) {
+    gguf_w__str(w, k, strlen(k)); gguf_w__u32(w, GGUF_ARRAY); gguf_w__u32(w, GGUF_STRING);
+    gguf_w__u64(w, n);
+    for (uint64_t i = 0; i < n; i++) gguf_w__str(w, v[i].p, v[i].n);
+}
+
+/* Tensor info; `offset` accumulates aligned data offsets across calls (start at 0). */
+LLM_MAYBE_UNUSED static void gguf_w_tensor_info(GgufWriter *w, const char *name, uint32_t type, int n_dims,
+                               const int64_t *ne, uint64_t *offset) {
+    gguf_w__str(w, name, strlen(name));
+    gguf_w__u32(w, (uint32_t)n_dims);
+    size_t rows = 1;
+    for (int i = 0; i < n_dims; i++) gguf_w__u64(w, (uint64_t)ne[i]), rows *= (i ? (size_t)ne[i] : 1);
+    gguf_w__u32(w, type);
+    gguf_w__u64(w, *offset);
+    size_t nb = type_row_size(type, ne[0]) * rows;
+    *offset += (nb + GGUF_DEFAULT_ALIGNMENT - 1) / GGUF_DEFAULT_ALIGNMENT * GGUF_DEFAULT_ALIGNMENT;
+}
+
+static void gguf_w_align(GgufWriter *w) {
+    static const uint8_t zero[GGUF_DEFAULT_ALIGNMENT];
+    size_t pad = (GGUF_DEFAULT_ALIGNMENT - w->written % GGUF_DEFAULT_ALIGNMENT) % GGUF_DEFAULT_ALIGNMENT;
+    gguf_w__bytes(w, zero, pad);
+}
+
+/* Tensor data, in the order of the infos; call gguf_w_align once before the first. */
+LLM_MAYBE_UNUSED static void gguf_w_tensor_data(GgufWriter *w, const void *p, size_t n) {
+    gguf_w__bytes(w, p, n);
+    gguf_w_align(w);
+}
+
+LLM_MAYBE_UNUSED static int gguf_w_end(GgufWriter *w, Err *e) { return file_out_commit(&w->out, e); }
+
+/* ============================================================================
+ * 10. kernels: reference dequantisation and dot products per quant type
+ *
+ * Plain C reference versions ("_ref"), byte-compatible with ggml's block layouts and
+ * computing as llama.cpp's CPU path does: the activation row is converted to the
+ * weight type's partner (Q8_0, Q8_1 or Q8_K blocks, F16, BF16) with the same rounding,
+ * then each dot product sums integers within a block and scales once per block. SIMD
+ * versions arrive beside these with the same signatures.
+ * ========================================================================== */
+
+
+
+/* ---- IEEE half / bfloat16 conversions (the API.md prototypes) ---- */
+
+static uint32_t kern__f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static float kern__bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+
+static float f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1f;
+    uint32_t man = h & 0x3ff;
+    if (exp == 0x1f)                          /* inf / nan: keep the payload */
+        return kern__bits_f32(sign | 0x7f800000u | (man << 13));
+    if (exp == 0) {
+        if (man == 0) return kern__bits_f32(sign);
+        /* subnormal: man * 2^-24, exact in float */
+        float v = (float)man * (1.0f / 16777216.0f);
+        return sign ? -v : v;
+    }
+    return kern__bits_f32(sign | ((exp + 112) << 23) | (man << 13));   /* rebias 15 -> 127 */
+}
+
+/* Round to nearest, ties to even, overflow to inf; NaN becomes the quiet 0x7e00 with
+   its sign, as in ggml's portable fp32_to_fp16. */
+static uint16_t f32_to_f16(float f) {
+    uint32_t u = kern__f32_bits(f);
+    uint16_t sign = (uint16_t)((u >> 16) & 0x8000);
+    uint32_t a = u & 0x7fffffffu;
+    if (a > 0x7f800000u) return sign | 0x7e00;          /* nan */
+    if (a >= 0x477ff000u) return sign | 0x7c00;         /* >= 65520 rounds to inf */
+    if (a < 0x38800000u) {                              /* below 2^-14: f16 subnormal or 0 */
+        if (a < 0x33000000u) return sign;               /* <= 2^-25 rounds to 0 (tie to even) */
+        uint32_t exp = a >> 23;                         /* 102..112 */
+        uint32_t man = (a & 0x7fffff) | 0x800000;       /* 24-bit significand */
+        uint32_t shift = 126 - exp;                     /* value = man * 2^(exp-150); unit 2^-24 */
+        uint32_t q = man >> shift, rem = man & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (q & 1))) q++;
+        return sign | (uint16_t)q;                      /* q may carry into the smallest normal */
+    }
+    /* normal: drop 13 mantissa bits with round-to-nearest-even; carry may bump the exponent */
+    uint32_t r = a + 0x0fff + ((a >> 13) & 1);
+    return sign | (uint16_t)((r >> 13) - (112u << 10));
+}
+
+static float bf16_to_f32(uint16_t h) { return kern__bits_f32((uint32_t)h << 16); }
+
+/* ggml: NaN -> top half with the quiet bit forced; others round to nearest even
+   (subnormals are not flushed; large values round to inf). */
+static uint16_t f32_to_bf16(float f) {
+    uint32_t u = kern__f32_bits(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 64);
+    return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1)) >> 16);
+}
+
+
+/* ---- helpers ---- */
+
+/* Round to nearest, ties to even, for |f| < 2^22: adding 1.5*2^23 leaves the rounded
+   integer in the low mantissa bits. Same result as ggml's nearest_int. */
+static inline int kern__nearest_int(float f) {
+    float v = f + 12582912.f;
+    int32_t i; memcpy(&i, &v, 4);
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+/* The 32 fifth bits of a Q5_0/Q5_1 block, stored little-endian. */
+static uint32_t kern__qh32(const uint8_t qh[4]) {
+    return (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 | (uint32_t)qh[3] << 24;
+}
+
+/* 6-bit scale and min of sub-block j (0..7) of Q4_K/Q5_K: bytes 0..3 hold sc 0..3 in
+   bits 0..5, bytes 4..7 hold m 0..3; sc/m 4..7 have their low 4 bits in the nibbles of
+   bytes 8..11 and their top 2 bits in bits 6..7 of bytes 0..3 (sc) / 4..7 (m). */
+static inline void kern__k4_scale_min(int j, const uint8_t *s, int *sc, int *m) {
+    if (j < 4) {
+        *sc = s[j] & 63;
+        *m = s[j + 4] & 63;
+    } else {
+        *sc = (s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4);
+        *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+    }
+}
+
+/* Signed scale of Q3_K sub-block j (0..15): low 4 bits in the low (j < 8) or high
+   (j >= 8) nibble of byte j%8, top 2 bits at bits 2*(j/4) of byte 8 + j%4; biased by 32. */
+static inline int kern__q3_k_scale(int j, const uint8_t *s) {
+    int lo = j < 8 ? (s[j] & 0x0f) : (s[j - 8] >> 4);
+    int hi = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
+    return (lo | (hi << 4)) - 32;
+}
+
+/* ---- F32 / F16 / BF16 ---- */
+
+static void kern_dequant_f32_ref(const void *x, float *y, int64_t n) { memcpy(y, x, (size_t)n * sizeof(float)); }
+static void kern_quant_f32_ref(const float *x, void *y, int64_t n) { memcpy(y, x, (size_t)n * sizeof(float)); }
+
+static void kern_dequant_f16_ref(const void *vx, float *y, int64_t n) {
+    const uint16_t *x = vx;
+    for (int64_t i = 0; i < n; i++) y[i] = f16_to_f32(x[i]);
+}
+static void kern_quant_f16_ref(const float *x, void *vy, int64_t n) {
+    uint16_t *y = vy;
+    for (int64_t i = 0; i < n; i++) y[i] = f32_to_f16(x[i]);
+}
+static void kern_dequant_bf16_ref(const void *vx, float *y, int64_t n) {
+    const uint16_t *x = vx;
+    for (int64_t i = 0; i < n; i++) y[i] = bf16_to_f32(x[i]);
+}
+static void kern_quant_bf16_ref(const float *x, void *vy, int64_t n) {
+    uint16_t *y = vy;
+    for (int64_t i = 0; i < n; i++) y[i] = f32_to_bf16(x[i]);
+}
+
+/* Float products, double accumulation: ggml's scalar vec_dot_f32/f16/bf16. */
+static float kern_dot_f32_ref(const void *vw, const void *vx, int64_t n) {
+    const float *w = vw, *x = vx;
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) sum += (double)(w[i] * x[i]);
+    return (float)sum;
+}
+static float kern_dot_f16_ref(const void *vw, const void *vx, int64_t n) {
+    const uint16_t *w = vw, *x = vx;
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) sum += (double)(f16_to_f32(w[i]) * f16_to_f32(x[i]));
+    return (float)sum;
+}
+static float kern_dot_bf16_ref(const void *vw, const void *vx, int64_t n) {
+    const uint16_t *w = vw, *x = vx;
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) sum += (double)(bf16_to_f32(w[i]) * bf16_to_f32(x[i]));
+    return (float)sum;
+}
+
+/* ---- Q8_0 / Q8_1 (activation formats; Q8_0 is also a weight format) ---- */
+
+/* ggml quantize_row_q8_0_ref: d = amax/127, q = roundf(x/d) (ties away from zero). */
+static void kern_quant_q8_0_ref(const float *x, void *vy, int64_t n) {
+    BlockQ8_0 *y = vy;
+    for (int64_t b = 0; b < n / QK; b++, x += QK) {
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
+        float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[b].d = f32_to_f16(d);
+        for (int j = 0; j < QK; j++) y[b].qs[j] = (int8_t)roundf(x[j] * id);
+    }
+}
+static void kern_dequant_q8_0_ref(const void *vx, float *y, int64_t n) {
+    const BlockQ8_0 *x = vx;
+    for (int64_t b = 0; b < n / QK; b++, y += QK) {
+        float d = f16_to_f32(x[b].d);
+        for (int j = 0; j < QK; j++) y[j] = x[b].qs[j] * d;
+    }
+}
+
+/* As Q8_0, plus s = sum(q) * d (unrounded d, clamped to the f16 range). */
+static void kern_quant_q8_1_ref(const float *x, void *vy, int64_t n) {
+    BlockQ8_1 *y = vy;
+    for (int64_t b = 0; b < n / QK; b++, x += QK) {
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
+        float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        int sum = 0;
+        for (int j = 0; j < QK; j++) {
+            y[b].qs[j] = (int8_t)roundf(x[j] * id);
+            sum += y[b].qs[j];
+        }
+        y[b].d = f32_to_f16(d);
+        y[b].s = f32_to_f16(fminf(65504.0f, fmaxf(-65504.0f, (float)sum * d)));
+    }
+}
+static void kern_dequant_q8_1_ref(const void *vx, float *y, int64_t n) {
+    const BlockQ8_1 *x = vx;
+    for (int64_t b = 0; b < n / QK; b++, y += QK) {
+        float d = f16_to_f32(x[b].d);
+        for (int j = 0; j < QK; j++) y[j] = x[b].qs[j] * d;
+    }
+}
+
+/* Activation rows for Q8_0 / Q8_1 dot products, rounded the way llama.cpp's x86 code
+ * quantises them (scale 127/amax, ties to even), not as the portable _ref above
+ * (divide, ties away): the two differ in rare near-ties, and models with quantised
+ * weights amplify every such difference, so matching the reference engine needs this. */
+static void kern_quant_q8_0_act(const float *x, void *vy, int64_t n) {
+    BlockQ8_0 *y = vy;
+    for (int64_t b = 0; b < n / QK; b++, x += QK) {
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
+        float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        y[b].d = f32_to_f16(amax / 127.0f);
+        for (int j = 0; j < QK; j++) y[b].qs[j] = (int8_t)nearbyintf(x[j] * id);
+    }
+}
+static void kern_quant_q8_1_act(const float *x, void *vy, int64_t n) {
+    BlockQ8_1 *y = vy;
+    for (int64_t b = 0; b < n / QK; b++, x += QK) {
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
+        float d = amax / 127.0f, id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        int sum = 0;
+        for (int j = 0; j < QK; j++) sum += y[b].qs[j] = (int8_t)nearbyintf(x[j] * id);
+        y[b].d = f32_to_f16(d);
+        y[b].s = f32_to_f16(fminf(65504.0f, fmaxf(-65504.0f, (float)sum * d)));
+    }
+}
+
+static float kern_dot_q8_0_ref(const void *vw, const void *vx, int64_t n) {
+    const BlockQ8_0 *w = vw;
+    const BlockQ8_0 *x = vx;
+    float sum = 0.0f;
+    for (int64_t b = 0; b < n / QK; b++) {
+        int isum = 0;
+        for (int j = 0; j < QK; j++) isum += w[b].qs[j] * x[b].qs[j];
+        sum += (float)isum * (f16_to_f32(w[b].d) * f16_to_f32(x[b].d));
+    }
+    return sum;
+}
+
+/* ---- Q8_K (activation for K-quants) ---- */
+
+/* ggml quantize_row_q8_K_ref: the scale is taken from the signed value of largest
+   magnitude, iscale = -127/max (so d = 1/iscale is negative when max > 0);
+   q = min(127, nearest_int(iscale*x)); bsums per 16. All-zero block: d = 0, q = 0. */
+static void kern_quant_q8_k_ref(const float *x, void *vy, int64_t n) {
+    BlockQ8_K *y = vy;
+    for (int64_t b = 0; b < n / QK_K; b++, x += QK_K) {
+        float amax = 0.0f, max = 0.0f;
+        for (int j = 0; j < QK_K; j++) {
+            if (fabsf(x[j]) > amax) { amax = fabsf(x[j]); max = x[j]; }
+        }
+        if (amax == 0.0f) { memset(&y[b], 0, sizeof y[b]); continue; }
+        float iscale = -127.0f / max;
+        for (int j = 0; j < QK_K; j++) {
+            int v = kern__nearest_int(iscale * x[j]);
+            y[b].qs[j] = (int8_t)(v < 127 ? v : 127);
+        }
+        for (int i = 0; i < QK_K / 16; i++) {
+            int sum = 0;
+            for (int l = 0; l < 16; l++) sum += y[b].qs[16 * i + l];
+            y[b].bsums[i] = (int16_t)sum;
+        }
+        y[b].d = 1.0f / iscale;
+    }
+}
+static void kern_dequant_q8_k_ref(const void *vx, float *y, int64_t n) {
+    const BlockQ8_K *x = vx;
+    for (int64_t b = 0; b < n / QK_K; b++, y += QK_K)
+        for (int j = 0; j < QK_K; j++) y[j] = x[b].d * x[b].qs[j];
+}
+
+/* ---- Q4_0 / Q4_1 / Q5_0 / Q5_1 ---- */
+
+/* ggml *_ref: d = max/-8 from the signed value of largest magnitude, q = x/d + 8.5
+   truncated, clamped to 15. */
+static void kern_quant_q4_0_ref(const float *x, void *vy, int64_t n) {
+    BlockQ4_0 *y = vy;
+    for (int64_t b = 0; b < n / QK; b++, x += QK) {
+        float amax = 0.0f, max = 0.0f;
+        for (int j = 0; j < QK; j++) {
+            if (amax < fabsf(x[j])) { amax = fabsf(x[j]); max = x[j]; }
+        }
+        float d = max / -8.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[b].d = f32_to_f16(d);
+        for (int j = 0; j < QK / 2; j++) {
+            int q0 = (int8_t)(x[j] * id + 8.5f), q1 = (int8_t)(x[j + QK / 2] * id + 8.5f);
+            if (q0 > 15) q0 = 15;
+            if (q1 > 15) q1 = 15;
+            y[b].qs[j] = (uint8_t)(q0 | (q1 << 4));
+        }
+    }
+}
+static void kern_dequant_q4_0_ref(const void *vx, float *y, int64_t n) {
+    const BlockQ4_0 *x = vx;
+    for (int64_t b = 0; b < n / QK; b++, y += QK) {
+        float d = f16_to_f32(x[b].d);
+        for (int j = 0; j < QK / 2; j++) {
+            y[j] = ((x[b].qs[j] & 0x0f) - 8) * d;
+            y[j + QK / 2] = ((x[b].qs[j] >> 4) - 8) * d;
+        }
+    }
+}
+static float kern_dot_q4_0_ref(const void *vw, const void *vx, int64_t n) {
+    const BlockQ4_0 *w = vw;
+    const BlockQ8_0 *x = vx;
+    float sum = 0.0f;
+    for (int64_t b = 0; b < n / QK; b++) {
+        int isum = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            isum += ((w[b].qs[j] & 0x0f) - 8) * x[b].qs[j];
+            isum += ((w[b].qs[j] >> 4) - 8) * x[b].qs[j + QK / 2];
+        }
+        sum += (float)isum * f16_to_f32(w[b].d) * f16_to_f32(x[b].d);
+    }
+    return sum;
+}
+
+/* d = (max - min)/15, m = min, q = (x - min)/d + 0.5 truncated, clamped to 15. */
+static void kern_quant_q4_1_ref(const float *x, void *vy, int64_t n) {
+    BlockQ4_1 *y = vy;
+    for (int64_t b = 0; b < n / QK; b++, x += QK) {
+        float min = INFINITY, max = -INFINITY;
+        for (int j = 0; j < QK; j++) {
+            if (x[j] < min) min = x[j];
+            if (x[j] > max) max = x[j];
+        }
+        float d = (max - min) / 15.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[b].d = f32_to_f16(d);
+        y[b].m = f32_to_f16(min);
+        for (int j = 0; j < QK / 2; j++) {
+            int q0 = (int8_t)((x[j] - min) * id + 0.5f), q1 = (int8_t)((x[j + QK / 2] - min) * id + 0.5f);
+            if (q0 > 15) q0 = 15;
+            if (q1 > 15) q1 = 15;
+            y[b].qs[j] = (uint8_t)(q0 | (q1 << 4));
+        }
+    }
+}
+static void kern_dequant_q4_1_ref(const void *vx, float *y, int64_t n) {
+    const BlockQ4_1 *x = vx;
+    for (int64_t b = 0; b < n / QK; b++, y += QK) {
+        float d = f16_to_f32(x[b].d), m = f16_to_f32(x[b].m);
+        for (int j = 0; j < QK / 2; j++) {
+            y[j] = (x[b].qs[j] & 0x0f) * d + m;
+            y[j + QK / 2] = (x[b].qs[j] >> 4) * d + m;
+        }
+    }
+}
+/* The min term uses the activation's s = d_x * sum(q_x). */
+static float kern_dot_q4_1_ref(const void *vw, const void *vx, int64_t n) {
+    const BlockQ4_1 *w = vw;
+    const BlockQ8_1 *x = vx;
+    float sum = 0.0f;
+    for (int64_t b = 0; b < n / QK; b++) {
+        int isum = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            isum += (w[b].qs[j] & 0x0f) * x[b].qs[j];
+            isum += (w[b].qs[j] >> 4) * x[b].qs[j + QK / 2];
+        }
+        sum += (f16_to_f32(w[b].d) * f16_to_f32(x[b].d)) * (float)isum
+             + f16_to_f32(w[b].m) * f16_to_f32(x[b].s);
+    }
+    return sum;
+}
+
+/* As Q4_0 with d = max/-16, q = x/d + 16.5 truncated, clamped to 31. */
+static void kern_quant_q5_0_ref(const float *x, void *vy, int64_t n) {
+    BlockQ5_0 *y = vy;
+    for (int64_t b = 0; b < n / QK; b++, x += QK) {
+        float amax = 0.0f, max = 0.0f;
+        for (int j = 0; j < QK; j++) {
+            if (amax < fabsf(x[j])) { amax = fabsf(x[j]); max = x[j]; }
+        }
+        float d = max / -16.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        uint32_t qh = 0;
+        y[b].d = f32_to_f16(d);
+        for (int j = 0; j < QK / 2; j++) {
+            int q0 = (int8_t)(x[j] * id + 16.5f), q1 = (int8_t)(x[j + QK / 2] * id + 16.5f);
+            if (q0 > 31) q0 = 31;
+            if (q1 > 31) q1 = 31;
+            y[b].qs[j] = (uint8_t)((q0 & 0x0f) | ((q1 & 0x0f) << 4));
+            qh |= (uint32_t)(q0 >> 4) << j;
+            qh |= (uint32_t)(q1 >> 4) << (j + QK / 2);
+        }
+        for (int k = 0; k < 4; k++) y[b].qh[k] = (uint8_t)(qh >> (8 * k));
+    }
+}
+static void kern_dequant_q5_0_ref(const void *vx, float *y, int64_t n) {
+    const BlockQ5_0 *x = vx;
+    for (int64_t b = 0; b < n / QK; b++, y += QK) {
+        float d = f16_to_f32(x[b].d);
+        uint32_t qh = kern__qh32(x[b].qh);
+        for (int j = 0; j < QK / 2; j++) {
+            int q0 = (x[b].qs[j] & 0x0f) | (int)((qh >> j) & 1) << 4;
+            int q1 = (x[b].qs[j] >> 4) | (int)((qh >> (j + QK / 2)) & 1) << 4;
+            y[j] = (q0 - 16) * d;
+            y[j + QK / 2] = (q1 - 16) * d;
+        }
+    }
+}
+static float kern_dot_q5_0_ref(const void *vw, const void *vx, int64_t n) {
+    const BlockQ5_0 *w = vw;
+    const BlockQ8_0 *x = vx;
+    float sum = 0.0f;
+    for (int64_t b = 0; b < n / QK; b++) {
+        uint32_t qh = kern__qh32(w[b].qh);
+        int isum = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            int q0 = (w[b].qs[j] & 0x0f) | (int)((qh >> j) & 1) << 4;
+            int q1 = (w[b].qs[j] >> 4) | (int)((qh >> (j + QK / 2)) & 1) << 4;
+            isum += (q0 - 16) * x[b].qs[j] + (q1 - 16) * x[b].qs[j + QK / 2];
+        }
+        sum += (f16_to_f32(w[b].d) * f16_to_f32(x[b].d)) * (float)isum;
+    }
+    return sum;
+}
+
+/* As Q4_1 with d = (max - min)/31, q = (x - min)/d + 0.5 truncated (no clamp in ggml;
+   the value cannot exceed 31 by construction). */
+static void kern_quant_q5_1_ref(const float *x, void *vy, int64_t n) {
+    BlockQ5_1 *y = vy;
+    for (int64_t b = 0; b < n / QK; b++, x += QK) {
+        float min = INFINITY, max = -INFINITY;
+        for (int j = 0; j < QK; j++) {
+            if (x[j] < min) min = x[j];
+            if (x[j] > max) max = x[j];
+        }
+        float d = (max - min) / 31.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        uint32_t qh = 0;
+        y[b].d = f32_to_f16(d);
+        y[b].m = f32_to_f16(min);
+        for (int j = 0; j < QK / 2; j++) {
+            unsigned q0 = (uint8_t)((x[j] - min) * id + 0.5f), q1 = (uint8_t)((x[j + QK / 2] - min) * id + 0.5f);
+            y[b].qs[j] = (uint8_t)((q0 & 0x0f) | ((q1 & 0x0f) << 4));
+            qh |= ((q0 >> 4) & 1u) << j;
+            qh |= ((q1 >> 4) & 1u) << (j + QK / 2);
+        }
+        for (int k = 0; k < 4; k++) y[b].qh[k] = (uint8_t)(qh >> (8 * k));
+    }
+}
+static void kern_dequant_q5_1_ref(const void *vx, float *y, int64_t n) {
+    const BlockQ5_1 *x = vx;
+    for (int64_t b = 0; b < n / QK; b++, y += QK) {
+        float d = f16_to_f32(x[b].d), m = f16_to_f32(x[b].m);
+        uint32_t qh = kern__qh32(x[b].qh);
+        for (int j = 0; j < QK / 2; j++) {
+            int q0 = (x[b].qs[j] & 0x0f) | (int)((qh >> j) & 1) << 4;
+            int q1 = (x[b].qs[j] >> 4) | (int)((qh >> (j + QK / 2)) & 1) << 4;
+            y[j] = q0 * d + m;
+            y[j + QK / 2] = q1 * d + m;
+        }
+    }
+}
+static float kern_dot_q5_1_ref(const void *vw, const void *vx, int64_t n) {
+    const BlockQ5_1 *w = vw;
+    const BlockQ8_1 *x = vx;
+    float sum = 0.0f;
+    for (int64_t b = 0; b < n / QK; b++) {
+        uint32_t qh = kern__qh32(w[b].qh);
+        int isum = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            int q0 = (w[b].qs[j] & 0x0f) | (int)((qh >> j) & 1) << 4;
+            int q1 = (w[b].qs[j] >> 4) | (int)((qh >> (j + QK / 2)) & 1) << 4;
+            isum += q0 * x[b].qs[j] + q1 * x[b].qs[j + QK / 2];
+        }
+        sum += (f16_to_f32(w[b].d) * f16_to_f32(x[b].d)) * (float)isum
+             + f16_to_f32(w[b].m) * f16_to_f32(x[b].s);
+    }
+    return sum;
+}
+
+/* ---- K-quants (weights only; dot against Q8_K) ---- */
+
+static void kern_dequant_q2_k_ref(const void *vx, float *y, int64_t n) {
+    const BlockQ2_K *x = vx;
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        float d = f16_to_f32(x[b].d), dmin = f16_to_f32(x[b].dmin);
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *q = x[b].qs + 32 * h;
+            for (int j = 0; j < 4; j++) {
+                for (int half = 0; half < 2; half++) {       /* two sub-blocks of 16 */
+                    uint8_t sc = x[b].scales[8 * h + 2 * j + half];
+                    float dl = d * (sc & 0x0f), ml = dmin * (sc >> 4);
+                    for (int l = 16 * half; l < 16 * half + 16; l++)
+                        *y++ = dl * ((q[l] >> (2 * j)) & 3) - ml;
+                }
+            }
+        }
+    }
+}
+/* Per sub-block of 16: d*sc * sum(q*q8) - dmin*m * sum(q8), the last sum from bsums. */
+static float kern_dot_q2_k_ref(const void *vw, const void *vx, int64_t n) {
+    const BlockQ2_K *w = vw;
+    const BlockQ8_K *x = vx;
+    float sum = 0.0f;
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        const int8_t *q8 = x[b].qs;
+        int isum = 0, msum = 0;
+        for (int i = 0; i < 16; i++) msum += x[b].bsums[i] * (w[b].scales[i] >> 4);
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *q = w[b].qs + 32 * h;
+            for (int j = 0; j < 4; j++) {
+                for (int half = 0; half < 2; half++) {
+                    int sub = 0;
+                    for (int l = 16 * half; l < 16 * half + 16; l++) sub += q8[l] * ((q[l] >> (2 * j)) & 3);
+                    isum += (w[b].scales[8 * h + 2 * j + half] & 0x0f) * sub;
+                }
+                q8 += 32;
+            }
+        }
+        float dall = x[b].d * f16_to_f32(w[b].d), dmin = x[b].d * f16_to_f32(w[b].dmin);
+        sum += dall * (float)isum - dmin * (float)msum;
+    }
+    return sum;
+}
+
+static void kern_dequant_q3_k_ref(const void *vx, float *y, int64_t n) {
+    const BlockQ3_K *x = vx;
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        float d = f16_to_f32(x[b].d);
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *q = x[b].qs + 32 * h;
+            for (int j = 0; j < 4; j++) {
+                uint8_t hbit = (uint8_t)(1u << (4 * h + j));
+                for (int half = 0; half < 2; half++) {
+                    float dl = d * kern__q3_k_scale(8 * h + 2 * j + half, x[b].scales);
+                    for (int l = 16 * half; l < 16 * half + 16; l++) {
+                        int v = ((q[l] >> (2 * j)) & 3) - ((x[b].hmask[l] & hbit) ? 0 : 4);
+                        *y++ = dl * v;
+                    }
+                }
+            }
+        }
+    }
+}
+static float kern_dot_q3_k_ref(const void *vw, const void *vx, int64_t n) {
+    const BlockQ3_K *w = vw;
+    const BlockQ8_K *x = vx;
+    float sum = 0.0f;
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        const int8_t *q8 = x[b].qs;
+        int isum = 0;
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *q = w[b].qs + 32 * h;
+            for (int j = 0; j < 4; j++) {
+                uint8_t hbit = (uint8_t)(1u << (4 * h + j));
+                for (int half = 0; half < 2; half++) {
+                    int sub = 0;
+                    for (int l = 16 * half; l < 16 * half + 16; l++) {
+                        int v = ((q[l] >> (2 * j)) & 3) - ((w[b].hmask[l] & hbit) ? 0 : 4);
+                        sub += q8[l] * v;
+                    }
+                    isum += kern__q3_k_scale(8 * h + 2 * j + half, w[b].scales) * sub;
+                }
+                q8 += 32;
+            }
+        }
+        sum += f16_to_f32(w[b].d) * x[b].d * (float)isum;
+    }
+    return sum;
+}
+
+static void kern_dequant_q4_k_ref(const void *vx, float *y, int64_t n) {
+    const BlockQ4_K *x = vx;
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        float d = f16_to_f32(x[b].d), dmin = f16_to_f32(x[b].dmin);
+        for (int p = 0; p < 4; p++) {
+            const uint8_t *q = x[b].qs + 32 * p;
+            for (int s = 0; s < 2; s++) {
+                int sc, m;
+                kern__k4_scale_min(2 * p + s, x[b].scales, &sc, &m);
+                float dl = d * sc, ml = dmin * m;
+                for (int l = 0; l < 32; l++) *y++ = dl * ((q[l] >> (4 * s)) & 0x0f) - ml;
+            }
+        }
+    }
+}
+/* Per sub-block of 32: d*sc * sum(q*q8) - dmin*m * sum(q8); sum(q8) = two bsums. */
+static float kern_dot_q4_k_ref(const void *vw, const void *vx, int64_t n) {
+    const BlockQ4_K *w = vw;
+    const BlockQ8_K *x = vx;
+    float sum = 0.0f;
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        const int8_t *q8 = x[b].qs;
+        int isum = 0, msum = 0;
+        for (int p = 0; p < 4; p++) {
+            const uint8_t *q = w[b].qs + 32 * p;
+            for (int s = 0; s < 2; s++) {
+                int sc, m, sub = 0, is = 2 * p + s;
+                kern__k4_scale_min(is, w[b].scales, &sc, &m);
+                for (int l = 0; l < 32; l++) sub += q8[l] * ((q[l] >> (4 * s)) & 0x0f);
+                isum += sc * sub;
+                msum += m * (x[b].bsums[2 * is] + x[b].bsums[2 * is + 1]);
+                q8 += 32;
+            }
+        }
+        float d = f16_to_f32(w[b].d) * x[b].d, dmin = f16_to_f32(w[b].dmin) * x[b].d;
+        sum += d * (float)isum - dmin * (float)msum;
+    }
+    return sum;
+}
+
+static void kern_dequant_q5_k_ref(const void *vx, float *y, int64_t n) {
+    const BlockQ5_K *x = vx;
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        float d = f16_to_f32(x[b].d), dmin = f16_to_f32(x[b].dmin);
+        for (int p = 0; p < 4; p++) {
+            const uint8_t *q = x[b].qs + 32 * p;
+            for (int s = 0; s < 2; s++) {
+                int sc, m, is = 2 * p + s;
+                kern__k4_scale_min(is, x[b].scales, &sc, &m);
+                float dl = d * sc, ml = dmin * m;
+                for (int l = 0; l < 32; l++) {
+                    int v = ((q[l] >> (4 * s)) & 0x0f) | (((x[b].qh[l] >> is) & 1) << 4);
+                    *y++ = dl * v - ml;
+                }
+            }
+        }
+    }
+}
+static float kern_dot_q5_k_ref(const void *vw, const void *vx, int64_t n) {
+    const BlockQ5_K *w = vw;
+    const BlockQ8_K *x = vx;
+    float sum = 0.0f;
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        const int8_t *q8 = x[b].qs;
+        int isum = 0, msum = 0;
+        for (int p = 0; p < 4; p++) {
+            const uint8_t *q = w[b].qs + 32 * p;
+            for (int s = 0; s < 2; s++) {
+                int sc, m, sub = 0, is = 2 * p + s;
+                kern__k4_scale_min(is, w[b].scales, &sc, &m);
+                for (int l = 0; l < 32; l++) {
+                    int v = ((q[l] >> (4 * s)) & 0x0f) | (((w[b].qh[l] >> is) & 1) << 4);
+                    sub += q8[l] * v;
+                }
+                isum += sc * sub;
+                msum += m * (x[b].bsums[2 * is] + x[b].bsums[2 * is + 1]);
+                q8 += 32;
+            }
+        }
+        float d = f16_to_f32(w[b].d) * x[b].d, dmin = f16_to_f32(w[b].dmin) * x[b].d;
+        sum += d * (float)isum - dmin * (float)msum;
+    }
+    return sum;
+}
+
+/* 6-bit value of Q6_K element 128*h + 32*k + l, already minus 32. */
+static inline int kern__q6_k_value(const BlockQ6_K *x, int h, int k, int l) {
+    int lo = (x->ql[64 * h + 32 * (k & 1) + l] >> (4 * (k >> 1))) & 0x0f;
+    int hi = (x->qh[32 * h + l] >> (2 * k)) & 3;
+    return (lo | (hi << 4)) - 32;
+}
+static void kern_dequant_q6_k_ref(const void *vx, float *y, int64_t n) {
+    const BlockQ6_K *x = vx;
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        float d = f16_to_f32(x[b].d);
+        for (int h = 0; h < 2; h++)
+            for (int k = 0; k < 4; k++)
+                for (int half = 0; half < 2; half++) {
+                    float dl = d * x[b].scales[8 * h + 2 * k + half];
+                    for (int l = 16 * half; l < 16 * half + 16; l++) *y++ = dl * kern__q6_k_value(&x[b], h, k, l);
+                }
+    }
+}
+static float kern_dot_q6_k_ref(const void *vw, const void *vx, int64_t n) {
+    const BlockQ6_K *w = vw;
+    const BlockQ8_K *x = vx;
+    float sum = 0.0f;
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        const int8_t *q8 = x[b].qs;
+        int isum = 0;
+        for (int h = 0; h < 2; h++)
+            for (int k = 0; k < 4; k++) {
+                for (int half = 0; half < 2; half++) {
+                    int sub = 0;
+                    for (int l = 16 * half; l < 16 * half + 16; l++) sub += q8[l] * kern__q6_k_value(&w[b], h, k, l);
+                    isum += w[b].scales[8 * h + 2 * k + half] * sub;
+                }
+                q8 += 32;
+            }
+        sum += f16_to_f32(w[b].d) * x[b].d * (float)isum;
+    }
+    return sum;
+}
+
+/* ---- type table: the kernels of each weight and activation type ---- */
+
+typedef struct {
+    int vec_dot_type;       /* type the activation row is converted to for dot products */
+    void (*to_float)(const void *x, float *y, int64_t n);      /* dequantize n elements */
+    void (*from_float)(const float *x, void *y, int64_t n);    /* quantize n elements as
+                               ggml's _ref does (weights); NULL for Q2_K..Q6_K for now */
+    void (*from_float_act)(const float *x, void *y, int64_t n);  /* activation types: how
+                               the matmul converts its input rows */
+    float (*dot)(const void *w, const void *x, int64_t n);     /* w: row of this type, x: row
+                               in vec_dot_type; NULL for the activation-only Q8_1/Q8_K */
+} KernType;
+
+static const KernType kern__types[T_COUNT] = {
+    [T_F32]  = { T_F32,  kern_dequant_f32_ref,  kern_quant_f32_ref,  kern_quant_f32_ref,  kern_dot_f32_ref },
+    [T_F16]  = { T_F16,  kern_dequant_f16_ref,  kern_quant_f16_ref,  kern_quant_f16_ref,  kern_dot_f16_ref },
+    [T_BF16] = { T_BF16, kern_dequant_bf16_ref, kern_quant_bf16_ref, kern_quant_bf16_ref, kern_dot_bf16_ref },
+    [T_Q4_0] = { T_Q8_0, kern_dequant_q4_0_ref, kern_quant_q4_0_ref, NULL, kern_dot_q4_0_ref },
+    [T_Q4_1] = { T_Q8_1, kern_dequant_q4_1_ref, kern_quant_q4_1_ref, NULL, kern_dot_q4_1_ref },
+    [T_Q5_0] = { T_Q8_0, kern_dequant_q5_0_ref, kern_quant_q5_0_ref, NULL, kern_dot_q5_0_ref },
+    [T_Q5_1] = { T_Q8_1, kern_dequant_q5_1_ref, kern_quant_q5_1_ref, NULL, kern_dot_q5_1_ref },
+    [T_Q8_0] = { T_Q8_0, kern_dequant_q8_0_ref, kern_quant_q8_0_ref, kern_quant_q8_0_act, kern_dot_q8_0_ref },
+    [T_Q8_1] = { T_Q8_1, kern_dequant_q8_1_ref, kern_quant_q8_1_ref, kern_quant_q8_1_act, NULL },
+    [T_Q2_K] = { T_Q8_K, kern_dequant_q2_k_ref, NULL, NULL, kern_dot_q2_k_ref },
+    [T_Q3_K] = { T_Q8_K, kern_dequant_q3_k_ref, NULL, NULL, kern_dot_q3_k_ref },
+    [T_Q4_K] = { T_Q8_K, kern_dequant_q4_k_ref, NULL, NULL, kern_dot_q4_k_ref },
+    [T_Q5_K] = { T_Q8_K, kern_dequant_q5_k_ref, NULL, NULL, kern_dot_q5_k_ref },
+    [T_Q6_K] = { T_Q8_K, kern_dequant_q6_k_ref, NULL, NULL, kern_dot_q6_k_ref },
+    [T_Q8_K] = { T_Q8_K, kern_dequant_q8_k_ref, kern_quant_q8_k_ref, kern_quant_q8_k_ref, NULL },
+};
+
+/* The kernels of a type, or NULL for ids llm does not compute with (IQ*, ...). */
+static const KernType *kern_type(int type) {
+    if (type < 0 || type >= T_COUNT || !kern__types[type].to_float) return NULL;
+    return &kern__types[type];
+}
+
+
+/* ============================================================================
+ * 11. threads: pool, parallel-for
+ *
+ * The workers are created once at start-up and sleep on a condition variable between
+ * jobs; pool_run hands every worker the same function with its index, runs index 0 on
+ * the calling thread, and returns when all are done. Work is split by output rows.
+ * ========================================================================== */
+
+#define LLM_MAX_THREADS 64
+
+typedef void (*ParFn)(void *ctx, int ith, int nth);
+
+typedef struct {
+    int n;                          /* threads including the caller */
+    pthread_t th[LLM_MAX_THREADS];
+    pthread_mutex_t mu;
+    pthread_cond_t start, done;
+    ParFn fn;
+    void *ctx;
+    uint64_t gen;                   /* job number; workers run when it moves */
+    int pending;                    /* workers still running the current job */
+    int quit;
+} Pool;
+
+typedef struct { Pool *p; int ith; } PoolArg;
+static PoolArg pool_args[LLM_MAX_THREADS];
+
+static void *pool__worker(void *arg) {
+    PoolArg *a = arg;
+    Pool *p = a->p;
+    uint64_t seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->gen == seen && !p->quit) pthread_cond_wait(&p->start, &p->mu);
+        if (p->quit) { pthread_mutex_unlock(&p->mu); return NULL; }
+        seen = p->gen;
+        ParFn fn = p->fn;
+        void *ctx = p->ctx;
+        pthread_mutex_unlock(&p->mu);
+        fn(ctx, a->ith, p->n);
+        pthread_mutex_lock(&p->mu);
+        if (--p->pending == 0) pthread_cond_signal(&p->done);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+static int pool_init(Pool *p, int n, Err *e) {
+    memset(p, 0, sizeof *p);
+    if (n < 1) n = 1;
+    if (n > LLM_MAX_THREADS) n = LLM_MAX_THREADS;
+    p->n = n;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->start, NULL);
+    pthread_cond_init(&p->done, NULL);
+    for (int i = 1; i < n; i++) {
+        pool_args[i].p = p;
+        pool_args[i].ith = i;
+        if (pthread_create(&p->th[i], NULL, pool__worker, &pool_args[i]) != 0) {
+            p->n = i;
+            return err_set(e, "cannot start thread %d of %d: %s (use fewer with -t)", i + 1, n,
+                           strerror(errno));
+        }
+    }
+    return 0;
+}
+
+static void pool_run(Pool *p, ParFn fn, void *ctx) {
+    if (p->n <= 1) { fn(ctx, 0, 1); return; }
+    pthread_mutex_lock(&p->mu);
+    p->fn = fn;
+    p->ctx = ctx;
+    p->pending = p->n - 1;
+    p->gen++;
+    pthread_cond_broadcast(&p->start);
+    pthread_mutex_unlock(&p->mu);
+    fn(ctx, 0, p->n);
+    pthread_mutex_lock(&p->mu);
+    while (p->pending) pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void pool_free(Pool *p) {
+    if (p->n <= 1) return;
+    pthread_mutex_lock(&p->mu);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->start);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 1; i < p->n; i++) pthread_join(p->th[i], NULL);
+    p->n = 1;
+}
+
+/* The share [*a, *b) of n items for thread ith of nth. */
+static void pool_split(int64_t n, int ith, int nth, int64_t *a, int64_t *b) {
+    int64_t per = (n + nth - 1) / nth;
+    *a = per * ith < n ? per * ith : n;
+    *b = *a + per < n ? *a + per : n;
+}
+
+/* Physical cores (the default for -t): distinct (package, core) pairs in sysfs,
+ * else the online CPU count. */
+static int cpu_physical_cores(void) {
+    int online = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (online < 1) online = 1;
+    int seen[256][2], n = 0;
+    for (int cpu = 0; cpu < online && cpu < 256; cpu++) {
+        char path[128];
+        int ids[2] = { -1, -1 };
+        const char *names[2] = { "physical_package_id", "core_id" };
+        for (int k = 0; k < 2; k++) {
+            snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/%s", cpu, names[k]);
+            FILE *f = fopen(path, "r");
+            if (!f) return online;
+            if (fscanf(f, "%d", &ids[k]) != 1) ids[k] = -1;
+            fclose(f);
+        }
+        int dup = 0;
+        for (int i = 0; i < n; i++) dup |= seen[i][0] == ids[0] && seen[i][1] == ids[1];
+        if (!dup) seen[n][0] = ids[0], seen[n][1] = ids[1], n++;
+    }
+    return n > 0 ? n : online;
+}
+
+/* ============================================================================
+ * 12. model: hyper-parameters, llama forward pass, KV cache, memory plan
+ *
+ * The llama architecture as GGUF describes it (llama.cpp's tensor names): token
+ * embedding, per layer pre-RMSNorm attention with RoPE and grouped-query heads, then
+ * pre-RMSNorm SwiGLU feed-forward, final RMSNorm and the output matrix (the embedding
+ * when output.weight is absent). Matrices in GGUF are ne = [in, out]: one row of `in`
+ * elements per output feature. A batch of tokens goes through every layer together,
+ * so each weight row read from memory is used for every token of the batch.
+ * ========================================================================== */
+
+#define LLM_MAX_LAYERS 512
+
+typedef struct {
+    Str arch;            /* general.architecture */
+    Str name;            /* general.name */
+    int n_vocab;
+    int n_embd;          /* width of the residual stream */
+    int n_layer;
+    int n_head, n_head_kv;
+    int head_dim;        /* per head, K and Q */
+    int head_dim_v;      /* per head, V */
+    int n_ff;            /* feed-forward width */
+    int n_ctx_train;     /* context the model was trained for */
+    int rope_dim;        /* leading dimensions of each head that rotate */
+    int rope_neox;       /* 1: pairs (i, i+rope_dim/2); 0: adjacent pairs (2i, 2i+1) */
+    float rope_base, rope_freq_scale;
+    float eps;           /* RMSNorm epsilon */
+} HParams;
+
+typedef struct {
+    const void *data;    /* rows of `cols` elements of `type`, in the mapping */
+    uint32_t type;
+    int64_t cols, rows;  /* GGUF ne[0], ne[1] */
+} Mat;
+
+typedef struct {
+    const float *attn_norm;      /* (n_embd) */
+    Mat wq;                      /* (n_embd -> n_head * head_dim) */
+    Mat wk, wv;                  /* (n_embd -> n_head_kv * head_dim) */
+    const float *bq, *bk, *bv;   /* optional biases, NULL when absent */
+    Mat wo;                      /* (n_head * head_dim_v -> n_embd) */
+    const float *ffn_norm;       /* (n_embd) */
+    Mat gate, up;                /* (n_embd -> n_ff) */
+    Mat down;                    /* (n_ff -> n_embd) */
+} Layer;
+
+typedef struct {
+    FileMap map;
+    Gguf gguf;
+    HParams hp;
+    Mat tok_embd;                /* (n_embd, n_vocab) */
+    const float *output_norm;    /* (n_embd) */
+    Mat output;                  /* (n_embd -> n_vocab); tok_embd when tied */
+    const float *rope_freqs;     /* (rope_dim/2) frequency divisors, or NULL */
+    int tied;                    /* output is tok_embd */
+    Layer layers[LLM_MAX_LAYERS];
+    uint64_t n_params;
+} Model;
+
+static const char *const model_supported_archs[] = { "llama" };
+
+/* Looks a tensor up, checking it has the shape the hyper-parameters imply. */
+static int model__tensor(const Model *m, const char *name, int64_t ne0, int64_t ne1, int optional,
+                         GgufTensor *t, Err *e) {
+    if (!gguf_tensor(&m->gguf, name, t)) {
+        if (optional) return 1;
+        return err_set(e, "model file has no tensor '%s' (is it a complete %.*s GGUF?)", name,
+                       (int)m->hp.arch.n, m->hp.arch.p);
+    }
+    int64_t ne1_got = t->ne[1] * t->ne[2] * t->ne[3];
+    if (t->ne[0] != ne0 || ne1_got != ne1)
+        return err_set(e, "tensor '%s' has shape [%lld, %lld] but the hyper-parameters say [%lld, %lld]; "
+                       "the GGUF file is inconsistent", name, (long long)t->ne[0], (long long)ne1_got,
+                       (long long)ne0, (long long)ne1);
+    return 0;
+}
+
+static int model__mat(const Model *m, const char *name, int64_t in, int64_t out, Mat *w, Err *e) {
+    GgufTensor t;
+    if (model__tensor(m, name, in, out, 0, &t, e)) return -1;
+    w->data = t.data, w->type = t.type, w->cols = in, w->rows = out;
+    return 0;
+}
+
+/* A vector (norm weight, bias) of n floats; NULL and 0 when optional and absent. */
+static int model__vec(const Model *m, const char *name, int64_t n, int optional, const float **v, Err *e) {
+    GgufTensor t;
+    *v = NULL;
+    int r = model__tensor(m, name, n, 1, optional, &t, e);
+    if (r) return r > 0 ? 0 : -1;
+    if (t.type != T_F32)
+        return err_set(e, "tensor '%s' is %s; llm expects norm weights and biases in F32", name,
+                       type_name(t.type));
+    *v = t.data;
+    return 0;
+}
+
+/* Opens, validates and maps a GGUF model; reads hyper-parameters and finds every tensor.
+ * Nothing is allocated: the Model points into the mapping. */
+static int model_load(Model *m, const char *path, Err *e) {
+    memset(m, 0, sizeof *m);
+    if (file_map(&m->map, path, e)) return -1;
+    if (gguf_open(&m->gguf, m->map.data, m->map.size, e)) {
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "%.200s: %.300s", path, e->msg);
+        strcpy(e->msg, msg);
+        file_unmap(&m->map);
+        return -1;
+    }
+    Gguf *g = &m->gguf;
+    HParams *hp = &m->hp;
+    hp->arch = gguf_get_str(g, "general.architecture");
+    hp->name = gguf_get_str(g, "general.name");
+    if (!hp->arch.n) return err_set(e, "%s has no general.architecture: not a model GGUF", path);
+    int ok = 0;
+    for (size_t i = 0; i < sizeof model_supported_archs / sizeof *model_supported_archs; i++)
+        ok |= str_eq(hp->arch, model_supported_archs[i]);
+    if (!ok)
+        return err_set(e, "architecture '%.*s' is not supported by llm (supported: llama)",
+                       (int)hp->arch.n, hp->arch.p);
+    Str a = hp->arch;
+    hp->n_embd = (int)gguf_arch_int(g, a, "embedding_length", 0);
+    hp->n_layer = (int)gguf_arch_int(g, a, "block_count", 0);
+    hp->n_head = (int)gguf_arch_int(g, a, "attention.head_count", 0);
+    hp->n_head_kv = (int)gguf_arch_int(g, a, "attention.head_count_kv", hp->n_head);
+    hp->n_ff = (int)gguf_arch_int(g, a, "feed_forward_length", 0);
+    hp->n_ctx_train = (int)gguf_arch_int(g, a, "context_length", 2048);
+    hp->eps = (float)gguf_arch_float(g, a, "attention.layer_norm_rms_epsilon", 1e-5);
+    hp->rope_base = (float)gguf_arch_float(g, a, "rope.freq_base", 10000.0);
+    if (hp->n_embd <= 0 || hp->n_embd > 1 << 16 || hp->n_layer <= 0 || hp->n_layer > LLM_MAX_LAYERS ||
+        hp->n_head <= 0 || hp->n_head > 1024 || hp->n_head_kv <= 0 || hp->n_head_kv > hp->n_head ||
+        hp->n_head % hp->n_head_kv || hp->n_ff <= 0 || hp->n_ff > 1 << 20 || hp->n_ctx_train <= 0)
+        return err_set(e, "%s has missing or impossible hyper-parameters (n_embd %d, n_layer %d, "
+                       "n_head %d, n_head_kv %d, n_ff %d)", path, hp->n_embd, hp->n_layer, hp->n_head,
+                       hp->n_head_kv, hp->n_ff);
+    hp->head_dim = (int)gguf_arch_int(g, a, "attention.key_length", hp->n_embd / hp->n_head);
+    hp->head_dim_v = (int)gguf_arch_int(g, a, "attention.value_length", hp->head_dim);
+    hp->rope_dim = (int)gguf_arch_int(g, a, "rope.dimension_count", hp->head_dim);
+    if (hp->head_dim <= 0 || hp->head_dim > 1024 || hp->head_dim % 2 || hp->head_dim_v != hp->head_dim ||
+        hp->rope_dim <= 0 || hp->rope_dim > hp->head_dim || hp->rope_dim % 2)
+        return err_set(e, "%s has impossible head sizes (key %d, value %d, rope %d)", path,
+                       hp->head_dim, hp->head_dim_v, hp->rope_dim);
+    hp->rope_freq_scale = 1.0f;
+    {
+        char k[256];
+        snprintf(k, sizeof k, "%.*s.rope.scaling.type", (int)a.n, a.p);
+        Str st = gguf_get_str(g, k);
+        double factor = gguf_arch_float(g, a, "rope.scaling.factor", 0.0);
+        if (st.n && str_eq(st, "linear") && factor > 0) hp->rope_freq_scale = (float)(1.0 / factor);
+        else if (st.n && !str_eq(st, "none") && !str_eq(st, "linear"))
+            return err_set(e, "%s uses RoPE scaling '%.*s', which llm does not implement yet", path,
+                           (int)st.n, st.p);
+    }
+    hp->rope_neox = 0;
+
+    GgufTensor t;
+    if (!gguf_tensor(g, "token_embd.weight", &t))
+        return err_set(e, "%s has no tensor 'token_embd.weight': not a complete model", path);
+    hp->n_vocab = (int)t.ne[1];
+    if (t.ne[0] != hp->n_embd || hp->n_vocab <= 0)
+        return err_set(e, "tensor 'token_embd.weight' has shape [%lld, %lld], expected [%d, n_vocab]",
+                       (long long)t.ne[0], (long long)t.ne[1], hp->n_embd);
+    int64_t E = hp->n_embd, Q = (int64_t)hp->n_head * hp->head_dim, KV = (int64_t)hp->n_head_kv * hp->head_dim;
+    if (model__mat(m, "token_embd.weight", E, hp->n_vocab, &m->tok_embd, e)) return -1;
+    if (model__vec(m, "output_norm.weight", E, 0, &m->output_norm, e)) return -1;
+    int r = model__tensor(m, "output.weight", E, hp->n_vocab, 1, &t, e);
+    if (r < 0) return -1;
+    m->tied = r == 1;
+    if (m->tied) m->output = m->tok_embd;
+    else m->output = (Mat){ t.data, t.type, E, hp->n_vocab };
+    r = model__tensor(m, "rope_freqs.weight", hp->rope_dim / 2, 1, 1, &t, e);
+    if (r < 0) return -1;
+    if (r == 0) {
+        if (t.type != T_F32) return err_set(e, "tensor 'rope_freqs.weight' must be F32");
+        m->rope_freqs = t.data;
+    }
+    for (int l = 0; l < hp->n_layer; l++) {
+        Layer *L = &m->layers[l];
+        char n[96];
+#define LNAME(s) (snprintf(n, sizeof n, "blk.%d.%s", l, s), n)
+        if (model__vec(m, LNAME("attn_norm.weight"), E, 0, &L->attn_norm, e) ||
+            model__mat(m, LNAME("attn_q.weight"), E, Q, &L->wq, e) ||
+            model__mat(m, LNAME("attn_k.weight"), E, KV, &L->wk, e) ||
+            model__mat(m, LNAME("attn_v.weight"), E, KV, &L->wv, e) ||
+            model__vec(m, LNAME("attn_q.bias"), Q, 1, &L->bq, e) ||
+            model__vec(m, LNAME("attn_k.bias"), KV, 1, &L->bk, e) ||
+            model__vec(m, LNAME("attn_v.bias"), KV, 1, &L->bv, e) ||
+            model__mat(m, LNAME("attn_output.weight"), Q, E, &L->wo, e) ||
+            model__vec(m, LNAME("ffn_norm.weight"), E, 0, &L->ffn_norm, e) ||
+            model__mat(m, LNAME("ffn_gate.weight"), E, hp->n_ff, &L->gate, e) ||
+            model__mat(m, LNAME("ffn_up.weight"), E, hp->n_ff, &L->up, e) ||
+            model__mat(m, LNAME("ffn_down.weight"), hp->n_ff, E, &L->down, e))
+            return -1;
+#undef LNAME
+    }
+    for (uint64_t i = 0; i < g->n_tensors; i++) {
+        gguf_tensor_at(g, i, &t);
+        m->n_params += (uint64_t)(t.ne[0] * t.ne[1] * t.ne[2] * t.ne[3]);
+    }
+    return 0;
+}
+
+static void model_free(Model *m) { file_unmap(&m->map); }
+
+/* ---- memory plan: every byte the run needs, line by line, before it starts ---- */
+
+typedef struct {
+    const char *label[24];
+    size_t bytes[24];
+    int n;
+    size_t total;   /* bytes, each line rounded to the arena's alignment */
+} Budget;
+
+static void budget_add(Budget *b, const char *label, size_t bytes) {
+    if (b->n < 24) b->label[b->n] = label, b->bytes[b->n] = bytes, b->n++;
+    b->total += ARENA_ROUND(bytes) + ARENA_ALIGN;
+}
+
+typedef struct {
+    int n_ctx;        /* KV cache positions */
+    int n_batch;      /* tokens evaluated together */
+    int n_logits;     /* rows of logits kept per evaluation (1, or n_batch for perplexity) */
+    int kv_type;      /* T_F16 or T_F32 */
+    int n_threads;
+} RunOpts;
+
+typedef struct {
+    const Model *m;
+    RunOpts o;
+    Pool *pool;
+    uint8_t *kcache, *vcache;  /* (n_layer, n_ctx, n_head_kv * head_dim) of kv_type */
+    float *x;                  /* (n_batch, n_embd) residual stream */
+    float *xn;                 /* (n_batch, n_embd) normalised */
+    float *q;                  /* (n_batch, n_head * head_dim) */
+    float *k, *v;              /* (n_batch, n_head_kv * head_dim) */
+    float *att;                /* (n_batch, n_head * head_dim) attention output */
+    float *ffa, *ffb;          /* (n_batch, n_ff) */
+    uint8_t *xq;               /* (n_batch, xq_row) activations in the weights' dot type */
+    size_t xq_row;             /* bytes */
+    float *scores;             /* (n_threads, n_ctx) */
+    float *logits;             /* (n_logits, n_vocab) */
+    int n_past;                /* positions held in the KV cache */
+} State;
+
+static size_t state__kv_bytes(const Model *m, const RunOpts *o) {   /* K and V */
+    const HParams *hp = &m->hp;
+    return 2 * (size_t)hp->n_layer * (size_t)o->n_ctx * (size_t)hp->n_head_kv * hp->head_dim *
+           (o->kv_type == T_F16 ? 2 : 4);
+}
+
+/* Largest bytes per element any activation conversion needs (F32 weights: 4). */
+static size_t state__xq_row(const Model *m) {
+    int64_t width = m->hp.n_ff > m->hp.n_embd ? m->hp.n_ff : m->hp.n_embd;
+    int64_t qw = (int64_t)m->hp.n_head * m->hp.head_dim;
+    if (qw > width) width = qw;
+    return (size_t)width * 4 + 1024;
+}
+
+static void state_budget(const Model *m, const RunOpts *o, Budget *b) {
+    const HParams *hp = &m->hp;
+    size_t B = (size_t)o->n_batch, f = sizeof(float);
+    size_t qd = (size_t)hp->n_head * hp->head_dim, kvd = (size_t)hp->n_head_kv * hp->head_dim;
+    budget_add(b, "KV cache", state__kv_bytes(m, o));
+    budget_add(b, "activations", B * f * (2 * (size_t)hp->n_embd + 2 * qd + 2 * kvd + 2 * (size_t)hp->n_ff));
+    budget_add(b, "quantised activations", B * state__xq_row(m));
+    budget_add(b, "attention scores", (size_t)o->n_threads * (size_t)o->n_ctx * f);
+    budget_add(b, "logits", (size_t)o->n_logits * (size_t)hp->n_vocab * f);
+}
+
+static int state_init(State *s, Arena *a, const Model *m, const RunOpts *o, Pool *pool, Err *e) {
+    const HParams *hp = &m->hp;
+    size_t B = (size_t)o->n_batch, f = sizeof(float);
+    size_t qd = (size_t)hp->n_head * hp->head_dim, kvd = (size_t)hp->n_head_kv * hp->head_dim;
+    memset(s, 0, sizeof *s);
+    s->m = m, s->o = *o, s->pool = pool;
+    s->xq_row = state__xq_row(m);
+    size_t kvb = state__kv_bytes(m, o);
+    if (!(s->kcache = arena_alloc(a, kvb / 2)) || !(s->vcache = arena_alloc(a, kvb / 2)) ||
+        !(s->x = arena_alloc(a, B * hp->n_embd * f)) || !(s->xn = arena_alloc(a, B * hp->n_embd * f)) ||
+        !(s->q = arena_alloc(a, B * qd * f)) || !(s->att = arena_alloc(a, B * qd * f)) ||
+        !(s->k = arena_alloc(a, B * kvd * f)) || !(s->v = arena_alloc(a, B * kvd * f)) ||
+        !(s->ffa = arena_alloc(a, B * hp->n_ff * f)) || !(s->ffb = arena_alloc(a, B * hp->n_ff * f)) ||
+        !(s->xq = arena_alloc(a, B * s->xq_row)) ||
+        !(s->scores = arena_alloc(a, (size_t)o->n_threads * o->n_ctx * f)) ||
+        !(s->logits = arena_alloc(a, (size_t)o->n_logits * hp->n_vocab * f)))
+        return err_set(e, "internal error: the arena is smaller than the memory plan");
+    return 0;
+}
+
+/* ---- building blocks ---- */
+
+/* y = x / rms(x) * w over n elements (sum of squares in double, as the reference does). */
+static void model__rmsnorm(float *y, const float *x, const float *w, int n, float eps) {
+    double ss = 0;
+    for (int i = 0; i < n; i++) ss += (double)x[i] * x[i];
+    float scale = 1.0f / sqrtf((float)(ss / n) + eps);
+    for (int i = 0; i < n; i++) y[i] = x[i] * scale * w[i];
+}
+
+/* Rotates the first rope_dim dimensions of each of n_heads heads of vec for position pos. */
+static void model__rope(const Model *m, float *vec, int n_heads, int pos) {
+    const HParams *hp = &m->hp;
+    float theta_scale = powf(hp->rope_base, -2.0f / hp->rope_dim);
+    for (int h = 0; h < n_heads; h++) {
+        float *x = vec + (size_t)h * hp->head_dim;
+        float theta = (float)pos;
+        for (int i = 0; i < hp->rope_dim / 2; i++) {
+            float th = theta * hp->rope_freq_scale / (m->rope_freqs ? m->rope_freqs[i] : 1.0f);
+            float c = cosf(th), s = sinf(th);
+            int a = hp->rope_neox ? i : 2 * i, b = hp->rope_neox ? i + hp->rope_dim / 2 : 2 * i + 1;
+            float x0 = x[a], x1 = x[b];
+            x[a] = x0 * c - x1 * s;
+            x[b] = x0 * s + x1 * c;
+            theta *= theta_scale;
+        }
+    }
+}
+
+typedef struct {
+    const Mat *w;
+    const uint8_t *xq;     /* n rows of converted activations, xq_row bytes apart */
+    size_t xq_row;
+    int n;
+    float *out;            /* out[t * out_stride + r] */
+    int64_t out_stride;
+    const float *in;       /* for the conversion step */
+    int64_t in_stride;
+} MatmulJob;
+
+static void model__convert_job(void *ctx, int ith, int nth) {
+    MatmulJob *j = ctx;
+    const KernType *kt = kern_type(kern_type(j->w->type)->vec_dot_type);
+    int64_t a, b;
+    pool_split(j->n, ith, nth, &a, &b);
+    for (int64_t t = a; t < b; t++)
+        kt->from_float_act(j->in + t * j->in_stride, (void *)(j->xq + t * j->xq_row), j->w->cols);
+}
+
+static void model__matmul_job(void *ctx, int ith, int nth) {
+    MatmulJob *j = ctx;
+    const KernType *kt = kern_type(j->w->type);
+    size_t wrow = type_row_size(j->w->type, j->w->cols);
+    int64_t a, b;
+    pool_split(j->w->rows, ith, nth, &a, &b);
+    for (int64_t r = a; r < b; r++) {
+        const uint8_t *wr = (const uint8_t *)j->w->data + (size_t)r * wrow;
+        for (int t = 0; t < j->n; t++)
+            j->out[t * j->out_stride + r] = kt->dot(wr, j->xq + (size_t)t * j->xq_row, j->w->cols);
+    }
+}
+
+/* out[t][r] = W[r] . in[t] for t < n: the activations are converted to the weights' dot
+ * type once, then every weight row is used for all n tokens while it is in cache. */
+static void model__matmul(State *s, const Mat *w, const float *in, int64_t in_stride, int n,
+                          float *out, int64_t out_stride) {
+    MatmulJob j = { w, s->xq, s->xq_row, n, out, out_stride, in, in_stride };
+    pool_run(s->pool, model__convert_job, &j);
+    pool_run(s->pool, model__matmul_job, &j);
+}
+
+
+typedef struct {
+    State *s;
+    int layer, n, pos0;
+} AttnJob;
+
+/* Attention of one query (head_dim floats) over cached positions 0..pos of one KV head,
+ * F16 cache: computed as llama.cpp's flash attention does on the CPU, because models
+ * with quantised weights amplify even 1e-4 differences here (the next layer re-quantises
+ * its input to 8 bits): query rounded to F16, one pass with a running maximum, and the
+ * weighted sum of values accumulated in F16. */
+static void model__attn_f16(const State *s, const float *qs, const uint8_t *kbase, const uint8_t *vbase,
+                            int pos, float *out) {
+    const HParams *hp = &s->m->hp;
+    int hd = hp->head_dim;
+    size_t stride = (size_t)hp->n_head_kv * hd;      /* elements between positions */
+    float scale = 1.0f / sqrtf((float)hd), q[1024], M = -INFINITY, S = 0;
+    uint16_t acc[1024];
+    for (int d = 0; d < hd; d++) q[d] = f16_to_f32(f32_to_f16(qs[d])), acc[d] = 0;
+    for (int p = 0; p <= pos; p++) {
+        const uint16_t *k = (const uint16_t *)kbase + (size_t)p * stride;
+        const uint16_t *v = (const uint16_t *)vbase + (size_t)p * stride;
+        double dot = 0;
+        for (int d = 0; d < hd; d++) dot += (double)q[d] * f16_to_f32(k[d]);
+        float sc = (float)dot * scale, ms = 1.0f, vs = 1.0f;
+        if (sc > M) {
+            ms = expf(M - sc);
+            M = sc;
+            for (int d = 0; d < hd; d++) acc[d] = f32_to_f16(f16_to_f32(acc[d]) * ms);
+        } else {
+            vs = expf(sc - M);
+        }
+        for (int d = 0; d < hd; d++) acc[d] = f32_to_f16(fmaf(f16_to_f32(v[d]), vs, f16_to_f32(acc[d])));
+        S = S * ms + vs;
+    }
+    float inv = S == 0.0f ? 0.0f : 1.0f / S;
+    for (int d = 0; d < hd; d++) out[d] = f16_to_f32(acc[d]) * inv;
+}
+
+/* The same with an F32 cache: exact softmax in two passes (sc: pos+1 floats). */
+static void model__attn_f32(const State *s, const float *q, const float *kbase, const float *vbase,
+                            int pos, float *sc, float *out) {
+    const HParams *hp = &s->m->hp;
+    int hd = hp->head_dim;
+    size_t stride = (size_t)hp->n_head_kv * hd;
+    float scale = 1.0f / sqrtf((float)hd), mx = -INFINITY;
+    for (int p = 0; p <= pos; p++) {
+        const float *k = kbase + (size_t)p * stride;
+        float dot = 0;
+        for (int d = 0; d < hd; d++) dot += q[d] * k[d];
+        sc[p] = dot * scale;
+        if (sc[p] > mx) mx = sc[p];
+    }
+    double sum = 0;
+    for (int p = 0; p <= pos; p++) sc[p] = expf(sc[p] - mx), sum += sc[p];
+    float inv = (float)(1.0 / sum);
+    for (int d = 0; d < hd; d++) out[d] = 0;
+    for (int p = 0; p <= pos; p++) {
+        const float *v = vbase + (size_t)p * stride;
+        float w = sc[p] * inv;
+        for (int d = 0; d < hd; d++) out[d] += w * v[d];
+    }
+}
+
+/* Causal attention for every (token, head) of the batch: each query against all
+ * cached positions up to its own. Heads share KV heads in groups (GQA). */
+static void model__attn_job(void *ctx, int ith, int nth) {
+    AttnJob *j = ctx;
+    State *s = j->s;
+    const HParams *hp = &s->m->hp;
+    int hd = hp->head_dim, kvd = hp->n_head_kv * hd, group = hp->n_head / hp->n_head_kv;
+    size_t esz = s->o.kv_type == T_F16 ? 2 : 4, lbase = (size_t)j->layer * s->o.n_ctx * kvd * esz;
+    int64_t a, b;
+    pool_split((int64_t)j->n * hp->n_head, ith, nth, &a, &b);
+    for (int64_t it = a; it < b; it++) {
+        int t = (int)(it / hp->n_head), h = (int)(it % hp->n_head), kvh = h / group;
+        const float *q = s->q + ((size_t)t * hp->n_head + h) * hd;
+        float *o = s->att + ((size_t)t * hp->n_head + h) * hd;
+        const uint8_t *k = s->kcache + lbase + (size_t)kvh * hd * esz;
+        const uint8_t *v = s->vcache + lbase + (size_t)kvh * hd * esz;
+        if (s->o.kv_type == T_F16) model__attn_f16(s, q, k, v, j->pos0 + t, o);
+        else model__attn_f32(s, q, (const float *)k, (const float *)v, j->pos0 + t,
+                             s->scores + (size_t)ith * s->o.n_ctx, o);
+    }
+}
+
+/* Evaluates n tokens at positions n_past.. and appends them to the KV cache. Logits of
+ * the last token go to logits[0], or of every token to logits[t] when all_logits. */
+static int model_forward(State *s, const int32_t *tok, int n, int all_logits, Err *e) {
+    const Model *m = s->m;
+    const HParams *hp = &m->hp;
+    int E = hp->n_embd, hd = hp->head_dim, qd = hp->n_head * hd, kvd = hp->n_head_kv * hd, F = hp->n_ff;
+    if (n <= 0 || n > s->o.n_batch) return err_set(e, "internal error: batch of %d tokens", n);
+    if (s->n_past + n > s->o.n_ctx)
+        return err_set(e, "context is full (%d tokens); use a larger -c", s->o.n_ctx);
+    if (all_logits && n > s->o.n_logits) return err_set(e, "internal error: %d logit rows", n);
+    const KernType *et = kern_type(m->tok_embd.type);
+    size_t erow = type_row_size(m->tok_embd.type, E);
+    for (int t = 0; t < n; t++) {
+        if (tok[t] < 0 || tok[t] >= hp->n_vocab)
+            return err_set(e, "token id %d is outside the vocabulary (0..%d)", tok[t], hp->n_vocab - 1);
+        et->to_float((const uint8_t *)m->tok_embd.data + (size_t)tok[t] * erow, s->x + (size_t)t * E, E);
+    }
+    size_t esz = s->o.kv_type == T_F16 ? 2 : 4;
+    for (int l = 0; l < hp->n_layer; l++) {
+        const Layer *L = &m->layers[l];
+        for (int t = 0; t < n; t++)
+            model__rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, L->attn_norm, E, hp->eps);
+        model__matmul(s, &L->wq, s->xn, E, n, s->q, qd);
+        model__matmul(s, &L->wk, s->xn, E, n, s->k, kvd);
+        model__matmul(s, &L->wv, s->xn, E, n, s->v, kvd);
+        for (int t = 0; t < n; t++) {
+            float *q = s->q + (size_t)t * qd, *k = s->k + (size_t)t * kvd, *v = s->v + (size_t)t * kvd;
+            if (L->bq) for (int i = 0; i < qd; i++) q[i] += L->bq[i];
+            if (L->bk) for (int i = 0; i < kvd; i++) k[i] += L->bk[i];
+            if (L->bv) for (int i = 0; i < kvd; i++) v[i] += L->bv[i];
+            model__rope(m, q, hp->n_head, s->n_past + t);
+            model__rope(m, k, hp->n_head_kv, s->n_past + t);
+            size_t off = ((size_t)l * s->o.n_ctx + (size_t)(s->n_past + t)) * kvd * esz;
+            for (int i = 0; i < kvd; i++) {
+                if (esz == 2) {
+                    ((uint16_t *)(s->kcache + off))[i] = f32_to_f16(k[i]);
+                    ((uint16_t *)(s->vcache + off))[i] = f32_to_f16(v[i]);
+                } else {
+                    ((float *)(s->kcache + off))[i] = k[i];
+                    ((float *)(s->vcache + off))[i] = v[i];
+                }
+            }
+        }
+        AttnJob aj = { s, l, n, s->n_past };
+        pool_run(s->pool, model__attn_job, &aj);
+        model__matmul(s, &L->wo, s->att, qd, n, s->xn, E);
+        for (size_t i = 0; i < (size_t)n * E; i++) s->x[i] += s->xn[i];
+        for (int t = 0; t < n; t++)
+            model__rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, L->ffn_norm, E, hp->eps);
+        model__matmul(s, &L->gate, s->xn, E, n, s->ffa, F);
+        model__matmul(s, &L->up, s->xn, E, n, s->ffb, F);
+        for (size_t i = 0; i < (size_t)n * F; i++) {
+            float g = s->ffa[i];
+            s->ffa[i] = g / (1.0f + expf(-g)) * s->ffb[i];
+        }
+        model__matmul(s, &L->down, s->ffa, F, n, s->xn, E);
+        for (size_t i = 0; i < (size_t)n * E; i++) s->x[i] += s->xn[i];
+    }
+    int first = all_logits ? 0 : n - 1, rows = n - first;
+    for (int t = first; t < n; t++)
+        model__rmsnorm(s->xn + (size_t)(t - first) * E, s->x + (size_t)t * E, m->output_norm, E, hp->eps);
+    model__matmul(s, &m->output, s->xn, E, rows, s->logits, hp->n_vocab);
+    s->n_past += n;
+    return 0;
+}
+
+/* ============================================================================
+ * 13. tokenizer: SentencePiece and byte-level BPE, pre-tokenizers, Unicode tables
+ *
+ * Matches llama.cpp's tokenizer (src/llama-vocab.cpp, src/unicode.cpp), whose test
+ * vectors come from Hugging Face tokenizers:
+ *  - text first loses its special tokens (control/user-defined, longest first), then
+ *  - SPM ("llama"): spaces become U+2581, a leading one is added, UTF-8 characters are
+ *    merged pairwise by vocabulary score (highest first, leftmost on ties); what is left
+ *    unknown becomes <0xXX> byte tokens;
+ *  - BPE ("gpt2"): a list of regexes splits the text (each one splitting the pieces the
+ *    previous produced, keeping matches and the text between them), each piece is
+ *    mapped byte by byte to GPT-2's printable "byte-level" characters and merged by
+ *    merge rank.
+ * The regexes run on a small backtracking engine (below) with Unicode categories from
+ * a generated table; a memo of visited (branch, position) states keeps every match
+ * polynomial, so a 100 kB run of spaces is as cheap as a short one.
+ * Memory: tables in the arena given to tok_init (sized by tok_mem_size); tok_encode
+ * works in a scratch arena (sized by tok_scratch_size) and leaves it as it found it.
+ * ========================================================================== */
+
+/* BEGIN GENERATED: tools/gen_unicode.py */
+/* Unicode 15.0.0 general categories and White_Space, from Debian's unicode-data
+ * (UnicodeData.txt, PropList.txt). Do not edit: rerun tools/gen_unicode.py. */
+enum {
+    TOK_UCAT_CN = 0, TOK_UCAT_LU = 1, TOK_UCAT_LL = 2, TOK_UCAT_LT = 3, TOK_UCAT_LM = 4, TOK_UCAT_LO = 5,
+    TOK_UCAT_MN = 6, TOK_UCAT_MC = 7, TOK_UCAT_ME = 8, TOK_UCAT_ND = 9, TOK_UCAT_NL = 10, TOK_UCAT_NO = 11,
+    TOK_UCAT_PC = 12, TOK_UCAT_PD = 13, TOK_UCAT_PS = 14, TOK_UCAT_PE = 15, TOK_UCAT_PI = 16, TOK_UCAT_PF = 17,
+    TOK_UCAT_PO = 18, TOK_UCAT_SM = 19, TOK_UCAT_SC = 20, TOK_UCAT_SK = 21, TOK_UCAT_SO = 22, TOK_UCAT_ZS = 23,
+    TOK_UCAT_ZL = 24, TOK_UCAT_ZP = 25, TOK_UCAT_CC = 26, TOK_UCAT_CF = 27, TOK_UCAT_CS = 28, TOK_UCAT_CO = 29,
+    TOK_UCAT_COUNT = 30
+};
+/* One-letter groups as category bit masks (1u << TOK_UCAT_X). */
+#define TOK_UCAT_MASK_L 0x0000003Eu
+#define TOK_UCAT_MASK_M 0x000001C0u
+#define TOK_UCAT_MASK_N 0x00000E00u
+#define TOK_UCAT_MASK_P 0x0007F000u
+#define TOK_UCAT_MASK_S 0x00780000u
+#define TOK_UCAT_MASK_Z 0x03800000u
+#define TOK_UCAT_MASK_C 0x3C000001u
+
+/* Range starts, ascending from 0: entry = start << 6 | White_Space << 5 | category;
+ * a range runs to the next entry's start. 4011 entries. */
+static const uint32_t tok__ucd_ranges[4011] = {
+    0x0000001A, 0x0000027A, 0x0000039A, 0x00000837, 0x00000852, 0x00000914, 0x00000952, 0x00000A0E,
+    0x00000A4F, 0x00000A92, 0x00000AD3, 0x00000B12, 0x00000B4D, 0x00000B92, 0x00000C09, 0x00000E92,
+    0x00000F13, 0x00000FD2, 0x00001041, 0x000016CE, 0x00001712, 0x0000174F, 0x00001795, 0x000017CC,
+    0x00001815, 0x00001842, 0x00001ECE, 0x00001F13, 0x00001F4F, 0x00001F93, 0x00001FDA, 0x0000217A,
+    0x0000219A, 0x00002837, 0x00002852, 0x00002894, 0x00002996, 0x000029D2, 0x00002A15, 0x00002A56,
+    0x00002A85, 0x00002AD0, 0x00002B13, 0x00002B5B, 0x00002B96, 0x00002BD5, 0x00002C16, 0x00002C53,
+    0x00002C8B, 0x00002D15, 0x00002D42, 0x00002D92, 0x00002E15, 0x00002E4B, 0x00002E85, 0x00002ED1,
+    0x00002F0B, 0x00002FD2, 0x00003001, 0x000035D3, 0x00003601, 0x000037C2, 0x00003DD3, 0x00003E02,
+    0x00004001, 0x00004042, 0x00004081, 0x000040C2, 0x00004101, 0x00004142, 0x00004181, 0x000041C2,
+    0x00004201, 0x00004242, 0x00004281, 0x000042C2, 0x00004301, 0x00004342, 0x00004381, 0x000043C2,
+    0x00004401, 0x00004442, 0x00004481, 0x000044C2, 0x00004501, 0x00004542, 0x00004581, 0x000045C2,
+    0x00004601, 0x00004642, 0x00004681, 0x000046C2, 0x00004701, 0x00004742, 0x00004781, 0x000047C2,
+    0x00004801, 0x00004842, 0x00004881, 0x000048C2, 0x00004901, 0x00004942, 0x00004981, 0x000049C2,
+    0x00004A01, 0x00004A42, 0x00004A81, 0x00004AC2, 0x00004B01, 0x00004B42, 0x00004B81, 0x00004BC2,
+    0x00004C01, 0x00004C42, 0x00004C81, 0x00004CC2, 0x00004D01, 0x00004D42, 0x00004D81, 0x00004DC2,
+    0x00004E41, 0x00004E82, 0x00004EC1, 0x00004F02, 0x00004F41, 0x00004F82, 0x00004FC1, 0x00005002,
+    0x00005041, 0x00005082, 0x000050C1, 0x00005102, 0x00005141, 0x00005182, 0x000051C1, 0x00005202,
+    0x00005281, 0x000052C2, 0x00005301, 0x00005342, 0x00005381, 0x000053C2, 0x00005401, 0x00005442,
+    0x00005481, 0x000054C2, 0x00005501, 0x00005542, 0x00005581, 0x000055C2, 0x00005601, 0x00005642,
+    0x00005681, 0x000056C2, 0x00005701, 0x00005742, 0x00005781, 0x000057C2, 0x00005801, 0x00005842,
+    0x00005881, 0x000058C2, 0x00005901, 0x00005942, 0x00005981, 0x000059C2, 0x00005A01, 0x00005A42,
+    0x00005A81, 0x00005AC2, 0x00005B01, 0x00005B42, 0x00005B81, 0x00005BC2, 0x00005C01, 0x00005C42,
+    0x00005C81, 0x00005CC2, 0x00005D01, 0x00005D42, 0x00005D81, 0x00005DC2, 0x00005E01, 0x00005E82,
+    0x00005EC1, 0x00005F02, 0x00005F41, 0x00005F82, 0x00006041, 0x000060C2, 0x00006101, 0x00006142,
+    0x00006181, 0x00006202, 0x00006241, 0x00006302, 0x00006381, 0x00006482, 0x000064C1, 0x00006542,
+    0x00006581, 0x00006642, 0x00006701, 0x00006782, 0x000067C1, 0x00006842, 0x00006881, 0x000068C2,
+    0x00006901, 0x00006942, 0x00006981, 0x00006A02, 0x00006A41, 0x00006A82, 0x00006B01, 0x00006B42,
+    0x00006B81, 0x00006C02, 0x00006C41, 0x00006D02, 0x00006D41, 0x00006D82, 0x00006DC1, 0x00006E42,
+    0x00006EC5, 0x00006F01, 0x00006F42, 0x00007005, 0x00007101, 0x00007143, 0x00007182, 0x000071C1,
+    0x00007203, 0x00007242, 0x00007281, 0x000072C3, 0x00007302, 0x00007341, 0x00007382, 0x000073C1,
+    0x00007402, 0x00007441, 0x00007482, 0x000074C1, 0x00007502, 0x00007541, 0x00007582, 0x000075C1,
+    0x00007602, 0x00007641, 0x00007682, 0x000076C1, 0x00007702, 0x00007781, 0x000077C2, 0x00007801,
+    0x00007842, 0x00007881, 0x000078C2, 0x00007901, 0x00007942, 0x00007981, 0x000079C2, 0x00007A01,
+    0x00007A42, 0x00007A81, 0x00007AC2, 0x00007B01, 0x00007B42, 0x00007B81, 0x00007BC2, 0x00007C41,
+    0x00007C83, 0x00007CC2, 0x00007D01, 0x00007D42, 0x00007D81, 0x00007E42, 0x00007E81, 0x00007EC2,
+    0x00007F01, 0x00007F42, 0x00007F81, 0x00007FC2, 0x00008001, 0x00008042, 0x00008081, 0x000080C2,
+    0x00008101, 0x00008142, 0x00008181, 0x000081C2, 0x00008201, 0x00008242, 0x00008281, 0x000082C2,
+    0x00008301, 0x00008342, 0x00008381, 0x000083C2, 0x00008401, 0x00008442, 0x00008481, 0x000084C2,
+    0x00008501, 0x00008542, 0x00008581, 0x000085C2, 0x00008601, 0x00008642, 0x00008681, 0x000086C2,
+    0x00008701, 0x00008742, 0x00008781, 0x000087C2, 0x00008801, 0x00008842, 0x00008881, 0x000088C2,
+    0x00008901, 0x00008942, 0x00008981, 0x000089C2, 0x00008A01, 0x00008A42, 0x00008A81, 0x00008AC2,
+    0x00008B01, 0x00008B42, 0x00008B81, 0x00008BC2, 0x00008C01, 0x00008C42, 0x00008C81, 0x00008CC2,
+    0x00008E81, 0x00008F02, 0x00008F41, 0x00008FC2, 0x00009041, 0x00009082, 0x000090C1, 0x000091C2,
+    0x00009201, 0x00009242, 0x00009281, 0x000092C2, 0x00009301, 0x00009342, 0x00009381, 0x000093C2,
+    0x0000A505, 0x0000A542, 0x0000AC04, 0x0000B095, 0x0000B184, 0x0000B495, 0x0000B804, 0x0000B955,
+    0x0000BB04, 0x0000BB55, 0x0000BB84, 0x0000BBD5, 0x0000C006, 0x0000DC01, 0x0000DC42, 0x0000DC81,
+    0x0000DCC2, 0x0000DD04, 0x0000DD55, 0x0000DD81, 0x0000DDC2, 0x0000DE00, 0x0000DE84, 0x0000DEC2,
+    0x0000DF92, 0x0000DFC1, 0x0000E000, 0x0000E115, 0x0000E181, 0x0000E1D2, 0x0000E201, 0x0000E2C0,
+    0x0000E301, 0x0000E340, 0x0000E381, 0x0000E402, 0x0000E441, 0x0000E880, 0x0000E8C1, 0x0000EB02,
+    0x0000F3C1, 0x0000F402, 0x0000F481, 0x0000F542, 0x0000F601, 0x0000F642, 0x0000F681, 0x0000F6C2,
+    0x0000F701, 0x0000F742, 0x0000F781, 0x0000F7C2, 0x0000F801, 0x0000F842, 0x0000F881, 0x0000F8C2,
+    0x0000F901, 0x0000F942, 0x0000F981, 0x0000F9C2, 0x0000FA01, 0x0000FA42, 0x0000FA81, 0x0000FAC2,
+    0x0000FB01, 0x0000FB42, 0x0000FB81, 0x0000FBC2, 0x0000FD01, 0x0000FD42, 0x0000FD93, 0x0000FDC1,
+    0x0000FE02, 0x0000FE41, 0x0000FEC2, 0x0000FF41, 0x00010C02, 0x00011801, 0x00011842, 0x00011881,
+    0x000118C2, 0x00011901, 0x00011942, 0x00011981, 0x000119C2, 0x00011A01, 0x00011A42, 0x00011A81,
+    0x00011AC2, 0x00011B01, 0x00011B42, 0x00011B81, 0x00011BC2, 0x00011C01, 0x00011C42, 0x00011C81,
+    0x00011CC2, 0x00011D01, 0x00011D42, 0x00011D81, 0x00011DC2, 0x00011E01, 0x00011E42, 0x00011E81,
+    0x00011EC2, 0x00011F01, 0x00011F42, 0x00011F81, 0x00011FC2, 0x00012001, 0x00012042, 0x00012096,
+    0x000120C6, 0x00012208, 0x00012281, 0x000122C2, 0x00012301, 0x00012342, 0x00012381, 0x000123C2,
+    0x00012401, 0x00012442, 0x00012481, 0x000124C2, 0x00012501, 0x00012542, 0x00012581, 0x000125C2,
+    0x00012601, 0x00012642, 0x00012681, 0x000126C2, 0x00012701, 0x00012742, 0x00012781, 0x000127C2,
+    0x00012801, 0x00012842, 0x00012881, 0x000128C2, 0x00012901, 0x00012942, 0x00012981, 0x000129C2,
+    0x00012A01, 0x00012A42, 0x00012A81, 0x00012AC2, 0x00012B01, 0x00012B42, 0x00012B81, 0x00012BC2,
+    0x00012C01, 0x00012C42, 0x00012C81, 0x00012CC2, 0x00012D01, 0x00012D42, 0x00012D81, 0x00012DC2,
+    0x00012E01, 0x00012E42, 0x00012E81, 0x00012EC2, 0x00012F01, 0x00012F42, 0x00012F81, 0x00012FC2,
+    0x00013001, 0x00013082, 0x000130C1, 0x00013102, 0x00013141, 0x00013182, 0x000131C1, 0x00013202,
+    0x00013241, 0x00013282, 0x000132C1, 0x00013302, 0x00013341, 0x00013382, 0x00013401, 0x00013442,
+    0x00013481, 0x000134C2, 0x00013501, 0x00013542, 0x00013581, 0x000135C2, 0x00013601, 0x00013642,
+    0x00013681, 0x000136C2, 0x00013701, 0x00013742, 0x00013781, 0x000137C2, 0x00013801, 0x00013842,
+    0x00013881, 0x000138C2, 0x00013901, 0x00013942, 0x00013981, 0x000139C2, 0x00013A01, 0x00013A42,
+    0x00013A81, 0x00013AC2, 0x00013B01, 0x00013B42, 0x00013B81, 0x00013BC2, 0x00013C01, 0x00013C42,
+    0x00013C81, 0x00013CC2, 0x00013D01, 0x00013D42, 0x00013D81, 0x00013DC2, 0x00013E01, 0x00013E42,
+    0x00013E81, 0x00013EC2, 0x00013F01, 0x00013F42, 0x00013F81, 0x00013FC2, 0x00014001, 0x00014042,
+    0x00014081, 0x000140C2, 0x00014101, 0x00014142, 0x00014181, 0x000141C2, 0x00014201, 0x00014242,
+    0x00014281, 0x000142C2, 0x00014301, 0x00014342, 0x00014381, 0x000143C2, 0x00014401, 0x00014442,
+    0x00014481, 0x000144C2, 0x00014501, 0x00014542, 0x00014581, 0x000145C2, 0x00014601, 0x00014642,
+    0x00014681, 0x000146C2, 0x00014701, 0x00014742, 0x00014781, 0x000147C2, 0x00014801, 0x00014842,
+    0x00014881, 0x000148C2, 0x00014901, 0x00014942, 0x00014981, 0x000149C2, 0x00014A01, 0x00014A42,
+    0x00014A81, 0x00014AC2, 0x00014B01, 0x00014B42, 0x00014B81, 0x00014BC2, 0x00014C00, 0x00014C41,
+    0x000155C0, 0x00015644, 0x00015692, 0x00015802, 0x00016252, 0x0001628D, 0x000162C0, 0x00016356,
+    0x000163D4, 0x00016400, 0x00016446, 0x00016F8D, 0x00016FC6, 0x00017012, 0x00017046, 0x000170D2,
+    0x00017106, 0x00017192, 0x000171C6, 0x00017200, 0x00017405, 0x00017AC0, 0x00017BC5, 0x00017CD2,
+    0x00017D40, 0x0001801B, 0x00018193, 0x00018252, 0x000182D4, 0x00018312, 0x00018396, 0x00018406,
+    0x000186D2, 0x0001871B, 0x00018752, 0x00018805, 0x00019004, 0x00019045, 0x000192C6, 0x00019809,
+    0x00019A92, 0x00019B85, 0x00019C06, 0x00019C45, 0x0001B512, 0x0001B545, 0x0001B586, 0x0001B75B,
+    0x0001B796, 0x0001B7C6, 0x0001B944, 0x0001B9C6, 0x0001BA56, 0x0001BA86, 0x0001BB85, 0x0001BC09,
+    0x0001BE85, 0x0001BF56, 0x0001BFC5, 0x0001C012, 0x0001C380, 0x0001C3DB, 0x0001C405, 0x0001C446,
+    0x0001C485, 0x0001CC06, 0x0001D2C0, 0x0001D345, 0x0001E986, 0x0001EC45, 0x0001EC80, 0x0001F009,
+    0x0001F285, 0x0001FAC6, 0x0001FD04, 0x0001FD96, 0x0001FDD2, 0x0001FE84, 0x0001FEC0, 0x0001FF46,
+    0x0001FF94, 0x00020005, 0x00020586, 0x00020684, 0x000206C6, 0x00020904, 0x00020946, 0x00020A04,
+    0x00020A46, 0x00020B80, 0x00020C12, 0x00020FC0, 0x00021005, 0x00021646, 0x00021700, 0x00021792,
+    0x000217C0, 0x00021805, 0x00021AC0, 0x00021C05, 0x00022215, 0x00022245, 0x000223C0, 0x0002241B,
+    0x00022480, 0x00022606, 0x00022805, 0x00023244, 0x00023286, 0x0002389B, 0x000238C6, 0x000240C7,
+    0x00024105, 0x00024E86, 0x00024EC7, 0x00024F06, 0x00024F45, 0x00024F87, 0x00025046, 0x00025247,
+    0x00025346, 0x00025387, 0x00025405, 0x00025446, 0x00025605, 0x00025886, 0x00025912, 0x00025989,
+    0x00025C12, 0x00025C44, 0x00025C85, 0x00026046, 0x00026087, 0x00026100, 0x00026145, 0x00026340,
+    0x000263C5, 0x00026440, 0x000264C5, 0x00026A40, 0x00026A85, 0x00026C40, 0x00026C85, 0x00026CC0,
+    0x00026D85, 0x00026E80, 0x00026F06, 0x00026F45, 0x00026F87, 0x00027046, 0x00027140, 0x000271C7,
+    0x00027240, 0x000272C7, 0x00027346, 0x00027385, 0x000273C0, 0x000275C7, 0x00027600, 0x00027705,
+    0x00027780, 0x000277C5, 0x00027886, 0x00027900, 0x00027989, 0x00027C05, 0x00027C94, 0x00027D0B,
+    0x00027E96, 0x00027ED4, 0x00027F05, 0x00027F52, 0x00027F86, 0x00027FC0, 0x00028046, 0x000280C7,
+    0x00028100, 0x00028145, 0x000282C0, 0x000283C5, 0x00028440, 0x000284C5, 0x00028A40, 0x00028A85,
+    0x00028C40, 0x00028C85, 0x00028D00, 0x00028D45, 0x00028DC0, 0x00028E05, 0x00028E80, 0x00028F06,
+    0x00028F40, 0x00028F87, 0x00029046, 0x000290C0, 0x000291C6, 0x00029240, 0x000292C6, 0x00029380,
+    0x00029446, 0x00029480, 0x00029645, 0x00029740, 0x00029785, 0x000297C0, 0x00029989, 0x00029C06,
+    0x00029C85, 0x00029D46, 0x00029D92, 0x00029DC0, 0x0002A046, 0x0002A0C7, 0x0002A100, 0x0002A145,
+    0x0002A380, 0x0002A3C5, 0x0002A480, 0x0002A4C5, 0x0002AA40, 0x0002AA85, 0x0002AC40, 0x0002AC85,
+    0x0002AD00, 0x0002AD45, 0x0002AE80, 0x0002AF06, 0x0002AF45, 0x0002AF87, 0x0002B046, 0x0002B180,
+    0x0002B1C6, 0x0002B247, 0x0002B280, 0x0002B2C7, 0x0002B346, 0x0002B380, 0x0002B405, 0x0002B440,
+    0x0002B805, 0x0002B886, 0x0002B900, 0x0002B989, 0x0002BC12, 0x0002BC54, 0x0002BC80, 0x0002BE45,
+    0x0002BE86, 0x0002C000, 0x0002C046, 0x0002C087, 0x0002C100, 0x0002C145, 0x0002C340, 0x0002C3C5,
+    0x0002C440, 0x0002C4C5, 0x0002CA40, 0x0002CA85, 0x0002CC40, 0x0002CC85, 0x0002CD00, 0x0002CD45,
+    0x0002CE80, 0x0002CF06, 0x0002CF45, 0x0002CF87, 0x0002CFC6, 0x0002D007, 0x0002D046, 0x0002D140,
+    0x0002D1C7, 0x0002D240, 0x0002D2C7, 0x0002D346, 0x0002D380, 0x0002D546, 0x0002D5C7, 0x0002D600,
+    0x0002D705, 0x0002D780, 0x0002D7C5, 0x0002D886, 0x0002D900, 0x0002D989, 0x0002DC16, 0x0002DC45,
+    0x0002DC8B, 0x0002DE00, 0x0002E086, 0x0002E0C5, 0x0002E100, 0x0002E145, 0x0002E2C0, 0x0002E385,
+    0x0002E440, 0x0002E485, 0x0002E580, 0x0002E645, 0x0002E6C0, 0x0002E705, 0x0002E740, 0x0002E785,
+    0x0002E800, 0x0002E8C5, 0x0002E940, 0x0002EA05, 0x0002EAC0, 0x0002EB85, 0x0002EE80, 0x0002EF87,
+    0x0002F006, 0x0002F047, 0x0002F0C0, 0x0002F187, 0x0002F240, 0x0002F287, 0x0002F346, 0x0002F380,
+    0x0002F405, 0x0002F440, 0x0002F5C7, 0x0002F600, 0x0002F989, 0x0002FC0B, 0x0002FCD6, 0x0002FE54,
+    0x0002FE96, 0x0002FEC0, 0x00030006, 0x00030047, 0x00030106, 0x00030145, 0x00030340, 0x00030385,
+    0x00030440, 0x00030485, 0x00030A40, 0x00030A85, 0x00030E80, 0x00030F06, 0x00030F45, 0x00030F86,
+    0x00031047, 0x00031140, 0x00031186, 0x00031240, 0x00031286, 0x00031380, 0x00031546, 0x000315C0,
+    0x00031605, 0x000316C0, 0x00031745, 0x00031780, 0x00031805, 0x00031886, 0x00031900, 0x00031989,
+    0x00031C00, 0x00031DD2, 0x00031E0B, 0x00031FD6, 0x00032005, 0x00032046, 0x00032087, 0x00032112,
+    0x00032145, 0x00032340, 0x00032385, 0x00032440, 0x00032485, 0x00032A40, 0x00032A85, 0x00032D00,
+    0x00032D45, 0x00032E80, 0x00032F06, 0x00032F45, 0x00032F87, 0x00032FC6, 0x00033007, 0x00033140,
+    0x00033186, 0x000331C7, 0x00033240, 0x00033287, 0x00033306, 0x00033380, 0x00033547, 0x000335C0,
+    0x00033745, 0x000337C0, 0x00033805, 0x00033886, 0x00033900, 0x00033989, 0x00033C00, 0x00033C45,
+    0x00033CC7, 0x00033D00, 0x00034006, 0x00034087, 0x00034105, 0x00034340, 0x00034385, 0x00034440,
+    0x00034485, 0x00034EC6, 0x00034F45, 0x00034F87, 0x00035046, 0x00035140, 0x00035187, 0x00035240,
+    0x00035287, 0x00035346, 0x00035385, 0x000353D6, 0x00035400, 0x00035505, 0x000355C7, 0x0003560B,
+    0x000357C5, 0x00035886, 0x00035900, 0x00035989, 0x00035C0B, 0x00035E56, 0x00035E85, 0x00036000,
+    0x00036046, 0x00036087, 0x00036100, 0x00036145, 0x000365C0, 0x00036685, 0x00036C80, 0x00036CC5,
+    0x00036F00, 0x00036F45, 0x00036F80, 0x00037005, 0x000371C0, 0x00037286, 0x000372C0, 0x000373C7,
+    0x00037486, 0x00037540, 0x00037586, 0x000375C0, 0x00037607, 0x00037800, 0x00037989, 0x00037C00,
+    0x00037C87, 0x00037D12, 0x00037D40, 0x00038045, 0x00038C46, 0x00038C85, 0x00038D06, 0x00038EC0,
+    0x00038FD4, 0x00039005, 0x00039184, 0x000391C6, 0x000393D2, 0x00039409, 0x00039692, 0x00039700,
+    0x0003A045, 0x0003A0C0, 0x0003A105, 0x0003A140, 0x0003A185, 0x0003A2C0, 0x0003A305, 0x0003A900,
+    0x0003A945, 0x0003A980, 0x0003A9C5, 0x0003AC46, 0x0003AC85, 0x0003AD06, 0x0003AF45, 0x0003AF80,
+    0x0003B005, 0x0003B140, 0x0003B184, 0x0003B1C0, 0x0003B206, 0x0003B3C0, 0x0003B409, 0x0003B680,
+    0x0003B705, 0x0003B800, 0x0003C005, 0x0003C056, 0x0003C112, 0x0003C4D6, 0x0003C512, 0x0003C556,
+    0x0003C606, 0x0003C696, 0x0003C809, 0x0003CA8B, 0x0003CD16, 0x0003CD46, 0x0003CD96, 0x0003CDC6,
+    0x0003CE16, 0x0003CE46, 0x0003CE8E, 0x0003CECF, 0x0003CF0E, 0x0003CF4F, 0x0003CF87, 0x0003D005,
+    0x0003D200, 0x0003D245, 0x0003DB40, 0x0003DC46, 0x0003DFC7, 0x0003E006, 0x0003E152, 0x0003E186,
+    0x0003E205, 0x0003E346, 0x0003E600, 0x0003E646, 0x0003EF40, 0x0003EF96, 0x0003F186, 0x0003F1D6,
+    0x0003F340, 0x0003F396, 0x0003F412, 0x0003F556, 0x0003F652, 0x0003F6C0, 0x00040005, 0x00040AC7,
+    0x00040B46, 0x00040C47, 0x00040C86, 0x00040E07, 0x00040E46, 0x00040EC7, 0x00040F46, 0x00040FC5,
+    0x00041009, 0x00041292, 0x00041405, 0x00041587, 0x00041606, 0x00041685, 0x00041786, 0x00041845,
+    0x00041887, 0x00041945, 0x000419C7, 0x00041B85, 0x00041C46, 0x00041D45, 0x00042086, 0x000420C7,
+    0x00042146, 0x000421C7, 0x00042346, 0x00042385, 0x000423C7, 0x00042409, 0x00042687, 0x00042746,
+    0x00042796, 0x00042801, 0x00043180, 0x000431C1, 0x00043200, 0x00043341, 0x00043380, 0x00043402,
+    0x00043ED2, 0x00043F04, 0x00043F42, 0x00044005, 0x00049240, 0x00049285, 0x00049380, 0x00049405,
+    0x000495C0, 0x00049605, 0x00049640, 0x00049685, 0x00049780, 0x00049805, 0x0004A240, 0x0004A285,
+    0x0004A380, 0x0004A405, 0x0004AC40, 0x0004AC85, 0x0004AD80, 0x0004AE05, 0x0004AFC0, 0x0004B005,
+    0x0004B040, 0x0004B085, 0x0004B180, 0x0004B205, 0x0004B5C0, 0x0004B605, 0x0004C440, 0x0004C485,
+    0x0004C580, 0x0004C605, 0x0004D6C0, 0x0004D746, 0x0004D812, 0x0004DA4B, 0x0004DF40, 0x0004E005,
+    0x0004E416, 0x0004E680, 0x0004E801, 0x0004FD80, 0x0004FE02, 0x0004FF80, 0x0005000D, 0x00050045,
+    0x00059B56, 0x00059B92, 0x00059BC5, 0x0005A037, 0x0005A045, 0x0005A6CE, 0x0005A70F, 0x0005A740,
+    0x0005A805, 0x0005BAD2, 0x0005BB8A, 0x0005BC45, 0x0005BE40, 0x0005C005, 0x0005C486, 0x0005C547,
+    0x0005C580, 0x0005C7C5, 0x0005CC86, 0x0005CD07, 0x0005CD52, 0x0005CDC0, 0x0005D005, 0x0005D486,
+    0x0005D500, 0x0005D805, 0x0005DB40, 0x0005DB85, 0x0005DC40, 0x0005DC86, 0x0005DD00, 0x0005E005,
+    0x0005ED06, 0x0005ED87, 0x0005EDC6, 0x0005EF87, 0x0005F186, 0x0005F1C7, 0x0005F246, 0x0005F512,
+    0x0005F5C4, 0x0005F612, 0x0005F6D4, 0x0005F705, 0x0005F746, 0x0005F780, 0x0005F809, 0x0005FA80,
+    0x0005FC0B, 0x0005FE80, 0x00060012, 0x0006018D, 0x000601D2, 0x000602C6, 0x0006039B, 0x000603C6,
+    0x00060409, 0x00060680, 0x00060805, 0x000610C4, 0x00061105, 0x00061E40, 0x00062005, 0x00062146,
+    0x000621C5, 0x00062A46, 0x00062A85, 0x00062AC0, 0x00062C05, 0x00063D80, 0x00064005, 0x000647C0,
+    0x00064806, 0x000648C7, 0x000649C6, 0x00064A47, 0x00064B00, 0x00064C07, 0x00064C86, 0x00064CC7,
+    0x00064E46, 0x00064F00, 0x00065016, 0x00065040, 0x00065112, 0x00065189, 0x00065405, 0x00065B80,
+    0x00065C05, 0x00065D40, 0x00066005, 0x00066B00, 0x00066C05, 0x00067280, 0x00067409, 0x0006768B,
+    0x000676C0, 0x00067796, 0x00068005, 0x000685C6, 0x00068647, 0x000686C6, 0x00068700, 0x00068792,
+    0x00068805, 0x00069547, 0x00069586, 0x000695C7, 0x00069606, 0x000697C0, 0x00069806, 0x00069847,
+    0x00069886, 0x000698C7, 0x00069946, 0x00069B47, 0x00069CC6, 0x00069F40, 0x00069FC6, 0x0006A009,
+    0x0006A280, 0x0006A409, 0x0006A680, 0x0006A812, 0x0006A9C4, 0x0006AA12, 0x0006AB80, 0x0006AC06,
+    0x0006AF88, 0x0006AFC6, 0x0006B3C0, 0x0006C006, 0x0006C107, 0x0006C145, 0x0006CD06, 0x0006CD47,
+    0x0006CD86, 0x0006CEC7, 0x0006CF06, 0x0006CF47, 0x0006D086, 0x0006D0C7, 0x0006D145, 0x0006D340,
+    0x0006D409, 0x0006D692, 0x0006D856, 0x0006DAC6, 0x0006DD16, 0x0006DF52, 0x0006DFC0, 0x0006E006,
+    0x0006E087, 0x0006E0C5, 0x0006E847, 0x0006E886, 0x0006E987, 0x0006EA06, 0x0006EA87, 0x0006EAC6,
+    0x0006EB85, 0x0006EC09, 0x0006EE85, 0x0006F986, 0x0006F9C7, 0x0006FA06, 0x0006FA87, 0x0006FB46,
+    0x0006FB87, 0x0006FBC6, 0x0006FC87, 0x0006FD00, 0x0006FF12, 0x00070005, 0x00070907, 0x00070B06,
+    0x00070D07, 0x00070D86, 0x00070E00, 0x00070ED2, 0x00071009, 0x00071280, 0x00071345, 0x00071409,
+    0x00071685, 0x00071E04, 0x00071F92, 0x00072002, 0x00072240, 0x00072401, 0x00072EC0, 0x00072F41,
+    0x00073012, 0x00073200, 0x00073406, 0x000734D2, 0x00073506, 0x00073847, 0x00073886, 0x00073A45,
+    0x00073B46, 0x00073B85, 0x00073D06, 0x00073D45, 0x00073DC7, 0x00073E06, 0x00073E85, 0x00073EC0,
+    0x00074002, 0x00074B04, 0x00075AC2, 0x00075E04, 0x00075E42, 0x000766C4, 0x00077006, 0x00078001,
+    0x00078042, 0x00078081, 0x000780C2, 0x00078101, 0x00078142, 0x00078181, 0x000781C2, 0x00078201,
+    0x00078242, 0x00078281, 0x000782C2, 0x00078301, 0x00078342, 0x00078381, 0x000783C2, 0x00078401,
+    0x00078442, 0x00078481, 0x000784C2, 0x00078501, 0x00078542, 0x00078581, 0x000785C2, 0x00078601,
+    0x00078642, 0x00078681, 0x000786C2, 0x00078701, 0x00078742, 0x00078781, 0x000787C2, 0x00078801,
+    0x00078842, 0x00078881, 0x000788C2, 0x00078901, 0x00078942, 0x00078981, 0x000789C2, 0x00078A01,
+    0x00078A42, 0x00078A81, 0x00078AC2, 0x00078B01, 0x00078B42, 0x00078B81, 0x00078BC2, 0x00078C01,
+    0x00078C42, 0x00078C81, 0x00078CC2, 0x00078D01, 0x00078D42, 0x00078D81, 0x00078DC2, 0x00078E01,
+    0x00078E42, 0x00078E81, 0x00078EC2, 0x00078F01, 0x00078F42, 0x00078F81, 0x00078FC2, 0x00079001,
+    0x00079042, 0x00079081, 0x000790C2, 0x00079101, 0x00079142, 0x00079181, 0x000791C2, 0x00079201,
+    0x00079242, 0x00079281, 0x000792C2, 0x00079301, 0x00079342, 0x00079381, 0x000793C2, 0x00079401,
+    0x00079442, 0x00079481, 0x000794C2, 0x00079501, 0x00079542, 0x00079581, 0x000795C2, 0x00079601,
+    0x00079642, 0x00079681, 0x000796C2, 0x00079701, 0x00079742, 0x00079781, 0x000797C2, 0x00079801,
+    0x00079842, 0x00079881, 0x000798C2, 0x00079901, 0x00079942, 0x00079981, 0x000799C2, 0x00079A01,
+    0x00079A42, 0x00079A81, 0x00079AC2, 0x00079B01, 0x00079B42, 0x00079B81, 0x00079BC2, 0x00079C01,
+    0x00079C42, 0x00079C81, 0x00079CC2, 0x00079D01, 0x00079D42, 0x00079D81, 0x00079DC2, 0x00079E01,
+    0x00079E42, 0x00079E81, 0x00079EC2, 0x00079F01, 0x00079F42, 0x00079F81, 0x00079FC2, 0x0007A001,
+    0x0007A042, 0x0007A081, 0x0007A0C2, 0x0007A101, 0x0007A142, 0x0007A181, 0x0007A1C2, 0x0007A201,
+    0x0007A242, 0x0007A281, 0x0007A2C2, 0x0007A301, 0x0007A342, 0x0007A381, 0x0007A3C2, 0x0007A401,
+    0x0007A442, 0x0007A481, 0x0007A4C2, 0x0007A501, 0x0007A542, 0x0007A781, 0x0007A7C2, 0x0007A801,
+    0x0007A842, 0x0007A881, 0x0007A8C2, 0x0007A901, 0x0007A942, 0x0007A981, 0x0007A9C2, 0x0007AA01,
+    0x0007AA42, 0x0007AA81, 0x0007AAC2, 0x0007AB01, 0x0007AB42, 0x0007AB81, 0x0007ABC2, 0x0007AC01,
+    0x0007AC42, 0x0007AC81, 0x0007ACC2, 0x0007AD01, 0x0007AD42, 0x0007AD81, 0x0007ADC2, 0x0007AE01,
+    0x0007AE42, 0x0007AE81, 0x0007AEC2, 0x0007AF01, 0x0007AF42, 0x0007AF81, 0x0007AFC2, 0x0007B001,
+    0x0007B042, 0x0007B081, 0x0007B0C2, 0x0007B101, 0x0007B142, 0x0007B181, 0x0007B1C2, 0x0007B201,
+    0x0007B242, 0x0007B281, 0x0007B2C2, 0x0007B301, 0x0007B342, 0x0007B381, 0x0007B3C2, 0x0007B401,
+    0x0007B442, 0x0007B481, 0x0007B4C2, 0x0007B501, 0x0007B542, 0x0007B581, 0x0007B5C2, 0x0007B601,
+    0x0007B642, 0x0007B681, 0x0007B6C2, 0x0007B701, 0x0007B742, 0x0007B781, 0x0007B7C2, 0x0007B801,
+    0x0007B842, 0x0007B881, 0x0007B8C2, 0x0007B901, 0x0007B942, 0x0007B981, 0x0007B9C2, 0x0007BA01,
+    0x0007BA42, 0x0007BA81, 0x0007BAC2, 0x0007BB01, 0x0007BB42, 0x0007BB81, 0x0007BBC2, 0x0007BC01,
+    0x0007BC42, 0x0007BC81, 0x0007BCC2, 0x0007BD01, 0x0007BD42, 0x0007BD81, 0x0007BDC2, 0x0007BE01,
+    0x0007BE42, 0x0007BE81, 0x0007BEC2, 0x0007BF01, 0x0007BF42, 0x0007BF81, 0x0007BFC2, 0x0007C201,
+    0x0007C402, 0x0007C580, 0x0007C601, 0x0007C780, 0x0007C802, 0x0007CA01, 0x0007CC02, 0x0007CE01,
+    0x0007D002, 0x0007D180, 0x0007D201, 0x0007D380, 0x0007D402, 0x0007D600, 0x0007D641, 0x0007D680,
+    0x0007D6C1, 0x0007D700, 0x0007D741, 0x0007D780, 0x0007D7C1, 0x0007D802, 0x0007DA01, 0x0007DC02,
+    0x0007DF80, 0x0007E002, 0x0007E203, 0x0007E402, 0x0007E603, 0x0007E802, 0x0007EA03, 0x0007EC02,
+    0x0007ED40, 0x0007ED82, 0x0007EE01, 0x0007EF03, 0x0007EF55, 0x0007EF82, 0x0007EFD5, 0x0007F082,
+    0x0007F140, 0x0007F182, 0x0007F201, 0x0007F303, 0x0007F355, 0x0007F402, 0x0007F500, 0x0007F582,
+    0x0007F601, 0x0007F700, 0x0007F755, 0x0007F802, 0x0007FA01, 0x0007FB55, 0x0007FC00, 0x0007FC82,
+    0x0007FD40, 0x0007FD82, 0x0007FE01, 0x0007FF03, 0x0007FF55, 0x0007FFC0, 0x00080037, 0x000802DB,
+    0x0008040D, 0x00080592, 0x00080610, 0x00080651, 0x0008068E, 0x000806D0, 0x00080751, 0x0008078E,
+    0x000807D0, 0x00080812, 0x00080A38, 0x00080A79, 0x00080A9B, 0x00080BF7, 0x00080C12, 0x00080E50,
+    0x00080E91, 0x00080ED2, 0x00080FCC, 0x00081052, 0x00081113, 0x0008114E, 0x0008118F, 0x000811D2,
+    0x00081493, 0x000814D2, 0x0008150C, 0x00081552, 0x000817F7, 0x0008181B, 0x00081940, 0x0008199B,
+    0x00081C0B, 0x00081C44, 0x00081C80, 0x00081D0B, 0x00081E93, 0x00081F4E, 0x00081F8F, 0x00081FC4,
+    0x0008200B, 0x00082293, 0x0008234E, 0x0008238F, 0x000823C0, 0x00082404, 0x00082740, 0x00082814,
+    0x00083040, 0x00083406, 0x00083748, 0x00083846, 0x00083888, 0x00083946, 0x00083C40, 0x00084016,
+    0x00084081, 0x000840D6, 0x000841C1, 0x00084216, 0x00084282, 0x000842C1, 0x00084382, 0x00084401,
+    0x000844C2, 0x00084516, 0x00084541, 0x00084596, 0x00084613, 0x00084641, 0x00084796, 0x00084901,
+    0x00084956, 0x00084981, 0x000849D6, 0x00084A01, 0x00084A56, 0x00084A81, 0x00084B96, 0x00084BC2,
+    0x00084C01, 0x00084D02, 0x00084D45, 0x00084E42, 0x00084E96, 0x00084F02, 0x00084F81, 0x00085013,
+    0x00085141, 0x00085182, 0x00085296, 0x000852D3, 0x00085316, 0x00085382, 0x000853D6, 0x0008540B,
+    0x0008580A, 0x000860C1, 0x00086102, 0x0008614A, 0x0008624B, 0x00086296, 0x00086300, 0x00086413,
+    0x00086556, 0x00086693, 0x00086716, 0x00086813, 0x00086856, 0x000868D3, 0x00086916, 0x00086993,
+    0x000869D6, 0x00086B93, 0x00086BD6, 0x00087393, 0x00087416, 0x00087493, 0x000874D6, 0x00087513,
+    0x00087556, 0x00087D13, 0x0008C016, 0x0008C20E, 0x0008C24F, 0x0008C28E, 0x0008C2CF, 0x0008C316,
+    0x0008C813, 0x0008C896, 0x0008CA4E, 0x0008CA8F, 0x0008CAD6, 0x0008DF13, 0x0008DF56, 0x0008E6D3,
+    0x0008ED16, 0x0008F713, 0x0008F896, 0x000909C0, 0x00091016, 0x000912C0, 0x0009180B, 0x00092716,
+    0x00093A8B, 0x00094016, 0x00096DD3, 0x00096E16, 0x00097053, 0x00097096, 0x00097E13, 0x00098016,
+    0x00099BD3, 0x00099C16, 0x0009DA0E, 0x0009DA4F, 0x0009DA8E, 0x0009DACF, 0x0009DB0E, 0x0009DB4F,
+    0x0009DB8E, 0x0009DBCF, 0x0009DC0E, 0x0009DC4F, 0x0009DC8E, 0x0009DCCF, 0x0009DD0E, 0x0009DD4F,
+    0x0009DD8B, 0x0009E516, 0x0009F013, 0x0009F14E, 0x0009F18F, 0x0009F1D3, 0x0009F98E, 0x0009F9CF,
+    0x0009FA0E, 0x0009FA4F, 0x0009FA8E, 0x0009FACF, 0x0009FB0E, 0x0009FB4F, 0x0009FB8E, 0x0009FBCF,
+    0x0009FC13, 0x000A0016, 0x000A4013, 0x000A60CE, 0x000A610F, 0x000A614E, 0x000A618F, 0x000A61CE,
+    0x000A620F, 0x000A624E, 0x000A628F, 0x000A62CE, 0x000A630F, 0x000A634E, 0x000A638F, 0x000A63CE,
+    0x000A640F, 0x000A644E, 0x000A648F, 0x000A64CE, 0x000A650F, 0x000A654E, 0x000A658F, 0x000A65CE,
+    0x000A660F, 0x000A6653, 0x000A760E, 0x000A764F, 0x000A768E, 0x000A76CF, 0x000A7713, 0x000A7F0E,
+    0x000A7F4F, 0x000A7F93, 0x000AC016, 0x000ACC13, 0x000AD156, 0x000AD1D3, 0x000AD356, 0x000ADD00,
+    0x000ADD96, 0x000AE580, 0x000AE5D6, 0x000B0001, 0x000B0C02, 0x000B1801, 0x000B1842, 0x000B1881,
+    0x000B1942, 0x000B19C1, 0x000B1A02, 0x000B1A41, 0x000B1A82, 0x000B1AC1, 0x000B1B02, 0x000B1B41,
+    0x000B1C42, 0x000B1C81, 0x000B1CC2, 0x000B1D41, 0x000B1D82, 0x000B1F04, 0x000B1F81, 0x000B2042,
+    0x000B2081, 0x000B20C2, 0x000B2101, 0x000B2142, 0x000B2181, 0x000B21C2, 0x000B2201, 0x000B2242,
+    0x000B2281, 0x000B22C2, 0x000B2301, 0x000B2342, 0x000B2381, 0x000B23C2, 0x000B2401, 0x000B2442,
+    0x000B2481, 0x000B24C2, 0x000B2501, 0x000B2542, 0x000B2581, 0x000B25C2, 0x000B2601, 0x000B2642,
+    0x000B2681, 0x000B26C2, 0x000B2701, 0x000B2742, 0x000B2781, 0x000B27C2, 0x000B2801, 0x000B2842,
+    0x000B2881, 0x000B28C2, 0x000B2901, 0x000B2942, 0x000B2981, 0x000B29C2, 0x000B2A01, 0x000B2A42,
+    0x000B2A81, 0x000B2AC2, 0x000B2B01, 0x000B2B42, 0x000B2B81, 0x000B2BC2, 0x000B2C01, 0x000B2C42,
+    0x000B2C81, 0x000B2CC2, 0x000B2D01, 0x000B2D42, 0x000B2D81, 0x000B2DC2, 0x000B2E01, 0x000B2E42,
+    0x000B2E81, 0x000B2EC2, 0x000B2F01, 0x000B2F42, 0x000B2F81, 0x000B2FC2, 0x000B3001, 0x000B3042,
+    0x000B3081, 0x000B30C2, 0x000B3101, 0x000B3142, 0x000B3181, 0x000B31C2, 0x000B3201, 0x000B3242,
+    0x000B3281, 0x000B32C2, 0x000B3301, 0x000B3342, 0x000B3381, 0x000B33C2, 0x000B3401, 0x000B3442,
+    0x000B3481, 0x000B34C2, 0x000B3501, 0x000B3542, 0x000B3581, 0x000B35C2, 0x000B3601, 0x000B3642,
+    0x000B3681, 0x000B36C2, 0x000B3701, 0x000B3742, 0x000B3781, 0x000B37C2, 0x000B3801, 0x000B3842,
+    0x000B3881, 0x000B38C2, 0x000B3956, 0x000B3AC1, 0x000B3B02, 0x000B3B41, 0x000B3B82, 0x000B3BC6,
+    0x000B3C81, 0x000B3CC2, 0x000B3D00, 0x000B3E52, 0x000B3F4B, 0x000B3F92, 0x000B4002, 0x000B4980,
+    0x000B49C2, 0x000B4A00, 0x000B4B42, 0x000B4B80, 0x000B4C05, 0x000B5A00, 0x000B5BC4, 0x000B5C12,
+    0x000B5C40, 0x000B5FC6, 0x000B6005, 0x000B65C0, 0x000B6805, 0x000B69C0, 0x000B6A05, 0x000B6BC0,
+    0x000B6C05, 0x000B6DC0, 0x000B6E05, 0x000B6FC0, 0x000B7005, 0x000B71C0, 0x000B7205, 0x000B73C0,
+    0x000B7405, 0x000B75C0, 0x000B7605, 0x000B77C0, 0x000B7806, 0x000B8012, 0x000B8090, 0x000B80D1,
+    0x000B8110, 0x000B8151, 0x000B8192, 0x000B8250, 0x000B8291, 0x000B82D2, 0x000B8310, 0x000B8351,
+    0x000B8392, 0x000B85CD, 0x000B8612, 0x000B868D, 0x000B86D2, 0x000B8710, 0x000B8751, 0x000B8792,
+    0x000B8810, 0x000B8851, 0x000B888E, 0x000B88CF, 0x000B890E, 0x000B894F, 0x000B898E, 0x000B89CF,
+    0x000B8A0E, 0x000B8A4F, 0x000B8A92, 0x000B8BC4, 0x000B8C12, 0x000B8E8D, 0x000B8F12, 0x000B900D,
+    0x000B9052, 0x000B908E, 0x000B90D2, 0x000B9416, 0x000B9492, 0x000B954E, 0x000B958F, 0x000B95CE,
+    0x000B960F, 0x000B964E, 0x000B968F, 0x000B96CE, 0x000B970F, 0x000B974D, 0x000B9780, 0x000BA016,
+    0x000BA680, 0x000BA6D6, 0x000BBD00, 0x000BC016, 0x000BF580, 0x000BFC16, 0x000BFF00, 0x000C0037,
+    0x000C0052, 0x000C0116, 0x000C0144, 0x000C0185, 0x000C01CA, 0x000C020E, 0x000C024F, 0x000C028E,
+    0x000C02CF, 0x000C030E, 0x000C034F, 0x000C038E, 0x000C03CF, 0x000C040E, 0x000C044F, 0x000C0496,
+    0x000C050E, 0x000C054F, 0x000C058E, 0x000C05CF, 0x000C060E, 0x000C064F, 0x000C068E, 0x000C06CF,
+    0x000C070D, 0x000C074E, 0x000C078F, 0x000C0816, 0x000C084A, 0x000C0A86, 0x000C0B87, 0x000C0C0D,
+    0x000C0C44, 0x000C0D96, 0x000C0E0A, 0x000C0EC4, 0x000C0F05, 0x000C0F52, 0x000C0F96, 0x000C1000,
+    0x000C1045, 0x000C25C0, 0x000C2646, 0x000C26D5, 0x000C2744, 0x000C27C5, 0x000C280D, 0x000C2845,
+    0x000C3ED2, 0x000C3F04, 0x000C3FC5, 0x000C4000, 0x000C4145, 0x000C4C00, 0x000C4C45, 0x000C63C0,
+    0x000C6416, 0x000C648B, 0x000C6596, 0x000C6805, 0x000C7016, 0x000C7900, 0x000C7C05, 0x000C8016,
+    0x000C87C0, 0x000C880B, 0x000C8A96, 0x000C920B, 0x000C9416, 0x000C944B, 0x000C9816, 0x000CA00B,
+    0x000CA296, 0x000CAC4B, 0x000CB016, 0x000D0005, 0x00137016, 0x00138005, 0x00280544, 0x00280585,
+    0x00292340, 0x00292416, 0x002931C0, 0x00293405, 0x00293E04, 0x00293F92, 0x00294005, 0x00298304,
+    0x00298352, 0x00298405, 0x00298809, 0x00298A85, 0x00298B00, 0x00299001, 0x00299042, 0x00299081,
+    0x002990C2, 0x00299101, 0x00299142, 0x00299181, 0x002991C2, 0x00299201, 0x00299242, 0x00299281,
+    0x002992C2, 0x00299301, 0x00299342, 0x00299381, 0x002993C2, 0x00299401, 0x00299442, 0x00299481,
+    0x002994C2, 0x00299501, 0x00299542, 0x00299581, 0x002995C2, 0x00299601, 0x00299642, 0x00299681,
+    0x002996C2, 0x00299701, 0x00299742, 0x00299781, 0x002997C2, 0x00299801, 0x00299842, 0x00299881,
+    0x002998C2, 0x00299901, 0x00299942, 0x00299981, 0x002999C2, 0x00299A01, 0x00299A42, 0x00299A81,
+    0x00299AC2, 0x00299B01, 0x00299B42, 0x00299B85, 0x00299BC6, 0x00299C08, 0x00299CD2, 0x00299D06,
+    0x00299F92, 0x00299FC4, 0x0029A001, 0x0029A042, 0x0029A081, 0x0029A0C2, 0x0029A101, 0x0029A142,
+    0x0029A181, 0x0029A1C2, 0x0029A201, 0x0029A242, 0x0029A281, 0x0029A2C2, 0x0029A301, 0x0029A342,
+    0x0029A381, 0x0029A3C2, 0x0029A401, 0x0029A442, 0x0029A481, 0x0029A4C2, 0x0029A501, 0x0029A542,
+    0x0029A581, 0x0029A5C2, 0x0029A601, 0x0029A642, 0x0029A681, 0x0029A6C2, 0x0029A704, 0x0029A786,
+    0x0029A805, 0x0029B98A, 0x0029BC06, 0x0029BC92, 0x0029BE00, 0x0029C015, 0x0029C5C4, 0x0029C815,
+    0x0029C881, 0x0029C8C2, 0x0029C901, 0x0029C942, 0x0029C981, 0x0029C9C2, 0x0029CA01, 0x0029CA42,
+    0x0029CA81, 0x0029CAC2, 0x0029CB01, 0x0029CB42, 0x0029CB81, 0x0029CBC2, 0x0029CC81, 0x0029CCC2,
+    0x0029CD01, 0x0029CD42, 0x0029CD81, 0x0029CDC2, 0x0029CE01, 0x0029CE42, 0x0029CE81, 0x0029CEC2,
+    0x0029CF01, 0x0029CF42, 0x0029CF81, 0x0029CFC2, 0x0029D001, 0x0029D042, 0x0029D081, 0x0029D0C2,
+    0x0029D101, 0x0029D142, 0x0029D181, 0x0029D1C2, 0x0029D201, 0x0029D242, 0x0029D281, 0x0029D2C2,
+    0x0029D301, 0x0029D342, 0x0029D381, 0x0029D3C2, 0x0029D401, 0x0029D442, 0x0029D481, 0x0029D4C2,
+    0x0029D501, 0x0029D542, 0x0029D581, 0x0029D5C2, 0x0029D601, 0x0029D642, 0x0029D681, 0x0029D6C2,
+    0x0029D701, 0x0029D742, 0x0029D781, 0x0029D7C2, 0x0029D801, 0x0029D842, 0x0029D881, 0x0029D8C2,
+    0x0029D901, 0x0029D942, 0x0029D981, 0x0029D9C2, 0x0029DA01, 0x0029DA42, 0x0029DA81, 0x0029DAC2,
+    0x0029DB01, 0x0029DB42, 0x0029DB81, 0x0029DBC2, 0x0029DC04, 0x0029DC42, 0x0029DE41, 0x0029DE82,
+    0x0029DEC1, 0x0029DF02, 0x0029DF41, 0x0029DFC2, 0x0029E001, 0x0029E042, 0x0029E081, 0x0029E0C2,
+    0x0029E101, 0x0029E142, 0x0029E181, 0x0029E1C2, 0x0029E204, 0x0029E255, 0x0029E2C1, 0x0029E302,
+    0x0029E341, 0x0029E382, 0x0029E3C5, 0x0029E401, 0x0029E442, 0x0029E481, 0x0029E4C2, 0x0029E581,
+    0x0029E5C2, 0x0029E601, 0x0029E642, 0x0029E681, 0x0029E6C2, 0x0029E701, 0x0029E742, 0x0029E781,
+    0x0029E7C2, 0x0029E801, 0x0029E842, 0x0029E881, 0x0029E8C2, 0x0029E901, 0x0029E942, 0x0029E981,
+    0x0029E9C2, 0x0029EA01, 0x0029EA42, 0x0029EA81, 0x0029EBC2, 0x0029EC01, 0x0029ED42, 0x0029ED81,
+    0x0029EDC2, 0x0029EE01, 0x0029EE42, 0x0029EE81, 0x0029EEC2, 0x0029EF01, 0x0029EF42, 0x0029EF81,
+    0x0029EFC2, 0x0029F001, 0x0029F042, 0x0029F081, 0x0029F0C2, 0x0029F101, 0x0029F202, 0x0029F241,
+    0x0029F282, 0x0029F2C0, 0x0029F401, 0x0029F442, 0x0029F480, 0x0029F4C2, 0x0029F500, 0x0029F542,
+    0x0029F581, 0x0029F5C2, 0x0029F601, 0x0029F642, 0x0029F680, 0x0029FC84, 0x0029FD41, 0x0029FD82,
+    0x0029FDC5, 0x0029FE04, 0x0029FE82, 0x0029FEC5, 0x002A0086, 0x002A00C5, 0x002A0186, 0x002A01C5,
+    0x002A02C6, 0x002A0305, 0x002A08C7, 0x002A0946, 0x002A09C7, 0x002A0A16, 0x002A0B06, 0x002A0B40,
+    0x002A0C0B, 0x002A0D96, 0x002A0E14, 0x002A0E56, 0x002A0E80, 0x002A1005, 0x002A1D12, 0x002A1E00,
+    0x002A2007, 0x002A2085, 0x002A2D07, 0x002A3106, 0x002A3180, 0x002A3392, 0x002A3409, 0x002A3680,
+    0x002A3806, 0x002A3C85, 0x002A3E12, 0x002A3EC5, 0x002A3F12, 0x002A3F45, 0x002A3FC6, 0x002A4009,
+    0x002A4285, 0x002A4986, 0x002A4B92, 0x002A4C05, 0x002A51C6, 0x002A5487, 0x002A5500, 0x002A57D2,
+    0x002A5805, 0x002A5F40, 0x002A6006, 0x002A60C7, 0x002A6105, 0x002A6CC6, 0x002A6D07, 0x002A6D86,
+    0x002A6E87, 0x002A6F06, 0x002A6F87, 0x002A7052, 0x002A7380, 0x002A73C4, 0x002A7409, 0x002A7680,
+    0x002A7792, 0x002A7805, 0x002A7946, 0x002A7984, 0x002A79C5, 0x002A7C09, 0x002A7E85, 0x002A7FC0,
+    0x002A8005, 0x002A8A46, 0x002A8BC7, 0x002A8C46, 0x002A8CC7, 0x002A8D46, 0x002A8DC0, 0x002A9005,
+    0x002A90C6, 0x002A9105, 0x002A9306, 0x002A9347, 0x002A9380, 0x002A9409, 0x002A9680, 0x002A9712,
+    0x002A9805, 0x002A9C04, 0x002A9C45, 0x002A9DD6, 0x002A9E85, 0x002A9EC7, 0x002A9F06, 0x002A9F47,
+    0x002A9F85, 0x002AAC06, 0x002AAC45, 0x002AAC86, 0x002AAD45, 0x002AADC6, 0x002AAE45, 0x002AAF86,
+    0x002AB005, 0x002AB046, 0x002AB085, 0x002AB0C0, 0x002AB6C5, 0x002AB744, 0x002AB792, 0x002AB805,
+    0x002ABAC7, 0x002ABB06, 0x002ABB87, 0x002ABC12, 0x002ABC85, 0x002ABCC4, 0x002ABD47, 0x002ABD86,
+    0x002ABDC0, 0x002AC045, 0x002AC1C0, 0x002AC245, 0x002AC3C0, 0x002AC445, 0x002AC5C0, 0x002AC805,
+    0x002AC9C0, 0x002ACA05, 0x002ACBC0, 0x002ACC02, 0x002AD6D5, 0x002AD704, 0x002AD802, 0x002ADA44,
+    0x002ADA95, 0x002ADB00, 0x002ADC02, 0x002AF005, 0x002AF8C7, 0x002AF946, 0x002AF987, 0x002AFA06,
+    0x002AFA47, 0x002AFAD2, 0x002AFB07, 0x002AFB46, 0x002AFB80, 0x002AFC09, 0x002AFE80, 0x002B0005,
+    0x0035E900, 0x0035EC05, 0x0035F1C0, 0x0035F2C5, 0x0035FF00, 0x0036001C, 0x0038001D, 0x003E4005,
+    0x003E9B80, 0x003E9C05, 0x003EB680, 0x003EC002, 0x003EC1C0, 0x003EC4C2, 0x003EC600, 0x003EC745,
+    0x003EC786, 0x003EC7C5, 0x003ECA53, 0x003ECA85, 0x003ECDC0, 0x003ECE05, 0x003ECF40, 0x003ECF85,
+    0x003ECFC0, 0x003ED005, 0x003ED080, 0x003ED0C5, 0x003ED140, 0x003ED185, 0x003EEC95, 0x003EF0C0,
+    0x003EF4C5, 0x003F4F8F, 0x003F4FCE, 0x003F5016, 0x003F5405, 0x003F6400, 0x003F6485, 0x003F7200,
+    0x003F73D6, 0x003F7400, 0x003F7C05, 0x003F7F14, 0x003F7F56, 0x003F8006, 0x003F8412, 0x003F85CE,
+    0x003F860F, 0x003F8652, 0x003F8680, 0x003F8806, 0x003F8C12, 0x003F8C4D, 0x003F8CCC, 0x003F8D4E,
+    0x003F8D8F, 0x003F8DCE, 0x003F8E0F, 0x003F8E4E, 0x003F8E8F, 0x003F8ECE, 0x003F8F0F, 0x003F8F4E,
+    0x003F8F8F, 0x003F8FCE, 0x003F900F, 0x003F904E, 0x003F908F, 0x003F90CE, 0x003F910F, 0x003F9152,
+    0x003F91CE, 0x003F920F, 0x003F9252, 0x003F934C, 0x003F9412, 0x003F94C0, 0x003F9512, 0x003F960D,
+    0x003F964E, 0x003F968F, 0x003F96CE, 0x003F970F, 0x003F974E, 0x003F978F, 0x003F97D2, 0x003F9893,
+    0x003F98CD, 0x003F9913, 0x003F99C0, 0x003F9A12, 0x003F9A54, 0x003F9A92, 0x003F9B00, 0x003F9C05,
+    0x003F9D40, 0x003F9D85, 0x003FBF40, 0x003FBFDB, 0x003FC000, 0x003FC052, 0x003FC114, 0x003FC152,
+    0x003FC20E, 0x003FC24F, 0x003FC292, 0x003FC2D3, 0x003FC312, 0x003FC34D, 0x003FC392, 0x003FC409,
+    0x003FC692, 0x003FC713, 0x003FC7D2, 0x003FC841, 0x003FCECE, 0x003FCF12, 0x003FCF4F, 0x003FCF95,
+    0x003FCFCC, 0x003FD015, 0x003FD042, 0x003FD6CE, 0x003FD713, 0x003FD74F, 0x003FD793, 0x003FD7CE,
+    0x003FD80F, 0x003FD852, 0x003FD88E, 0x003FD8CF, 0x003FD912, 0x003FD985, 0x003FDC04, 0x003FDC45,
+    0x003FE784, 0x003FE805, 0x003FEFC0, 0x003FF085, 0x003FF200, 0x003FF285, 0x003FF400, 0x003FF485,
+    0x003FF600, 0x003FF685, 0x003FF740, 0x003FF814, 0x003FF893, 0x003FF8D5, 0x003FF916, 0x003FF954,
+    0x003FF9C0, 0x003FFA16, 0x003FFA53, 0x003FFB56, 0x003FFBC0, 0x003FFE5B, 0x003FFF16, 0x003FFF80,
+    0x00400005, 0x00400300, 0x00400345, 0x004009C0, 0x00400A05, 0x00400EC0, 0x00400F05, 0x00400F80,
+    0x00400FC5, 0x00401380, 0x00401405, 0x00401780, 0x00402005, 0x00403EC0, 0x00404012, 0x004040C0,
+    0x004041CB, 0x00404D00, 0x00404DD6, 0x0040500A, 0x00405D4B, 0x00405E56, 0x0040628B, 0x00406316,
+    0x004063C0, 0x00406416, 0x00406740, 0x00406816, 0x00406840, 0x00407416, 0x00407F46, 0x00407F80,
+    0x0040A005, 0x0040A740, 0x0040A805, 0x0040B440, 0x0040B806, 0x0040B84B, 0x0040BF00, 0x0040C005,
+    0x0040C80B, 0x0040C900, 0x0040CB45, 0x0040D04A, 0x0040D085, 0x0040D28A, 0x0040D2C0, 0x0040D405,
+    0x0040DD86, 0x0040DEC0, 0x0040E005, 0x0040E780, 0x0040E7D2, 0x0040E805, 0x0040F100, 0x0040F205,
+    0x0040F412, 0x0040F44A, 0x0040F580, 0x00410001, 0x00410A02, 0x00411405, 0x00412780, 0x00412809,
+    0x00412A80, 0x00412C01, 0x00413500, 0x00413602, 0x00413F00, 0x00414005, 0x00414A00, 0x00414C05,
+    0x00415900, 0x00415BD2, 0x00415C01, 0x00415EC0, 0x00415F01, 0x004162C0, 0x00416301, 0x004164C0,
+    0x00416501, 0x00416580, 0x004165C2, 0x00416880, 0x004168C2, 0x00416C80, 0x00416CC2, 0x00416E80,
+    0x00416EC2, 0x00416F40, 0x00418005, 0x0041CDC0, 0x0041D005, 0x0041D580, 0x0041D805, 0x0041DA00,
+    0x0041E004, 0x0041E180, 0x0041E1C4, 0x0041EC40, 0x0041EC84, 0x0041EEC0, 0x00420005, 0x00420180,
+    0x00420205, 0x00420240, 0x00420285, 0x00420D80, 0x00420DC5, 0x00420E40, 0x00420F05, 0x00420F40,
+    0x00420FC5, 0x00421580, 0x004215D2, 0x0042160B, 0x00421805, 0x00421DD6, 0x00421E4B, 0x00422005,
+    0x004227C0, 0x004229CB, 0x00422C00, 0x00423805, 0x00423CC0, 0x00423D05, 0x00423D80, 0x00423ECB,
+    0x00424005, 0x0042458B, 0x00424700, 0x004247D2, 0x00424805, 0x00424E80, 0x00424FD2, 0x00425000,
+    0x00426005, 0x00426E00, 0x00426F0B, 0x00426F85, 0x0042700B, 0x00427400, 0x0042748B, 0x00428005,
+    0x00428046, 0x00428100, 0x00428146, 0x004281C0, 0x00428306, 0x00428405, 0x00428500, 0x00428545,
+    0x00428600, 0x00428645, 0x00428D80, 0x00428E06, 0x00428EC0, 0x00428FC6, 0x0042900B, 0x00429240,
+    0x00429412, 0x00429640, 0x00429805, 0x00429F4B, 0x00429FD2, 0x0042A005, 0x0042A74B, 0x0042A800,
+    0x0042B005, 0x0042B216, 0x0042B245, 0x0042B946, 0x0042B9C0, 0x0042BACB, 0x0042BC12, 0x0042BDC0,
+    0x0042C005, 0x0042CD80, 0x0042CE52, 0x0042D005, 0x0042D580, 0x0042D60B, 0x0042D805, 0x0042DCC0,
+    0x0042DE0B, 0x0042E005, 0x0042E480, 0x0042E652, 0x0042E740, 0x0042EA4B, 0x0042EC00, 0x00430005,
+    0x00431240, 0x00432001, 0x00432CC0, 0x00433002, 0x00433CC0, 0x00433E8B, 0x00434005, 0x00434906,
+    0x00434A00, 0x00434C09, 0x00434E80, 0x0043980B, 0x00439FC0, 0x0043A005, 0x0043AA80, 0x0043AAC6,
+    0x0043AB4D, 0x0043AB80, 0x0043AC05, 0x0043AC80, 0x0043BF46, 0x0043C005, 0x0043C74B, 0x0043C9C5,
+    0x0043CA00, 0x0043CC05, 0x0043D186, 0x0043D44B, 0x0043D552, 0x0043D680, 0x0043DC05, 0x0043E086,
+    0x0043E192, 0x0043E280, 0x0043EC05, 0x0043F14B, 0x0043F300, 0x0043F805, 0x0043FDC0, 0x00440007,
+    0x00440046, 0x00440087, 0x004400C5, 0x00440E06, 0x004411D2, 0x00441380, 0x0044148B, 0x00441989,
+    0x00441C06, 0x00441C45, 0x00441CC6, 0x00441D45, 0x00441D80, 0x00441FC6, 0x00442087, 0x004420C5,
+    0x00442C07, 0x00442CC6, 0x00442DC7, 0x00442E46, 0x00442ED2, 0x00442F5B, 0x00442F92, 0x00443086,
+    0x004430C0, 0x0044335B, 0x00443380, 0x00443405, 0x00443A40, 0x00443C09, 0x00443E80, 0x00444006,
+    0x004440C5, 0x004449C6, 0x00444B07, 0x00444B46, 0x00444D40, 0x00444D89, 0x00445012, 0x00445105,
+    0x00445147, 0x004451C5, 0x00445200, 0x00445405, 0x00445CC6, 0x00445D12, 0x00445D85, 0x00445DC0,
+    0x00446006, 0x00446087, 0x004460C5, 0x00446CC7, 0x00446D86, 0x00446FC7, 0x00447045, 0x00447152,
+    0x00447246, 0x00447352, 0x00447387, 0x004473C6, 0x00447409, 0x00447685, 0x004476D2, 0x00447705,
+    0x00447752, 0x00447800, 0x0044784B, 0x00447D40, 0x00448005, 0x00448480, 0x004484C5, 0x00448B07,
+    0x00448BC6, 0x00448C87, 0x00448D06, 0x00448D47, 0x00448D86, 0x00448E12, 0x00448F86, 0x00448FC5,
+    0x00449046, 0x00449080, 0x0044A005, 0x0044A1C0, 0x0044A205, 0x0044A240, 0x0044A285, 0x0044A380,
+    0x0044A3C5, 0x0044A780, 0x0044A7C5, 0x0044AA52, 0x0044AA80, 0x0044AC05, 0x0044B7C6, 0x0044B807,
+    0x0044B8C6, 0x0044BAC0, 0x0044BC09, 0x0044BE80, 0x0044C006, 0x0044C087, 0x0044C100, 0x0044C145,
+    0x0044C340, 0x0044C3C5, 0x0044C440, 0x0044C4C5, 0x0044CA40, 0x0044CA85, 0x0044CC40, 0x0044CC85,
+    0x0044CD00, 0x0044CD45, 0x0044CE80, 0x0044CEC6, 0x0044CF45, 0x0044CF87, 0x0044D006, 0x0044D047,
+    0x0044D140, 0x0044D1C7, 0x0044D240, 0x0044D2C7, 0x0044D380, 0x0044D405, 0x0044D440, 0x0044D5C7,
+    0x0044D600, 0x0044D745, 0x0044D887, 0x0044D900, 0x0044D986, 0x0044DB40, 0x0044DC06, 0x0044DD40,
+    0x00450005, 0x00450D47, 0x00450E06, 0x00451007, 0x00451086, 0x00451147, 0x00451186, 0x004511C5,
+    0x004512D2, 0x00451409, 0x00451692, 0x00451700, 0x00451752, 0x00451786, 0x004517C5, 0x00451880,
+    0x00452005, 0x00452C07, 0x00452CC6, 0x00452E47, 0x00452E86, 0x00452EC7, 0x00452FC6, 0x00453047,
+    0x00453086, 0x00453105, 0x00453192, 0x004531C5, 0x00453200, 0x00453409, 0x00453680, 0x00456005,
+    0x00456BC7, 0x00456C86, 0x00456D80, 0x00456E07, 0x00456F06, 0x00456F87, 0x00456FC6, 0x00457052,
+    0x00457605, 0x00457706, 0x00457780, 0x00458005, 0x00458C07, 0x00458CC6, 0x00458EC7, 0x00458F46,
+    0x00458F87, 0x00458FC6, 0x00459052, 0x00459105, 0x00459140, 0x00459409, 0x00459680, 0x00459812,
+    0x00459B40, 0x0045A005, 0x0045AAC6, 0x0045AB07, 0x0045AB46, 0x0045AB87, 0x0045AC06, 0x0045AD87,
+    0x0045ADC6, 0x0045AE05, 0x0045AE52, 0x0045AE80, 0x0045B009, 0x0045B280, 0x0045C005, 0x0045C6C0,
+    0x0045C746, 0x0045C807, 0x0045C886, 0x0045C987, 0x0045C9C6, 0x0045CB00, 0x0045CC09, 0x0045CE8B,
+    0x0045CF12, 0x0045CFD6, 0x0045D005, 0x0045D1C0, 0x00460005, 0x00460B07, 0x00460BC6, 0x00460E07,
+    0x00460E46, 0x00460ED2, 0x00460F00, 0x00462801, 0x00463002, 0x00463809, 0x00463A8B, 0x00463CC0,
+    0x00463FC5, 0x004641C0, 0x00464245, 0x00464280, 0x00464305, 0x00464500, 0x00464545, 0x004645C0,
+    0x00464605, 0x00464C07, 0x00464D80, 0x00464DC7, 0x00464E40, 0x00464EC6, 0x00464F47, 0x00464F86,
+    0x00464FC5, 0x00465007, 0x00465045, 0x00465087, 0x004650C6, 0x00465112, 0x004651C0, 0x00465409,
+    0x00465680, 0x00466805, 0x00466A00, 0x00466A85, 0x00467447, 0x00467506, 0x00467600, 0x00467686,
+    0x00467707, 0x00467806, 0x00467845, 0x00467892, 0x004678C5, 0x00467907, 0x00467940, 0x00468005,
+    0x00468046, 0x004682C5, 0x00468CC6, 0x00468E47, 0x00468E85, 0x00468EC6, 0x00468FD2, 0x004691C6,
+    0x00469200, 0x00469405, 0x00469446, 0x004695C7, 0x00469646, 0x00469705, 0x0046A286, 0x0046A5C7,
+    0x0046A606, 0x0046A692, 0x0046A745, 0x0046A792, 0x0046A8C0, 0x0046AC05, 0x0046BE40, 0x0046C012,
+    0x0046C280, 0x00470005, 0x00470240, 0x00470285, 0x00470BC7, 0x00470C06, 0x00470DC0, 0x00470E06,
+    0x00470F87, 0x00470FC6, 0x00471005, 0x00471052, 0x00471180, 0x00471409, 0x0047168B, 0x00471B40,
+    0x00471C12, 0x00471C85, 0x00472400, 0x00472486, 0x00472A00, 0x00472A47, 0x00472A86, 0x00472C47,
+    0x00472C86, 0x00472D07, 0x00472D46, 0x00472DC0, 0x00474005, 0x004741C0, 0x00474205, 0x00474280,
+    0x004742C5, 0x00474C46, 0x00474DC0, 0x00474E86, 0x00474EC0, 0x00474F06, 0x00474F80, 0x00474FC6,
+    0x00475185, 0x004751C6, 0x00475200, 0x00475409, 0x00475680, 0x00475805, 0x00475980, 0x004759C5,
+    0x00475A40, 0x00475A85, 0x00476287, 0x004763C0, 0x00476406, 0x00476480, 0x004764C7, 0x00476546,
+    0x00476587, 0x004765C6, 0x00476605, 0x00476640, 0x00476809, 0x00476A80, 0x0047B805, 0x0047BCC6,
+    0x0047BD47, 0x0047BDD2, 0x0047BE40, 0x0047C006, 0x0047C085, 0x0047C0C7, 0x0047C105, 0x0047C440,
+    0x0047C485, 0x0047CD07, 0x0047CD86, 0x0047CEC0, 0x0047CF87, 0x0047D006, 0x0047D047, 0x0047D086,
+    0x0047D0D2, 0x0047D409, 0x0047D680, 0x0047EC05, 0x0047EC40, 0x0047F00B, 0x0047F556, 0x0047F754,
+    0x0047F856, 0x0047FC80, 0x0047FFD2, 0x00480005, 0x0048E680, 0x0049000A, 0x00491BC0, 0x00491C12,
+    0x00491D40, 0x00492005, 0x00495100, 0x004BE405, 0x004BFC52, 0x004BFCC0, 0x004C0005, 0x004D0C1B,
+    0x004D1006, 0x004D1045, 0x004D11C6, 0x004D1580, 0x00510005, 0x005191C0, 0x005A0005, 0x005A8E40,
+    0x005A9005, 0x005A97C0, 0x005A9809, 0x005A9A80, 0x005A9B92, 0x005A9C05, 0x005AAFC0, 0x005AB009,
+    0x005AB280, 0x005AB405, 0x005ABB80, 0x005ABC06, 0x005ABD52, 0x005ABD80, 0x005AC005, 0x005ACC06,
+    0x005ACDD2, 0x005ACF16, 0x005AD004, 0x005AD112, 0x005AD156, 0x005AD180, 0x005AD409, 0x005AD680,
+    0x005AD6CB, 0x005AD880, 0x005AD8C5, 0x005ADE00, 0x005ADF45, 0x005AE400, 0x005B9001, 0x005B9802,
+    0x005BA00B, 0x005BA5D2, 0x005BA6C0, 0x005BC005, 0x005BD2C0, 0x005BD3C6, 0x005BD405, 0x005BD447,
+    0x005BE200, 0x005BE3C6, 0x005BE4C4, 0x005BE800, 0x005BF804, 0x005BF892, 0x005BF8C4, 0x005BF906,
+    0x005BF940, 0x005BFC07, 0x005BFC80, 0x005C0005, 0x0061FE00, 0x00620005, 0x00633580, 0x00634005,
+    0x00634240, 0x006BFC04, 0x006BFD00, 0x006BFD44, 0x006BFF00, 0x006BFF44, 0x006BFFC0, 0x006C0005,
+    0x006C48C0, 0x006C4C85, 0x006C4CC0, 0x006C5405, 0x006C54C0, 0x006C5545, 0x006C5580, 0x006C5905,
+    0x006C5A00, 0x006C5C05, 0x006CBF00, 0x006F0005, 0x006F1AC0, 0x006F1C05, 0x006F1F40, 0x006F2005,
+    0x006F2240, 0x006F2405, 0x006F2680, 0x006F2716, 0x006F2746, 0x006F27D2, 0x006F281B, 0x006F2900,
+    0x0073C006, 0x0073CB80, 0x0073CC06, 0x0073D1C0, 0x0073D416, 0x0073F100, 0x00740016, 0x00743D80,
+    0x00744016, 0x007449C0, 0x00744A56, 0x00745947, 0x007459C6, 0x00745A96, 0x00745B47, 0x00745CDB,
+    0x00745EC6, 0x007460D6, 0x00746146, 0x00746316, 0x00746A86, 0x00746B96, 0x00747AC0, 0x00748016,
+    0x00749086, 0x00749156, 0x00749180, 0x0074B00B, 0x0074B500, 0x0074B80B, 0x0074BD00, 0x0074C016,
+    0x0074D5C0, 0x0074D80B, 0x0074DE40, 0x00750001, 0x00750682, 0x00750D01, 0x00751382, 0x00751540,
+    0x00751582, 0x00751A01, 0x00752082, 0x00752701, 0x00752740, 0x00752781, 0x00752800, 0x00752881,
+    0x007528C0, 0x00752941, 0x007529C0, 0x00752A41, 0x00752B40, 0x00752B81, 0x00752D82, 0x00752E80,
+    0x00752EC2, 0x00752F00, 0x00752F42, 0x00753100, 0x00753142, 0x00753401, 0x00753A82, 0x00754101,
+    0x00754180, 0x007541C1, 0x007542C0, 0x00754341, 0x00754540, 0x00754581, 0x00754740, 0x00754782,
+    0x00754E01, 0x00754E80, 0x00754EC1, 0x00754FC0, 0x00755001, 0x00755140, 0x00755181, 0x007551C0,
+    0x00755281, 0x00755440, 0x00755482, 0x00755B01, 0x00756182, 0x00756801, 0x00756E82, 0x00757501,
+    0x00757B82, 0x00758201, 0x00758882, 0x00758F01, 0x00759582, 0x00759C01, 0x0075A282, 0x0075A980,
+    0x0075AA01, 0x0075B053, 0x0075B082, 0x0075B6D3, 0x0075B702, 0x0075B881, 0x0075BED3, 0x0075BF02,
+    0x0075C553, 0x0075C582, 0x0075C701, 0x0075CD53, 0x0075CD82, 0x0075D3D3, 0x0075D402, 0x0075D581,
+    0x0075DBD3, 0x0075DC02, 0x0075E253, 0x0075E282, 0x0075E401, 0x0075EA53, 0x0075EA82, 0x0075F0D3,
+    0x0075F102, 0x0075F281, 0x0075F2C2, 0x0075F300, 0x0075F389, 0x00760016, 0x00768006, 0x00768DD6,
+    0x00768EC6, 0x00769B56, 0x00769D46, 0x00769D96, 0x0076A106, 0x0076A156, 0x0076A1D2, 0x0076A300,
+    0x0076A6C6, 0x0076A800, 0x0076A846, 0x0076AC00, 0x0077C002, 0x0077C285, 0x0077C2C2, 0x0077C7C0,
+    0x0077C942, 0x0077CAC0, 0x00780006, 0x007801C0, 0x00780206, 0x00780640, 0x007806C6, 0x00780880,
+    0x007808C6, 0x00780940, 0x00780986, 0x00780AC0, 0x00780C04, 0x00781B80, 0x007823C6, 0x00782400,
+    0x00784005, 0x00784B40, 0x00784C06, 0x00784DC4, 0x00784F80, 0x00785009, 0x00785280, 0x00785385,
+    0x007853D6, 0x00785400, 0x0078A405, 0x0078AB86, 0x0078ABC0, 0x0078B005, 0x0078BB06, 0x0078BC09,
+    0x0078BE80, 0x0078BFD4, 0x0078C000, 0x00793405, 0x00793AC4, 0x00793B06, 0x00793C09, 0x00793E80,
+    0x0079F805, 0x0079F9C0, 0x0079FA05, 0x0079FB00, 0x0079FB45, 0x0079FBC0, 0x0079FC05, 0x0079FFC0,
+    0x007A0005, 0x007A3140, 0x007A31CB, 0x007A3406, 0x007A35C0, 0x007A4001, 0x007A4882, 0x007A5106,
+    0x007A52C4, 0x007A5300, 0x007A5409, 0x007A5680, 0x007A5792, 0x007A5800, 0x007B1C4B, 0x007B2B16,
+    0x007B2B4B, 0x007B2C14, 0x007B2C4B, 0x007B2D40, 0x007B404B, 0x007B4B96, 0x007B4BCB, 0x007B4F80,
+    0x007B8005, 0x007B8100, 0x007B8145, 0x007B8800, 0x007B8845, 0x007B88C0, 0x007B8905, 0x007B8940,
+    0x007B89C5, 0x007B8A00, 0x007B8A45, 0x007B8CC0, 0x007B8D05, 0x007B8E00, 0x007B8E45, 0x007B8E80,
+    0x007B8EC5, 0x007B8F00, 0x007B9085, 0x007B90C0, 0x007B91C5, 0x007B9200, 0x007B9245, 0x007B9280,
+    0x007B92C5, 0x007B9300, 0x007B9345, 0x007B9400, 0x007B9445, 0x007B94C0, 0x007B9505, 0x007B9540,
+    0x007B95C5, 0x007B9600, 0x007B9645, 0x007B9680, 0x007B96C5, 0x007B9700, 0x007B9745, 0x007B9780,
+    0x007B97C5, 0x007B9800, 0x007B9845, 0x007B98C0, 0x007B9905, 0x007B9940, 0x007B99C5, 0x007B9AC0,
+    0x007B9B05, 0x007B9CC0, 0x007B9D05, 0x007B9E00, 0x007B9E45, 0x007B9F40, 0x007B9F85, 0x007B9FC0,
+    0x007BA005, 0x007BA280, 0x007BA2C5, 0x007BA700, 0x007BA845, 0x007BA900, 0x007BA945, 0x007BAA80,
+    0x007BAAC5, 0x007BAF00, 0x007BBC13, 0x007BBC80, 0x007C0016, 0x007C0B00, 0x007C0C16, 0x007C2500,
+    0x007C2816, 0x007C2BC0, 0x007C2C56, 0x007C3000, 0x007C3056, 0x007C3400, 0x007C3456, 0x007C3D80,
+    0x007C400B, 0x007C4356, 0x007C6B80, 0x007C7996, 0x007C80C0, 0x007C8416, 0x007C8F00, 0x007C9016,
+    0x007C9240, 0x007C9416, 0x007C9480, 0x007C9816, 0x007C9980, 0x007CC016, 0x007CFED5, 0x007D0016,
+    0x007DB600, 0x007DB716, 0x007DBB40, 0x007DBC16, 0x007DBF40, 0x007DC016, 0x007DDDC0, 0x007DDED6,
+    0x007DF680, 0x007DF816, 0x007DFB00, 0x007DFC16, 0x007DFC40, 0x007E0016, 0x007E0300, 0x007E0416,
+    0x007E1200, 0x007E1416, 0x007E1680, 0x007E1816, 0x007E2200, 0x007E2416, 0x007E2B80, 0x007E2C16,
+    0x007E2C80, 0x007E4016, 0x007E9500, 0x007E9816, 0x007E9B80, 0x007E9C16, 0x007E9F40, 0x007EA016,
+    0x007EA240, 0x007EA416, 0x007EAF80, 0x007EAFD6, 0x007EB180, 0x007EB396, 0x007EB700, 0x007EB816,
+    0x007EBA40, 0x007EBC16, 0x007EBE40, 0x007EC016, 0x007EE4C0, 0x007EE516, 0x007EF2C0, 0x007EFC09,
+    0x007EFE80, 0x00800005, 0x00A9B800, 0x00A9C005, 0x00ADCE80, 0x00ADD005, 0x00AE0780, 0x00AE0805,
+    0x00B3A880, 0x00B3AC05, 0x00BAF840, 0x00BE0005, 0x00BE8780, 0x00C00005, 0x00C4D2C0, 0x00C4D405,
+    0x00C8EC00, 0x0380005B, 0x03800080, 0x0380081B, 0x03802000, 0x03804006, 0x03807C00, 0x03C0001D,
+    0x03FFFF80, 0x0400001D, 0x043FFF80,
+};
+
+/* Category | White_Space << 5 of code point cp (TOK_UCAT_CN above U+10FFFF). */
+static unsigned tok__ucd_lookup(uint32_t cp) {
+    size_t lo = 0, hi = sizeof tok__ucd_ranges / sizeof tok__ucd_ranges[0];
+    if (cp >= 0x110000) return TOK_UCAT_CN;
+    while (hi - lo > 1) {              /* invariant: start[lo] <= cp < start[hi] */
+        size_t mid = lo + (hi - lo) / 2;
+        if ((tok__ucd_ranges[mid] >> 6) <= cp) lo = mid; else hi = mid;
+    }
+    return tok__ucd_ranges[lo] & 63u;
+}
+/* END GENERATED */
+
+/* ---- public types ---- */
+
+typedef struct {
+    int32_t n_vocab;
+    const Str *tokens;          /* [n_vocab] tokenizer.ggml.tokens */
+    const float *scores;        /* [n_vocab] tokenizer.ggml.scores, or NULL */
+    const int32_t *types;       /* [n_vocab] tokenizer.ggml.token_type, or NULL:
+                                   1 normal, 2 unknown, 3 control, 4 user_defined, 5 unused, 6 byte */
+    int32_t n_merges;
+    const Str *merges;          /* [n_merges] tokenizer.ggml.merges "left right" (BPE), or NULL */
+    Str model;                  /* tokenizer.ggml.model: "llama" (SPM) | "gpt2" (BPE) | ... */
+    Str pre;                    /* tokenizer.ggml.pre, length 0 when absent */
+    int32_t bos, eos, unk, sep, pad, eot;   /* ids; -1 when absent */
+    int add_bos, add_eos, add_space_prefix; /* -1 = absent (use the model's default) */
+    Str name;                   /* general.name, length 0 when absent: llama.cpp keys a
+                                   few per-model token attributes on it (Phi-3 rstrip) */
+} TokDesc;
+
+enum { TOK_SPM = 1, TOK_BPE = 2 };
+
+/* Token attributes (bits), as llama.cpp derives them from token_type and the text. */
+enum {
+    TOK_ATTR_NORMAL = 1, TOK_ATTR_UNKNOWN = 2, TOK_ATTR_CONTROL = 4, TOK_ATTR_USER = 8,
+    TOK_ATTR_UNUSED = 16, TOK_ATTR_BYTE = 32, TOK_ATTR_LSTRIP = 64, TOK_ATTR_RSTRIP = 128,
+    TOK_ATTR_EOG = 256          /* ends generation */
+};
+
+#define TOK_MAX_RE 6            /* regexes per pre-tokenizer */
+#define TOK_RE_MAX_SLOTS 64     /* memoised branch points per regex (8 bytes per char) */
+#define TOK_RE_MAX_CODE 65536   /* instructions per compiled regex */
+#define TOK_RE_MAX_DEPTH 32     /* group nesting */
+
+typedef struct {                /* one regex instruction */
+    uint8_t op;                 /* TOK__RE_* */
+    uint8_t arg;                /* CHAR: case-insensitive; LOOK: negative */
+    int16_t slot;               /* SPLIT: memo slot, -1 = not memoised */
+    int32_t x, y;               /* CHAR: code point; CLASS: class index; SPLIT: preferred,
+                                   other pc; JMP: target; LOOK: pc after the LOOKEND */
+} TokReInst;
+
+typedef struct {                /* a character class: ranges, categories, \s, negation */
+    uint32_t ascii[4];          /* membership of 0..127, precomputed (negation included) */
+    uint32_t cats;              /* bit per TOK_UCAT_* */
+    uint8_t space, nonspace;    /* \s / \S items */
+    uint8_t neg, icase;
+    int32_t r0, nr;             /* ranges[2*r0 ..] lo,hi pairs */
+} TokReClass;
+
+typedef struct {
+    TokReInst *code; int32_t n_code;
+    TokReClass *cls; int32_t n_cls;
+    uint32_t *ranges; int32_t n_ranges;     /* lo,hi pairs */
+    int32_t n_slots;
+} TokRe;
+
+typedef struct {
+    int kind;                   /* TOK_SPM or TOK_BPE */
+    int32_t n_vocab;
+    const Str *tokens;
+    const float *scores;        /* or NULL (all 0) */
+    uint16_t *attr;             /* [n_vocab] TOK_ATTR_* */
+    int32_t *vocab_hash;        /* [vocab_mask+1] token id, -1 empty */
+    uint32_t vocab_mask;
+    int32_t n_merges;
+    const Str *merges;
+    int32_t *merge_sp;          /* [n_merges] offset of the separating space, -1 = none */
+    int32_t *merge_hash;        /* [merge_mask+1] merge rank, -1 empty */
+    uint32_t merge_mask;
+    int32_t *special;           /* [n_special] control/user/unknown ids, longest text first */
+    int32_t n_special;
+    int32_t byte_tok[256];      /* token of each raw byte (SPM <0xXX>, BPE byte char), -1 */
+    uint16_t byte_cp[256];      /* BPE: byte -> byte-level code point */
+    int16_t cp_byte[324];       /* BPE: byte-level code point -> byte, -1 */
+    TokRe re[TOK_MAX_RE];
+    int n_re;
+    int ignore_merges, clean_spaces, add_space_prefix, add_bos, add_eos;
+    int32_t bos, eos, unk, eot;
+} Tokenizer;
+
+/* ---- UTF-8 as llama.cpp reads it ---- */
+
+/* Decode one code point at s[0..n) like llama.cpp's unicode_cpt_from_utf8: lead byte and
+ * continuation bytes are checked, overlongs are accepted; anything else is one byte of
+ * U+FFFD. Code points above U+10FFFF also become U+FFFD. *adv = bytes used. */
+static uint32_t tok__utf8_decode(const uint8_t *s, size_t n, size_t *adv) {
+    uint8_t c = s[0];
+    *adv = 1;
+    if (c < 0x80) return c;
+    if (!(c & 0x40)) return 0xFFFD;
+    if (!(c & 0x20)) {
+        if (n < 2 || (s[1] & 0xC0) != 0x80) return 0xFFFD;
+        *adv = 2;
+        return ((uint32_t)(c & 0x1F) << 6) | (s[1] & 0x3F);
+    }
+    if (!(c & 0x10)) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0xFFFD;
+        *adv = 3;
+        return ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+    }
+    if (!(c & 0x08)) {
+        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+            return 0xFFFD;
+        *adv = 4;
+        uint32_t cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
+                      ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+        return cp <= 0x10FFFF ? cp : 0xFFFD;
+    }
+    return 0xFFFD;
+}
+
+/* Bytes of cp in UTF-8 written to out (at most 4). */
+static int tok__utf8_encode(uint32_t cp, uint8_t *out) {
+    if (cp < 0x80) { out[0] = (uint8_t)cp; return 1; }
+    if (cp < 0x800) { out[0] = (uint8_t)(0xC0 | (cp >> 6)); out[1] = (uint8_t)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | (cp >> 12)); out[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3F)); return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | (cp >> 18)); out[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F)); out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Character length SPM and BPE symbol splitting use: from the lead byte alone (llama.cpp's
+ * unicode_len_utf8), so stray bytes stay single and nothing is validated. */
+static size_t tok__lead_len(uint8_t c) {
+    static const uint8_t len[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4 };
+    return len[c >> 4];
+}
+
+/* ---- regex engine ----
+ * Syntax: literals (UTF-8), . ^ $ (subject start/end), | ( ) (?: ) (?i) (?i: ) (?-i: )
+ * (?= ) (?! ), quantifiers ? * + {m} {m,} {m,n} and their lazy forms, classes [...] with
+ * ranges, negation and escapes, \p{X} \P{X} (general categories and their one-letter
+ * groups, also \pL), \s \S (White_Space) \d \D (Nd) \w \W (L M N Pc) \b \B, \t \n \r \f
+ * \v \e \a \0 \xHH \x{H..} \uHHHH. Case folding is ASCII (plus U+017F and U+212A, the only
+ * non-ASCII code points that fold to ASCII letters). Lookbehind, backreferences,
+ * possessive quantifiers, atomic groups and nested/intersected classes are rejected.
+ * Compiled to a program run by a backtracking VM with an explicit stack. */
+
+enum {
+    TOK__RE_CHAR = 1, TOK__RE_ANY, TOK__RE_CLASS, TOK__RE_SPLIT, TOK__RE_JMP,
+    TOK__RE_BOL, TOK__RE_EOL, TOK__RE_WORDB, TOK__RE_NWORDB, TOK__RE_LOOK,
+    TOK__RE_LOOKEND, TOK__RE_MATCH
+};
+
+#define TOK__UCAT_ALL ((1u << TOK_UCAT_COUNT) - 1)
+/* \w as Oniguruma (which Hugging Face tokenizers use) defines it: L, M, N, Pc */
+#define TOK__UCAT_WORD (TOK_UCAT_MASK_L | TOK_UCAT_MASK_M | TOK_UCAT_MASK_N | (1u << TOK_UCAT_PC))
+
+typedef struct {                /* compiler state; code == NULL means "only count" */
+    const char *pat, *p, *end;
+    int icase, depth;
+    TokReInst *code; int32_t n_code, cap_code;
+    TokReClass *cls; int32_t n_cls, cap_cls;
+    uint32_t *ranges; int32_t n_ranges, cap_ranges;
+    Err *e;
+} TokReComp;
+
+static int tok__re_fail(TokReComp *c, const char *what) {
+    return err_set(c->e, "regex: %s at offset %d in \"%s\"", what, (int)(c->p - c->pat), c->pat);
+}
+
+/* Case fold for (?i): ASCII letters, long s and Kelvin sign. */
+static uint32_t tok__re_fold(uint32_t cp) {
+    if (cp >= 'A' && cp <= 'Z') return cp + 32;
+    if (cp == 0x17F) return 's';
+    if (cp == 0x212A) return 'k';
+    return cp;
+}
+
+static int tok__re_emit(TokReComp *c, int op, int arg, int32_t x, int32_t y) {
+    if (c->n_code >= TOK_RE_MAX_CODE) return tok__re_fail(c, "pattern too large");
+    if (c->code) {
+        if (c->n_code >= c->cap_code) return tok__re_fail(c, "internal: code overflow");
+        TokReInst *in = &c->code[c->n_code];
+        in->op = (uint8_t)op; in->arg = (uint8_t)arg; in->slot = -1; in->x = x; in->y = y;
+    }
+    c->n_code++;
+    return 0;
+}
+
+static int tok__re_has_target(int op) { return op == TOK__RE_SPLIT || op == TOK__RE_JMP || op == TOK__RE_LOOK; }
+
+/* Insert one instruction at pc `at`, moving the block [at, n_code) up by one; targets
+ * inside the moved block that point into it (or to its end) move with it. */
+static int tok__re_insert(TokReComp *c, int32_t at, int op, int32_t x, int32_t y) {
+    int32_t n = c->n_code;
+    if (tok__re_emit(c, TOK__RE_MATCH, 0, 0, 0) < 0) return -1;   /* grow by one */
+    if (!c->code) return 0;
+    memmove(&c->code[at + 1], &c->code[at], (size_t)(n - at) * sizeof c->code[0]);
+    for (int32_t i = at + 1; i <= n; i++) {
+        TokReInst *in = &c->code[i];
+        if (!tok__re_has_target(in->op)) continue;
+        if (in->x >= at) in->x++;
+        if (in->op == TOK__RE_SPLIT && in->y >= at) in->y++;
+    }
+    TokReInst *in = &c->code[at];
+    in->op = (uint8_t)op; in->arg = 0; in->slot = -1; in->x = x; in->y = y;
+    return 0;
+}
+
+/* Append a copy of the block [a, b), relocating its internal targets. */
+static int tok__re_copy(TokReComp *c, int32_t a, int32_t b) {
+    int32_t delta = c->n_code - a;
+    for (int32_t i = a; i < b; i++) {
+        if (tok__re_emit(c, TOK__RE_MATCH, 0, 0, 0) < 0) return -1;
+        if (!c->code) continue;
+        TokReInst in = c->code[i];
+        if (tok__re_has_target(in.op)) {
+            if (in.x >= a && in.x <= b) in.x += delta;
+            if (in.op == TOK__RE_SPLIT && in.y >= a && in.y <= b) in.y += delta;
+        }
+        c->code[c->n_code - 1] = in;
+    }
+    return 0;
+}
+
+/* Next code point of the pattern (UTF-8). */
+static uint32_t tok__re_next(TokReComp *c) {
+    size_t adv;
+    uint32_t cp = tok__utf8_decode((const uint8_t *)c->p, (size_t)(c->end - c->p), &adv);
+    c->p += adv;
+    return cp;
+}
+
+static int tok__re_hex(TokReComp *c, int ndig, uint32_t *out) {
+    uint32_t v = 0;
+    int braced = 0, n = 0;
+    if (ndig == 2 && c->p < c->end && *c->p == '{') { braced = 1; c->p++; ndig = 8; }
+    while (c->p < c->end && n < ndig) {
+        char h = *c->p;
+        int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 :
+                h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+        if (d < 0) break;
+        v = v * 16 + (uint32_t)d; c->p++; n++;
+    }
+    if (braced) { if (c->p >= c->end || *c->p != '}') return tok__re_fail(c, "bad \\x{...}"); c->p++; }
+    else if (n != ndig) return tok__re_fail(c, "bad hex escape");
+    if (n == 0 || v > 0x10FFFF) return tok__re_fail(c, "bad hex escape");
+    *out = v;
+    return 0;
+}
+
+/* \p{Name} or \pL after the 'p'/'P': category mask. */
+static int tok__re_property(TokReComp *c, uint32_t *mask) {
+    static const char names[] = "Cn" "Lu" "Ll" "Lt" "Lm" "Lo" "Mn" "Mc" "Me" "Nd" "Nl" "No"
+                                "Pc" "Pd" "Ps" "Pe" "Pi" "Pf" "Po" "Sm" "Sc" "Sk" "So"
+                                "Zs" "Zl" "Zp" "Cc" "Cf" "Cs" "Co";
+    char nm[32];
+    size_t n = 0;
+    if (c->p < c->end && *c->p == '{') {
+        c->p++;
+        while (c->p < c->end && *c->p != '}' && n < sizeof nm - 1) nm[n++] = *c->p++;
+        if (c->p >= c->end || *c->p != '}') return tok__re_fail(c, "bad \\p{...}");
+        c->p++;
+    } else if (c->p < c->end) {
+        nm[n++] = *c->p++;
+    }
+    nm[n] = 0;
+    if (n == 1) {
+        switch (nm[0]) {
+        case 'L': *mask = TOK_UCAT_MASK_L; return 0;
+        case 'M': *mask = TOK_UCAT_MASK_M; return 0;
+        case 'N': *mask = TOK_UCAT_MASK_N; return 0;
+        case 'P': *mask = TOK_UCAT_MASK_P; return 0;
+        case 'S': *mask = TOK_UCAT_MASK_S; return 0;
+        case 'Z': *mask = TOK_UCAT_MASK_Z; return 0;
+        case 'C': *mask = TOK_UCAT_MASK_C; return 0;
+        }
+    } else if (n == 2) {
+        for (int i = 0; i < TOK_UCAT_COUNT; i++)
+            if (names[2 * i] == nm[0] && names[2 * i + 1] == nm[1]) { *mask = 1u << i; return 0; }
+    }
+    if (!strcmp(nm, "Letter")) { *mask = TOK_UCAT_MASK_L; return 0; }
+    if (!strcmp(nm, "Mark")) { *mask = TOK_UCAT_MASK_M; return 0; }
+    if (!strcmp(nm, "Number")) { *mask = TOK_UCAT_MASK_N; return 0; }
+    if (!strcmp(nm, "Punctuation")) { *mask = TOK_UCAT_MASK_P; return 0; }
+    if (!strcmp(nm, "Symbol")) { *mask = TOK_UCAT_MASK_S; return 0; }
+    return tok__re_fail(c, "unsupported \\p property");
+}
+
+/* One parsed escape or character, for atoms and class items. kind: 0 = code point,
+ * 1 = category mask (class), 2 = \s, 3 = \S, 4 = \b, 5 = \B, 6 = ^, 7 = $ */
+typedef struct { int kind; uint32_t cp, mask; } TokReItem;
+
+static int tok__re_escape(TokReComp *c, int in_class, TokReItem *it) {
+    if (c->p >= c->end) return tok__re_fail(c, "trailing backslash");
+    uint32_t ch = tok__re_next(c);
+    it->kind = 0; it->mask = 0;
+    switch (ch) {
+    case 'd': it->kind = 1; it->mask = 1u << TOK_UCAT_ND; return 0;
+    case 'D': it->kind = 1; it->mask = TOK__UCAT_ALL & ~(1u << TOK_UCAT_ND); return 0;
+    case 'w': it->kind = 1; it->mask = TOK__UCAT_WORD; return 0;
+    case 'W': it->kind = 1; it->mask = TOK__UCAT_ALL & ~TOK__UCAT_WORD; return 0;
+    case 's': it->kind = 2; return 0;
+    case 'S': it->kind = 3; return 0;
+    case 'p': case 'P': {
+        uint32_t m = 0;
+        if (tok__re_property(c, &m) < 0) return -1;
+        it->kind = 1; it->mask = ch == 'p' ? m : TOK__UCAT_ALL & ~m;
+        return 0;
+    }
+    case 'b': case 'B':
+        if (in_class) return tok__re_fail(c, "\\b in class");
+        it->kind = ch == 'b' ? 4 : 5; return 0;
+    case 'A': if (in_class) break; it->kind = 6; return 0;
+    case 'z': case 'Z': if (in_class) break; it->kind = 7; return 0;
+    case 't': it->cp = '\t'; return 0;
+    case 'n': it->cp = '\n'; return 0;
+    case 'r': it->cp = '\r'; return 0;
+    case 'f': it->cp = '\f'; return 0;
+    case 'v': it->cp = '\v'; return 0;
+    case 'e': it->cp = 0x1B; return 0;
+    case 'a': it->cp = 0x07; return 0;
+    case '0': it->cp = 0; return 0;
+    case 'x': return tok__re_hex(c, 2, &it->cp);
+    case 'u': return tok__re_hex(c, 4, &it->cp);
+    default:
+        if (ch < 0x80 && ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '1' && ch <= '9')))
+            break;                                  /* unknown letter escape or backreference */
+        it->cp = ch;                                /* escaped punctuation / non-ASCII */
+        return 0;
+    }
+    return tok__re_fail(c, "unsupported escape");
+}
+
+/* Raw membership of cp (category+White_Space byte cw) in class k, before negation. */
+static int tok__re_class_raw(const TokReClass *k, const uint32_t *ranges, uint32_t cp, unsigned cw) {
+    if ((k->cats >> (cw & 31)) & 1) return 1;
+    if (k->space && (cw >> 5)) return 1;
+    if (k->nonspace && !(cw >> 5)) return 1;
+    for (int32_t i = 0; i < k->nr; i++)
+        if (cp >= ranges[2 * (k->r0 + i)] && cp <= ranges[2 * (k->r0 + i) + 1]) return 1;
+    return 0;
+}
+
+/* Membership with case folding and negation, for code points >= 128. */
+static int tok__re_class_has(const TokReClass *k, const uint32_t *ranges, uint32_t cp, unsigned cw) {
+    int in = tok__re_class_raw(k, ranges, cp, cw);
+    if (!in && k->icase) {
+        uint32_t f = tok__re_fold(cp);
+        if (f != cp) in = tok__re_class_raw(k, ranges, f, tok__ucd_lookup(f));
+    }
+    return in ^ k->neg;
+}
+
+/* Parse a [...] class (the '[' is consumed) and emit CLASS. */
+static int tok__re_class(TokReComp *c) {
+    TokReClass k;
+    memset(&k, 0, sizeof k);
+    k.icase = (uint8_t)c->icase;
+    k.r0 = c->n_ranges;
+    if (c->p < c->end && *c->p == '^') { k.neg = 1; c->p++; }
+    int first = 1;
+    for (;;) {
+        if (c->p >= c->end) return tok__re_fail(c, "unterminated [");
+        if (*c->p == ']' && !first) { c->p++; break; }
+        first = 0;
+        TokReItem it;
+        if (*c->p == '[') return tok__re_fail(c, "nested class");
+        if (*c->p == '&' && c->p + 1 < c->end && c->p[1] == '&') return tok__re_fail(c, "class intersection");
+        if (*c->p == '\\') { c->p++; if (tok__re_escape(c, 1, &it) < 0) return -1; }
+        else { it.kind = 0; it.cp = tok__re_next(c); }
+        if (it.kind == 1) { k.cats |= it.mask; continue; }
+        if (it.kind == 2) { k.space = 1; continue; }
+        if (it.kind == 3) { k.nonspace = 1; continue; }
+        uint32_t lo = it.cp, hi = it.cp;
+        if (c->p + 1 < c->end && *c->p == '-' && c->p[1] != ']') {
+            c->p++;
+            TokReItem it2;
+            if (*c->p == '\\') { c->p++; if (tok__re_escape(c, 1, &it2) < 0) return -1; }
+            else { it2.kind = 0; it2.cp = tok__re_next(c); }
+            if (it2.kind != 0) return tok__re_fail(c, "bad class range");
+            hi = it2.cp;
+            if (hi < lo) return tok__re_fail(c, "reversed class range");
+        }
+        if (c->ranges) {
+            if (c->n_ranges >= c->cap_ranges) return tok__re_fail(c, "internal: range overflow");
+            c->ranges[2 * c->n_ranges] = lo;
+            c->ranges[2 * c->n_ranges + 1] = hi;
+        }
+        c->n_ranges++;
+        k.nr++;
+    }
+    if (c->cls) {
+        if (c->n_cls >= c->cap_cls) return tok__re_fail(c, "internal: class overflow");
+        for (uint32_t ch = 0; ch < 128; ch++) {     /* ASCII fast path */
+            unsigned cw = tok__ucd_lookup(ch);
+            int in = tok__re_class_raw(&k, c->ranges, ch, cw);
+            if (!in && k.icase) {
+                uint32_t alt = ch >= 'a' && ch <= 'z' ? ch - 32 : ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
+                if (alt != ch) in = tok__re_class_raw(&k, c->ranges, alt, tok__ucd_lookup(alt));
+                if (!in && (ch == 's' || ch == 'S')) in = tok__re_class_raw(&k, c->ranges, 0x17F, tok__ucd_lookup(0x17F));
+                if (!in && (ch == 'k' || ch == 'K')) in = tok__re_class_raw(&k, c->ranges, 0x212A, tok__ucd_lookup(0x212A));
+            }
+            if (in ^ k.neg) k.ascii[ch >> 5] |= 1u << (ch & 31);
+        }
+        c->cls[c->n_cls] = k;
+    }
+    return tok__re_emit(c, TOK__RE_CLASS, 0, c->n_cls++, 0);
+}
+
+static int tok__re_alt(TokReComp *c);
+
+/* Parse an integer for {m,n}; -1 when there is none. */
+static long tok__re_int(TokReComp *c) {
+    long v = -1;
+    while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+        v = (v < 0 ? 0 : v) * 10 + (*c->p - '0');
+        if (v > 100000) v = 100000;
+        c->p++;
+    }
+    return v;
+}
+
+/* Apply a quantifier {min,max} (max < 0: unbounded) to the atom at [a, n_code). */
+static int tok__re_repeat(TokReComp *c, int32_t a, long min, long max, int greedy) {
+    int32_t len = c->n_code - a;
+    if (max >= 0 && max < min) return tok__re_fail(c, "bad {m,n}");
+    if (max == 0) { c->n_code = a; return 0; }             /* x{0}: nothing */
+    if ((long)len * (max >= 0 ? max : min + 1) + 2 * (max >= 0 ? max : 1) > TOK_RE_MAX_CODE)
+        return tok__re_fail(c, "pattern too large");
+    int32_t last = a;                                       /* start of the last copy */
+    for (long i = 1; i < min; i++) {
+        last = c->n_code;
+        if (tok__re_copy(c, a, a + len) < 0) return -1;
+    }
+    if (max < 0) {
+        if (min == 0) {                                     /* L: SPLIT body, out; body; JMP L */
+            if (tok__re_insert(c, a, TOK__RE_SPLIT, 0, 0) < 0) return -1;
+            if (tok__re_emit(c, TOK__RE_JMP, 0, a, 0) < 0) return -1;
+            if (c->code) {
+                c->code[a].x = greedy ? a + 1 : c->n_code;
+                c->code[a].y = greedy ? c->n_code : a + 1;
+            }
+        } else {                                            /* last copy; SPLIT last, out */
+            int32_t out = c->n_code + 1;
+            if (tok__re_emit(c, TOK__RE_SPLIT, 0, greedy ? last : out, greedy ? out : last) < 0) return -1;
+        }
+        return 0;
+    }
+    long opt = max - min;
+    if (opt == 0) return 0;
+    /* optional copies: each is SPLIT next, END; body. All exits go to END. */
+    int32_t first_split;
+    if (min == 0) {
+        if (tok__re_insert(c, a, TOK__RE_SPLIT, 0, 0) < 0) return -1;
+        first_split = a;
+        opt--;
+    } else {
+        first_split = c->n_code;
+    }
+    for (long i = 0; i < opt; i++) {
+        if (tok__re_emit(c, TOK__RE_SPLIT, 0, 0, 0) < 0) return -1;
+        if (tok__re_copy(c, min == 0 ? a + 1 : a, (min == 0 ? a + 1 : a) + len) < 0) return -1;
+    }
+    if (c->code) {
+        int32_t end = c->n_code;
+        for (int32_t s = first_split; s < end; s += len + 1) {
+            c->code[s].x = greedy ? s + 1 : end;
+            c->code[s].y = greedy ? end : s + 1;
+        }
+    }
+    return 0;
+}
+
+/* Parse a group after '(' : returns with ')' consumed. */
+static int tok__re_group(TokReComp *c) {
+    int saved_icase = c->icase;
+    int look = 0, neg = 0;
+    if (c->p < c->end && *c->p == '?') {
+        c->p++;
+        if (c->p >= c->end) return tok__re_fail(c, "bad group");
+        char g = *c->p;
+        if (g == ':') c->p++;
+        else if (g == '=' || g == '!') { look = 1; neg = g == '!'; c->p++; }
+        else if (g == '<' && c->p + 1 < c->end && (c->p[1] == '=' || c->p[1] == '!'))
+            return tok__re_fail(c, "lookbehind not supported");
+        else if (g == '>') return tok__re_fail(c, "atomic group not supported");
+        else if (g == 'P' || g == '<') {                    /* named group: treat as plain */
+            while (c->p < c->end && *c->p != '>') c->p++;
+            if (c->p >= c->end) return tok__re_fail(c, "bad group name");
+            c->p++;
+        } else {                                            /* flags: (?i) (?i: (?-i: */
+            int on = 1;
+            while (c->p < c->end && *c->p != ':' && *c->p != ')') {
+                if (*c->p == '-') on = 0;
+                else if (*c->p == 'i') c->icase = on;
+                else return tok__re_fail(c, "unsupported group flag");
+                c->p++;
+            }
+            if (c->p >= c->end) return tok__re_fail(c, "bad group");
+            if (*c->p == ')') {                             /* (?i): applies to the rest */
+                c->p++;
+                saved_icase = c->icase;
+                return 1;                                   /* tells the caller: no atom */
+            }
+            c->p++;
+        }
+    }
+    int32_t start = c->n_code;
+    if (look && tok__re_emit(c, TOK__RE_LOOK, neg, 0, 0) < 0) return -1;
+    if (++c->depth > TOK_RE_MAX_DEPTH) return tok__re_fail(c, "groups nested too deeply");
+    if (tok__re_alt(c) < 0) return -1;
+    c->depth--;
+    if (c->p >= c->end || *c->p != ')') return tok__re_fail(c, "missing )");
+    c->p++;
+    if (look) {
+        if (tok__re_emit(c, TOK__RE_LOOKEND, 0, 0, 0) < 0) return -1;
+        if (c->code) c->code[start].x = c->n_code;
+    }
+    c->icase = saved_icase;
+    return 0;
+}
+
+/* Parse a sequence of quantified atoms up to '|' or ')' or the end. */
+static int tok__re_seq(TokReComp *c) {
+    while (c->p < c->end && *c->p != '|' && *c->p != ')') {
+        int32_t a = c->n_code;
+        uint32_t ch = tok__re_next(c);
+        switch (ch) {
+        case '(': {
+            int r = tok__re_group(c);
+            if (r < 0) return -1;
+            if (r == 1) continue;
+            break;
+        }
+        case '[': if (tok__re_class(c) < 0) return -1; break;
+        case '.': if (tok__re_emit(c, TOK__RE_ANY, 0, 0, 0) < 0) return -1; break;
+        case '^': if (tok__re_emit(c, TOK__RE_BOL, 0, 0, 0) < 0) return -1; break;
+        case '$': if (tok__re_emit(c, TOK__RE_EOL, 0, 0, 0) < 0) return -1; break;
+        case '*': case '+': case '?': return tok__re_fail(c, "nothing to repeat");
+        case '\\': {
+            TokReItem it;
+            if (tok__re_escape(c, 0, &it) < 0) return -1;
+            if (it.kind == 0) {
+                if (tok__re_emit(c, TOK__RE_CHAR, c->icase, (int32_t)(c->icase ? tok__re_fold(it.cp) : it.cp), 0) < 0) return -1;
+            } else if (it.kind >= 4) {
+                static const uint8_t op[4] = { TOK__RE_WORDB, TOK__RE_NWORDB, TOK__RE_BOL, TOK__RE_EOL };
+                if (tok__re_emit(c, op[it.kind - 4], 0, 0, 0) < 0) return -1;
+            } else {                                        /* \d \s \p{..} ... as a class */
+                TokReClass k;
+                memset(&k, 0, sizeof k);
+                k.cats = it.kind == 1 ? it.mask : 0;
+                k.space = it.kind == 2; k.nonspace = it.kind == 3;
+                k.r0 = c->n_ranges;
+                if (c->cls) {
+                    if (c->n_cls >= c->cap_cls) return tok__re_fail(c, "internal: class overflow");
+                    for (uint32_t b = 0; b < 128; b++)
+                        if (tok__re_class_raw(&k, c->ranges, b, tok__ucd_lookup(b)))
+                            k.ascii[b >> 5] |= 1u << (b & 31);
+                    c->cls[c->n_cls] = k;
+                }
+                if (tok__re_emit(c, TOK__RE_CLASS, 0, c->n_cls++, 0) < 0) return -1;
+            }
+            break;
+        }
+        default:
+            if (tok__re_emit(c, TOK__RE_CHAR, c->icase, (int32_t)(c->icase ? tok__re_fold(ch) : ch), 0) < 0) return -1;
+        }
+        /* quantifier */
+        if (c->p >= c->end) break;
+        long min = -1, max = -1;
+        const char *q = c->p;
+        if (*q == '*') { min = 0; max = -1; c->p++; }
+        else if (*q == '+') { min = 1; max = -1; c->p++; }
+        else if (*q == '?') { min = 0; max = 1; c->p++; }
+        else if (*q == '{') {
+            c->p++;
+            min = tok__re_int(c);
+            max = min;
+            if (c->p < c->end && *c->p == ',') { c->p++; max = tok__re_int(c); }
+            if (min < 0 || c->p >= c->end || *c->p != '}') { c->p = q; min = -1; }  /* literal '{' */
+            else c->p++;
+        }
+        if (min < 0) continue;
+        int greedy = 1;
+        if (c->p < c->end && *c->p == '?') { greedy = 0; c->p++; }
+        else if (c->p < c->end && *c->p == '+') return tok__re_fail(c, "possessive quantifier not supported");
+        if (tok__re_repeat(c, a, min, max, greedy) < 0) return -1;
+    }
+    return 0;
+}
+
+/* Alternation: alt1 | alt2 | ... as a SPLIT chain; the JMPs to the end are linked through
+ * their x field until the end is known. */
+static int tok__re_alt(TokReComp *c) {
+    int32_t start = c->n_code, pending = -1;
+    if (tok__re_seq(c) < 0) return -1;
+    while (c->p < c->end && *c->p == '|') {
+        c->p++;
+        if (tok__re_insert(c, start, TOK__RE_SPLIT, start + 1, 0) < 0) return -1;
+        if (tok__re_emit(c, TOK__RE_JMP, 0, pending, 0) < 0) return -1;
+        pending = c->n_code - 1;
+        if (c->code) c->code[start].y = c->n_code;
+        start = c->n_code;
+        if (tok__re_seq(c) < 0) return -1;
+    }
+    if (c->code) {
+        while (pending >= 0) {
+            int32_t next = c->code[pending].x;
+            c->code[pending].x = c->n_code;
+            pending = next;
+        }
+    }
+    return 0;
+}
+
+/* Parse the whole pattern; counts only when c->code is NULL. */
+static int tok__re_parse(TokReComp *c, const char *pat) {
+    c->pat = c->p = pat;
+    c->end = pat + strlen(pat);
+    c->icase = 0; c->depth = 0;
+    c->n_code = c->n_cls = c->n_ranges = 0;
+    if (tok__re_alt(c) < 0) return -1;
+    if (c->p != c->end) return tok__re_fail(c, "unbalanced )");
+    return tok__re_emit(c, TOK__RE_MATCH, 0, 0, 0);
+}
+
+/* Arena bytes tok__re_compile takes for pat (0 with an error set when it is invalid). */
+static size_t tok__re_mem_size(const char *pat, Err *e) {
+    TokReComp c;
+    memset(&c, 0, sizeof c);
+    c.e = e;
+    if (tok__re_parse(&c, pat) < 0) return 0;
+    return ARENA_ROUND((size_t)c.n_code * sizeof(TokReInst)) + ARENA_ROUND((size_t)(c.n_cls + 1) * sizeof(TokReClass)) +
+           ARENA_ROUND((size_t)(c.n_ranges + 1) * 2 * sizeof(uint32_t));
+}
+
+/* Compile pat into re (arrays in the arena); SPLITs get memo slots in program order. */
+static int tok__re_compile(TokRe *re, Arena *a, const char *pat, Err *e) {
+    TokReComp c;
+    memset(&c, 0, sizeof c);
+    c.e = e;
+    if (tok__re_parse(&c, pat) < 0) return -1;             /* sizes */
+    c.cap_code = c.n_code; c.cap_cls = c.n_cls; c.cap_ranges = c.n_ranges;
+    c.code = arena_alloc(a, (size_t)c.cap_code * sizeof(TokReInst));
+    c.cls = arena_alloc(a, (size_t)(c.cap_cls + 1) * sizeof(TokReClass));
+    c.ranges = arena_alloc(a, (size_t)(c.cap_ranges + 1) * 2 * sizeof(uint32_t));
+    if (!c.code || !c.cls || !c.ranges) return err_set(e, "tokenizer: arena full (regex)");
+    if (tok__re_parse(&c, pat) < 0) return -1;
+    int32_t slots = 0;
+    for (int32_t i = 0; i < c.n_code; i++)
+        if (c.code[i].op == TOK__RE_SPLIT && slots < TOK_RE_MAX_SLOTS) c.code[i].slot = (int16_t)slots++;
+    re->code = c.code; re->n_code = c.n_code;
+    re->cls = c.cls; re->n_cls = c.n_cls;
+    re->ranges = c.ranges; re->n_ranges = c.n_ranges;
+    re->n_slots = slots;
+    return 0;
+}
+
+/* Matching state for one subject (a piece of text as code points). */
+typedef struct {
+    const uint32_t *cp;         /* [n] code points */
+    const uint8_t *cw;          /* [n] category | White_Space << 5 */
+    int32_t n;
+    uint32_t *memo;             /* [(n+1) * memo_words] visited (slot, pos) bits */
+    int32_t memo_words;
+    int32_t (*stack)[2];        /* backtrack entries: pc, pos */
+    int32_t sp, stack_cap;
+    uint32_t *undo;             /* memo bits set inside lookarounds, cleared after */
+    int32_t undo_n, undo_cap;
+    int32_t look_depth;
+    int64_t steps, max_steps;
+    int err;                    /* 1 stack full, 2 too many steps */
+} TokReRun;
+
+static int tok__re_isword(const TokReRun *r, int32_t pos) {
+    return pos >= 0 && pos < r->n && ((TOK__UCAT_WORD >> (r->cw[pos] & 31)) & 1);
+}
+
+/* Run the program from pc at pos. Returns 1 when MATCH (end in *end) or LOOKEND is
+ * reached, 0 when every path fails (or r->err is set). */
+static int tok__re_exec(const TokRe *re, TokReRun *r, int32_t pc, int32_t pos, int32_t *end) {
+    int32_t base = r->sp;
+    for (;;) {
+        if (++r->steps > r->max_steps) { r->err = 2; r->sp = base; return 0; }
+        const TokReInst *in = &re->code[pc];
+        switch (in->op) {
+        case TOK__RE_CHAR:
+            if (pos < r->n) {
+                uint32_t ch = r->cp[pos];
+                if (in->arg) ch = tok__re_fold(ch);
+                if (ch == (uint32_t)in->x) { pc++; pos++; continue; }
+            }
+            break;
+        case TOK__RE_ANY:
+            if (pos < r->n && r->cp[pos] != '\n') { pc++; pos++; continue; }
+            break;
+        case TOK__RE_CLASS:
+            if (pos < r->n) {
+                const TokReClass *k = &re->cls[in->x];
+                uint32_t ch = r->cp[pos];
+                int ok = ch < 128 ? (int)((k->ascii[ch >> 5] >> (ch & 31)) & 1)
+                                  : tok__re_class_has(k, re->ranges, ch, r->cw[pos]);
+                if (ok) { pc++; pos++; continue; }
+            }
+            break;
+        case TOK__RE_SPLIT:
+            if (in->slot >= 0) {
+                size_t bit = (size_t)pos * (size_t)r->memo_words * 32 + (size_t)in->slot;
+                uint32_t m = 1u << (bit & 31);
+                if (r->memo[bit >> 5] & m) break;           /* explored before: fails */
+                r->memo[bit >> 5] |= m;
+                if (r->look_depth) {
+                    if (r->undo_n >= r->undo_cap) { r->err = 1; r->sp = base; return 0; }
+                    r->undo[r->undo_n++] = (uint32_t)bit;
+                }
+            }
+            if (r->sp >= r->stack_cap) { r->err = 1; r->sp = base; return 0; }
+            r->stack[r->sp][0] = in->y; r->stack[r->sp][1] = pos; r->sp++;
+            pc = in->x;
+            continue;
+        case TOK__RE_JMP:
+            pc = in->x;
+            continue;
+        case TOK__RE_BOL:
+            if (pos == 0) { pc++; continue; }
+            break;
+        case TOK__RE_EOL:
+            if (pos == r->n) { pc++; continue; }
+            break;
+        case TOK__RE_WORDB: case TOK__RE_NWORDB: {
+            int b = tok__re_isword(r, pos - 1) != tok__re_isword(r, pos);
+            if (b == (in->op == TOK__RE_WORDB)) { pc++; continue; }
+            break;
+        }
+        case TOK__RE_LOOK: {
+            int32_t undo0 = r->undo_n, dummy;
+            r->look_depth++;
+            int ok = tok__re_exec(re, r, pc + 1, pos, &dummy);
+            r->look_depth--;
+            while (r->undo_n > undo0) {                     /* forget the sub-run's states */
+                uint32_t bit = r->undo[--r->undo_n];
+                r->memo[bit >> 5] &= ~(1u << (bit & 31));
+            }
+            if (r->err) { r->sp = base; return 0; }
+            if (ok != in->arg) { pc = in->x; continue; }
+            break;
+        }
+        case TOK__RE_LOOKEND:
+            r->sp = base;
+            return 1;
+        case TOK__RE_MATCH:
+            r->sp = base;
+            *end = pos;
+            return 1;
+        }
+        /* fail: resume the most recent alternative */
+        if (r->sp == base) return 0;
+        r->sp--;
+        pc = r->stack[r->sp][0];
+        pos = r->stack[r->sp][1];
+    }
+}
+
+/* Split subject [0, n) by re: write the end offsets of the pieces (matches and the text
+ * between them, empty pieces dropped) to ends[]; returns how many, -1 on error. */
+static int32_t tok__re_split(const TokRe *re, TokReRun *r, int32_t *ends, Err *e) {
+    int32_t n = r->n, count = 0, last = 0, pos = 0;
+    r->memo_words = (re->n_slots + 31) / 32;
+    if (r->memo_words) memset(r->memo, 0, (size_t)(n + 1) * (size_t)r->memo_words * sizeof(uint32_t));
+    r->sp = 0; r->undo_n = 0; r->look_depth = 0; r->err = 0;
+    r->steps = 0;
+    r->max_steps = 1000000 + (int64_t)(n + 1) * 4096;
+    while (pos <= n) {
+        int32_t s, end = -1;
+        for (s = pos; s <= n; s++)
+            if (tok__re_exec(re, r, 0, s, &end) || r->err) break;
+        if (r->err)
+            return err_set(e, r->err == 1 ? "tokenizer: regex backtrack stack full" : "tokenizer: regex step limit hit");
+        if (s > n) break;
+        if (s > last) ends[count++] = s;
+        if (end > s) ends[count++] = end;
+        last = end > s ? end : s;
+        pos = end > s ? end : s + 1;
+        /* states at the match end that were on the successful path are not failures */
+        if (r->memo_words) memset(r->memo + (size_t)end * (size_t)r->memo_words, 0, (size_t)r->memo_words * sizeof(uint32_t));
+    }
+    if (last < n) ends[count++] = n;
+    return count;
+}
+
+/* ---- pre-tokenizers: llama.cpp's regex lists per tokenizer.ggml.pre ---- */
+
+#define TOK__RE_GPT2 "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)"
+#define TOK__RE_LLAMA3_HEAD "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|"
+#define TOK__RE_LLAMA3_TAIL "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+
+static const char *const tok__pre_gpt2[] = { TOK__RE_GPT2, NULL };
+static const char *const tok__pre_llama3[] = { TOK__RE_LLAMA3_HEAD "\\p{N}{1,3}" TOK__RE_LLAMA3_TAIL, NULL };
+static const char *const tok__pre_qwen2[] = { TOK__RE_LLAMA3_HEAD "\\p{N}" TOK__RE_LLAMA3_TAIL, NULL };
+static const char *const tok__pre_starcoder[] = { "\\p{N}", TOK__RE_GPT2, NULL };
+static const char *const tok__pre_falcon[] = {
+    "[\\p{P}\\$\\+<=>\\^~\\|`]+", TOK__RE_GPT2, "[0-9][0-9][0-9]", NULL };
+static const char *const tok__pre_default[] = {
+    "[\\p{P}\\$\\+<=>\\^~\\|]+", TOK__RE_GPT2, "\\p{N}+", "[0-9][0-9][0-9]", NULL };
+static const char *const tok__pre_deepseek_llm[] = {
+    "[\\r\\n]",
+    "\\s?[A-Za-z\u00B5\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u01BA\u01BC-\u01BF\u01C4-\u0293"
+    "\u0295-\u02AF\u0370-\u0373\u0376\u0377\u037B-\u037D\u037F\u0386\u0388-\u038A"
+    "\u038C\u038E-\u03A1\u03A3-\u03F5\u03F7-\u0481\u048A-\u052F\u0531-\u0556"
+    "\u10A0-\u10C5\u13A0-\u13F5\u13F8-\u13FD\u1C90-\u1CBA\u1CBD-\u1CBF\u1D00-\u1D2B"
+    "\u1D6B-\u1D77\u1D79-\u1D9A\u1E00-\u1F15\u1F18-\u1F1D\u1F20-\u1F45\u1F48-\u1F4D"
+    "\u1F50-\u1F57\u1F59\u1F5B\u1F5D\u1F5F-\u1F7D\u1F80-\u1FB4\u1FB6-\u1FBC\u1FBE"
+    "\u1FC2-\u1FC4\u1FC6-\u1FCC\u1FD0-\u1FD3\u1FD6-\u1FDB\u1FE0-\u1FEC\u1FF2-\u1FF4"
+    "\u1FF6-\u1FFC\u2102\u2107\u210A-\u2113\u2115\u2119-\u211D\u2124\u2126\u2128"
+    "\u212A-\u212D\u212F-\u2134\u2139\u213C-\u213F\u2145-\u2149\u214E\u2183\u2184"
+    "\u2C00-\u2C7B\u2C7E-\u2CE4\u2CEB-\u2CEE\u2CF2\u2CF3\uA640-\uA66D\uA680-\uA69B"
+    "\uA722-\uA76F\uA771-\uA787\uA78B-\uA78E\uAB70-\uABBF\uFB00-\uFB06\uFB13-\uFB17"
+    "\uFF21-\uFF3A\uFF41-\uFF5A\U00010400-\U0001044F\U000104B0-\U000104D3"
+    "\U000104D8-\U000104FB\U00010C80-\U00010CB2\U00010CC0-\U00010CF2"
+    "\U000118A0-\U000118DF\U0001E900-\U0001E943]+",
+    "\\s?[!-/:-~\uFF01-\uFF0F\uFF1A-\uFF5E\u2018-\u201F\u3000-\u3002]+",
+    "\\s+$",
+    "[\u4E00-\u9FA5\u0800-\u4E00\uAC00-\uD7FF]+",
+    "\\p{N}+",
+    NULL };
+static const char *const tok__pre_deepseek_coder[] = {
+    "[\\r\\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", "[\u4E00-\u9FA5\u0800-\u4E00\uAC00-\uD7FF]+", "\\p{N}", NULL };
+
+typedef struct {
+    const char *names;          /* '|'-separated tokenizer.ggml.pre values */
+    const char *const *re;      /* regex list, NULL-terminated */
+    uint8_t ignore_merges, add_bos, clean_spaces;
+} TokPre;
+
+static const TokPre tok__pres[] = {
+    { "default", tok__pre_default, 0, 0, 1 },
+    { "llama3|llama-v3|llama-bpe|falcon3|falcon-h1|pixtral|midm-2.0|lfm2", tok__pre_llama3, 1, 1, 1 },
+    { "dbrx|smaug-bpe", tok__pre_llama3, 0, 0, 1 },
+    { "chatglm-bpe|glm4", tok__pre_llama3, 0, 0, 1 },
+    { "deepseek-llm", tok__pre_deepseek_llm, 0, 0, 0 },
+    { "deepseek-coder", tok__pre_deepseek_coder, 0, 0, 0 },
+    { "falcon", tok__pre_falcon, 0, 0, 1 },
+    { "mpt|gpt-2|gpt2|phi-2|jina-es|jina-de|gigachat|jina-v2-es|jina-v2-de|a.x-4.0|mellum|"
+      "modern-bert|jina-v1-en|jina-v2-code|roberta-bpe|olmo|jais|exaone4", tok__pre_gpt2, 0, 0, 1 },
+    { "trillion|granite-docling", tok__pre_gpt2, 0, 0, 0 },
+    { "starcoder|refact|codeshell|exaone|minerva-7b|mellum2", tok__pre_starcoder, 0, 0, 1 },
+    { "smollm|command-r", tok__pre_starcoder, 0, 0, 0 },
+    { "qwen2|deepseek-r1-qwen|kormo|f2llmv2|hunyuan|solar-open|grok-2", tok__pre_qwen2, 0, 0, 0 },
+    { "stablelm2", tok__pre_qwen2, 0, 0, 1 },
+    { "megrez", tok__pre_qwen2, 0, 0, 1 },
+};
+
+/* The TokPre whose name list contains pre (length 0: "default"), or NULL. */
+static const TokPre *tok__find_pre(Str pre) {
+    if (pre.n == 0) return &tok__pres[0];
+    for (size_t i = 0; i < sizeof tok__pres / sizeof tok__pres[0]; i++) {
+        const char *s = tok__pres[i].names;
+        while (*s) {
+            const char *e = strchr(s, '|');
+            size_t n = e ? (size_t)(e - s) : strlen(s);
+            if (n == pre.n && !memcmp(s, pre.p, n)) return &tok__pres[i];
+            s += n + (e ? 1 : 0);
+        }
+    }
+    return NULL;
+}
+
+/* ---- hashing ---- */
+
+static uint32_t tok__fnv(uint32_t h, const void *p, size_t n) {
+    const uint8_t *s = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 16777619u;
+    return h;
+}
+#define TOK__FNV0 2166136261u
+
+static uint32_t tok__table_size(int64_t n) {   /* power of two >= 2n, at least 16 */
+    uint32_t s = 16;
+    while ((int64_t)s < 2 * n) s *= 2;
+    return s;
+}
+
+/* Token id of text s[0..n), -1 when it is not in the vocabulary. */
+static int32_t tok_find(const Tokenizer *t, const char *s, size_t n) {
+    uint32_t h = tok__fnv(TOK__FNV0, s, n) & t->vocab_mask;
+    for (;;) {
+        int32_t id = t->vocab_hash[h];
+        if (id < 0) return -1;
+        if (t->tokens[id].n == n && !memcmp(t->tokens[id].p, s, n)) return id;
+        h = (h + 1) & t->vocab_mask;
+    }
+}
+
+/* Rank of the merge "l r", -1 when there is none. */
+static int32_t tok__merge_rank(const Tokenizer *t, const char *l, size_t ln, const char *r, size_t rn) {
+    uint32_t h = tok__fnv(tok__fnv(tok__fnv(TOK__FNV0, l, ln), " ", 1), r, rn) & t->merge_mask;
+    for (;;) {
+        int32_t m = t->merge_hash[h];
+        if (m < 0) return -1;
+        const Str *s = &t->merges[m];
+        if (t->merge_sp[m] == (int32_t)ln && s->n == ln + 1 + rn &&
+            !memcmp(s->p, l, ln) && !memcmp(s->p + ln + 1, r, rn)) return m;
+        h = (h + 1) & t->merge_mask;
+    }
+}
+
+/* ---- init ---- */
+
+static int tok__kind(Str model) {
+    if (model.n == 5 && !memcmp(model.p, "llama", 5)) return TOK_SPM;
+    if (model.n == 4 && !memcmp(model.p, "gpt2", 4)) return TOK_BPE;
+    return 0;
+}
+
+/* Permanent arena bytes tok_init will take for d (0 when d cannot be used). */
+static size_t tok_mem_size(const TokDesc *d) {
+    int kind = tok__kind(d->model);
+    if (!kind || d->n_vocab <= 0) return 0;
+    size_t n = ARENA_ROUND((size_t)d->n_vocab * sizeof(uint16_t)) +
+               ARENA_ROUND((size_t)tok__table_size(d->n_vocab) * sizeof(int32_t)) +
+               ARENA_ROUND((size_t)d->n_vocab * sizeof(int32_t));           /* special list */
+    if (kind == TOK_BPE) {
+        const TokPre *pre = tok__find_pre(d->pre);
+        if (!pre) return 0;
+        n += ARENA_ROUND((size_t)(d->n_merges > 0 ? d->n_merges : 1) * sizeof(int32_t)) +
+             ARENA_ROUND((size_t)tok__table_size(d->n_merges) * sizeof(int32_t));
+        for (int i = 0; pre->re[i]; i++) n += tok__re_mem_size(pre->re[i], NULL) + 3 * 64;
+    }
+    return n;
+}
+
+/* Text-based attributes llama.cpp adds at load: end-of-generation and FIM tokens become
+ * control tokens, a few gpt-oss markers become user-defined, Phi-3 strips spaces. */
+static void tok__auto_attrs(Tokenizer *t, Str name) {
+    static const char *const eog[] = {
+        "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
+        "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
+        "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
+        "<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>", "[e~[",
+        "<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]",                  /* FIM pad */
+        "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>",     /* FIM repo */
+        "<|file_sep|>", NULL };
+    static const char *const control[] = {                     /* FIM prefix/suffix/middle */
+        "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<\xef\xbd\x9c" "fim\xe2\x96\x81" "begin\xef\xbd\x9c>",
+        "<PRE>", "\xe2\x96\x81<PRE>", "<|code_prefix|>", "<|prefix|>",
+        "<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<\xef\xbd\x9c" "fim\xe2\x96\x81" "hole\xef\xbd\x9c>",
+        "<SUF>", "\xe2\x96\x81<SUF>", "<|code_suffix|>", "<|suffix|>",
+        "<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<\xef\xbd\x9c" "fim\xe2\x96\x81" "end\xef\xbd\x9c>",
+        "<MID>", "\xe2\x96\x81<MID>", "<|code_middle|>", "<|middle|>", NULL };
+    static const char *const user[] = { "<|channel|>", "<|message|>", "<|start|>", "<|constrain|>", NULL };
+    for (const char *const *s = eog; *s; s++) {
+        int32_t id = tok_find(t, *s, strlen(*s));
+        if (id >= 0) t->attr[id] |= TOK_ATTR_CONTROL | TOK_ATTR_EOG;
+    }
+    for (const char *const *s = control; *s; s++) {
+        int32_t id = tok_find(t, *s, strlen(*s));
+        if (id >= 0) t->attr[id] |= TOK_ATTR_CONTROL;
+    }
+    for (const char *const *s = user; *s; s++) {
+        int32_t id = tok_find(t, *s, strlen(*s));
+        if (id >= 0) t->attr[id] = TOK_ATTR_USER;
+    }
+    if (t->eos >= 0) t->attr[t->eos] |= TOK_ATTR_EOG;
+    if (t->eot >= 0) t->attr[t->eot] |= TOK_ATTR_EOG;
+    /* model name, lower-cased, contains "phi-3" or "phi3": special tokens strip spaces on their right */
+    char low[256];
+    size_t n = name.n < sizeof low - 1 ? name.n : sizeof low - 1;
+    for (size_t i = 0; i < n; i++) low[i] = (char)(name.p[i] >= 'A' && name.p[i] <= 'Z' ? name.p[i] + 32 : name.p[i]);
+    low[n] = 0;
+    if (strstr(low, "phi-3") || strstr(low, "phi3")) {
+        for (int32_t i = 0; i < t->n_vocab; i++)
+            if (t->attr[i] & (TOK_ATTR_CONTROL | TOK_ATTR_USER | TOK_ATTR_UNKNOWN)) t->attr[i] |= TOK_ATTR_RSTRIP;
+        static const char *const keep[] = { "<unk>", "<s>", "<|endoftext|>" };
+        int32_t id = tok_find(t, "</s>", 4);
+        if (id >= 0) t->attr[id] |= TOK_ATTR_RSTRIP;
+        for (int i = 0; i < 3; i++)
+            if ((id = tok_find(t, keep[i], strlen(keep[i]))) >= 0) t->attr[id] &= (uint16_t)~TOK_ATTR_RSTRIP;
+    }
+}
+
+/* Special tokens, longest text first (ties: lower id first); shell sort in place. */
+static void tok__sort_special(Tokenizer *t) {
+    int32_t *a = t->special, n = t->n_special;
+    for (int32_t gap = n / 2; gap > 0; gap = gap == 2 ? 1 : gap * 5 / 11) {
+        for (int32_t i = gap; i < n; i++) {
+            int32_t v = a[i], j = i;
+            while (j >= gap) {
+                int32_t u = a[j - gap];
+                size_t lu = t->tokens[u].n, lv = t->tokens[v].n;
+                if (lu > lv || (lu == lv && u < v)) break;
+                a[j] = u; j -= gap;
+            }
+            a[j] = v;
+        }
+    }
+}
+
+static int tok_init(Tokenizer *t, Arena *a, const TokDesc *d, Err *e) {
+    memset(t, 0, sizeof *t);
+    t->kind = tok__kind(d->model);
+    if (!t->kind) return err_set(e, "tokenizer: unknown model '%.*s'", (int)d->model.n, d->model.p);
+    if (d->n_vocab <= 0 || !d->tokens) return err_set(e, "tokenizer: empty vocabulary");
+    const TokPre *pre = NULL;
+    if (t->kind == TOK_BPE) {
+        pre = tok__find_pre(d->pre);
+        if (!pre) return err_set(e, "tokenizer: unknown pre-tokenizer '%.*s'", (int)d->pre.n, d->pre.p);
+        if (d->n_merges <= 0 || !d->merges) return err_set(e, "tokenizer: BPE vocabulary without merges");
+    }
+    t->n_vocab = d->n_vocab;
+    t->tokens = d->tokens;
+    t->scores = d->scores;
+    t->attr = arena_alloc(a, (size_t)d->n_vocab * sizeof(uint16_t));
+    uint32_t vsize = tok__table_size(d->n_vocab);
+    t->vocab_hash = arena_alloc(a, (size_t)vsize * sizeof(int32_t));
+    t->special = arena_alloc(a, (size_t)d->n_vocab * sizeof(int32_t));
+    if (!t->attr || !t->vocab_hash || !t->special) return err_set(e, "tokenizer: arena full");
+    t->vocab_mask = vsize - 1;
+    memset(t->vocab_hash, 0xFF, (size_t)vsize * sizeof(int32_t));
+    for (int32_t i = 0; i < d->n_vocab; i++) {
+        const Str *s = &d->tokens[i];
+        int32_t ty = d->types ? d->types[i] : 1;
+        t->attr[i] = ty == 1 ? TOK_ATTR_NORMAL : ty == 2 ? TOK_ATTR_UNKNOWN : ty == 3 ? TOK_ATTR_CONTROL :
+                     ty == 4 ? TOK_ATTR_USER : ty == 5 ? TOK_ATTR_UNUSED : ty == 6 ? TOK_ATTR_BYTE : 0;
+        if (s->n == 0) continue;                           /* never matches any text */
+        uint32_t h = tok__fnv(TOK__FNV0, s->p, s->n) & t->vocab_mask;
+        for (;;) {
+            int32_t id = t->vocab_hash[h];
+            if (id < 0) { t->vocab_hash[h] = i; break; }
+            if (d->tokens[id].n == s->n && !memcmp(d->tokens[id].p, s->p, s->n))
+                return err_set(e, "tokenizer: duplicate token '%.*s' (ids %d and %d)", (int)s->n, s->p, id, i);
+            h = (h + 1) & t->vocab_mask;
+        }
+    }
+    /* special ids and flags: llama.cpp's defaults when the file has none */
+    int spm = t->kind == TOK_SPM;
+    t->bos = d->bos >= 0 ? d->bos : spm ? 1 : 11;
+    t->eos = d->eos >= 0 ? d->eos : spm ? 2 : 11;
+    t->unk = d->unk >= 0 ? d->unk : spm ? 0 : -1;
+    t->eot = d->eot;
+    if (t->bos >= d->n_vocab) t->bos = -1;
+    if (t->eos >= d->n_vocab) t->eos = -1;
+    if (t->unk >= d->n_vocab) t->unk = -1;
+    if (t->eot >= d->n_vocab) t->eot = -1;
+    t->add_bos = d->add_bos >= 0 ? d->add_bos : spm ? 1 : pre->add_bos;
+    t->add_eos = d->add_eos >= 0 ? d->add_eos : 0;
+    t->add_space_prefix = d->add_space_prefix >= 0 ? d->add_space_prefix : spm;
+    t->clean_spaces = spm ? 0 : pre->clean_spaces;
+    t->ignore_merges = spm ? 0 : pre->ignore_merges;
+    if (t->add_bos && t->bos < 0) return err_set(e, "tokenizer: add_bos_token is set but there is no BOS token");
+    if (t->add_eos && t->eos < 0) return err_set(e, "tokenizer: add_eos_token is set but there is no EOS token");
+    tok__auto_attrs(t, d->name);
+    for (int32_t i = 0; i < d->n_vocab; i++)
+        if (t->attr[i] & (TOK_ATTR_CONTROL | TOK_ATTR_USER | TOK_ATTR_UNKNOWN)) t->special[t->n_special++] = i;
+    tok__sort_special(t);
+
+    /* byte tokens and the byte-level alphabet */
+    for (int b = 0; b < 256; b++) t->byte_tok[b] = -1;
+    for (int i = 0; i < 324; i++) t->cp_byte[i] = -1;
+    int extra = 0;
+    for (int b = 0; b < 256; b++) {
+        int printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE);
+        t->byte_cp[b] = (uint16_t)(printable ? b : 256 + extra++);
+        t->cp_byte[t->byte_cp[b]] = (int16_t)b;
+    }
+    for (int b = 0; b < 256; b++) {
+        char buf[8];
+        if (spm) {
+            snprintf(buf, sizeof buf, "<0x%02X>", b);
+            t->byte_tok[b] = tok_find(t, buf, 6);
+            if (t->byte_tok[b] < 0) { buf[0] = (char)b; t->byte_tok[b] = tok_find(t, buf, 1); }
+        } else {
+            int n = tok__utf8_encode(t->byte_cp[b], (uint8_t *)buf);
+            t->byte_tok[b] = tok_find(t, buf, (size_t)n);
+        }
+    }
+    if (spm) return 0;
+
+    /* merges: "left right", split at the first space after the first byte */
+    t->n_merges = d->n_merges;
+    t->merges = d->merges;
+    uint32_t msize = tok__table_size(d->n_merges);
+    t->merge_sp = arena_alloc(a, (size_t)d->n_merges * sizeof(int32_t));
+    t->merge_hash = arena_alloc(a, (size_t)msize * sizeof(int32_t));
+    if (!t->merge_sp || !t->merge_hash) return err_set(e, "tokenizer: arena full");
+    t->merge_mask = msize - 1;
+    memset(t->merge_hash, 0xFF, (size_t)msize * sizeof(int32_t));
+    for (int32_t m = 0; m < d->n_merges; m++) {
+        const Str *s = &d->merges[m];
+        const char *sp = s->n > 1 ? memchr(s->p + 1, ' ', s->n - 1) : NULL;
+        t->merge_sp[m] = sp ? (int32_t)(sp - s->p) : -1;
+        if (!sp) continue;
+        uint32_t h = tok__fnv(TOK__FNV0, s->p, s->n) & t->merge_mask;
+        for (;;) {
+            int32_t o = t->merge_hash[h];
+            if (o < 0) { t->merge_hash[h] = m; break; }
+            if (d->merges[o].n == s->n && t->merge_sp[o] == t->merge_sp[m] && !memcmp(d->merges[o].p, s->p, s->n))
+                break;                                      /* repeated merge: first rank wins */
+            h = (h + 1) & t->merge_mask;
+        }
+    }
+    for (t->n_re = 0; pre->re[t->n_re]; t->n_re++)
+        if (tok__re_compile(&t->re[t->n_re], a, pre->re[t->n_re], e) < 0) return -1;
+    return 0;
+}
+
+/* ---- encoding ---- */
+
+/* Scratch bytes tok_encode needs for a text of text_len bytes. Per byte: special-token
+ * fragments 2 x 2 x 12, code points 5, piece ends 2 x 4, regex stack 4 x 8 and undo 4 x 4,
+ * memo 8, BPE word 6 and symbols 3 x 16 and heap 9 x 12 (invalid UTF-8 triples in size). */
+static size_t tok_scratch_size(size_t text_len) {
+    size_t n = text_len + 8;
+    return ARENA_ROUND(2 * (2 * n) * 12) + ARENA_ROUND(4 * n) + ARENA_ROUND(n) + 2 * ARENA_ROUND(4 * n) +
+           ARENA_ROUND((4 * n + 64) * 8) + ARENA_ROUND((4 * n + 64) * 4) + ARENA_ROUND(8 * n) +
+           ARENA_ROUND(6 * n) + ARENA_ROUND(3 * n * 16) + ARENA_ROUND(9 * n * 12) + 16 * 64;
+}
+
+typedef struct { int32_t off, len, id; } TokFrag;      /* raw text (id -1) or a special token */
+
+typedef struct { int32_t prev, next, off, n; } TokSym;  /* symbol: bytes [off, off+n) of the word */
+typedef struct { float key; int32_t left, size; } TokBigram;
+
+/* Min-heap on (key, left): SPM uses -score, BPE the merge rank. */
+static int tok__bigram_less(const TokBigram *a, const TokBigram *b) {
+    return a->key < b->key || (a->key == b->key && a->left < b->left);
+}
+static void tok__heap_push(TokBigram *h, int32_t *n, TokBigram v) {
+    int32_t i = (*n)++;
+    while (i > 0) {
+        int32_t p = (i - 1) / 2;
+        if (!tok__bigram_less(&v, &h[p])) break;
+        h[i] = h[p]; i = p;
+    }
+    h[i] = v;
+}
+static TokBigram tok__heap_pop(TokBigram *h, int32_t *n) {
+    TokBigram top = h[0], v = h[--(*n)];
+    int32_t i = 0;
+    for (;;) {
+        int32_t c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && tok__bigram_less(&h[c + 1], &h[c])) c++;
+        if (!tok__bigram_less(&h[c], &v)) break;
+        h[i] = h[c]; i = c;
+    }
+    if (*n > 0) h[i] = v;
+    return top;
+}
+
+typedef struct {                /* output sink: counts everything, stores what fits */
+    int32_t *out; int max, n;
+} TokOut;
+static void tok__put(TokOut *o, int32_t id) {
+    if (o->n < o->max) o->out[o->n] = id;
+    o->n++;
+}
+
+/* Split symbols of word[0..len) into UTF-8 characters (lead-byte lengths). */
+static int32_t tok__symbols(const char *word, int32_t len, TokSym *sym) {
+    int32_t n = 0;
+    for (int32_t off = 0; off < len; n++) {
+        int32_t l = (int32_t)tok__lead_len((uint8_t)word[off]);
+        if (l > len - off) l = len - off;
+        sym[n].off = off; sym[n].n = l;
+        sym[n].prev = n - 1; sym[n].next = off + l < len ? n + 1 : -1;
+        off += l;
+    }
+    return n;
+}
+
+/* Queue the pair (left, right) if it can merge: SPM when the joined text is a token (key
+ * -score), BPE when "left right" is a merge (key rank). */
+static void tok__try_pair(const Tokenizer *t, const char *word, TokSym *sym, int32_t left, int32_t right,
+                          TokBigram *heap, int32_t *nh) {
+    if (left < 0 || right < 0) return;
+    TokBigram b;
+    b.left = left;
+    b.size = sym[left].n + sym[right].n;
+    if (t->kind == TOK_SPM) {
+        int32_t id = tok_find(t, word + sym[left].off, (size_t)b.size);
+        if (id < 0) return;
+        b.key = -(t->scores ? t->scores[id] : 0.0f);
+    } else {
+        int32_t r = tok__merge_rank(t, word + sym[left].off, (size_t)sym[left].n, word + sym[right].off, (size_t)sym[right].n);
+        if (r < 0) return;
+        b.key = (float)r;
+    }
+    tok__heap_push(heap, nh, b);
+}
+
+/* Merge adjacent symbols of word, best pair first, until no pair qualifies. */
+static void tok__merge_word(const Tokenizer *t, const char *word, TokSym *sym, int32_t nsym, TokBigram *heap) {
+    int32_t nh = 0;
+    for (int32_t i = 1; i < nsym; i++) tok__try_pair(t, word, sym, i - 1, i, heap, &nh);
+    while (nh > 0) {
+        TokBigram b = tok__heap_pop(heap, &nh);
+        TokSym *l = &sym[b.left];
+        if (l->n == 0 || l->next < 0) continue;
+        TokSym *r = &sym[l->next];
+        if (r->n == 0 || l->n + r->n != b.size) continue;  /* stale: a side changed */
+        l->n += r->n;
+        r->n = 0;
+        l->next = r->next;
+        if (r->next >= 0) sym[r->next].prev = b.left;
+        tok__try_pair(t, word, sym, l->prev, b.left, heap, &nh);
+        tok__try_pair(t, word, sym, b.left, l->next, heap, &nh);
+    }
+}
+
+/* SPM on one raw fragment (spaces already escaped, prefix added). */
+static int tok__spm(const Tokenizer *t, Arena *s, const char *text, int32_t len, TokOut *o, Err *e) {
+    int32_t nch = 0;                                        /* characters, not bytes, bound the work */
+    for (int32_t off = 0; off < len; nch++) off += (int32_t)tok__lead_len((uint8_t)text[off]);
+    TokSym *sym = arena_alloc(s, (size_t)(nch + 1) * sizeof(TokSym));
+    TokBigram *heap = arena_alloc(s, (size_t)(3 * nch + 3) * sizeof(TokBigram));
+    if (!sym || !heap) return err_set(e, "tokenizer: scratch arena full");
+    int32_t n = tok__symbols(text, len, sym);
+    tok__merge_word(t, text, sym, n, heap);
+    for (int32_t i = 0; n > 0 && i != -1; i = sym[i].next) {
+        int32_t id = tok_find(t, text + sym[i].off, (size_t)sym[i].n);
+        if (id >= 0) { tok__put(o, id); continue; }
+        for (int32_t j = 0; j < sym[i].n; j++) {            /* byte fallback */
+            int32_t b = t->byte_tok[(uint8_t)text[sym[i].off + j]];
+            if (b < 0) b = t->unk;
+            if (b >= 0) tok__put(o, b);
+        }
+    }
+    return 0;
+}
+
+/* BPE on one pre-tokenized word given as code points. */
+static int tok__bpe_word(const Tokenizer *t, Arena *s, const uint32_t *cp, int32_t ncp, char *buf, TokOut *o, Err *e) {
+    int32_t len = 0, nch = 0;
+    for (int32_t i = 0; i < ncp; i++) {                     /* UTF-8, then byte-level chars */
+        uint8_t u[4];
+        int nu = tok__utf8_encode(cp[i], u);
+        for (int k = 0; k < nu; k++) len += tok__utf8_encode(t->byte_cp[u[k]], (uint8_t *)buf + len);
+        nch += nu;
+    }
+    if (t->ignore_merges) {
+        int32_t id = tok_find(t, buf, (size_t)len);
+        if (id >= 0) { tok__put(o, id); return 0; }
+    }
+    size_t mark = arena_mark(s);
+    TokSym *sym = arena_alloc(s, (size_t)(nch + 1) * sizeof(TokSym));
+    TokBigram *heap = arena_alloc(s, (size_t)(3 * nch + 3) * sizeof(TokBigram));
+    if (!sym || !heap) return err_set(e, "tokenizer: scratch arena full");
+    int32_t n = tok__symbols(buf, len, sym);
+    tok__merge_word(t, buf, sym, n, heap);
+    for (int32_t i = 0; n > 0 && i != -1; i = sym[i].next) {
+        int32_t id = tok_find(t, buf + sym[i].off, (size_t)sym[i].n);
+        if (id >= 0) { tok__put(o, id); continue; }
+        for (int32_t j = 0; j < sym[i].n; j++) {            /* llama.cpp: each raw byte as a token */
+            int32_t b = tok_find(t, buf + sym[i].off + j, 1);
+            if (b >= 0) tok__put(o, b);
+        }
+    }
+    arena_reset(s, mark);
+    return 0;
+}
+
+/* BPE on one raw fragment: code points, regex splits, then words. */
+static int tok__bpe(const Tokenizer *t, Arena *s, const char *text, int32_t len, TokOut *o, Err *e) {
+    uint32_t *cp = arena_alloc(s, (size_t)(len + 1) * sizeof(uint32_t));
+    uint8_t *cw = arena_alloc(s, (size_t)(len + 1));
+    int32_t *ends = arena_alloc(s, (size_t)(len + 1) * sizeof(int32_t));
+    int32_t *ends2 = arena_alloc(s, (size_t)(len + 1) * sizeof(int32_t));
+    if (!cp || !cw || !ends || !ends2) return err_set(e, "tokenizer: scratch arena full");
+    int32_t n = 0;
+    for (size_t off = 0; off < (size_t)len; n++) {
+        size_t adv;
+        cp[n] = tok__utf8_decode((const uint8_t *)text + off, (size_t)len - off, &adv);
+        cw[n] = (uint8_t)tok__ucd_lookup(cp[n]);
+        off += adv;
+    }
+    int32_t nends = 1;
+    ends[0] = n;
+    TokReRun r;
+    memset(&r, 0, sizeof r);
+    r.stack_cap = 4 * n + 64;
+    r.undo_cap = 4 * n + 64;
+    r.stack = arena_alloc(s, (size_t)r.stack_cap * sizeof r.stack[0]);
+    r.undo = arena_alloc(s, (size_t)r.undo_cap * sizeof(uint32_t));
+    r.memo = arena_alloc(s, (size_t)(n + 1) * 2 * sizeof(uint32_t));   /* TOK_RE_MAX_SLOTS bits */
+    if (!r.stack || !r.undo || !r.memo) return err_set(e, "tokenizer: scratch arena full");
+    for (int k = 0; k < t->n_re; k++) {
+        int32_t m = 0, start = 0;
+        for (int32_t i = 0; i < nends; i++) {
+            r.cp = cp + start; r.cw = cw + start; r.n = ends[i] - start;
+            int32_t c = tok__re_split(&t->re[k], &r, ends2 + m, e);
+            if (c < 0) return -1;
+            for (int32_t j = 0; j < c; j++) ends2[m + j] += start;
+            m += c;
+            start = ends[i];
+        }
+        int32_t *tmp = ends; ends = ends2; ends2 = tmp;
+        nends = m;
+    }
+    char *buf = arena_alloc(s, (size_t)len * 6 + 8);
+    if (!buf) return err_set(e, "tokenizer: scratch arena full");
+    for (int32_t i = 0, start = 0; i < nends; start = ends[i++])
+        if (tok__bpe_word(t, s, cp + start, ends[i] - start, buf, o, e) < 0) return -1;
+    return 0;
+}
+
+/* First occurrence of needle in hay, -1 if none. */
+static int64_t tok__find_bytes(const char *hay, size_t hn, const char *nd, size_t nn) {
+    if (nn == 0 || nn > hn) return -1;
+    const char *p = hay, *end = hay + hn - nn + 1;
+    while (p < end) {
+        p = memchr(p, nd[0], (size_t)(end - p));
+        if (!p) return -1;
+        if (!memcmp(p, nd, nn)) return p - hay;
+        p++;
+    }
+    return -1;
+}
+
+static int tok__isspace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+
+/* Split raw fragments on special token id (llama.cpp's tokenizer_st_partition step):
+ * from src[0..n) to dst, returns the new count. */
+static int32_t tok__partition(const Tokenizer *t, const char *text, int32_t id, const TokFrag *src, int32_t n, TokFrag *dst) {
+    const Str *tk = &t->tokens[id];
+    uint16_t at = t->attr[id];
+    int32_t m = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (src[i].id >= 0) { dst[m++] = src[i]; continue; }
+        int32_t off = src[i].off, len = src[i].len;
+        for (;;) {
+            int64_t f = tok__find_bytes(text + off, (size_t)len, tk->p, tk->n);
+            if (f < 0) { dst[m].off = off; dst[m].len = len; dst[m].id = -1; m++; break; }
+            int32_t left = (int32_t)f;
+            if (at & TOK_ATTR_LSTRIP) while (left > 0 && tok__isspace(text[off + left - 1])) left--;
+            if (left > 0) { dst[m].off = off; dst[m].len = left; dst[m].id = -1; m++; }
+            dst[m].off = off + (int32_t)f; dst[m].len = (int32_t)tk->n; dst[m].id = id; m++;
+            int32_t roff = off + (int32_t)f + (int32_t)tk->n, rlen = len - (int32_t)f - (int32_t)tk->n;
+            if (rlen <= 0) break;
+            if (at & TOK_ATTR_RSTRIP) while (rlen > 0 && tok__isspace(text[roff])) roff++, rlen--;
+            if (rlen <= 0) break;
+            off = roff; len = rlen;
+        }
+    }
+    return m;
+}
+
+/* Encode text to token ids (see TOK.md): special tokens first, then SPM or BPE on the
+ * raw fragments. Returns the id count, -1 with err when it exceeds max_out. */
+static int tok_encode(const Tokenizer *t, Arena *scratch, const char *text, size_t len,
+                      int add_bos, int parse_special, int32_t *out, int max_out, Err *e) {
+    size_t mark = arena_mark(scratch);
+    TokOut o = { out, max_out, 0 };
+    int rc = 0;
+    if (len > (size_t)INT32_MAX / 8) return err_set(e, "tokenizer: text too long (%zu bytes)", len);
+    int32_t cap = 2 * (int32_t)len + 3, nf = 0;
+    TokFrag *fa = arena_alloc(scratch, (size_t)cap * sizeof(TokFrag));
+    TokFrag *fb = arena_alloc(scratch, (size_t)cap * sizeof(TokFrag));
+    if (!fa || !fb) { rc = err_set(e, "tokenizer: scratch arena full"); goto done; }
+    if (len > 0) { fa[0].off = 0; fa[0].len = (int32_t)len; fa[0].id = -1; nf = 1; }
+    uint8_t seen[256] = { 0 };
+    for (size_t i = 0; i < len; i++) seen[(uint8_t)text[i]] = 1;
+    for (int32_t k = 0; k < t->n_special && nf > 0; k++) {
+        int32_t id = t->special[k];
+        const Str *tk = &t->tokens[id];
+        if (!parse_special && (t->attr[id] & (TOK_ATTR_CONTROL | TOK_ATTR_UNKNOWN))) continue;
+        if (tk->n == 0 || tk->n > len || !seen[(uint8_t)tk->p[0]]) continue;
+        int found = 0;
+        for (int32_t i = 0; i < nf && !found; i++)
+            found = fa[i].id < 0 && tok__find_bytes(text + fa[i].off, (size_t)fa[i].len, tk->p, tk->n) >= 0;
+        if (!found) continue;
+        nf = tok__partition(t, text, id, fa, nf, fb);
+        TokFrag *tmp = fa; fa = fb; fb = tmp;
+    }
+    int bos = add_bos && t->add_bos && t->bos >= 0;
+    if (bos) tok__put(&o, t->bos);
+    int prev_special = 1;                                   /* SPM: space prefix at the start */
+    for (int32_t i = 0; i < nf; i++) {
+        if (fa[i].id >= 0) { tok__put(&o, fa[i].id); prev_special = 1; continue; }
+        size_t m2 = arena_mark(scratch);
+        const char *p = text + fa[i].off;
+        int32_t n = fa[i].len;
+        if (t->kind == TOK_SPM) {                           /* ' ' -> U+2581, optional prefix */
+            int prefix = t->add_space_prefix && prev_special;
+            char *buf = arena_alloc(scratch, (size_t)(n + 1) * 3);
+            if (!buf) { rc = err_set(e, "tokenizer: scratch arena full"); goto done; }
+            int32_t bn = 0;
+            for (int32_t j = -prefix; j < n; j++) {
+                char c = j < 0 ? ' ' : p[j];
+                if (c == ' ') { buf[bn++] = (char)0xE2; buf[bn++] = (char)0x96; buf[bn++] = (char)0x81; }
+                else buf[bn++] = c;
+            }
+            rc = tok__spm(t, scratch, buf, bn, &o, e);
+        } else {
+            rc = tok__bpe(t, scratch, p, n, &o, e);
+        }
+        arena_reset(scratch, m2);
+        if (rc < 0) goto done;
+        prev_special = 0;
+    }
+    if (add_bos && t->add_eos && t->eos >= 0) tok__put(&o, t->eos);
+    if (o.n > max_out) rc = err_set(e, "prompt too long: %d tokens, limit %d", o.n, max_out);
+done:
+    arena_reset(scratch, mark);
+    return rc < 0 ? -1 : o.n;
+}
+
+/* ---- decoding ---- */
+
+/* Piece writer: drops up to `strip` leading spaces, counts every byte, stores what fits. */
+typedef struct { char *buf; int cap, n, strip; } TokPieceOut;
+static void tok__pc(TokPieceOut *w, char c) {
+    if (w->n == 0 && w->strip > 0 && c == ' ') { w->strip--; return; }
+    w->strip = 0;
+    if (w->n < w->cap) w->buf[w->n] = c;
+    w->n++;
+}
+
+/* Piece of token id into buf (llama.cpp's token_to_piece with special = false), after
+ * dropping up to lstrip leading spaces. Returns the length, or -length when cap is too
+ * small (then buf holds a truncated piece). */
+static int tok__piece(const Tokenizer *t, int32_t id, char *buf, int cap, int lstrip) {
+    if (id < 0 || id >= t->n_vocab) return 0;
+    uint16_t at = t->attr[id];
+    const Str *s = &t->tokens[id];
+    TokPieceOut w = { buf, cap, 0, lstrip };
+    if (at & (TOK_ATTR_CONTROL | TOK_ATTR_UNKNOWN)) return 0;
+    if (at & TOK_ATTR_USER) {                               /* raw text */
+        for (size_t i = 0; i < s->n; i++) tok__pc(&w, s->p[i]);
+    } else if (at & TOK_ATTR_NORMAL) {
+        for (size_t i = 0; i < s->n;) {
+            if (t->kind == TOK_SPM) {                       /* U+2581 -> ' ' */
+                if (i + 3 <= s->n && !memcmp(s->p + i, "\xe2\x96\x81", 3)) { tok__pc(&w, ' '); i += 3; }
+                else tok__pc(&w, s->p[i++]);
+                continue;
+            }
+            size_t adv;                                     /* byte-level char -> byte */
+            uint32_t cp = tok__utf8_decode((const uint8_t *)s->p + i, s->n - i, &adv);
+            if (cp < 324 && t->cp_byte[cp] >= 0) {
+                tok__pc(&w, (char)t->cp_byte[cp]);
+            } else {                                        /* as llama.cpp: "[UNK_BYTE_0x<hex><text>]" */
+                static const char hex[] = "0123456789abcdef";
+                uint8_t u[4];
+                int nu = tok__utf8_encode(cp, u);
+                for (const char *q = "[UNK_BYTE_0x"; *q; q++) tok__pc(&w, *q);
+                for (int j = 0; j < nu; j++) { tok__pc(&w, hex[u[j] >> 4]); tok__pc(&w, hex[u[j] & 15]); }
+                for (size_t j = 0; j < s->n; j++) tok__pc(&w, s->p[j]);
+                tok__pc(&w, ']');
+            }
+            i += adv;
+        }
+    } else if (at & TOK_ATTR_BYTE) {                        /* <0xAB> */
+        unsigned v = 0;
+        for (size_t i = 3; i < 5 && i < s->n; i++) {
+            char h = s->p[i];
+            v = v * 16 + (unsigned)(h >= '0' && h <= '9' ? h - '0' : h >= 'A' && h <= 'F' ? h - 'A' + 10 :
+                                    h >= 'a' && h <= 'f' ? h - 'a' + 10 : 0);
+        }
+        tok__pc(&w, (char)v);
+    }
+    return w.n <= cap ? w.n : -w.n;
+}
+
+/* Bytes token id stands for (see tok__piece); control tokens give "". */
+static int tok_piece(const Tokenizer *t, int32_t id, char *buf, int cap) {
+    return tok__piece(t, id, buf, cap, 0);
+}
+
+/* Text of ids[0..n) as llama.cpp's detokenize(remove_special = false, unparse_special =
+ * false): pieces concatenated, one leading space dropped from the first piece when the
+ * vocabulary adds a space prefix, and the clean-up of " ," " 's" etc. for vocabularies
+ * that ask for it. Returns the length, or -length when cap is too small. */
+LLM_MAYBE_UNUSED static int tok_decode(const Tokenizer *t, const int32_t *ids, int n, char *buf, int cap) {
+    int avail = cap, total = 0, lstrip = t->add_space_prefix;
+    for (int i = 0; i < n; i++) {
+        int k = tok__piece(t, ids[i], buf + (total < cap ? total : cap), avail, lstrip);
+        lstrip = 0;
+        if (k < 0) { avail = 0; total -= k; }
+        else { avail -= k; total += k; }
+    }
+    if (total > cap) return -total;
+    if (t->clean_spaces && total > 0) {
+        char *s = buf;
+        int n1 = total, m = 1;
+        for (int i = 1; i < n1; i++) {                      /* " ?" " !" " ." " ," */
+            char x = s[i];
+            if (s[i - 1] == ' ' && (x == '?' || x == '!' || x == '.' || x == ',')) m--;
+            s[m++] = x;
+        }
+        int n2 = m; m = 1;
+        for (int i = 1; i < n2; i++) {                      /* " ' " -> "'" */
+            char x = s[i];
+            if (x == '\'' && i + 1 < n2 && s[i - 1] == ' ' && s[i + 1] == ' ') { m--; s[++i] = 0; }
+            s[m++] = x;
+        }
+        int n3 = m; m = 1;
+        for (int i = 1; i < n3; i++) {                      /* " 's" " 'm" " 're" " 've" */
+            char x = s[i];
+            if (s[i - 1] == ' ' && x == '\'' && i + 1 < n3) {
+                char x1 = s[i + 1];
+                if (x1 == 's' || x1 == 'm') m--;
+                else if (i + 2 < n3 && ((x1 == 'r' && s[i + 2] == 'e') || (x1 == 'v' && s[i + 2] == 'e'))) m--;
+            }
+            s[m++] = x;
+        }
+        total = m;
+    }
+    return total;
+}
+
+/* Whether id ends generation (EOS, EOT and the end-of-turn tokens llama.cpp knows). */
+static int tok_is_eog(const Tokenizer *t, int32_t id) {
+    return id >= 0 && id < t->n_vocab && (t->attr[id] & TOK_ATTR_EOG);
+}
+
+/* ---- the tokenizer description from GGUF metadata ---- */
+
+typedef struct {
+    int32_t n_vocab, n_merges;
+} TokCounts;
+
+static TokCounts tok_counts(const Gguf *g) {
+    TokCounts c = { 0, 0 };
+    GgufKV kv;
+    if (gguf_find(g, "tokenizer.ggml.tokens", &kv) && kv.type == GGUF_ARRAY && kv.arr_type == GGUF_STRING &&
+        kv.arr_n < INT32_MAX)
+        c.n_vocab = (int32_t)kv.arr_n;
+    if (gguf_find(g, "tokenizer.ggml.merges", &kv) && kv.type == GGUF_ARRAY && kv.arr_type == GGUF_STRING &&
+        kv.arr_n < INT32_MAX)
+        c.n_merges = (int32_t)kv.arr_n;
+    return c;
+}
+
+/* Arena bytes tok_init will take for this file's vocabulary (from counts and names
+ * only, so the plan is made before anything is built). */
+static size_t tok_plan_size(const Gguf *g, TokCounts c) {
+    TokDesc d;
+    memset(&d, 0, sizeof d);
+    d.n_vocab = c.n_vocab, d.n_merges = c.n_merges;
+    d.model = gguf_get_str(g, "tokenizer.ggml.model");
+    d.pre = gguf_get_str(g, "tokenizer.ggml.pre");
+    return tok_mem_size(&d);
+}
+
+/* Arena bytes for the slices and arrays tok_desc_from_gguf builds. */
+static size_t tok_desc_mem_size(TokCounts c) {
+    return ARENA_ROUND((size_t)c.n_vocab * sizeof(Str)) + ARENA_ROUND((size_t)c.n_vocab * 4) * 2 +
+           ARENA_ROUND((size_t)c.n_merges * sizeof(Str)) + 4 * ARENA_ALIGN;
+}
+
+/* Reads an array of n scalars of type want (4-byte types) into dst (copied: the file's
+ * arrays need not be aligned). */
+static int tok__arr4(const Gguf *g, const char *key, uint32_t want, int32_t n, void *dst, Err *e) {
+    GgufKV kv;
+    if (!gguf_find(g, key, &kv)) return 1;
+    if (kv.type != GGUF_ARRAY || kv.arr_type != want || kv.arr_n != (uint64_t)n)
+        return err_set(e, "tokenizer metadata '%s' has the wrong type or length (%llu, vocabulary %d)",
+                       key, (unsigned long long)kv.arr_n, n);
+    memcpy(dst, kv.val, (size_t)n * 4);
+    return 0;
+}
+
+static int tok_desc_from_gguf(TokDesc *d, Arena *a, const Gguf *g, Err *e) {
+    memset(d, 0, sizeof *d);
+    TokCounts c = tok_counts(g);
+    d->model = gguf_get_str(g, "tokenizer.ggml.model");
+    d->pre = gguf_get_str(g, "tokenizer.ggml.pre");
+    d->name = gguf_get_str(g, "general.name");
+    if (!c.n_vocab || !d->model.n)
+        return err_set(e, "the model file has no tokenizer (tokenizer.ggml.model and tokens are missing)");
+    d->n_vocab = c.n_vocab;
+    d->n_merges = c.n_merges;
+    Str *tokens = arena_alloc(a, (size_t)c.n_vocab * sizeof(Str));
+    float *scores = arena_alloc(a, (size_t)c.n_vocab * 4);
+    int32_t *types = arena_alloc(a, (size_t)c.n_vocab * 4);
+    Str *merges = c.n_merges ? arena_alloc(a, (size_t)c.n_merges * sizeof(Str)) : NULL;
+    if (!tokens || !scores || !types || (c.n_merges && !merges))
+        return err_set(e, "internal error: the arena is smaller than the memory plan");
+    GgufKV kv;
+    gguf_find(g, "tokenizer.ggml.tokens", &kv);
+    GgufCur cur = { g->base, (size_t)(kv.val - g->base), g->size, NULL, 0 };
+    for (int32_t i = 0; i < c.n_vocab; i++) tokens[i] = gguf__str(&cur, "");
+    if (c.n_merges) {
+        gguf_find(g, "tokenizer.ggml.merges", &kv);
+        cur.off = (size_t)(kv.val - g->base);
+        for (int32_t i = 0; i < c.n_merges; i++) merges[i] = gguf__str(&cur, "");
+    }
+    int r = tok__arr4(g, "tokenizer.ggml.scores", GGUF_F32, c.n_vocab, scores, e);
+    if (r < 0) return -1;
+    d->scores = r ? NULL : scores;
+    r = tok__arr4(g, "tokenizer.ggml.token_type", GGUF_I32, c.n_vocab, types, e);
+    if (r < 0) return -1;
+    d->types = r ? NULL : types;
+    d->tokens = tokens;
+    d->merges = merges;
+    int32_t *ids[] = { &d->bos, &d->eos, &d->unk, &d->sep, &d->pad, &d->eot };
+    const char *keys[] = { "bos", "eos", "unknown", "seperator", "padding", "eot" };
+    for (int i = 0; i < 6; i++) {
+        char k[64];
+        snprintf(k, sizeof k, "tokenizer.ggml.%s_token_id", keys[i]);
+        int64_t v = gguf_get_int(g, k, -1);
+        *ids[i] = v >= 0 && v < c.n_vocab ? (int32_t)v : -1;
+    }
+    d->add_bos = (int)gguf_get_int(g, "tokenizer.ggml.add_bos_token", -1);
+    d->add_eos = (int)gguf_get_int(g, "tokenizer.ggml.add_eos_token", -1);
+    d->add_space_prefix = (int)gguf_get_int(g, "tokenizer.ggml.add_space_prefix", -1);
+    return 0;
+}
+
+/* ============================================================================
+ * 15. sampler: greedy, temperature, top-k, top-p, min-p, penalties, seeds
+ *
+ * The order is llama.cpp's default chain: penalties, top-k, top-p, min-p, temperature,
+ * then a draw. Temperature <= 0 is greedy (lowest id on ties). The random generator is
+ * splitmix64, so the same seed gives the same text on every machine.
+ * ========================================================================== */
+
+typedef struct {
+    float temp;             /* <= 0: greedy */
+    int top_k;              /* <= 0: all */
+    float top_p;            /* 1: off */
+    float min_p;            /* 0: off */
+    float repeat_penalty;   /* 1: off */
+    int repeat_last_n;      /* tokens of history the penalties look at */
+    float presence_penalty, frequency_penalty;
+    uint64_t seed;
+} SampParams;
+
+typedef struct {
+    int32_t id;
+    float logit;
+    float p;
+} Cand;
+
+typedef struct {
+    SampParams p;
+    uint64_t rng;
+    int n_vocab;
+    Cand *cand;            /* (n_vocab) */
+    int32_t *hist;         /* (repeat_last_n) ring of recent tokens */
+    int hist_n, hist_pos;
+} Sampler;
+
+static size_t samp_mem_size(int n_vocab, const SampParams *p) {
+    return ARENA_ROUND((size_t)n_vocab * sizeof(Cand)) + ARENA_ROUND((size_t)(p->repeat_last_n + 1) * 4);
+}
+
+static int samp_init(Sampler *s, Arena *a, int n_vocab, const SampParams *p, Err *e) {
+    memset(s, 0, sizeof *s);
+    s->p = *p;
+    s->rng = p->seed;
+    s->n_vocab = n_vocab;
+    s->cand = arena_alloc(a, (size_t)n_vocab * sizeof(Cand));
+    s->hist = arena_alloc(a, (size_t)(p->repeat_last_n + 1) * 4);
+    if (!s->cand || !s->hist) return err_set(e, "internal error: the arena is smaller than the memory plan");
+    return 0;
+}
+
+static uint64_t samp__next(uint64_t *x) {
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Remembers a token for the penalties (prompt and generated alike). */
+static void samp_accept(Sampler *s, int32_t id) {
+    if (s->p.repeat_last_n <= 0) return;
+    s->hist[s->hist_pos] = id;
+    s->hist_pos = (s->hist_pos + 1) % s->p.repeat_last_n;
+    if (s->hist_n < s->p.repeat_last_n) s->hist_n++;
+}
+
+static int samp__by_logit(const void *a, const void *b) {
+    const Cand *x = a, *y = b;
+    if (x->logit != y->logit) return x->logit < y->logit ? 1 : -1;
+    return x->id - y->id;
+}
+
+/* Softmax of cand[0..n) into .p (sorted or not). */
+static void samp__softmax(Cand *c, int n) {
+    float mx = -INFINITY;
+    for (int i = 0; i < n; i++) if (c[i].logit > mx) mx = c[i].logit;
+    double sum = 0;
+    for (int i = 0; i < n; i++) c[i].p = expf(c[i].logit - mx), sum += c[i].p;
+    for (int i = 0; i < n; i++) c[i].p = (float)(c[i].p / sum);
+}
+
+/* Moves the k largest candidates to the front, sorted (partial selection: a k-heap
+ * pass for small k, a full sort otherwise). */
+static void samp__top(Cand *c, int n, int k) {
+    if (k >= n || k > 512) { qsort(c, (size_t)n, sizeof *c, samp__by_logit); return; }
+    /* insertion into a sorted front of size k */
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        Cand x = c[i];
+        if (m == k && samp__by_logit(&x, &c[k - 1]) >= 0) continue;
+        int j = m < k ? m++ : k - 1;
+        while (j > 0 && samp__by_logit(&x, &c[j - 1]) < 0) c[j] = c[j - 1], j--;
+        c[j] = x;
+    }
+}
+
+/* Picks the next token from logits[n_vocab] (the logits are not modified). */
+static int32_t samp_sample(Sampler *s, const float *logits) {
+    const SampParams *p = &s->p;
+    int n = s->n_vocab;
+    Cand *c = s->cand;
+    for (int i = 0; i < n; i++) c[i].id = i, c[i].logit = logits[i], c[i].p = 0;
+    /* penalties over the distinct tokens of the recent history */
+    if (s->hist_n && (p->repeat_penalty != 1.0f || p->presence_penalty != 0.0f || p->frequency_penalty != 0.0f)) {
+        for (int i = 0; i < s->hist_n; i++) {
+            int32_t id = s->hist[i], count = 0, first = 1;
+            for (int j = 0; j < s->hist_n; j++) {
+                if (s->hist[j] == id) count++;
+                if (j < i && s->hist[j] == id) first = 0;
+            }
+            if (!first || id < 0 || id >= n) continue;
+            float *l = &c[id].logit;
+            *l = *l > 0 ? *l / p->repeat_penalty : *l * p->repeat_penalty;
+            *l -= (float)count * p->frequency_penalty + p->presence_penalty;
+        }
+    }
+    if (p->temp <= 0) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (c[i].logit > c[best].logit) best = i;
+        return c[best].id;
+    }
+    int k = p->top_k > 0 && p->top_k < n ? p->top_k : n;
+    samp__top(c, n, k);
+    n = k;
+    if (p->top_p < 1.0f) {
+        samp__softmax(c, n);
+        double cum = 0;
+        int keep = n;
+        for (int i = 0; i < n; i++) {
+            cum += c[i].p;
+            if (cum >= p->top_p) { keep = i + 1; break; }
+        }
+        n = keep;
+    }
+    if (p->min_p > 0.0f) {
+        float floor_logit = c[0].logit + logf(p->min_p);
+        int keep = 1;
+        while (keep < n && c[keep].logit >= floor_logit) keep++;
+        n = keep;
+    }
+    for (int i = 0; i < n; i++) c[i].logit /= p->temp;
+    samp__softmax(c, n);
+    double r = (double)(samp__next(&s->rng) >> 11) * (1.0 / 9007199254740992.0), cum = 0;
+    for (int i = 0; i < n; i++) {
+        cum += c[i].p;
+        if (r < cum) return c[i].id;
+    }
+    return c[n - 1].id;
+}
+
+/* ============================================================================
+ * 16. session: prompt to tokens to streamed text; perplexity
+ *
+ * Output is written as it is produced, never splitting a UTF-8 character, and holding
+ * back only what could still become a --stop string.
+ * ========================================================================== */
+
+#define SESS_MAX_STOPS 16
+
+typedef struct {
+    int n_predict;            /* tokens to generate; < 0 until end or full context */
+    int ignore_eos;
+    const char *stops[SESS_MAX_STOPS];
+    int n_stops;
+    int out_fd;               /* where generated text goes */
+} GenParams;
+
+typedef struct {
+    Model *m;
+    Tokenizer *tok;
+    int spm_strip;            /* SentencePiece: drop the space a token carries right after BOS */
+    int32_t bos;              /* BOS id, -1 when none */
+    State st;
+    Sampler samp;
+    Arena scratch;            /* tokenisation scratch */
+    int32_t *toks;            /* (toks_cap) prompt tokens */
+    int toks_cap;
+    char *pend;               /* (pend_cap) generated bytes not written yet */
+    size_t pend_n, pend_cap;
+    double t_prompt, t_gen;   /* seconds of the last run */
+    int n_prompt, n_gen;
+} Session;
+
+static void sess__write(int fd, const char *p, size_t n) {
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return;    /* a closed pipe ends output, not the program */
+        }
+        p += w, n -= (size_t)w;
+    }
+}
+
+/* Appends piece to the pending text and writes what is safe to write. Returns 1 when a
+ * stop string was found (the text before it is written, the rest dropped). */
+static int sess__emit(Session *s, const GenParams *g, const char *piece, size_t n, int final) {
+    if (n > s->pend_cap - s->pend_n) {            /* cannot happen with the planned size */
+        sess__write(g->out_fd, s->pend, s->pend_n);
+        s->pend_n = 0;
+        if (n > s->pend_cap) n = s->pend_cap;
+    }
+    memcpy(s->pend + s->pend_n, piece, n);
+    s->pend_n += n;
+    for (int i = 0; i < g->n_stops; i++) {
+        size_t L = strlen(g->stops[i]);
+        for (size_t k = 0; L && k + L <= s->pend_n; k++)
+            if (!memcmp(s->pend + k, g->stops[i], L)) {
+                sess__write(g->out_fd, s->pend, k);
+                s->pend_n = 0;
+                return 1;
+            }
+    }
+    size_t keep = 0;   /* longest pending suffix that is a prefix of a stop string */
+    if (!final)
+        for (int i = 0; i < g->n_stops; i++) {
+            size_t L = strlen(g->stops[i]);
+            for (size_t k = L - 1; k > keep && L; k--)
+                if (k <= s->pend_n && !memcmp(s->pend + s->pend_n - k, g->stops[i], k)) { keep = k; break; }
+        }
+    size_t out = s->pend_n - keep;
+    if (!final) out = utf8_complete_prefix(s->pend, out);
+    sess__write(g->out_fd, s->pend, out);
+    memmove(s->pend, s->pend + out, s->pend_n - out);
+    s->pend_n -= out;
+    return 0;
+}
+
+/* Evaluates toks[0..n) from position st.n_past in batches; logits of the last token. */
+static int sess_eval(Session *s, const int32_t *toks, int n, Err *e) {
+    for (int i = 0; i < n; i += s->st.o.n_batch) {
+        int nb = n - i < s->st.o.n_batch ? n - i : s->st.o.n_batch;
+        if (model_forward(&s->st, toks + i, nb, 0, e)) return -1;
+    }
+    return 0;
+}
+
+/* One-shot generation: prompt, then sampled tokens streamed to g->out_fd. */
+static int sess_generate(Session *s, const char *prompt, size_t len, const GenParams *g, Err *e) {
+    int n = tok_encode(s->tok, &s->scratch, prompt, len, 1, 1, s->toks, s->toks_cap, e);
+    if (n < 0) return -1;
+    if (n == 0) return err_set(e, "the prompt is empty and the model adds no BOS token; give some text");
+    if (n >= s->st.o.n_ctx)
+        return err_set(e, "the prompt is %d tokens but the context holds %d; use a larger -c or a "
+                       "shorter prompt", n, s->st.o.n_ctx);
+    for (int i = 0; i < n; i++) samp_accept(&s->samp, s->toks[i]);
+    double t0 = time_now();
+    s->st.n_past = 0;
+    if (sess_eval(s, s->toks, n, e)) return -1;
+    s->t_prompt = time_now() - t0;
+    s->n_prompt = n;
+    t0 = time_now();
+    s->n_gen = 0;
+    s->pend_n = 0;
+    int32_t prev = s->toks[n - 1];
+    for (;;) {
+        if (g->n_predict >= 0 && s->n_gen >= g->n_predict) break;
+        int32_t id = samp_sample(&s->samp, s->st.logits);
+        s->n_gen++;
+        if (!g->ignore_eos && tok_is_eog(s->tok, id)) break;
+        samp_accept(&s->samp, id);
+        char piece[1024];
+        int pn = tok_piece(s->tok, id, piece, sizeof piece);
+        if (pn < 0) pn = 0;    /* a token longer than 1 KiB: no real vocabulary has one */
+        const char *pp = piece;
+        if (s->spm_strip && prev == s->bos && pn > 0 && piece[0] == ' ') pp++, pn--;
+        prev = id;
+        if (sess__emit(s, g, pp, (size_t)pn, 0)) break;
+        if (s->st.n_past >= s->st.o.n_ctx) {
+            log_msg(LOG_INFO, "\nllm: the context is full (%d tokens); stopping (use a larger -c)\n", s->st.o.n_ctx);
+            break;
+        }
+        if (model_forward(&s->st, &id, 1, 0, e)) return -1;
+    }
+    sess__emit(s, g, "", 0, 1);
+    s->t_gen = time_now() - t0;
+    return 0;
+}
+
+/* Perplexity as llama-perplexity computes it: the text tokenised with BOS, cut into
+ * chunks of n_ctx tokens, the first token of each chunk replaced by BOS, and the second
+ * half of each chunk scored (positions n_ctx/2 .. n_ctx-2 predicting the next token).
+ * Prints the running estimate per chunk to stderr and the final line to stdout. */
+static int sess_perplexity(Session *s, const char *text, size_t len, double *ppl_out, Err *e) {
+    int n = tok_encode(s->tok, &s->scratch, text, len, 1, 0, s->toks, s->toks_cap, e);
+    if (n < 0) return -1;
+    int n_ctx = s->st.o.n_ctx, first = n_ctx / 2;
+    if (n < 2 * n_ctx)
+        return err_set(e, "the text is %d tokens; perplexity with -c %d needs at least %d (use a smaller "
+                       "-c or a longer text)", n, n_ctx, 2 * n_ctx);
+    int n_chunk = n / n_ctx, n_vocab = s->m->hp.n_vocab, add_bos = s->toks[0] == s->bos && s->bos >= 0;
+    double nll = 0, nll2 = 0;
+    long count = 0;
+    double t0 = time_now();
+    log_msg(LOG_INFO, "llm: perplexity over %d chunks of %d tokens (%d tokens in all)\n", n_chunk, n_ctx, n);
+    for (int c = 0; c < n_chunk; c++) {
+        int32_t *chunk = s->toks + (size_t)c * n_ctx, saved = chunk[0];
+        if (add_bos) chunk[0] = s->bos;
+        s->st.n_past = 0;
+        for (int j0 = 0; j0 < n_ctx; j0 += s->st.o.n_batch) {
+            int nb = n_ctx - j0 < s->st.o.n_batch ? n_ctx - j0 : s->st.o.n_batch;
+            if (model_forward(&s->st, chunk + j0, nb, 1, e)) { chunk[0] = saved; return -1; }
+            for (int t = 0; t < nb; t++) {
+                int pos = j0 + t;
+                if (pos < first || pos > n_ctx - 2) continue;
+                const float *l = s->st.logits + (size_t)t * n_vocab;
+                float mx = -INFINITY;
+                for (int i = 0; i < n_vocab; i++) if (l[i] > mx) mx = l[i];
+                double sum = 0;
+                for (int i = 0; i < n_vocab; i++) sum += exp((double)(l[i] - mx));
+                double v = -((double)(l[chunk[pos + 1]] - mx) - log(sum));
+                nll += v, nll2 += v * v, count++;
+            }
+        }
+        chunk[0] = saved;
+        log_msg(LOG_INFO, "[%d]%.4f,", c + 1, exp(nll / count));
+    }
+    log_msg(LOG_INFO, "\nllm: %.2f s, %.1f tokens/s\n", time_now() - t0, n_chunk * n_ctx / (time_now() - t0));
+    double mean = nll / count, ppl = exp(mean), var = nll2 / count - mean * mean;
+    double err = var > 0 && count > 1 ? sqrt(var / (count - 1)) * ppl : 0;
+    printf("Final estimate: PPL = %.4f +/- %.5f\n", ppl, err);
+    fflush(stdout);
+    if (ppl_out) *ppl_out = ppl;
+    return 0;
+}
+
+/* ============================================================================
+ * 17. cli: flags, commands, main
+ * ========================================================================== */
+
+#ifndef LLM_NO_MAIN
+
+typedef struct {
+    const char *model;         /* -m */
+    const char *prompt;        /* -p */
+    const char *prompt_file;   /* -f */
+    const char *models_dir;    /* --models-dir */
+    int n_ctx, n_batch, n_threads;
+    int64_t mem_limit;         /* bytes, 0 = none */
+    int kv_type;
+    int info, tokenize, perplexity;
+    SampParams sp;
+    int seed_given;
+    GenParams gp;
+} Opts;
+
+static void cli__usage(FILE *f) {
+    fprintf(f,
+"usage: llm [options]                      run a GGUF model offline (see README)\n"
+"\n"
+"model and input:\n"
+"  -m, --model FILE          GGUF model to run (default: the only model in the models directory)\n"
+"  --models-dir DIR          where models live (default: $LLM_MODELS, else $XDG_CACHE_HOME/llm\n"
+"                            or ~/.cache/llm)\n"
+"  -p, --prompt TEXT         prompt; the generated text goes to standard output\n"
+"  -f, --file FILE           read the prompt (or the --perplexity text) from FILE\n"
+"                            (without -p and -f, standard input is read when it is not a terminal)\n"
+"generation:\n"
+"  -n, --n-predict N         tokens to generate (default -1: until end of text or full context)\n"
+"  -c, --ctx-size N          context length in tokens (default: the model's, at most 4096)\n"
+"  -b, --batch-size N        prompt tokens evaluated together (default 512)\n"
+"  -t, --threads N           threads (default: physical cores)\n"
+"  --temp T                  temperature (default 0.8; 0 = greedy)\n"
+"  --top-k N                 keep the N most likely tokens (default 40; 0 = all)\n"
+"  --top-p P                 nucleus sampling (default 0.95; 1 = off)\n"
+"  --min-p P                 drop tokens below P x the top probability (default 0.05; 0 = off)\n"
+"  --repeat-penalty X        penalise recent tokens (default 1.0 = off)\n"
+"  --repeat-last-n N         tokens the penalties look back (default 64)\n"
+"  --presence-penalty X      (default 0)\n"
+"  --frequency-penalty X     (default 0)\n"
+"  --seed N                  random seed (default: random); same seed, same output\n"
+"  --ignore-eos              keep generating past the end-of-text token\n"
+"  --stop TEXT               stop when TEXT is generated (repeatable; TEXT is not printed)\n"
+"  -ctk, --cache-type-k T    KV cache type, f16 (default) or f32 (sets both K and V)\n"
+"  -ctv, --cache-type-v T    same as -ctk\n"
+"  --mem-limit SIZE          refuse to run when weights + memory plan exceed SIZE (e.g. 512M)\n"
+"commands:\n"
+"  --info                    print the model's architecture, tensors and memory plan\n"
+"  --tokenize                print the token ids of the prompt (no BOS, special text as text)\n"
+"  --perplexity              perplexity of the -f text, as llama-perplexity computes it\n"
+"  --verbose, --quiet        more or no messages on standard error\n"
+"  -h, --help, --version\n");
+}
+
+static int cli__int(const char *flag, const char *v, long lo, long hi, int *out) {
+    char *end;
+    errno = 0;
+    long x = v ? strtol(v, &end, 10) : 0;
+    if (!v || !*v || *end || errno || x < lo || x > hi) {
+        fprintf(stderr, "llm: %s needs a whole number from %ld to %ld (got '%s')\n", flag, lo, hi, v ? v : "");
+        return -1;
+    }
+    *out = (int)x;
+    return 0;
+}
+
+static int cli__float(const char *flag, const char *v, double lo, double hi, float *out) {
+    char *end;
+    double x = v ? strtod(v, &end) : 0;
+    if (!v || !*v || *end || !(x >= lo && x <= hi)) {
+        fprintf(stderr, "llm: %s needs a number from %g to %g (got '%s')\n", flag, lo, hi, v ? v : "");
+        return -1;
+    }
+    *out = (float)x;
+    return 0;
+}
+
+/* 0 ok, 1 = exit 0 (help/version printed), -1 = bad flags (message printed). */
+static int cli_parse(int argc, char **argv, Opts *o) {
+    memset(o, 0, sizeof *o);
+    o->n_batch = 512;
+    o->kv_type = T_F16;
+    o->sp = (SampParams){ 0.8f, 40, 0.95f, 0.05f, 1.0f, 64, 0.0f, 0.0f, 0 };
+    o->gp.n_predict = -1;
+    o->gp.out_fd = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define FLAG(s) (!strcmp(a, s))
+#define NEED() do { if (!v) { fprintf(stderr, "llm: %s needs a value (see --help)\n", a); return -1; } i++; } while (0)
+        if (FLAG("-h") || FLAG("--help")) { cli__usage(stdout); return 1; }
+        else if (FLAG("--version")) { printf("llm %s (%s)\n", LLM_VERSION, LLM_ARCH); return 1; }
+        else if (FLAG("-m") || FLAG("--model")) { NEED(); o->model = v; }
+        else if (FLAG("--models-dir")) { NEED(); o->models_dir = v; }
+        else if (FLAG("-p") || FLAG("--prompt")) { NEED(); o->prompt = v; }
+        else if (FLAG("-f") || FLAG("--file")) { NEED(); o->prompt_file = v; }
+        else if (FLAG("-n") || FLAG("--n-predict")) { NEED(); if (cli__int(a, v, -1, INT_MAX, &o->gp.n_predict)) return -1; }
+        else if (FLAG("-c") || FLAG("--ctx-size")) { NEED(); if (cli__int(a, v, 0, 1 << 24, &o->n_ctx)) return -1; }
+        else if (FLAG("-b") || FLAG("--batch-size")) { NEED(); if (cli__int(a, v, 1, 1 << 16, &o->n_batch)) return -1; }
+        else if (FLAG("-t") || FLAG("--threads")) { NEED(); if (cli__int(a, v, 1, LLM_MAX_THREADS, &o->n_threads)) return -1; }
+        else if (FLAG("--temp")) { NEED(); if (cli__float(a, v, 0, 100, &o->sp.temp)) return -1; }
+        else if (FLAG("--top-k")) { NEED(); if (cli__int(a, v, 0, INT_MAX, &o->sp.top_k)) return -1; }
+        else if (FLAG("--top-p")) { NEED(); if (cli__float(a, v, 0, 1, &o->sp.top_p)) return -1; }
+        else if (FLAG("--min-p")) { NEED(); if (cli__float(a, v, 0, 1, &o->sp.min_p)) return -1; }
+        else if (FLAG("--repeat-penalty")) { NEED(); if (cli__float(a, v, 0.01, 100, &o->sp.repeat_penalty)) return -1; }
+        else if (FLAG("--repeat-last-n")) { NEED(); if (cli__int(a, v, 0, 1 << 20, &o->sp.repeat_last_n)) return -1; }
+        else if (FLAG("--presence-penalty")) { NEED(); if (cli__float(a, v, -100, 100, &o->sp.presence_penalty)) return -1; }
+        else if (FLAG("--frequency-penalty")) { NEED(); if (cli__float(a, v, -100, 100, &o->sp.frequency_penalty)) return -1; }
+        else if (FLAG("--seed")) {
+            NEED();
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(v, &end, 10);
+            if (!*v || *end || errno || *v == '-') { fprintf(stderr, "llm: --seed needs a whole number (got '%s')\n", v); return -1; }
+            o->sp.seed = s, o->seed_given = 1;
+        }
+        else if (FLAG("--ignore-eos")) o->gp.ignore_eos = 1;
+        else if (FLAG("--stop")) {
+            NEED();
+            if (!*v) { fprintf(stderr, "llm: --stop needs a non-empty text\n"); return -1; }
+            if (o->gp.n_stops == SESS_MAX_STOPS) { fprintf(stderr, "llm: at most %d --stop texts\n", SESS_MAX_STOPS); return -1; }
+            if (strlen(v) > 1024) { fprintf(stderr, "llm: a --stop text may be at most 1024 bytes\n"); return -1; }
+            o->gp.stops[o->gp.n_stops++] = v;
+        }
+        else if (FLAG("-ctk") || FLAG("-ctv") || FLAG("--cache-type-k") || FLAG("--cache-type-v")) {
+            NEED();
+            if (!strcmp(v, "f16")) o->kv_type = T_F16;
+            else if (!strcmp(v, "f32")) o->kv_type = T_F32;
+            else { fprintf(stderr, "llm: %s takes f16 or f32 (got '%s')\n", a, v); return -1; }
+        }
+        else if (FLAG("--mem-limit")) {
+            NEED();
+            o->mem_limit = parse_size(v);
+            if (o->mem_limit <= 0) { fprintf(stderr, "llm: --mem-limit needs a size such as 512M or 2G (got '%s')\n", v); return -1; }
+        }
+        else if (FLAG("--info")) o->info = 1;
+        else if (FLAG("--tokenize")) o->tokenize = 1;
+        else if (FLAG("--perplexity")) o->perplexity = 1;
+        else if (FLAG("--verbose")) log_level = LOG_VERBOSE;
+        else if (FLAG("--quiet")) log_level = LOG_QUIET;
+        else { fprintf(stderr, "llm: unknown option '%s' (see llm --help)\n", a); return -1; }
+#undef FLAG
+#undef NEED
+    }
+    return 0;
+}
+
+/* The models directory: --models-dir, $LLM_MODELS, $XDG_CACHE_HOME/llm, ~/.cache/llm. */
+static void cli__models_dir(const Opts *o, char *buf, size_t cap) {
+    const char *x;
+    if (o->models_dir) snprintf(buf, cap, "%s", o->models_dir);
+    else if ((x = getenv("LLM_MODELS")) && *x) snprintf(buf, cap, "%s", x);
+    else if ((x = getenv("XDG_CACHE_HOME")) && *x) snprintf(buf, cap, "%s/llm", x);
+    else snprintf(buf, cap, "%s/.cache/llm", (x = getenv("HOME")) && *x ? x : ".");
+}
+
+#include <dirent.h>
+
+/* Collects up to max .gguf paths under dir (three levels deep: ORG/NAME/file). */
+static int cli__scan(const char *dir, int depth, char found[][4096], int n, int max) {
+    DIR *d = opendir(dir);
+    if (!d) return n;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        char p[4096];
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, de->d_name) >= sizeof p) continue;
+        struct stat st;
+        if (stat(p, &st)) continue;
+        size_t L = strlen(de->d_name);
+        if (S_ISDIR(st.st_mode) && depth < 3) n = cli__scan(p, depth + 1, found, n, max);
+        else if (S_ISREG(st.st_mode) && L > 5 && !strcmp(de->d_name + L - 5, ".gguf")) {
+            if (n < max) strcpy(found[n], p);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* Finds the model to run when -m is not given: the only GGUF in the models directory. */
+static int cli__default_model(const Opts *o, char *path, size_t cap, Err *e) {
+    char dir[4096];
+    static char found[8][4096];
+    cli__models_dir(o, dir, sizeof dir);
+    int n = cli__scan(dir, 0, found, 0, 8);
+    if (n == 1) { snprintf(path, cap, "%s", found[0]); return 0; }
+    if (n == 0)
+        return err_set(e, "no model given and none in %s. Put a GGUF model there or pass -m FILE; the "
+                       "recommended first model is TinyLlama/TinyLlama-1.1B-Chat-v1.0 "
+                       "(https://huggingface.co/TheBloke/TinyLlama-1.1B-Chat-v1.0-GGUF, file "
+                       "tinyllama-1.1b-chat-v1.0.Q4_K_M.gguf)", dir);
+    char list[400] = "";
+    for (int i = 0; i < n && i < 8; i++) {
+        size_t L = strlen(list);
+        snprintf(list + L, sizeof list - L, "%s%s", i ? ", " : "", strrchr(found[i], '/') + 1);
+    }
+    return err_set(e, "%d models in %s (%s); choose one with -m FILE", n, dir, list);
+}
+
+/* Reads standard input to its end (start-up only: the arena is planned from its size). */
+static char *cli__read_stdin(size_t *len, Err *e) {
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) return err_set(e, "out of memory reading standard input"), NULL;
+        ssize_t r = read(0, buf + n, cap - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) { free(buf); err_set(e, "cannot read standard input: %s", strerror(errno)); return NULL; }
+        if (r == 0) break;
+        n += (size_t)r;
+        if (n == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) free(buf);
+            buf = nb;
+        }
+    }
+    *len = n;
+    return buf;
+}
+
+static void cli__print_info(const char *path, const Model *m, const TokDesc *td, const RunOpts *ro,
+                            const Budget *b, size_t weights) {
+    const HParams *hp = &m->hp;
+    char s1[32], s2[32];
+    printf("model          %s\n", path);
+    printf("architecture   %.*s\n", (int)hp->arch.n, hp->arch.p);
+    if (hp->name.n) printf("name           %.*s\n", (int)hp->name.n, hp->name.p);
+    printf("parameters     %.2f M\n", m->n_params / 1e6);
+    printf("file size      %s (%zu bytes, GGUF v%u, %llu tensors)\n", fmt_size(s1, sizeof s1, (double)m->map.size),
+           m->map.size, m->gguf.version, (unsigned long long)m->gguf.n_tensors);
+    size_t count[T_COUNT] = { 0 }, bytes[T_COUNT] = { 0 };
+    for (uint64_t i = 0; i < m->gguf.n_tensors; i++) {
+        GgufTensor t;
+        gguf_tensor_at(&m->gguf, i, &t);
+        count[t.type]++, bytes[t.type] += t.nbytes;
+    }
+    printf("tensor types  ");
+    for (int t = 0; t < T_COUNT; t++)
+        if (count[t]) printf(" %s x%zu (%s)", type_name((uint32_t)t), count[t], fmt_size(s1, sizeof s1, (double)bytes[t]));
+    printf("\n");
+    printf("shape          %d layers, n_embd %d, n_ff %d, heads %d (kv %d), head dim %d, vocab %d\n",
+           hp->n_layer, hp->n_embd, hp->n_ff, hp->n_head, hp->n_head_kv, hp->head_dim, hp->n_vocab);
+    printf("context        %d trained, %d in this run\n", hp->n_ctx_train, ro->n_ctx);
+    printf("rope           %s, base %g, %d dims%s%s\n", hp->rope_neox ? "neox" : "normal", hp->rope_base,
+           hp->rope_dim, m->rope_freqs ? ", frequency factors" : "",
+           hp->rope_freq_scale != 1.0f ? ", linear scaling" : "");
+    printf("output         %s\n", m->tied ? "tied to the token embedding" : "own matrix");
+    printf("tokenizer      %.*s%s%.*s, %d tokens, %d merges\n", (int)td->model.n, td->model.p,
+           td->pre.n ? " / " : "", (int)td->pre.n, td->pre.p, td->n_vocab, td->n_merges);
+    printf("memory plan    (-c %d, -b %d, -t %d, KV cache %s)\n", ro->n_ctx, ro->n_batch, ro->n_threads,
+           ro->kv_type == T_F16 ? "F16" : "F32");
+    printf("  %-28s %12s  (mapped read-only, in the page cache)\n", "weights", fmt_size(s1, sizeof s1, (double)weights));
+    for (int i = 0; i < b->n; i++) printf("  %-28s %12s\n", b->label[i], fmt_size(s1, sizeof s1, (double)b->bytes[i]));
+    printf("  %-28s %12s  (one allocation)\n", "arena total", fmt_size(s1, sizeof s1, (double)b->total));
+    printf("  %-28s %12s\n", "total", fmt_size(s2, sizeof s2, (double)(b->total + weights)));
+    if (log_level >= LOG_VERBOSE) {    /* reads the whole file: compare with the Hub's listing */
+        char hex[65];
+        sha256_hex(m->map.data, m->map.size, hex);
+        printf("sha256         %s\n", hex);
+    }
+}
+
+int main(int argc, char **argv) {
+    Opts o;
+    int r = cli_parse(argc, argv, &o);
+    if (r) return r > 0 ? 0 : 2;
+    Err e = { { 0 } };
+    char path[4096];
+    if (o.model) snprintf(path, sizeof path, "%s", o.model);
+    else if (cli__default_model(&o, path, sizeof path, &e)) goto fail;
+
+    /* the input text, before planning: its length sizes the token buffers */
+    const char *text = NULL;
+    size_t text_len = 0;
+    FileMap text_map = { 0 };
+    char *stdin_buf = NULL;
+    if (o.prompt) text = o.prompt, text_len = strlen(o.prompt);
+    else if (o.prompt_file) {
+        if (file_map(&text_map, o.prompt_file, &e)) goto fail;
+        text = (const char *)text_map.data, text_len = text_map.size;
+        if (!text) text = "";
+    } else if (!o.info && !isatty(0)) {
+        if (!(stdin_buf = cli__read_stdin(&text_len, &e))) goto fail;
+        text = stdin_buf;
+    } else if (!o.info) {
+        err_set(&e, "no prompt: give -p TEXT or -f FILE, or pipe text to standard input "
+                "(the interactive chat arrives in a later version)");
+        goto fail;
+    }
+    if (o.perplexity && !text_len) { err_set(&e, "--perplexity needs a text: -f FILE"); goto fail; }
+
+    static Model m;
+    if (model_load(&m, path, &e)) goto fail;
+    const HParams *hp = &m.hp;
+    RunOpts ro;
+    ro.n_ctx = o.n_ctx ? o.n_ctx : (hp->n_ctx_train < 4096 ? hp->n_ctx_train : 4096);
+    ro.n_batch = o.n_batch < ro.n_ctx ? o.n_batch : ro.n_ctx;
+    ro.n_logits = o.perplexity ? ro.n_batch : 1;
+    ro.kv_type = o.kv_type;
+    ro.n_threads = o.n_threads ? o.n_threads : cpu_physical_cores();
+    if (ro.n_threads > LLM_MAX_THREADS) ro.n_threads = LLM_MAX_THREADS;
+    if (o.n_ctx > hp->n_ctx_train)
+        log_msg(LOG_INFO, "llm: note: -c %d is more than the %d tokens the model was trained for\n",
+                o.n_ctx, hp->n_ctx_train);
+
+    /* the memory plan */
+    TokCounts tc = tok_counts(&m.gguf);
+    Budget b = { 0 };
+    int toks_cap = (o.tokenize || o.perplexity) ? (int)(text_len < INT_MAX - 8 ? text_len + 8 : INT_MAX) : ro.n_ctx + 8;
+    size_t pend_cap = 4096;
+    for (int i = 0; i < o.gp.n_stops; i++) pend_cap += 2 * strlen(o.gp.stops[i]);
+    budget_add(&b, "vocabulary", tok_desc_mem_size(tc) + tok_plan_size(&m.gguf, tc));
+    budget_add(&b, "token buffer", (size_t)toks_cap * 4);
+    budget_add(&b, "tokenizer scratch", tok_scratch_size(text_len));
+    if (!o.tokenize) {
+        state_budget(&m, &ro, &b);
+        budget_add(&b, "sampler", samp_mem_size(hp->n_vocab, &o.sp));
+        budget_add(&b, "output buffer", pend_cap);
+    }
+    size_t weights = m.map.size;
+    if (o.mem_limit && (uint64_t)(b.total + weights) > (uint64_t)o.mem_limit) {
+        char s1[32], s2[32], s3[32], s4[32], s5[32];
+        snprintf(e.msg, sizeof e.msg, "this run needs %s (weights %s + arena %s, of which KV cache %s) but "
+                 "--mem-limit is %s; use a smaller -c or -b, or a smaller quant",
+                 fmt_size(s1, 32, (double)(b.total + weights)), fmt_size(s2, 32, (double)weights),
+                 fmt_size(s3, 32, (double)b.total), fmt_size(s4, 32, (double)state__kv_bytes(&m, &ro)),
+                 fmt_size(s5, 32, (double)o.mem_limit));
+        goto fail;
+    }
+    Arena arena;
+    if (arena_create(&arena, b.total, &e)) goto fail;
+    TokDesc td;
+    static Tokenizer tok;
+    if (tok_desc_from_gguf(&td, &arena, &m.gguf, &e) || tok_init(&tok, &arena, &td, &e)) goto fail;
+    if (o.info) {
+        cli__print_info(path, &m, &td, &ro, &b, weights);
+        return 0;
+    }
+    static Session s;
+    s.m = &m, s.tok = &tok, s.bos = td.bos;
+    s.spm_strip = str_eq(td.model, "llama") && td.add_space_prefix != 0;
+    s.toks_cap = toks_cap;
+    s.toks = arena_alloc(&arena, (size_t)toks_cap * 4);
+    if (!s.toks || arena_sub(&arena, &s.scratch, tok_scratch_size(text_len))) {
+        err_set(&e, "internal error: the arena is smaller than the memory plan");
+        goto fail;
+    }
+    if (o.tokenize) {
+        int n = tok_encode(&tok, &s.scratch, text, text_len, 0, 0, s.toks, s.toks_cap, &e);
+        if (n < 0) goto fail;
+        for (int i = 0; i < n; i++) printf(i ? " %d" : "%d", s.toks[i]);
+        printf("\n");
+        return 0;
+    }
+    static Pool pool;
+    if (pool_init(&pool, ro.n_threads, &e) || state_init(&s.st, &arena, &m, &ro, &pool, &e)) goto fail;
+    if (!o.seed_given) o.sp.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    if (samp_init(&s.samp, &arena, hp->n_vocab, &o.sp, &e)) goto fail;
+    s.pend_cap = pend_cap;
+    if (!(s.pend = arena_alloc(&arena, pend_cap))) { err_set(&e, "internal error: arena too small"); goto fail; }
+    {
+        char s1[32], s2[32];
+        log_msg(LOG_VERBOSE, "llm: %s: %.*s, %.1f M parameters, -c %d -b %d -t %d, seed %llu\n", path,
+                (int)hp->arch.n, hp->arch.p, m.n_params / 1e6, ro.n_ctx, ro.n_batch, ro.n_threads,
+                (unsigned long long)o.sp.seed);
+        log_msg(LOG_VERBOSE, "llm: memory: weights %s mapped, arena %s\n", fmt_size(s1, 32, (double)weights),
+                fmt_size(s2, 32, (double)b.total));
+    }
+    if (o.perplexity) {
+        if (sess_perplexity(&s, text, text_len, NULL, &e)) goto fail;
+    } else {
+        if (sess_generate(&s, text, text_len, &o.gp, &e)) goto fail;
+        log_msg(LOG_INFO, "\nllm: prompt %d tokens, %.1f t/s; generated %d tokens, %.1f t/s\n", s.n_prompt,
+                s.n_prompt / (s.t_prompt > 0 ? s.t_prompt : 1e-9), s.n_gen,
+                s.n_gen / (s.t_gen > 0 ? s.t_gen : 1e-9));
+    }
+    pool_free(&pool);
+    arena_destroy(&arena);
+    model_free(&m);
+    file_unmap(&text_map);
+    free(stdin_buf);
+    return 0;
+fail:
+    fprintf(stderr, "llm: %s\n", e.msg);
+    return 1;
+}
+
+#endif /* LLM_NO_MAIN */
