@@ -4676,8 +4676,11 @@ static int sess_eval(Session *s, const int32_t *toks, int n, Err *e) {
 
 /* One-shot generation: prompt, then sampled tokens streamed to g->out_fd. */
 static int sess_generate(Session *s, const char *prompt, size_t len, const GenParams *g, Err *e) {
-    int n = tok_encode(s->tok, &s->scratch, prompt, len, 1, 1, s->toks, s->toks_cap, e);
-    if (n < 0) return -1;
+    Err te = { { 0 } };
+    int n = tok_encode(s->tok, &s->scratch, prompt, len, 1, 1, s->toks, s->toks_cap, &te);
+    if (n < 0)
+        return err_set(e, "%s%s", te.msg, strncmp(te.msg, "prompt too long", 15) ? "" :
+                       "; use a larger -c or a shorter prompt");
     if (n == 0) return err_set(e, "the prompt is empty and the model adds no BOS token; give some text");
     if (n >= s->st.o.n_ctx)
         return err_set(e, "the prompt is %d tokens but the context holds %d; use a larger -c or a "
