@@ -54,6 +54,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#if defined(__aarch64__) || defined(__arm__)
+#include <sys/auxv.h>
+#include <asm/hwcap.h>
+#endif
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -1642,6 +1646,89 @@ static const KernType *kern_type(int type) {
     return &kern__types[type];
 }
 
+/* SIMD_KERNELS_PLACEHOLDER */
+
+/* ---- dispatch: the fastest variant this CPU runs, chosen once at start-up ----
+ *
+ * Every hot kernel has the reference above and may have SIMD variants with the same
+ * signature. kern_init fills kern_impl[type] from the reference, then from each
+ * variant in kern__variants (listed slowest ISA first) that this CPU supports, so the
+ * forward pass calls through one table and has no #if. LLM_FORCE_REF=1 keeps the
+ * reference everywhere. */
+
+/* out[t * out_stride + r] = dot(w + r * w_row, x + t * x_row, n) for r < nr, t < nt:
+ * a block of weight rows times a block of activation rows, so that every weight block
+ * loaded is used for several tokens and every activation block for several rows. The
+ * driver calls it for whole blocks only (nr == tile_r, nt == tile_t) and uses `dot`
+ * for the edges. */
+typedef void (*KernTileFn)(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
+                           int nt, int64_t n, float *out, int64_t out_stride);
+
+enum { ISA_REF, ISA_AVX2, ISA_AVX512, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT, ISA_COUNT };
+static const char *const isa_names[ISA_COUNT] = { "ref", "avx2", "avx512", "avx512vnni", "neon", "neon-dotprod" };
+
+typedef struct {
+    int isa;                                                  /* ISA_* of the dot product */
+    float (*dot)(const void *w, const void *x, int64_t n);    /* one row . one activation row */
+    KernTileFn tile;                                          /* NULL: the driver loops `dot` */
+    int tile_r, tile_t;                                       /* the largest block `tile` takes */
+    void (*quant_act)(const float *x, void *y, int64_t n);    /* activation conversion; the same
+                                                                 bytes as from_float_act */
+} KernImpl;
+
+typedef struct {
+    int type, isa;
+    float (*dot)(const void *w, const void *x, int64_t n);
+    KernTileFn tile;
+    int tile_r, tile_t;
+    void (*quant_act)(const float *x, void *y, int64_t n);
+} KernVariant;
+
+static const KernVariant kern__variants[] = {
+    /* SIMD_VARIANTS */
+    { -1, ISA_REF, NULL, NULL, 0, 0, NULL }
+};
+
+static KernImpl kern_impl[T_COUNT];
+static int kern_isa_have[ISA_COUNT];   /* what this CPU runs */
+static int kern_ready;                 /* kern_init has run */
+
+static void kern__detect(void) {
+    kern_isa_have[ISA_REF] = 1;
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    kern_isa_have[ISA_AVX2] = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                              __builtin_cpu_supports("f16c");
+    kern_isa_have[ISA_AVX512] = kern_isa_have[ISA_AVX2] && __builtin_cpu_supports("avx512f") &&
+                                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+    kern_isa_have[ISA_AVX512VNNI] = kern_isa_have[ISA_AVX512] && __builtin_cpu_supports("avx512vnni");
+#elif defined(__aarch64__)
+    kern_isa_have[ISA_NEON] = 1;
+    kern_isa_have[ISA_NEONDOT] = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#elif defined(__arm__)
+    kern_isa_have[ISA_NEON] = (getauxval(AT_HWCAP) & HWCAP_NEON) != 0;
+#endif
+}
+
+/* Fills kern_impl; force_ref keeps the reference kernels. */
+static void kern_init(int force_ref) {
+    kern_ready = 1;
+    kern__detect();
+    for (int t = 0; t < T_COUNT; t++) {
+        const KernType *kt = kern_type(t);
+        kern_impl[t] = (KernImpl){ ISA_REF, kt ? kt->dot : NULL, NULL, 1, 1, kt ? kt->from_float_act : NULL };
+    }
+    if (force_ref) return;
+    for (size_t i = 0; kern__variants[i].type >= 0; i++) {
+        const KernVariant *v = &kern__variants[i];
+        if (!kern_isa_have[v->isa]) continue;
+        KernImpl *k = &kern_impl[v->type];
+        if (v->dot) k->dot = v->dot, k->isa = v->isa;
+        if (v->tile) k->tile = v->tile, k->tile_r = v->tile_r, k->tile_t = v->tile_t;
+        if (v->quant_act) k->quant_act = v->quant_act;
+    }
+}
+
 
 /* ============================================================================
  * 11. threads: pool, parallel-for
@@ -2040,6 +2127,7 @@ static int state_init(State *s, Arena *a, const Model *m, const RunOpts *o, Pool
     size_t B = (size_t)o->n_batch, f = sizeof(float);
     size_t qd = (size_t)hp->n_head * hp->head_dim, kvd = (size_t)hp->n_head_kv * hp->head_dim;
     memset(s, 0, sizeof *s);
+    if (!kern_ready) kern_init(getenv("LLM_FORCE_REF") && strcmp(getenv("LLM_FORCE_REF"), "0"));
     s->m = m, s->o = *o, s->pool = pool;
     s->xq_row = state__xq_row(m);
     size_t kvb = state__kv_bytes(m, o);
@@ -2097,23 +2185,38 @@ typedef struct {
 
 static void model__convert_job(void *ctx, int ith, int nth) {
     MatmulJob *j = ctx;
-    const KernType *kt = kern_type(kern_type(j->w->type)->vec_dot_type);
+    const KernImpl *k = &kern_impl[kern_type(j->w->type)->vec_dot_type];
     int64_t a, b;
     pool_split(j->n, ith, nth, &a, &b);
     for (int64_t t = a; t < b; t++)
-        kt->from_float_act(j->in + t * j->in_stride, (void *)(j->xq + t * j->xq_row), j->w->cols);
+        k->quant_act(j->in + t * j->in_stride, (void *)(j->xq + t * j->xq_row), j->w->cols);
 }
 
+/* Rows are split between threads; each thread walks its rows in blocks of tile_r and,
+ * for each, all tokens in blocks of tile_t: the weights stream from memory once and
+ * the (small) converted activations stay in cache. */
 static void model__matmul_job(void *ctx, int ith, int nth) {
     MatmulJob *j = ctx;
-    const KernType *kt = kern_type(j->w->type);
+    const KernImpl *k = &kern_impl[j->w->type];
     size_t wrow = type_row_size(j->w->type, j->w->cols);
     int64_t a, b;
     pool_split(j->w->rows, ith, nth, &a, &b);
-    for (int64_t r = a; r < b; r++) {
-        const uint8_t *wr = (const uint8_t *)j->w->data + (size_t)r * wrow;
-        for (int t = 0; t < j->n; t++)
-            j->out[t * j->out_stride + r] = kt->dot(wr, j->xq + (size_t)t * j->xq_row, j->w->cols);
+    const uint8_t *w = j->w->data;
+    for (int64_t r = a; r < b; r += k->tile_r) {
+        int nr = (int)(b - r < k->tile_r ? b - r : k->tile_r);
+        for (int t = 0; t < j->n; t += k->tile_t) {
+            int nt = j->n - t < k->tile_t ? j->n - t : k->tile_t;
+            float *out = j->out + t * j->out_stride + r;
+            const uint8_t *x = j->xq + (size_t)t * j->xq_row;
+            if (k->tile && nr == k->tile_r && nt == k->tile_t) {
+                k->tile(w + (size_t)r * wrow, wrow, nr, x, j->xq_row, nt, j->w->cols, out, j->out_stride);
+                continue;
+            }
+            for (int tt = 0; tt < nt; tt++)
+                for (int rr = 0; rr < nr; rr++)
+                    out[tt * j->out_stride + rr] = k->dot(w + (size_t)(r + rr) * wrow, x + (size_t)tt * j->xq_row,
+                                                          j->w->cols);
+        }
     }
 }
 
@@ -5064,6 +5167,26 @@ int main(int argc, char **argv) {
     static Model m;
     if (model_load(&m, path, &e)) goto fail;
     const HParams *hp = &m.hp;
+    const char *force = getenv("LLM_FORCE_REF");
+    kern_init(force && *force && strcmp(force, "0"));
+    if (log_level >= LOG_VERBOSE) {
+        int used[T_COUNT] = { 0 };
+        for (uint64_t i = 0; i < m.gguf.n_tensors; i++) {
+            GgufTensor t;
+            gguf_tensor_at(&m.gguf, i, &t);
+            used[t.type] = 1;
+        }
+        log_msg(LOG_VERBOSE, "llm: kernels:");
+        for (int t = 0; t < T_COUNT; t++)
+            if (used[t]) {
+                int q = kern_type(t)->vec_dot_type;
+                log_msg(LOG_VERBOSE, " %s %s%s%s (activations %s %s)", type_name((uint32_t)t),
+                        isa_names[kern_impl[t].isa], kern_impl[t].tile ? " tiled" : "",
+                        force && *force && strcmp(force, "0") ? " (LLM_FORCE_REF)" : "", type_name((uint32_t)q),
+                        kern_impl[q].quant_act == kern_type(q)->from_float_act ? "ref" : "simd");
+            }
+        log_msg(LOG_VERBOSE, "\n");
+    }
     RunOpts ro;
     ro.n_ctx = o.n_ctx ? o.n_ctx : (hp->n_ctx_train < 4096 ? hp->n_ctx_train : 4096);
     ro.n_batch = o.n_batch < ro.n_ctx ? o.n_batch : ro.n_ctx;
