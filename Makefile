@@ -5,11 +5,14 @@
 #   make run        install missing build dependencies, build, start ./llm
 #   make test       install missing dependencies, build, run every test
 #   make fuzz       build and run the GGUF fuzz target (clang, ASan+UBSan) FUZZ_SECONDS
+#   make cross      static musl binaries dist/llm-x86_64, dist/llm-aarch64, dist/llm-armv7
+#                   (Debian's cross gcc with musl's specs; installs what is missing)
 #   make clean      remove build outputs (make distclean: also the fetched BearSSL)
 #
 # Variables (override on the command line): CC CFLAGS LDFLAGS LDLIBS SRC BIN
 # BEARSSL_SRC BEARSSL_CFLAGS FUZZ_CC FUZZ_CFLAGS FUZZ_SECONDS FUZZ_MAX_LEN LLM_TEST_DATA
 # NO_SETUP=1 (skip the dependency check) V=1 (show commands).
+# Cross builds: CROSS_CC_x86_64 CROSS_CC_aarch64 CROSS_CC_armv7 CROSS_CFLAGS DIST.
 
 # make's built-in default for CC is "cc": replace it unless the user set CC.
 ifeq ($(origin CC),default)
@@ -50,7 +53,43 @@ $(eval $(call bearssl_rules,$(FUZZ_CC)))
 
 ALL_CFLAGS := $(CSTD) $(CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC)
 
-.PHONY: all vendor run test fuzz deps deps-test clean distclean test-asan
+# Cross builds (make cross): one static musl binary per architecture in $(DIST)/, each
+# linked with a BearSSL built by the same compiler command (vendor/bearssl.mk).
+# aarch64 and armv7 (armhf: ARMv7-A, hard float; the NEON kernels are chosen at run
+# time) use Debian's cross compilers (gcc-aarch64-linux-gnu, gcc-arm-linux-gnueabihf)
+# with the specs file of musl-dev:arm64 / musl-dev:armhf. tests/t_cross.sh runs them
+# under qemu-user-static.
+DIST             ?= dist
+CROSS_ARCHS      := x86_64 aarch64 armv7
+CROSS_CC_x86_64  ?= musl-gcc
+CROSS_CC_aarch64 ?= aarch64-linux-gnu-gcc -specs /usr/lib/aarch64-linux-musl/musl-gcc.specs
+CROSS_CC_armv7   ?= arm-linux-gnueabihf-gcc -specs /usr/lib/arm-linux-musleabihf/musl-gcc.specs
+CROSS_CFLAGS     ?= -O2 -Wall -Wextra
+CROSS_BINS       := $(addprefix $(DIST)/llm-,$(CROSS_ARCHS))
+# Kernel unit tests built per architecture for tests/t_cross.sh (run under qemu).
+CROSS_UNIT_TESTS ?= $(sort $(wildcard tests/unit_kernels.c tests/unit_simd*.c))
+
+$(foreach a,$(CROSS_ARCHS),$(eval $(call bearssl_rules,$(CROSS_CC_$(a)))))
+
+define cross_rules
+$(DIST)/llm-$(1): $(SRC) $(call bearssl_lib,$(CROSS_CC_$(1))) Makefile vendor/bearssl.mk
+	@mkdir -p $$(@D)
+	@echo "  CROSS   $$@"
+	$(Q)$(CROSS_CC_$(1)) $(CSTD) $(CROSS_CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC) -static -o $$@.tmp $(SRC) \
+	  $(call bearssl_lib,$(CROSS_CC_$(1))) $(LDLIBS) && mv $$@.tmp $$@
+
+$(BUILD)/cross/$(1)/%: tests/%.c tests/test.h $(SRC) $(call bearssl_lib,$(CROSS_CC_$(1))) Makefile
+	@mkdir -p $$(@D)
+	@echo "  CROSS   $$@"
+	$(Q)$(CROSS_CC_$(1)) $(CSTD) $(CROSS_CFLAGS) -g $(CPPFLAGS) -I$(BEARSSL_INC) -static -o $$@ $$< \
+	  $(call bearssl_lib,$(CROSS_CC_$(1))) $(LDLIBS)
+
+cross-$(1): $(DIST)/llm-$(1) $(patsubst tests/%.c,$(BUILD)/cross/$(1)/%,$(CROSS_UNIT_TESTS))
+endef
+$(foreach a,$(CROSS_ARCHS),$(eval $(call cross_rules,$(a))))
+
+.PHONY: all vendor run test fuzz deps deps-test deps-cross clean distclean test-asan \
+        cross $(addprefix cross-,$(CROSS_ARCHS))
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -68,6 +107,13 @@ deps:
 deps-test:
 	$(Q)$(if $(NO_SETUP),true,BEARSSL_SRC='$(BEARSSL_SRC)' sh tools/setup-deps.sh test)
 
+deps-cross:
+	$(Q)$(if $(NO_SETUP),true,BEARSSL_SRC='$(BEARSSL_SRC)' sh tools/setup-deps.sh cross)
+
+# The three binaries (one at a time: each needs its own BearSSL first).
+cross: deps-cross
+	$(Q)$(MAKE) --no-print-directory $(CROSS_BINS)
+
 run: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN)
 	./$(BIN) $(RUN_ARGS)
@@ -79,6 +125,7 @@ test: deps-test
 	  LLM_TEST_DATA='$(LLM_TEST_DATA)' BUILD_DIR='$(abspath $(BUILD))/tests' \
 	  TEST_CC='$(CC)' TEST_CFLAGS='$(ALL_CFLAGS) -g' TEST_LDFLAGS='$(LDFLAGS)' \
 	  TEST_LIBS='$(abspath $(BEARSSL_LIB)) $(LDLIBS)' \
+	  CROSS_BUILD_DIR='$(abspath $(BUILD))/cross' DIST='$(abspath $(DIST))' \
 	  sh tests/run.sh
 
 # Tests again with clang, AddressSanitizer and UBSan (dynamic; not the shipped binary).
@@ -109,6 +156,6 @@ fuzz: $(FUZZ_BIN)
 	  -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/artifacts/ "$$corpus"
 
 clean: bearssl-clean
-	rm -rf $(BUILD) $(BIN)
+	rm -rf $(BUILD) $(BIN) $(DIST)
 
 distclean: clean bearssl-distclean

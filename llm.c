@@ -271,6 +271,7 @@ static void sha256_hex(const void *data, size_t n, char out[65]) {
 typedef struct {
     const uint8_t *data;   /* read-only mapping, NULL for an empty file */
     size_t size;           /* bytes */
+    size_t huge;           /* bytes of the anonymous huge-page copy, 0 when mapped */
 } FileMap;
 
 static int file_map(FileMap *m, const char *path, Err *e) {
@@ -297,8 +298,33 @@ static int file_map(FileMap *m, const char *path, Err *e) {
 }
 
 static void file_unmap(FileMap *m) {
-    if (m->data) munmap((void *)m->data, m->size);
+    if (m->data) munmap((void *)m->data, m->huge ? m->huge : m->size);
     memset(m, 0, sizeof *m);
+}
+
+/* Replaces a read-only file mapping by a private copy in anonymous memory advised to
+ * use transparent huge pages: 2 MiB pages make reading the weights much faster than
+ * through 4 KiB page-cache pages, at the cost of the copy's memory and the time to copy
+ * at load. Returns 0, or -1 (mapping unchanged) when memory cannot be had. */
+static int file_to_hugepages(FileMap *m, Err *e) {
+    const size_t huge = 2u << 20;
+    size_t len = (m->size + huge - 1) / huge * huge;
+    uint8_t *p = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return err_set(e, "cannot allocate %.1f MiB for --hugepages: %s", len / 1048576.0, strerror(errno));
+    /* align to 2 MiB so every page can be huge; give back the slack */
+    uint8_t *a = (uint8_t *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
+    if (a > p) munmap(p, (size_t)(a - p));
+    if (a + len < p + len + huge) munmap(a + len, (size_t)(p + len + huge - (a + len)));
+#ifdef MADV_HUGEPAGE
+    madvise(a, len, MADV_HUGEPAGE);
+#endif
+    memcpy(a, m->data, m->size);
+    mprotect(a, len, PROT_READ);
+    munmap((void *)m->data, m->size);
+    m->data = a;
+    m->huge = len;
+    return 0;
 }
 
 /* Write all n bytes to fd; -1 on error (errno set). */
@@ -1733,12 +1759,17 @@ static void kern_init(int force_ref) {
 /* ============================================================================
  * 11. threads: pool, parallel-for
  *
- * The workers are created once at start-up and sleep on a condition variable between
- * jobs; pool_run hands every worker the same function with its index, runs index 0 on
- * the calling thread, and returns when all are done. Work is split by output rows.
+ * The workers are created once at start-up. pool_run publishes a job by bumping a
+ * generation counter; workers spin on it for a short while (a token's matmuls follow
+ * each other within microseconds, far less than a sleep and wake-up costs), then
+ * sleep on a condition variable until the next job. The caller runs share 0 itself and
+ * spins until the others are done. Work is split by output rows.
  * ========================================================================== */
 
+#include <stdatomic.h>
+
 #define LLM_MAX_THREADS 64
+#define POOL_SPINS 20000          /* pauses before a worker sleeps (about a millisecond) */
 
 typedef void (*ParFn)(void *ctx, int ith, int nth);
 
@@ -1746,33 +1777,44 @@ typedef struct {
     int n;                          /* threads including the caller */
     pthread_t th[LLM_MAX_THREADS];
     pthread_mutex_t mu;
-    pthread_cond_t start, done;
-    ParFn fn;
+    pthread_cond_t wake;
+    ParFn fn;                       /* the current job, valid once gen moves */
     void *ctx;
-    uint64_t gen;                   /* job number; workers run when it moves */
-    int pending;                    /* workers still running the current job */
-    int quit;
+    _Atomic uint64_t gen;           /* job number */
+    _Atomic int pending;            /* workers still running the current job */
+    _Atomic int quit;
 } Pool;
 
 typedef struct { Pool *p; int ith; } PoolArg;
 static PoolArg pool_args[LLM_MAX_THREADS];
+
+static inline void pool__relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 static void *pool__worker(void *arg) {
     PoolArg *a = arg;
     Pool *p = a->p;
     uint64_t seen = 0;
     for (;;) {
-        pthread_mutex_lock(&p->mu);
-        while (p->gen == seen && !p->quit) pthread_cond_wait(&p->start, &p->mu);
-        if (p->quit) { pthread_mutex_unlock(&p->mu); return NULL; }
-        seen = p->gen;
-        ParFn fn = p->fn;
-        void *ctx = p->ctx;
-        pthread_mutex_unlock(&p->mu);
-        fn(ctx, a->ith, p->n);
-        pthread_mutex_lock(&p->mu);
-        if (--p->pending == 0) pthread_cond_signal(&p->done);
-        pthread_mutex_unlock(&p->mu);
+        uint64_t g;
+        int spins = 0;
+        while ((g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen &&
+               !atomic_load_explicit(&p->quit, memory_order_relaxed)) {
+            if (++spins < POOL_SPINS) { pool__relax(); continue; }
+            pthread_mutex_lock(&p->mu);
+            while (atomic_load(&p->gen) == seen && !atomic_load(&p->quit)) pthread_cond_wait(&p->wake, &p->mu);
+            pthread_mutex_unlock(&p->mu);
+            spins = 0;
+        }
+        if (atomic_load(&p->quit)) return NULL;
+        seen = g;
+        p->fn(p->ctx, a->ith, p->n);
+        atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
     }
 }
 
@@ -1782,8 +1824,7 @@ static int pool_init(Pool *p, int n, Err *e) {
     if (n > LLM_MAX_THREADS) n = LLM_MAX_THREADS;
     p->n = n;
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->start, NULL);
-    pthread_cond_init(&p->done, NULL);
+    pthread_cond_init(&p->wake, NULL);
     for (int i = 1; i < n; i++) {
         pool_args[i].p = p;
         pool_args[i].ith = i;
@@ -1798,24 +1839,22 @@ static int pool_init(Pool *p, int n, Err *e) {
 
 static void pool_run(Pool *p, ParFn fn, void *ctx) {
     if (p->n <= 1) { fn(ctx, 0, 1); return; }
-    pthread_mutex_lock(&p->mu);
     p->fn = fn;
     p->ctx = ctx;
-    p->pending = p->n - 1;
-    p->gen++;
-    pthread_cond_broadcast(&p->start);
+    atomic_store_explicit(&p->pending, p->n - 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
+    pthread_mutex_lock(&p->mu);           /* wakes the workers that went to sleep */
+    pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     fn(ctx, 0, p->n);
-    pthread_mutex_lock(&p->mu);
-    while (p->pending) pthread_cond_wait(&p->done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0) pool__relax();
 }
 
 static void pool_free(Pool *p) {
     if (p->n <= 1) return;
+    atomic_store(&p->quit, 1);
     pthread_mutex_lock(&p->mu);
-    p->quit = 1;
-    pthread_cond_broadcast(&p->start);
+    pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     for (int i = 1; i < p->n; i++) pthread_join(p->th[i], NULL);
     p->n = 1;
@@ -1950,11 +1989,32 @@ static int model__vec(const Model *m, const char *name, int64_t n, int optional,
     return 0;
 }
 
+static int model__parse(Model *m, const char *path, Err *e);
+
 /* Opens, validates and maps a GGUF model; reads hyper-parameters and finds every tensor.
  * Nothing is allocated: the Model points into the mapping. */
 static int model_load(Model *m, const char *path, Err *e) {
     memset(m, 0, sizeof *m);
     if (file_map(&m->map, path, e)) return -1;
+    return model__parse(m, path, e);
+}
+
+/* Moves a loaded model's weights into huge-page memory (--hugepages); the tensors are
+ * found again in the copy. Prints what it cost. */
+static int model_to_hugepages(Model *m, const char *path, Err *e) {
+    double t0 = time_now();
+    if (file_to_hugepages(&m->map, e)) return -1;
+    if (model__parse(m, path, e)) return -1;
+    log_msg(LOG_INFO, "llm: --hugepages: weights copied to %.1f MiB of huge-page memory in %.2f s\n",
+            m->map.huge / 1048576.0, time_now() - t0);
+    return 0;
+}
+
+/* Validates the mapped file and reads hyper-parameters and tensors from it. */
+static int model__parse(Model *m, const char *path, Err *e) {
+    FileMap map = m->map;
+    memset(m, 0, sizeof *m);
+    m->map = map;
     if (gguf_open(&m->gguf, m->map.data, m->map.size, e)) {
         char msg[sizeof e->msg];
         snprintf(msg, sizeof msg, "%.200s: %.300s", path, e->msg);
@@ -4869,6 +4929,265 @@ static int sess_perplexity(Session *s, const char *text, size_t len, double *ppl
     return 0;
 }
 
+/* ---- benchmark: prompt processing and generation speed, memory bandwidth ----
+ *
+ * As llama-bench measures: pp = a prompt of n_prompt tokens evaluated from an empty
+ * cache in batches, tg = n_gen tokens evaluated one at a time from an empty cache;
+ * each repeated, reported as mean and standard deviation of tokens per second. The
+ * bandwidth of reading the weights is measured too: generation reads every weight once
+ * per token, so bandwidth / bytes per token is the limit it can reach. */
+
+typedef struct {
+    const char *name;
+    int n_vocab, n_embd, n_layer, n_head, n_head_kv, n_ff, tied;
+} BenchShape;
+
+static const BenchShape bench_shapes[] = {
+    { "tinyllama-1.1b", 32000, 2048, 22, 32, 4, 5632, 0 },
+    { "llama-3.2-1b", 128256, 2048, 16, 32, 8, 8192, 1 },
+    { "qwen2.5-0.5b", 151936, 896, 24, 14, 2, 4864, 1 },
+    { "smollm2-135m", 49152, 576, 30, 9, 3, 1536, 1 },
+};
+
+static uint64_t bench__rng = 0x2545F4914F6CDD1Dull;
+static uint64_t bench__next(void) {
+    bench__rng ^= bench__rng << 13, bench__rng ^= bench__rng >> 7, bench__rng ^= bench__rng << 17;
+    return bench__rng;
+}
+
+/* Type of one tensor in a synthetic model of quant `q` ("Q4_K_M" mixes Q4_K and Q6_K as
+ * llama-quantize does); K-quants fall back to a 32-block type when rows are not
+ * multiples of 256, as llama-quantize also does. */
+static uint32_t bench__type(const char *q, const char *tensor, int layer, int n_layer, int64_t ne0) {
+    uint32_t t;
+    if (!strcmp(q, "Q4_K_M")) {
+        int more = layer < n_layer / 8 || layer >= 7 * n_layer / 8 || (layer - n_layer / 8) % 3 == 2;
+        t = T_Q4_K;
+        if (!strcmp(tensor, "output.weight") || ((!strcmp(tensor, "attn_v.weight") || !strcmp(tensor, "ffn_down.weight")) && more))
+            t = T_Q6_K;
+    } else {
+        t = T_COUNT;
+        for (uint32_t i = 0; i < T_COUNT; i++)
+            if (type_layout(i) && !strcmp(type_layouts[i].name, q)) t = i;
+    }
+    if (ne0 % QK_K && type_layouts[t].blck == QK_K)
+        t = t == T_Q2_K || t == T_Q3_K ? T_Q4_0 : t == T_Q4_K ? T_Q5_0 : t == T_Q5_K ? T_Q5_1 : T_Q8_0;
+    return t;
+}
+
+/* Random bytes that are a valid tensor of type t: scales set to small finite values. */
+static void bench__fill(uint8_t *p, size_t nbytes, uint32_t t) {
+    for (size_t i = 0; i + 8 <= nbytes; i += 8) { uint64_t r = bench__next(); memcpy(p + i, &r, 8); }
+    if (t == T_F32) {
+        for (size_t i = 0; i + 4 <= nbytes; i += 4) { float f = (float)((int)(bench__next() % 2001) - 1000) * 2e-5f; memcpy(p + i, &f, 4); }
+        return;
+    }
+    if (t == T_F16 || t == T_BF16) {
+        for (size_t i = 0; i + 2 <= nbytes; i += 2) {
+            float f = (float)((int)(bench__next() % 2001) - 1000) * 2e-5f;
+            uint16_t h = t == T_F16 ? f32_to_f16(f) : f32_to_bf16(f);
+            memcpy(p + i, &h, 2);
+        }
+        return;
+    }
+    size_t bs = (size_t)type_layouts[t].size, off[2] = { 0, 0 };
+    int nf = 1;
+    switch (t) {
+    case T_Q4_1: case T_Q5_1: case T_Q4_K: case T_Q5_K: off[1] = 2, nf = 2; break;
+    case T_Q2_K: off[0] = offsetof(BlockQ2_K, d), off[1] = offsetof(BlockQ2_K, dmin), nf = 2; break;
+    case T_Q3_K: off[0] = offsetof(BlockQ3_K, d); break;
+    case T_Q6_K: off[0] = offsetof(BlockQ6_K, d); break;
+    }
+    for (size_t b = 0; b + bs <= nbytes; b += bs)
+        for (int k = 0; k < nf; k++) {
+            uint16_t h = f32_to_f16((float)(bench__next() % 1000 + 1) * 1e-5f);
+            memcpy(p + b + off[k], &h, 2);
+        }
+}
+
+/* Writes a model of the named shape and quant with random weights to path. */
+static int bench_synthetic(const char *spec, const char *path, Err *e) {
+    char shape[64], quant[16];
+    const char *colon = strchr(spec, ':');
+    if (!colon || (size_t)(colon - spec) >= sizeof shape || strlen(colon + 1) >= sizeof quant)
+        return err_set(e, "--synthetic takes SHAPE:QUANT, e.g. tinyllama-1.1b:Q4_0");
+    snprintf(shape, sizeof shape, "%.*s", (int)(colon - spec), spec);
+    snprintf(quant, sizeof quant, "%s", colon + 1);
+    for (char *c = quant; *c; c++) if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 32);
+    const BenchShape *S = NULL;
+    for (size_t i = 0; i < sizeof bench_shapes / sizeof *bench_shapes; i++)
+        if (!strcmp(bench_shapes[i].name, shape)) S = &bench_shapes[i];
+    if (!S) return err_set(e, "unknown shape '%s' (tinyllama-1.1b, llama-3.2-1b, qwen2.5-0.5b, smollm2-135m)", shape);
+    if (bench__type(quant, "x", 0, 1, 2048) == T_COUNT)
+        return err_set(e, "unknown quant '%s' (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K, Q4_K_M)", quant);
+    int E = S->n_embd, hd = E / S->n_head, KV = S->n_head_kv * hd;
+    struct { char name[64]; int64_t ne0, ne1; uint32_t type; } t[16 * 64];
+    int nt = 0;
+#define ADD(nm, a, b, ty) (snprintf(t[nt].name, 64, "%s", nm), t[nt].ne0 = a, t[nt].ne1 = b, t[nt].type = ty, nt++)
+    ADD("token_embd.weight", E, S->n_vocab, bench__type(quant, "token_embd.weight", 0, S->n_layer, E));
+    ADD("output_norm.weight", E, 1, T_F32);
+    if (!S->tied) ADD("output.weight", E, S->n_vocab, bench__type(quant, "output.weight", 0, S->n_layer, E));
+    for (int l = 0; l < S->n_layer; l++) {
+        static const char *const mats[] = { "attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_output.weight",
+                                            "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight" };
+        int64_t ins[] = { E, E, E, E, E, E, S->n_ff }, outs[] = { E, KV, KV, E, S->n_ff, S->n_ff, E };
+        char nm[64];
+        snprintf(nm, 64, "blk.%d.attn_norm.weight", l), ADD(nm, E, 1, T_F32);
+        snprintf(nm, 64, "blk.%d.ffn_norm.weight", l), ADD(nm, E, 1, T_F32);
+        for (int k = 0; k < 7; k++) {
+            snprintf(nm, 64, "blk.%d.%s", l, mats[k]);
+            ADD(nm, ins[k], outs[k], bench__type(quant, mats[k], l, S->n_layer, ins[k]));
+        }
+    }
+#undef ADD
+    GgufWriter w;
+    if (gguf_w_begin(&w, path, (uint64_t)nt, 10, e)) return -1;
+    char k[128];
+    gguf_w_kv_str(&w, "general.architecture", "llama");
+    snprintf(k, sizeof k, "synthetic %s %s", shape, quant);
+    gguf_w_kv_str(&w, "general.name", k);
+    gguf_w_kv_u32(&w, "llama.context_length", 4096);
+    gguf_w_kv_u32(&w, "llama.embedding_length", (uint32_t)E);
+    gguf_w_kv_u32(&w, "llama.block_count", (uint32_t)S->n_layer);
+    gguf_w_kv_u32(&w, "llama.feed_forward_length", (uint32_t)S->n_ff);
+    gguf_w_kv_u32(&w, "llama.attention.head_count", (uint32_t)S->n_head);
+    gguf_w_kv_u32(&w, "llama.attention.head_count_kv", (uint32_t)S->n_head_kv);
+    gguf_w_kv_f32(&w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    gguf_w_kv_f32(&w, "llama.rope.freq_base", 10000.0f);
+    uint64_t off = 0;
+    for (int i = 0; i < nt; i++) {
+        int64_t ne[2] = { t[i].ne0, t[i].ne1 };
+        gguf_w_tensor_info(&w, t[i].name, t[i].type, t[i].ne1 == 1 ? 1 : 2, ne, &off);
+    }
+    gguf_w_align(&w);
+    static uint8_t buf[1 << 20];
+    for (int i = 0; i < nt; i++) {
+        size_t row = type_row_size(t[i].type, t[i].ne0), rows_per = sizeof buf / row, done = 0;
+        if (t[i].ne1 == 1) {              /* norm weights: ones */
+            float *f = (float *)buf;
+            for (int64_t j = 0; j < t[i].ne0; j++) f[j] = 1.0f;
+            gguf_w_tensor_data(&w, buf, (size_t)t[i].ne0 * 4);
+            continue;
+        }
+        while (done < (size_t)t[i].ne1) {
+            size_t n = (size_t)t[i].ne1 - done < rows_per ? (size_t)t[i].ne1 - done : rows_per;
+            bench__fill(buf, n * row, t[i].type);
+            gguf_w__bytes(&w, buf, n * row);
+            done += n;
+        }
+        gguf_w_align(&w);
+    }
+    return gguf_w_end(&w, e);
+}
+
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+    uint64_t sum[LLM_MAX_THREADS];
+} BwJob;
+
+static void bench__read_job(void *ctx, int ith, int nth) {
+    BwJob *j = ctx;
+    int64_t a, b;
+    pool_split((int64_t)(j->n / 64), ith, nth, &a, &b);
+    /* 16-byte vector loads, four independent sums: the loop is not what limits it */
+    typedef uint64_t V2 __attribute__((vector_size(16)));
+    const V2 *q = (const V2 *)(j->p + (size_t)a * 64);
+    V2 s0 = { 0, 0 }, s1 = s0, s2 = s0, s3 = s0;
+    for (int64_t i = 0; i < b - a; i++, q += 4) s0 += q[0], s1 += q[1], s2 += q[2], s3 += q[3];
+    s0 += s1 + s2 + s3;
+    j->sum[ith] = s0[0] + s0[1];
+}
+
+/* Read bandwidth of n bytes at p with the pool's threads: bytes per second, best of 3. */
+static double bench_bandwidth(Pool *pool, const uint8_t *p, size_t n) {
+    BwJob j;
+    memset(&j, 0, sizeof j);
+    j.p = (const uint8_t *)((uintptr_t)(p + 63) & ~(uintptr_t)63);
+    j.n = (n - (size_t)(j.p - p)) / 64 * 64;
+    double best = 0;
+    pool_run(pool, bench__read_job, &j);          /* fault in */
+    for (int r = 0; r < 3; r++) {
+        double t0 = time_now();
+        pool_run(pool, bench__read_job, &j);
+        double dt = time_now() - t0;
+        if (dt > 0 && j.n / dt > best) best = j.n / dt;
+    }
+    return best;
+}
+
+/* Bandwidth of anonymous memory in 2 MiB pages (what --hugepages gives), n bytes. */
+static double bench_bandwidth_huge(Pool *pool, size_t n) {
+    const size_t huge = 2u << 20;
+    n = (n + huge - 1) / huge * huge;
+    uint8_t *p = mmap(NULL, n + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return 0;
+    uint8_t *a = (uint8_t *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
+#ifdef MADV_HUGEPAGE
+    madvise(a, n, MADV_HUGEPAGE);
+#endif
+    memset(a, 1, n);
+    double bw = bench_bandwidth(pool, a, n);
+    munmap(p, n + huge);
+    return bw;
+}
+
+/* Bytes of weights one generated token reads: everything but the embedding table, of
+ * which it reads one row. */
+static size_t bench_bytes_per_token(const Model *m) {
+    size_t n = 0;
+    for (uint64_t i = 0; i < m->gguf.n_tensors; i++) {
+        GgufTensor t;
+        gguf_tensor_at(&m->gguf, i, &t);
+        n += str_eq(t.name, "token_embd.weight") && !m->tied ? type_row_size(t.type, t.ne[0]) : t.nbytes;
+    }
+    return n;
+}
+
+typedef struct {
+    int n_prompt, n_gen, reps;
+    double samples[2][64];    /* tokens per second of each repetition: [0] pp, [1] tg */
+} BenchResult;
+
+/* Runs the pp and tg tests r times each on a fresh cache (random token ids). */
+static int bench_run(State *st, BenchResult *r, Err *e) {
+    const int V = st->m->hp.n_vocab;
+    int32_t tok[1];
+    for (int rep = -1; rep < r->reps; rep++) {      /* rep -1: warm-up, not counted */
+        if (r->n_prompt > 0) {
+            st->n_past = 0;
+            double t0 = time_now();
+            for (int i = 0; i < r->n_prompt; i += st->o.n_batch) {
+                int nb = r->n_prompt - i < st->o.n_batch ? r->n_prompt - i : st->o.n_batch;
+                static int32_t batch[1 << 16];
+                for (int k = 0; k < nb; k++) batch[k] = (int32_t)(bench__next() % (uint64_t)V);
+                if (model_forward(st, batch, rep < 0 && nb > 8 ? 8 : nb, 0, e)) return -1;
+                if (rep < 0) break;
+            }
+            if (rep >= 0) r->samples[0][rep] = r->n_prompt / (time_now() - t0);
+        }
+        if (r->n_gen > 0) {
+            st->n_past = 0;
+            double t0 = time_now();
+            int n = rep < 0 ? 2 : r->n_gen;
+            for (int i = 0; i < n; i++) {
+                tok[0] = (int32_t)(bench__next() % (uint64_t)V);
+                if (model_forward(st, tok, 1, 0, e)) return -1;
+            }
+            if (rep >= 0) r->samples[1][rep] = r->n_gen / (time_now() - t0);
+        }
+    }
+    return 0;
+}
+
+static void bench__stats(const double *x, int n, double *mean, double *sd) {
+    double s = 0, s2 = 0;
+    for (int i = 0; i < n; i++) s += x[i];
+    *mean = n ? s / n : 0;
+    for (int i = 0; i < n; i++) s2 += (x[i] - *mean) * (x[i] - *mean);
+    *sd = n > 1 ? sqrt(s2 / (n - 1)) : 0;
+}
+
 /* ============================================================================
  * 17. cli: flags, commands, main
  * ========================================================================== */
@@ -4884,6 +5203,10 @@ typedef struct {
     int64_t mem_limit;         /* bytes, 0 = none */
     int kv_type;
     int info, tokenize, perplexity;
+    int bench, bench_reps, json;
+    const char *synthetic;     /* --synthetic SHAPE:QUANT */
+    int hugepages;             /* -1 auto, 0 off, 1 on */
+    const char *n_gen_arg;     /* -n as given (bench reads it as its own default) */
     SampParams sp;
     int seed_given;
     GenParams gp;
@@ -4919,10 +5242,19 @@ static void cli__usage(FILE *f) {
 "  -ctk, --cache-type-k T    KV cache type, f16 (default) or f32 (sets both K and V)\n"
 "  -ctv, --cache-type-v T    same as -ctk\n"
 "  --mem-limit SIZE          refuse to run when weights + memory plan exceed SIZE (e.g. 512M)\n"
+"  --hugepages               copy the weights into huge-page memory at load (faster generation;\n"
+"                            default when they fit in 40%% of available memory)\n"
+"  --no-hugepages            keep the weights in the read-only file mapping\n"
 "commands:\n"
 "  --info                    print the model's architecture, tensors and memory plan\n"
 "  --tokenize                print the token ids of the prompt (no BOS, special text as text)\n"
 "  --perplexity              perplexity of the -f text, as llama-perplexity computes it\n"
+"  --bench                   speed, as llama-bench measures it: -p N prompt tokens (default 128),\n"
+"                            -n N generated tokens (default 64), -r N repetitions (default 3),\n"
+"                            --json for llama-bench's JSON; also the memory bandwidth limit\n"
+"  --synthetic SHAPE:QUANT   with --bench: a model of that shape with random weights, e.g.\n"
+"                            tinyllama-1.1b:Q4_0 (shapes: tinyllama-1.1b, llama-3.2-1b,\n"
+"                            qwen2.5-0.5b, smollm2-135m)\n"
 "  --verbose, --quiet        more or no messages on standard error\n"
 "  -h, --help, --version\n");
 }
@@ -4958,6 +5290,8 @@ static int cli_parse(int argc, char **argv, Opts *o) {
     o->sp = (SampParams){ 0.8f, 40, 0.95f, 0.05f, 1.0f, 64, 0.0f, 0.0f, 0 };
     o->gp.n_predict = -1;
     o->gp.out_fd = 1;
+    o->bench_reps = 3;
+    o->hugepages = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define FLAG(s) (!strcmp(a, s))
@@ -4968,7 +5302,7 @@ static int cli_parse(int argc, char **argv, Opts *o) {
         else if (FLAG("--models-dir")) { NEED(); o->models_dir = v; }
         else if (FLAG("-p") || FLAG("--prompt")) { NEED(); o->prompt = v; }
         else if (FLAG("-f") || FLAG("--file")) { NEED(); o->prompt_file = v; }
-        else if (FLAG("-n") || FLAG("--n-predict")) { NEED(); if (cli__int(a, v, -1, INT_MAX, &o->gp.n_predict)) return -1; }
+        else if (FLAG("-n") || FLAG("--n-predict")) { NEED(); o->n_gen_arg = v; if (cli__int(a, v, -1, INT_MAX, &o->gp.n_predict)) return -1; }
         else if (FLAG("-c") || FLAG("--ctx-size")) { NEED(); if (cli__int(a, v, 0, 1 << 24, &o->n_ctx)) return -1; }
         else if (FLAG("-b") || FLAG("--batch-size")) { NEED(); if (cli__int(a, v, 1, 1 << 16, &o->n_batch)) return -1; }
         else if (FLAG("-t") || FLAG("--threads")) { NEED(); if (cli__int(a, v, 1, LLM_MAX_THREADS, &o->n_threads)) return -1; }
@@ -5008,6 +5342,12 @@ static int cli_parse(int argc, char **argv, Opts *o) {
             if (o->mem_limit <= 0) { fprintf(stderr, "llm: --mem-limit needs a size such as 512M or 2G (got '%s')\n", v); return -1; }
         }
         else if (FLAG("--info")) o->info = 1;
+        else if (FLAG("--bench")) o->bench = 1;
+        else if (FLAG("-r") || FLAG("--repetitions")) { NEED(); if (cli__int(a, v, 1, 64, &o->bench_reps)) return -1; }
+        else if (FLAG("--json")) o->json = 1;
+        else if (FLAG("--synthetic")) { NEED(); o->synthetic = v; }
+        else if (FLAG("--hugepages")) o->hugepages = 1;
+        else if (FLAG("--no-hugepages")) o->hugepages = 0;
         else if (FLAG("--tokenize")) o->tokenize = 1;
         else if (FLAG("--perplexity")) o->perplexity = 1;
         else if (FLAG("--verbose")) log_level = LOG_VERBOSE;
@@ -5135,6 +5475,135 @@ static void cli__print_info(const char *path, const Model *m, const TokDesc *td,
     }
 }
 
+/* Bytes of memory available (MemAvailable), 0 when unknown. */
+static uint64_t cli__mem_available(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) break;
+    if (f) fclose(f);
+    return (uint64_t)kb * 1024;
+}
+
+/* --hugepages by default when the weights fit in 40% of available memory. */
+static int cli__want_hugepages(const Opts *o, size_t weights) {
+    if (o->hugepages >= 0) return o->hugepages;
+    uint64_t avail = cli__mem_available();
+    return avail && weights <= avail / 10 * 4;
+}
+
+/* --bench: llama-bench's tests and table (or JSON), and the bandwidth limit. */
+static int cli__bench(Opts *o, const char *path, Err *e) {
+    static Model m;
+    char tmp[4096] = "";
+    int n_prompt = 128, n_gen = 64;
+    if (o->prompt && cli__int("-p (with --bench)", o->prompt, 0, 1 << 16, &n_prompt)) return 2;
+    if (o->n_gen_arg) n_gen = o->gp.n_predict < 0 ? 0 : o->gp.n_predict;
+    if (o->synthetic) {
+        const char *td = getenv("TMPDIR");
+        snprintf(tmp, sizeof tmp, "%s/llm-synthetic-%d.gguf", td && *td ? td : "/tmp", (int)getpid());
+        double t0 = time_now();
+        if (bench_synthetic(o->synthetic, tmp, e)) return 1;
+        log_msg(LOG_INFO, "llm: wrote a synthetic %s model in %.1f s\n", o->synthetic, time_now() - t0);
+        path = tmp;
+    }
+    int r = model_load(&m, path, e);
+    if (tmp[0]) unlink(tmp);              /* the mapping keeps it until the end */
+    if (r) return 1;
+    const char *force = getenv("LLM_FORCE_REF");
+    kern_init(force && *force && strcmp(force, "0"));
+    RunOpts ro;
+    ro.n_ctx = n_prompt + n_gen + 1;
+    ro.n_batch = o->n_batch < n_prompt ? o->n_batch : (n_prompt > 0 ? n_prompt : 1);
+    ro.n_logits = 1;
+    ro.kv_type = o->kv_type;
+    ro.n_threads = o->n_threads ? o->n_threads : cpu_physical_cores();
+    static Pool pool;
+    if (pool_init(&pool, ro.n_threads, e)) return 1;
+    size_t weights = m.map.size, per_token = bench_bytes_per_token(&m);
+    double bw_map = bench_bandwidth(&pool, m.gguf.base + m.gguf.data_off, m.map.size - m.gguf.data_off);
+    double bw_huge = bench_bandwidth_huge(&pool, per_token < (1u << 30) ? per_token : (1u << 30));
+    /* both ways of holding the weights, unless one was asked for: mapping first */
+    int modes[2], n_modes = 0;
+    if (o->hugepages != 1) modes[n_modes++] = 0;
+    if (o->hugepages != 0) modes[n_modes++] = 1;
+    const HParams *hp = &m.hp;
+    char size[32], params[32], type[96];
+    fmt_size(size, sizeof size, (double)weights);
+    snprintf(params, sizeof params, "%.2f B", m.n_params / 1e9);
+    size_t by[T_COUNT] = { 0 };     /* the dominant weight type names the model */
+    for (uint64_t i = 0; i < m.gguf.n_tensors; i++) {
+        GgufTensor t;
+        gguf_tensor_at(&m.gguf, i, &t);
+        by[t.type] += t.nbytes;
+    }
+    int dom = 0;
+    for (int t = 0; t < T_COUNT; t++) if (by[t] > by[dom]) dom = t;
+    snprintf(type, sizeof type, "%.*s %.1fB %s", (int)hp->arch.n, hp->arch.p, m.n_params / 1e9,
+             o->synthetic && strchr(o->synthetic, ':') ? strchr(o->synthetic, ':') + 1 : type_name((uint32_t)dom));
+    const char *fname = o->synthetic ? o->synthetic : (strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+    if (o->json) printf("[\n");
+    else printf("| model | size | params | threads | weights in | test | t/s |\n| --- | ---: | ---: | ---: | --- | ---: | ---: |\n");
+    int first = 1;
+    double tg_mean[2] = { 0, 0 };
+    Arena a = { 0 };
+    for (int mi = 0; mi < n_modes; mi++) {
+        int huge = modes[mi];
+        if (huge && model_to_hugepages(&m, path, e)) return 1;
+        Budget b = { 0 };
+        state_budget(&m, &ro, &b);
+        State st;
+        arena_destroy(&a);
+        if (arena_create(&a, b.total, e) || state_init(&st, &a, &m, &ro, &pool, e)) return 1;
+        BenchResult res = { n_prompt, n_gen, o->bench_reps, { { 0 } } };
+        if (bench_run(&st, &res, e)) return 1;
+        double mean[2], sd[2], limit = (huge ? bw_huge : bw_map) / (double)per_token;
+        bench__stats(res.samples[0], res.reps, &mean[0], &sd[0]);
+        bench__stats(res.samples[1], res.reps, &mean[1], &sd[1]);
+        tg_mean[huge] = mean[1];
+        for (int k = 0; k < 2; k++) {
+            int nt = k ? n_gen : n_prompt;
+            if (!nt) continue;
+            if (!o->json) {
+                printf("| %s | %s | %s | %d | %s | %s%d | %.2f ± %.2f |\n", type, size, params, ro.n_threads,
+                       huge ? "huge pages" : "file mapping", k ? "tg" : "pp", nt, mean[k], sd[k]);
+                continue;
+            }
+            printf("%s  {\n    \"build_commit\": \"%s\",\n    \"cpu_info\": \"%s\",\n    \"backends\": \"CPU\",\n"
+                   "    \"model_filename\": \"%s\",\n    \"model_type\": \"%s\",\n    \"model_size\": %zu,\n"
+                   "    \"model_n_params\": %llu,\n    \"n_batch\": %d,\n    \"n_threads\": %d,\n"
+                   "    \"type_k\": \"%s\",\n    \"type_v\": \"%s\",\n    \"hugepages\": %s,\n"
+                   "    \"n_prompt\": %d,\n    \"n_gen\": %d,\n    \"avg_ns\": %.0f,\n"
+                   "    \"avg_ts\": %.6f,\n    \"stddev_ts\": %.6f,\n    \"samples_ns\": [",
+                   first ? "" : ",\n", LLM_VERSION, LLM_ARCH, fname, type, weights, (unsigned long long)m.n_params,
+                   ro.n_batch, ro.n_threads, ro.kv_type == T_F16 ? "f16" : "f32", ro.kv_type == T_F16 ? "f16" : "f32",
+                   huge ? "true" : "false", k ? 0 : n_prompt, k ? n_gen : 0, 1e9 * nt / mean[k], mean[k], sd[k]);
+            for (int i = 0; i < res.reps; i++) printf("%s%.0f", i ? ", " : " ", 1e9 * nt / res.samples[k][i]);
+            printf(" ],\n    \"samples_ts\": [");
+            for (int i = 0; i < res.reps; i++) printf("%s%.6f", i ? ", " : " ", res.samples[k][i]);
+            printf(" ],\n    \"bandwidth_gbs\": %.2f,\n    \"limit_ts\": %.3f\n  }", (huge ? bw_huge : bw_map) / 1e9, limit);
+            first = 0;
+        }
+    }
+    if (o->json) printf("\n]\n");
+    else {
+        printf("\nmemory read bandwidth (%d threads): file mapping %.1f GB/s, huge pages %.1f GB/s\n", ro.n_threads,
+               bw_map / 1e9, bw_huge / 1e9);
+        printf("generation reads %.1f MiB of weights per token: limit %.1f t/s (file mapping), %.1f t/s (huge pages)\n",
+               per_token / 1048576.0, bw_map / per_token, bw_huge / per_token);
+        for (int mi = 0; mi < n_modes && n_gen; mi++)
+            printf("tg%d reaches %.0f%% of the limit with %s\n", n_gen,
+                   100 * tg_mean[modes[mi]] / ((modes[mi] ? bw_huge : bw_map) / per_token),
+                   modes[mi] ? "huge pages" : "the file mapping");
+    }
+    fflush(stdout);
+    pool_free(&pool);
+    arena_destroy(&a);
+    model_free(&m);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     Opts o;
     int r = cli_parse(argc, argv, &o);
@@ -5142,7 +5611,16 @@ int main(int argc, char **argv) {
     Err e = { { 0 } };
     char path[4096];
     if (o.model) snprintf(path, sizeof path, "%s", o.model);
-    else if (cli__default_model(&o, path, sizeof path, &e)) goto fail;
+    else if (!o.synthetic && cli__default_model(&o, path, sizeof path, &e)) goto fail;
+    if (o.synthetic && !o.bench) {
+        err_set(&e, "--synthetic works with --bench");
+        goto fail;
+    }
+    if (o.bench) {
+        r = cli__bench(&o, path, &e);
+        if (r == 1) goto fail;
+        return r;
+    }
 
     /* the input text, before planning: its length sizes the token buffers */
     const char *text = NULL;
@@ -5186,6 +5664,13 @@ int main(int argc, char **argv) {
                         kern_impl[q].quant_act == kern_type(q)->from_float_act ? "ref" : "simd");
             }
         log_msg(LOG_VERBOSE, "\n");
+    }
+    if (!o.info && !o.tokenize && cli__want_hugepages(&o, m.map.size)) {
+        int lvl = log_level;
+        if (o.hugepages < 0 && log_level < LOG_VERBOSE) log_level = LOG_QUIET;   /* the default: say it only with --verbose */
+        int hr = model_to_hugepages(&m, path, &e);
+        log_level = lvl;
+        if (hr) goto fail;
     }
     RunOpts ro;
     ro.n_ctx = o.n_ctx ? o.n_ctx : (hp->n_ctx_train < 4096 ? hp->n_ctx_train : 4096);

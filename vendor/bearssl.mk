@@ -8,8 +8,9 @@
 # which would also build tools, tests and a shared library, and may try to regenerate
 # T0 code) with the compiler that uses it, one library per compiler:
 #     vendor/build/<compiler name>/libbearssl.a
-# so musl-gcc (./llm), clang (fuzz, sanitizer builds) and cross compilers each get
-# their own. A change of compiler, flags or source tree rebuilds the library.
+# so musl-gcc (./llm), clang (fuzz, sanitizer builds) and the cross compilers of
+# `make cross` (aarch64-linux-gnu-gcc / arm-linux-gnueabihf-gcc with musl's specs) each
+# get their own. A change of compiler, flags or source tree rebuilds the library.
 #
 # Interface for the including Makefile:
 #   BEARSSL_SRC              source tree (default vendor/bearssl-src)
@@ -34,8 +35,11 @@ BEARSSL_STAMP        := $(BEARSSL_SRC)/inc/bearssl.h
 bearssl__empty :=
 bearssl__space := $(bearssl__empty) $(bearssl__empty)
 # Directory name for a compiler command: "musl-gcc", "/usr/bin/clang-14" -> "clang-14",
-# "ccache gcc" -> "ccache_gcc".
-bearssl_ccname = $(subst $(bearssl__space),_,$(strip $(notdir $(1))))
+# "ccache gcc" -> "ccache_gcc"; options are left out of the name, their arguments are
+# not: "aarch64-linux-gnu-gcc -specs /usr/lib/aarch64-linux-musl/musl-gcc.specs" ->
+# "aarch64-linux-gnu-gcc_musl-gcc.specs" (the config file below still records the
+# whole command, so a change of options rebuilds).
+bearssl_ccname = $(subst $(bearssl__space),_,$(strip $(notdir $(filter-out -%,$(1)))))
 bearssl_lib    = $(BEARSSL_BUILD)/$(call bearssl_ccname,$(1))/libbearssl.a
 
 .PHONY: bearssl-src bearssl-clean bearssl-distclean bearssl-FORCE
