@@ -47,6 +47,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1805,7 +1806,11 @@ static void *pool__worker(void *arg) {
         int spins = 0;
         while ((g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen &&
                !atomic_load_explicit(&p->quit, memory_order_relaxed)) {
-            if (++spins < POOL_SPINS) { pool__relax(); continue; }
+            if (++spins < POOL_SPINS) {
+                if (spins & 255) pool__relax();
+                else sched_yield();    /* let a descheduled thread of this pool in */
+                continue;
+            }
             pthread_mutex_lock(&p->mu);
             while (atomic_load(&p->gen) == seen && !atomic_load(&p->quit)) pthread_cond_wait(&p->wake, &p->mu);
             pthread_mutex_unlock(&p->mu);
@@ -1847,7 +1852,10 @@ static void pool_run(Pool *p, ParFn fn, void *ctx) {
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     fn(ctx, 0, p->n);
-    while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0) pool__relax();
+    /* spin; when the others take long (more threads than free cores), let them run */
+    for (int spins = 0; atomic_load_explicit(&p->pending, memory_order_acquire) > 0; spins++)
+        if (spins < 4096) pool__relax();
+        else sched_yield();
 }
 
 static void pool_free(Pool *p) {
