@@ -1673,6 +1673,82 @@ static const KernType *kern_type(int type) {
     return &kern__types[type];
 }
 
+/* ---- attention over an F16 cache ----
+ *
+ * One query (hd floats) against n cached positions of one KV head (k and v: rows of hd
+ * F16 values, `stride` elements apart), computed as llama.cpp's flash attention does on
+ * the CPU, because models with quantised weights amplify even 1e-4 differences here
+ * (the next layer re-quantises its input to 8 bits): the query rounded to F16, one pass
+ * with a running maximum, and the weighted sum of values accumulated in F16. */
+static void kern_attn_f16_ref(const float *qs, const uint16_t *k, const uint16_t *v, size_t stride, int n,
+                              int hd, float scale, float *out) {
+    float q[1024], M = -INFINITY, S = 0;
+    uint16_t acc[1024];
+    for (int d = 0; d < hd; d++) q[d] = f16_to_f32(f32_to_f16(qs[d])), acc[d] = 0;
+    for (int p = 0; p < n; p++, k += stride, v += stride) {
+        double dot = 0;
+        for (int d = 0; d < hd; d++) dot += (double)q[d] * f16_to_f32(k[d]);
+        float sc = (float)dot * scale, ms = 1.0f, vs = 1.0f;
+        if (sc > M) {
+            ms = expf(M - sc);
+            M = sc;
+            for (int d = 0; d < hd; d++) acc[d] = f32_to_f16(f16_to_f32(acc[d]) * ms);
+        } else {
+            vs = expf(sc - M);
+        }
+        for (int d = 0; d < hd; d++) acc[d] = f32_to_f16(fmaf(f16_to_f32(v[d]), vs, f16_to_f32(acc[d])));
+        S = S * ms + vs;
+    }
+    float inv = S == 0.0f ? 0.0f : 1.0f / S;
+    for (int d = 0; d < hd; d++) out[d] = f16_to_f32(acc[d]) * inv;
+}
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* The same with F16C conversions and 8-wide FMA (head sizes that are multiples of 8). */
+__attribute__((target("avx2,fma,f16c")))
+static void kern_attn_f16_avx2(const float *qs, const uint16_t *k, const uint16_t *v, size_t stride, int n,
+                               int hd, float scale, float *out) {
+    if (hd % 8 || hd > 1024) { kern_attn_f16_ref(qs, k, v, stride, n, hd, scale, out); return; }
+    int nv = hd / 8;
+    __m256 q[128];
+    __m128i acc[128];
+    float M = -INFINITY, S = 0;
+    for (int i = 0; i < nv; i++) {
+        q[i] = _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(qs + 8 * i), _MM_FROUND_TO_NEAREST_INT));
+        acc[i] = _mm_setzero_si128();
+    }
+    for (int p = 0; p < n; p++, k += stride, v += stride) {
+        __m256 sum = _mm256_setzero_ps();
+        for (int i = 0; i < nv; i++)
+            sum = _mm256_fmadd_ps(q[i], _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + 8 * i))), sum);
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_add_ss(h, _mm_movehdup_ps(h));
+        float sc = _mm_cvtss_f32(h) * scale, ms = 1.0f, vs = 1.0f;
+        if (sc > M) {
+            ms = expf(M - sc);
+            M = sc;
+            __m256 m = _mm256_set1_ps(ms);
+            for (int i = 0; i < nv; i++)
+                acc[i] = _mm256_cvtps_ph(_mm256_mul_ps(_mm256_cvtph_ps(acc[i]), m), _MM_FROUND_TO_NEAREST_INT);
+        } else {
+            vs = expf(sc - M);
+        }
+        __m256 w = _mm256_set1_ps(vs);
+        for (int i = 0; i < nv; i++) {
+            __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + 8 * i)));
+            acc[i] = _mm256_cvtps_ph(_mm256_fmadd_ps(x, w, _mm256_cvtph_ps(acc[i])), _MM_FROUND_TO_NEAREST_INT);
+        }
+        S = S * ms + vs;
+    }
+    __m256 inv = _mm256_set1_ps(S == 0.0f ? 0.0f : 1.0f / S);
+    for (int i = 0; i < nv; i++) _mm256_storeu_ps(out + 8 * i, _mm256_mul_ps(_mm256_cvtph_ps(acc[i]), inv));
+}
+#endif
+
 /* SIMD_KERNELS_PLACEHOLDER */
 
 /* ---- dispatch: the fastest variant this CPU runs, chosen once at start-up ----
@@ -1717,6 +1793,8 @@ static const KernVariant kern__variants[] = {
 };
 
 static KernImpl kern_impl[T_COUNT];
+static void (*kern_attn_f16)(const float *q, const uint16_t *k, const uint16_t *v, size_t stride, int n,
+                             int hd, float scale, float *out) = kern_attn_f16_ref;
 static int kern_isa_have[ISA_COUNT];   /* what this CPU runs */
 static int kern_ready;                 /* kern_init has run */
 
@@ -1724,8 +1802,9 @@ static void kern__detect(void) {
     kern_isa_have[ISA_REF] = 1;
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    kern_isa_have[ISA_AVX2] = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                              __builtin_cpu_supports("f16c");
+    unsigned a, b, c, d;
+    int f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+    kern_isa_have[ISA_AVX2] = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
     kern_isa_have[ISA_AVX512] = kern_isa_have[ISA_AVX2] && __builtin_cpu_supports("avx512f") &&
                                 __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
     kern_isa_have[ISA_AVX512VNNI] = kern_isa_have[ISA_AVX512] && __builtin_cpu_supports("avx512vnni");
@@ -1745,7 +1824,11 @@ static void kern_init(int force_ref) {
         const KernType *kt = kern_type(t);
         kern_impl[t] = (KernImpl){ ISA_REF, kt ? kt->dot : NULL, NULL, 1, 1, kt ? kt->from_float_act : NULL };
     }
+    kern_attn_f16 = kern_attn_f16_ref;
     if (force_ref) return;
+#if defined(__x86_64__)
+    if (kern_isa_have[ISA_AVX2]) kern_attn_f16 = kern_attn_f16_avx2;
+#endif
     for (size_t i = 0; kern__variants[i].type >= 0; i++) {
         const KernVariant *v = &kern__variants[i];
         if (!kern_isa_have[v->isa]) continue;
@@ -2303,40 +2386,8 @@ typedef struct {
     int layer, n, pos0;
 } AttnJob;
 
-/* Attention of one query (head_dim floats) over cached positions 0..pos of one KV head,
- * F16 cache: computed as llama.cpp's flash attention does on the CPU, because models
- * with quantised weights amplify even 1e-4 differences here (the next layer re-quantises
- * its input to 8 bits): query rounded to F16, one pass with a running maximum, and the
- * weighted sum of values accumulated in F16. */
-static void model__attn_f16(const State *s, const float *qs, const uint8_t *kbase, const uint8_t *vbase,
-                            int pos, float *out) {
-    const HParams *hp = &s->m->hp;
-    int hd = hp->head_dim;
-    size_t stride = (size_t)hp->n_head_kv * hd;      /* elements between positions */
-    float scale = 1.0f / sqrtf((float)hd), q[1024], M = -INFINITY, S = 0;
-    uint16_t acc[1024];
-    for (int d = 0; d < hd; d++) q[d] = f16_to_f32(f32_to_f16(qs[d])), acc[d] = 0;
-    for (int p = 0; p <= pos; p++) {
-        const uint16_t *k = (const uint16_t *)kbase + (size_t)p * stride;
-        const uint16_t *v = (const uint16_t *)vbase + (size_t)p * stride;
-        double dot = 0;
-        for (int d = 0; d < hd; d++) dot += (double)q[d] * f16_to_f32(k[d]);
-        float sc = (float)dot * scale, ms = 1.0f, vs = 1.0f;
-        if (sc > M) {
-            ms = expf(M - sc);
-            M = sc;
-            for (int d = 0; d < hd; d++) acc[d] = f32_to_f16(f16_to_f32(acc[d]) * ms);
-        } else {
-            vs = expf(sc - M);
-        }
-        for (int d = 0; d < hd; d++) acc[d] = f32_to_f16(fmaf(f16_to_f32(v[d]), vs, f16_to_f32(acc[d])));
-        S = S * ms + vs;
-    }
-    float inv = S == 0.0f ? 0.0f : 1.0f / S;
-    for (int d = 0; d < hd; d++) out[d] = f16_to_f32(acc[d]) * inv;
-}
-
-/* The same with an F32 cache: exact softmax in two passes (sc: pos+1 floats). */
+/* Attention of one query over cached positions 0..pos of one KV head with an F32 cache:
+ * exact softmax in two passes (sc: pos+1 floats). With an F16 cache: kern_attn_f16. */
 static void model__attn_f32(const State *s, const float *q, const float *kbase, const float *vbase,
                             int pos, float *sc, float *out) {
     const HParams *hp = &s->m->hp;
@@ -2377,7 +2428,9 @@ static void model__attn_job(void *ctx, int ith, int nth) {
         float *o = s->att + ((size_t)t * hp->n_head + h) * hd;
         const uint8_t *k = s->kcache + lbase + (size_t)kvh * hd * esz;
         const uint8_t *v = s->vcache + lbase + (size_t)kvh * hd * esz;
-        if (s->o.kv_type == T_F16) model__attn_f16(s, q, k, v, j->pos0 + t, o);
+        if (s->o.kv_type == T_F16)
+            kern_attn_f16(q, (const uint16_t *)k, (const uint16_t *)v, (size_t)kvd, j->pos0 + t + 1, hd,
+                          1.0f / sqrtf((float)hd), o);
         else model__attn_f32(s, q, (const float *)k, (const float *)v, j->pos0 + t,
                              s->scores + (size_t)ith * s->o.n_ctx, o);
     }

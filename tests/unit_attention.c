@@ -1,0 +1,70 @@
+/* tests/unit_attention.c - attention over an F16 cache: every SIMD variant against the
+ * reference (which rounds as llama.cpp's flash attention does), and the reference
+ * against exact softmax attention in double within F16 accuracy. */
+#define LLM_NO_MAIN
+#include "../llm.c"
+#include "test.h"
+
+typedef void (*AttnFn)(const float *, const uint16_t *, const uint16_t *, size_t, int, int, float, float *);
+
+/* Exact attention in double from the F16 values. */
+static void exact(const float *q, const uint16_t *k, const uint16_t *v, size_t stride, int n, int hd, double *out) {
+    double *sc = malloc((size_t)n * sizeof *sc), mx = -1e300, sum = 0;
+    for (int p = 0; p < n; p++) {
+        double d = 0;
+        for (int i = 0; i < hd; i++) d += (double)q[i] * f16_to_f32(k[(size_t)p * stride + i]);
+        sc[p] = d / sqrt((double)hd);
+        if (sc[p] > mx) mx = sc[p];
+    }
+    for (int p = 0; p < n; p++) sc[p] = exp(sc[p] - mx), sum += sc[p];
+    for (int i = 0; i < hd; i++) {
+        double a = 0;
+        for (int p = 0; p < n; p++) a += sc[p] / sum * f16_to_f32(v[(size_t)p * stride + i]);
+        out[i] = a;
+    }
+    free(sc);
+}
+
+int main(void) {
+    struct { const char *name; AttnFn fn; int isa; } variants[] = {
+#if defined(__x86_64__)
+        { "avx2", kern_attn_f16_avx2, ISA_AVX2 },
+#endif
+        { NULL, NULL, 0 },
+    };
+    kern__detect();
+    int hds[] = { 64, 128, 80, 20 }, ns[] = { 1, 2, 7, 64, 300 };
+    double worst_ref = 0, worst_var[8] = { 0 };
+    for (size_t a = 0; a < sizeof hds / sizeof *hds; a++)
+        for (size_t b = 0; b < sizeof ns / sizeof *ns; b++) {
+            int hd = hds[a], n = ns[b];
+            size_t stride = (size_t)hd * 3;          /* three KV heads side by side */
+            float q[1024], o_ref[1024], o[1024];
+            uint16_t *k = malloc((size_t)n * stride * 2), *v = malloc((size_t)n * stride * 2);
+            for (int i = 0; i < hd; i++) q[i] = test_normal(1.5f);
+            for (size_t i = 0; i < (size_t)n * stride; i++) k[i] = f32_to_f16(test_normal(1.0f)), v[i] = f32_to_f16(test_normal(2.0f));
+            double ex[1024];
+            exact(q, k + hd, v + hd, stride, n, hd, ex);
+            kern_attn_f16_ref(q, k + hd, v + hd, stride, n, hd, 1.0f / sqrtf((float)hd), o_ref);
+            for (int i = 0; i < hd; i++) worst_ref = fmax(worst_ref, fabs(o_ref[i] - ex[i]));
+            for (int vi = 0; variants[vi].name; vi++) {
+                if (!kern_isa_have[variants[vi].isa]) continue;
+                variants[vi].fn(q, k + hd, v + hd, stride, n, hd, 1.0f / sqrtf((float)hd), o);
+                for (int i = 0; i < hd; i++) worst_var[vi] = fmax(worst_var[vi], fabs(o[i] - o_ref[i]));
+            }
+            free(k), free(v);
+        }
+    /* values ~N(0, 2): an F16 accumulator keeps ~3 significant digits, so the result is
+     * within a few F16 ulps of values up to ~8 (ulp 2^-7) */
+    CHECK("attention reference vs exact double attention", worst_ref < 0.05, "max |diff| %.3g", worst_ref);
+    printf("# reference vs exact: max |diff| %.3g\n", worst_ref);
+    for (int vi = 0; variants[vi].name; vi++) {
+        char nm[96];
+        snprintf(nm, sizeof nm, "attention %s vs reference", variants[vi].name);
+        if (!kern_isa_have[variants[vi].isa]) { SKIP(nm, "this CPU lacks %s", isa_names[variants[vi].isa]); continue; }
+        /* only float summation order differs; at worst it moves an F16 rounding: 2 ulps */
+        CHECK(nm, worst_var[vi] < 0.02, "max |diff| %.3g", worst_var[vi]);
+        printf("# %s vs reference: max |diff| %.3g\n", variants[vi].name, worst_var[vi]);
+    }
+    return test_failed ? 1 : 0;
+}
