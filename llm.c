@@ -1749,6 +1749,394 @@ static void kern_attn_f16_avx2(const float *qs, const uint16_t *k, const uint16_
 }
 #endif
 
+/* ---- x86_64 SIMD kernels for the K-quants (Q2_K..Q6_K against Q8_K) ----
+ *
+ * Every weight super-block of 256 is first put in one common form, KqRow: 8 vectors of
+ * 32 unsigned bytes u (element 32i..32i+31 in vector i, 0 <= u <= 63), per vector the
+ * int16 sub-block scales lined up with vpmaddubsw's pair sums, 16 int16 coefficients of
+ * the activation's bsums, and the float scales. Then for every type
+ *     isum = sum_i madd(maddubs(u_i, q8_i), sc_i)  [+ madd(bsums, coef) for Q3_K/Q6_K]
+ *     msum = madd(bsums, coef)                     (Q2_K/Q4_K/Q5_K)
+ * are the reference's integers exactly (Q3_K stores q+4 and Q6_K q+32, the offsets come
+ * back through bsums; no int16 pair sum can saturate: |pair| <= 2*63*128), and the float
+ * step per block is the reference's own expression, lane by lane, so the results are
+ * bit-identical to kern_dot_*_ref (needs -ffp-contract=off, which -std=c11 implies).
+ * Tiles: 4 rows x KQ_TT (8) tokens; the 4 rows of a block are unpacked once into L1 and used
+ * for all tokens; four rows' sums are reduced together and their float step is one
+ * 4-lane operation. The AVX-512 VNNI variant multiplies bytes with vpdpbusd, packs two
+ * 32-byte products to int16 and applies both scales with one vpdpwssd (1.5 multiply
+ * uops per 32 bytes instead of 2). */
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define KQ_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define KQ_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
+#define KQ_INL inline __attribute__((always_inline))
+#define KQ_UNROLL _Pragma("GCC unroll 8")
+/* Keeps GCC from reassociating the integer accumulations (it would compute every
+   product first and spill them); emits no instruction. */
+#define KQ_KEEP(v) __asm__("" : "+v"(v))
+enum { KQ_TT = 8 };    /* tokens per tile (the rows per tile are 4) */
+
+typedef struct {
+    __m256i w[8];      /* unsigned weights, 32 per vector */
+    __m256i sc[8];     /* int16 scale of each pair sum of maddubs(w[i], q8) */
+    __m256i coef;      /* int16 coefficient of bsums[0..15] */
+    float d, dmin;     /* f16 scales of the block (dmin 0 for Q3_K/Q6_K) */
+} KqRow;
+
+/* Bytes {2i, 2i+1} of every 16-bit lane: broadcasts int16 element i of a 128-bit lane. */
+static const uint8_t kq__bcast16[8][32] __attribute__((aligned(32))) = {
+#define KQ_B(i) { 2*i, 2*i+1, 2*i, 2*i+1, 2*i, 2*i+1, 2*i, 2*i+1, 2*i, 2*i+1, 2*i, 2*i+1, 2*i, 2*i+1, 2*i, 2*i+1, \
+                  2*i, 2*i+1, 2*i, 2*i+1, 2*i, 2*i+1, 2*i, 2*i+1, 2*i, 2*i+1, 2*i, 2*i+1, 2*i, 2*i+1, 2*i, 2*i+1 }
+    KQ_B(0), KQ_B(1), KQ_B(2), KQ_B(3), KQ_B(4), KQ_B(5), KQ_B(6), KQ_B(7)
+#undef KQ_B
+};
+/* Bytes {2i x8, 2i+1 x8}: the two 16-element sub-block scales of 32-byte vector i. */
+static const uint8_t kq__pair8[8][16] __attribute__((aligned(16))) = {
+#define KQ_P(i) { 2*i, 2*i, 2*i, 2*i, 2*i, 2*i, 2*i, 2*i, 2*i+1, 2*i+1, 2*i+1, 2*i+1, 2*i+1, 2*i+1, 2*i+1, 2*i+1 }
+    KQ_P(0), KQ_P(1), KQ_P(2), KQ_P(3), KQ_P(4), KQ_P(5), KQ_P(6), KQ_P(7)
+#undef KQ_P
+};
+
+/* The unpackers are written once and compiled for each ISA (the macro body is
+ * instantiated with that ISA's target attribute). */
+#define KQ_UNPACKERS(SFX, TGT)                                                                   \
+/* 16 int8 sub-block scales -> per-vector int16 pairs (Q3_K, Q6_K, Q2_K) */                      \
+static KQ_INL TGT void kq__sc16_##SFX(__m128i s8, int is_signed, KqRow *r) {                    \
+    KQ_UNROLL for (int i = 0; i < 8; i++) {                                                                \
+        __m128i p = _mm_shuffle_epi8(s8, _mm_load_si128((const __m128i *)kq__pair8[i]));        \
+        r->sc[i] = is_signed ? _mm256_cvtepi8_epi16(p) : _mm256_cvtepu8_epi16(p);               \
+    }                                                                                            \
+}                                                                                                \
+/* Q4_K / Q5_K: 8 scales and 8 mins of 6 bits (kern__k4_scale_min for all j at once). */       \
+static KQ_INL TGT void kq__k4_scales_##SFX(const uint8_t *s, KqRow *r) {                        \
+    uint32_t u[4];                                                                               \
+    memcpy(u, s, 12);                                                                            \
+    const uint32_t m1 = 0x3f3f3f3f, m2 = 0x0f0f0f0f, m3 = 0x03030303;                            \
+    u[3] = ((u[2] >> 4) & m2) | (((u[1] >> 6) & m3) << 4);                                       \
+    uint32_t ua = u[1] & m1;                                                                     \
+    u[1] = (u[2] & m2) | (((u[0] >> 6) & m3) << 4);                                              \
+    u[2] = ua;                                                                                   \
+    u[0] &= m1;                                                                                  \
+    __m128i b = _mm_loadu_si128((const __m128i *)u);          /* sc0..7, m0..7 */                \
+    __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(b));                              \
+    KQ_UNROLL for (int i = 0; i < 8; i++)                                                                  \
+        r->sc[i] = _mm256_shuffle_epi8(sc, _mm256_load_si256((const __m256i *)kq__bcast16[i])); \
+    __m128i m = _mm_unpackhi_epi8(b, b);                      /* m0 m0 m1 m1 ... m7 m7 */        \
+    r->coef = _mm256_cvtepu8_epi16(m);                                                           \
+}                                                                                                \
+static KQ_INL TGT void kq_unpack_q4_k_##SFX(const BlockQ4_K *x, KqRow *r) {                     \
+    kq__k4_scales_##SFX(x->scales, r);                                                           \
+    const __m256i m4 = _mm256_set1_epi8(0x0f);                                                   \
+    KQ_UNROLL for (int p = 0; p < 4; p++) {                                                                \
+        __m256i q = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * p));                       \
+        r->w[2 * p] = _mm256_and_si256(q, m4);                                                   \
+        r->w[2 * p + 1] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);                         \
+    }                                                                                            \
+    r->d = _cvtsh_ss(x->d);                                                                      \
+    r->dmin = _cvtsh_ss(x->dmin);                                                                \
+}                                                                                                \
+static KQ_INL TGT void kq_unpack_q5_k_##SFX(const BlockQ5_K *x, KqRow *r) {                     \
+    kq__k4_scales_##SFX(x->scales, r);                                                           \
+    const __m256i m4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);                     \
+    __m256i qh = _mm256_loadu_si256((const __m256i *)x->qh);                                     \
+    KQ_UNROLL for (int p = 0; p < 4; p++) {                                                                \
+        __m256i q = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * p));                       \
+        int i = 2 * p;                                                                           \
+        __m256i h0 = i < 4 ? _mm256_slli_epi16(qh, 4 - i) : _mm256_srli_epi16(qh, i - 4);       \
+        __m256i h1 = i + 1 < 4 ? _mm256_slli_epi16(qh, 3 - i) : _mm256_srli_epi16(qh, i - 3);   \
+        r->w[i] = _mm256_or_si256(_mm256_and_si256(q, m4), _mm256_and_si256(h0, b4));           \
+        r->w[i + 1] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),            \
+                                      _mm256_and_si256(h1, b4));                                 \
+    }                                                                                            \
+    r->d = _cvtsh_ss(x->d);                                                                      \
+    r->dmin = _cvtsh_ss(x->dmin);                                                                \
+}                                                                                                \
+/* Q6_K: u = q + 32 (0..63); the -32 comes back as coef = -32*sc on bsums. */                    \
+static KQ_INL TGT void kq_unpack_q6_k_##SFX(const BlockQ6_K *x, KqRow *r) {                     \
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x30);                     \
+    KQ_UNROLL for (int h = 0; h < 2; h++) {                                                                \
+        __m256i l0 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h));                      \
+        __m256i l1 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h + 32));                 \
+        __m256i qh = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));                      \
+        r->w[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(l0, m4),                              \
+                                          _mm256_and_si256(_mm256_slli_epi16(qh, 4), m2));       \
+        r->w[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(l1, m4),                              \
+                                          _mm256_and_si256(_mm256_slli_epi16(qh, 2), m2));       \
+        r->w[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),        \
+                                          _mm256_and_si256(qh, m2));                             \
+        r->w[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),        \
+                                          _mm256_and_si256(_mm256_srli_epi16(qh, 2), m2));       \
+    }                                                                                            \
+    __m128i s8 = _mm_loadu_si128((const __m128i *)x->scales);                                    \
+    kq__sc16_##SFX(s8, 1, r);                                                                    \
+    r->coef = _mm256_slli_epi16(_mm256_sub_epi16(_mm256_setzero_si256(), _mm256_cvtepi8_epi16(s8)), 5); \
+    r->d = _cvtsh_ss(x->d);                                                                      \
+    r->dmin = 0.0f;                                                                              \
+}                                                                                                \
+/* Q3_K: u = v + 4 (0..7); coef = -4*sc. */                                                      \
+static KQ_INL TGT void kq_unpack_q3_k_##SFX(const BlockQ3_K *x, KqRow *r) {                     \
+    uint32_t a[3], u[4];                                                                         \
+    memcpy(a, x->scales, 12);                                                                    \
+    const uint32_t k1 = 0x03030303, k2 = 0x0f0f0f0f;                                             \
+    u[3] = ((a[1] >> 4) & k2) | (((a[2] >> 6) & k1) << 4);                                       \
+    u[2] = ((a[0] >> 4) & k2) | (((a[2] >> 4) & k1) << 4);                                       \
+    u[1] = (a[1] & k2) | (((a[2] >> 2) & k1) << 4);                                              \
+    u[0] = (a[0] & k2) | (((a[2] >> 0) & k1) << 4);                                              \
+    __m128i s8 = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)u), _mm_set1_epi8(32));          \
+    kq__sc16_##SFX(s8, 1, r);                                                                    \
+    r->coef = _mm256_slli_epi16(_mm256_sub_epi16(_mm256_setzero_si256(), _mm256_cvtepi8_epi16(s8)), 2); \
+    const __m256i m3 = _mm256_set1_epi8(3), b2 = _mm256_set1_epi8(4);                           \
+    __m256i hm = _mm256_loadu_si256((const __m256i *)x->hmask);                                  \
+    KQ_UNROLL for (int h = 0; h < 2; h++) {                                                                \
+        __m256i q = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * h));                       \
+        KQ_UNROLL for (int j = 0; j < 4; j++) {                                                            \
+            int i = 4 * h + j;                                                                   \
+            __m256i hb = i < 2 ? _mm256_slli_epi16(hm, 2 - i) : i == 2 ? hm : _mm256_srli_epi16(hm, i - 2); \
+            __m256i lo = j == 0 ? q : _mm256_srli_epi16(q, 2 * j);                               \
+            r->w[i] = _mm256_or_si256(_mm256_and_si256(lo, m3), _mm256_and_si256(hb, b2));       \
+        }                                                                                        \
+    }                                                                                            \
+    r->d = _cvtsh_ss(x->d);                                                                      \
+    r->dmin = 0.0f;                                                                              \
+}                                                                                                \
+static KQ_INL TGT void kq_unpack_q2_k_##SFX(const BlockQ2_K *x, KqRow *r) {                     \
+    __m128i s = _mm_loadu_si128((const __m128i *)x->scales);                                     \
+    kq__sc16_##SFX(_mm_and_si128(s, _mm_set1_epi8(0x0f)), 0, r);                                 \
+    r->coef = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s, 4), _mm_set1_epi8(0x0f)));   \
+    const __m256i m3 = _mm256_set1_epi8(3);                                                      \
+    KQ_UNROLL for (int h = 0; h < 2; h++) {                                                                \
+        __m256i q = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * h));                       \
+        r->w[4 * h + 0] = _mm256_and_si256(q, m3);                                               \
+        r->w[4 * h + 1] = _mm256_and_si256(_mm256_srli_epi16(q, 2), m3);                         \
+        r->w[4 * h + 2] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m3);                         \
+        r->w[4 * h + 3] = _mm256_and_si256(_mm256_srli_epi16(q, 6), m3);                         \
+    }                                                                                            \
+    r->d = _cvtsh_ss(x->d);                                                                      \
+    r->dmin = _cvtsh_ss(x->dmin);                                                                \
+}
+
+KQ_UNPACKERS(avx2, KQ_AVX2)
+KQ_UNPACKERS(avx512vnni, KQ_VNNI)
+
+/* ---- the integer sums of one row block against one activation block ---- */
+
+/* AVX2: maddubs (u8 x s8 -> pair sums int16) then madd with the scales. */
+static KQ_INL KQ_AVX2 __m256i kq__isum_avx2(const KqRow *r, const int8_t *q8) {
+    __m256i a0 = _mm256_madd_epi16(_mm256_maddubs_epi16(r->w[0], _mm256_loadu_si256((const __m256i *)(q8 + 32 * 0))), r->sc[0]);
+    __m256i a1 = _mm256_madd_epi16(_mm256_maddubs_epi16(r->w[1], _mm256_loadu_si256((const __m256i *)(q8 + 32 * 1))), r->sc[1]);
+    KQ_UNROLL for (int i = 2; i < 8; i += 2) {
+        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_maddubs_epi16(r->w[i], _mm256_loadu_si256((const __m256i *)(q8 + 32 * (i)))), r->sc[i]));
+        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_maddubs_epi16(r->w[i + 1], _mm256_loadu_si256((const __m256i *)(q8 + 32 * (i + 1)))), r->sc[i + 1]));
+    }
+    return _mm256_add_epi32(a0, a1);
+}
+
+/* VNNI: vpdpbusd per 32 bytes (int32 sums of 4; |.| <= 4*63*128 fits int16), two of
+   them packed to int16 and scaled with one vpdpwssd. The scales are rearranged for
+   the pack's lane order by kq__vnni_scales. */
+static KQ_INL KQ_VNNI __m256i kq__isum_avx512vnni(const KqRow *r, const int8_t *q8) {
+    const __m256i z = _mm256_setzero_si256();
+    __m256i a0 = z, a1 = z;
+    KQ_UNROLL for (int i = 0; i < 8; i += 4) {
+        __m256i p0 = _mm256_dpbusd_epi32(z, r->w[i], _mm256_loadu_si256((const __m256i *)(q8 + 32 * (i))));
+        __m256i p1 = _mm256_dpbusd_epi32(z, r->w[i + 1], _mm256_loadu_si256((const __m256i *)(q8 + 32 * (i + 1))));
+        __m256i p2 = _mm256_dpbusd_epi32(z, r->w[i + 2], _mm256_loadu_si256((const __m256i *)(q8 + 32 * (i + 2))));
+        __m256i p3 = _mm256_dpbusd_epi32(z, r->w[i + 3], _mm256_loadu_si256((const __m256i *)(q8 + 32 * (i + 3))));
+        a0 = _mm256_dpwssd_epi32(a0, _mm256_packs_epi32(p0, p1), r->sc[i / 2]);
+        a1 = _mm256_dpwssd_epi32(a1, _mm256_packs_epi32(p2, p3), r->sc[i / 2 + 1]);
+    }
+    return _mm256_add_epi32(a0, a1);
+}
+/* sc[i] (int16, 8 lanes of sub-block A then 8 of B per 32-byte vector i) to the layout
+   of packs(p_{2k}, p_{2k+1}): 128-bit lane 0 = [A(2k) x4, A(2k+1) x4], lane 1 = B's. */
+static KQ_INL KQ_VNNI void kq__vnni_scales(KqRow *r) {
+    KQ_UNROLL for (int k = 0; k < 4; k++) {
+        __m256i s0 = r->sc[2 * k], s1 = r->sc[2 * k + 1];
+        /* s0 = [A0 x8 | B0 x8], s1 = [A1 x8 | B1 x8]; want [A0 x4 A1 x4 | B0 x4 B1 x4] */
+        r->sc[k] = _mm256_blend_epi32(s0, s1, 0xCC);
+    }
+}
+
+/* Four rows against one activation block, chunk-major so that each 32 bytes of q8 is
+   loaded once and only the four accumulators stay live. */
+static KQ_INL KQ_AVX2 void kq__isum4_avx2(const KqRow *r, const int8_t *q8, __m256i *a) {
+    KQ_UNROLL for (int i = 0; i < 8; i++) {
+        __m256i q = _mm256_loadu_si256((const __m256i *)(q8 + 32 * i));
+        KQ_UNROLL for (int k = 0; k < 4; k++)
+            a[k] = _mm256_add_epi32(a[k], _mm256_madd_epi16(_mm256_maddubs_epi16(r[k].w[i], q), r[k].sc[i]));
+        KQ_UNROLL for (int k = 0; k < 4; k++) KQ_KEEP(a[k]);
+    }
+}
+static KQ_INL KQ_VNNI void kq__isum4_avx512vnni(const KqRow *r, const int8_t *q8, __m256i *a) {
+    const __m256i z = _mm256_setzero_si256();
+    KQ_UNROLL for (int i = 0; i < 8; i += 2) {
+        __m256i q0 = _mm256_loadu_si256((const __m256i *)(q8 + 32 * i));
+        __m256i q1 = _mm256_loadu_si256((const __m256i *)(q8 + 32 * i + 32));
+        KQ_UNROLL for (int k = 0; k < 4; k++)
+            a[k] = _mm256_dpwssd_epi32(a[k], _mm256_packs_epi32(_mm256_dpbusd_epi32(z, r[k].w[i], q0),
+                                                                _mm256_dpbusd_epi32(z, r[k].w[i + 1], q1)),
+                                       r[k].sc[i / 2]);
+        KQ_UNROLL for (int k = 0; k < 4; k++) KQ_KEEP(a[k]);
+    }
+}
+
+/* Horizontal sums of four int32 vectors: [sum a0, sum a1, sum a2, sum a3]. */
+#define KQ_HSUM4(TGT, SFX)                                                                       \
+static KQ_INL TGT __m128i kq__hsum4_##SFX(__m256i a0, __m256i a1, __m256i a2, __m256i a3) {    \
+    __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(a0, a1), _mm256_hadd_epi32(a2, a3));        \
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));            \
+}                                                                                                \
+static KQ_INL TGT int kq__hsum1_##SFX(__m256i a) {                                             \
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));       \
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));                                            \
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));                                            \
+    return _mm_cvtsi128_si32(s);                                                                 \
+}
+KQ_HSUM4(KQ_AVX2, avx2)
+KQ_HSUM4(KQ_VNNI, avx512vnni)
+
+/* ---- dot and tile per type and ISA ----
+ * HASMIN: Q2_K/Q4_K/Q5_K (sum += d*isum - dmin*msum); else the bsums term belongs to
+ * isum (sum += d*isum). d = f16(w.d) * x.d as in the reference. */
+#define KQ_KERNELS(TYPE, BT, HASMIN, SFX, TGT, PREP)                                              \
+static TGT float kern_dot_##TYPE##_##SFX(const void *vw, const void *vx, int64_t n) {           \
+    const BT *w = vw;                                                                             \
+    const BlockQ8_K *x = vx;                                                                      \
+    float sum = 0.0f;                                                                             \
+    for (int64_t b = 0; b < n / QK_K; b++) {                                                      \
+        KqRow r;                                                                                  \
+        kq_unpack_##TYPE##_##SFX(&w[b], &r);                                                      \
+        PREP(&r);                                                                                 \
+        __m256i acc = kq__isum_##SFX(&r, x[b].qs);                                                     \
+        __m256i c = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x[b].bsums), r.coef);   \
+        if (HASMIN) {                                                                             \
+            int isum = kq__hsum1_##SFX(acc), msum = kq__hsum1_##SFX(c);                           \
+            float d = r.d * x[b].d, dmin = r.dmin * x[b].d;                                       \
+            sum += d * (float)isum - dmin * (float)msum;                                          \
+        } else {                                                                                  \
+            int isum = kq__hsum1_##SFX(_mm256_add_epi32(acc, c));                                 \
+            sum += r.d * x[b].d * (float)isum;                                                    \
+        }                                                                                         \
+    }                                                                                             \
+    return sum;                                                                                   \
+}                                                                                                 \
+static TGT void kern_tile_##TYPE##_##SFX(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, \
+                                         size_t x_row, int nt, int64_t n, float *out,             \
+                                         int64_t out_stride) {                                     \
+    (void)nr; (void)nt;                                                                           \
+    __m128 acc[KQ_TT];                                                                            \
+    for (int t = 0; t < KQ_TT; t++) acc[t] = _mm_setzero_ps();                                    \
+    KqRow r[4];                                                                                   \
+    for (int64_t b = 0; b < n / QK_K; b++) {                                                      \
+        KQ_UNROLL for (int k = 0; k < 4; k++) {                                                             \
+            kq_unpack_##TYPE##_##SFX((const BT *)(w + (size_t)k * w_row) + b, &r[k]);             \
+            PREP(&r[k]);                                                                          \
+        }                                                                                         \
+        const __m128 dw = _mm_setr_ps(r[0].d, r[1].d, r[2].d, r[3].d);                            \
+        const __m128 mw = _mm_setr_ps(r[0].dmin, r[1].dmin, r[2].dmin, r[3].dmin);                \
+        for (int t = 0; t < KQ_TT; t++) {                                                         \
+            const BlockQ8_K *xb = (const BlockQ8_K *)(x + (size_t)t * x_row) + b;                 \
+            __m256i bs = _mm256_loadu_si256((const __m256i *)xb->bsums);                          \
+            __m256i a[4], c[4];                                                                   \
+            KQ_UNROLL for (int k = 0; k < 4; k++) {                                                         \
+                c[k] = _mm256_madd_epi16(bs, r[k].coef);                                          \
+                a[k] = HASMIN ? _mm256_setzero_si256() : c[k];                                    \
+            }                                                                                     \
+            kq__isum4_##SFX(r, xb->qs, a);                                                        \
+            __m128 xd = _mm_set1_ps(xb->d);                                                       \
+            __m128 isum = _mm_cvtepi32_ps(kq__hsum4_##SFX(a[0], a[1], a[2], a[3]));               \
+            __m128 v = _mm_mul_ps(_mm_mul_ps(dw, xd), isum);                                      \
+            if (HASMIN) {                                                                         \
+                __m128 msum = _mm_cvtepi32_ps(kq__hsum4_##SFX(c[0], c[1], c[2], c[3]));           \
+                v = _mm_sub_ps(v, _mm_mul_ps(_mm_mul_ps(mw, xd), msum));                          \
+            }                                                                                     \
+            acc[t] = _mm_add_ps(acc[t], v);                                                       \
+        }                                                                                         \
+    }                                                                                             \
+    for (int t = 0; t < KQ_TT; t++) _mm_storeu_ps(out + t * out_stride, acc[t]);                  \
+}
+
+#define KQ_NOPREP(r) ((void)(r))
+KQ_KERNELS(q2_k, BlockQ2_K, 1, avx2, KQ_AVX2, KQ_NOPREP)
+KQ_KERNELS(q3_k, BlockQ3_K, 0, avx2, KQ_AVX2, KQ_NOPREP)
+KQ_KERNELS(q4_k, BlockQ4_K, 1, avx2, KQ_AVX2, KQ_NOPREP)
+KQ_KERNELS(q5_k, BlockQ5_K, 1, avx2, KQ_AVX2, KQ_NOPREP)
+KQ_KERNELS(q6_k, BlockQ6_K, 0, avx2, KQ_AVX2, KQ_NOPREP)
+KQ_KERNELS(q2_k, BlockQ2_K, 1, avx512vnni, KQ_VNNI, kq__vnni_scales)
+KQ_KERNELS(q3_k, BlockQ3_K, 0, avx512vnni, KQ_VNNI, kq__vnni_scales)
+KQ_KERNELS(q4_k, BlockQ4_K, 1, avx512vnni, KQ_VNNI, kq__vnni_scales)
+KQ_KERNELS(q5_k, BlockQ5_K, 1, avx512vnni, KQ_VNNI, kq__vnni_scales)
+KQ_KERNELS(q6_k, BlockQ6_K, 0, avx512vnni, KQ_VNNI, kq__vnni_scales)
+
+/* ---- Q8_K activation rows: the same bytes as kern_quant_q8_k_ref ----
+ * max = the first element of largest magnitude (NaNs never win, as in the reference's
+ * strict >); q = min(127, nearest_int(iscale*x)) computed with the same magic-number
+ * add (so inf/NaN products give the reference's bytes too), then truncated to 8 bits. */
+static KQ_AVX2 void kern_quant_q8_k_avx2(const float *x, void *vy, int64_t n) {
+    BlockQ8_K *y = vy;
+    const __m256 absm = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256 magic = _mm256_set1_ps(12582912.f);
+    const __m256i mant = _mm256_set1_epi32(0x007fffff), off = _mm256_set1_epi32(0x00400000);
+    const __m256i c127 = _mm256_set1_epi32(127);
+    /* low byte of each int32 -> bytes 0..3 of each 128-bit lane */
+    const __m256i lowb = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                          0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int64_t b = 0; b < n / QK_K; b++, x += QK_K) {
+        __m256 m0 = _mm256_setzero_ps(), m1 = m0;
+        for (int j = 0; j < QK_K; j += 16) {
+            /* max(v, acc) returns acc when v is NaN */
+            m0 = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + j), absm), m0);
+            m1 = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + j + 8), absm), m1);
+        }
+        __m256 m = _mm256_max_ps(m0, m1);
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+        float amax = _mm_cvtss_f32(h);
+        if (amax == 0.0f) { memset(&y[b], 0, sizeof y[b]); continue; }
+        __m256 va = _mm256_set1_ps(amax);
+        int jm = 0;
+        for (int j = 0; j < QK_K; j += 8) {
+            int mk = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_and_ps(_mm256_loadu_ps(x + j), absm), va, _CMP_EQ_OQ));
+            if (mk) { jm = j + __builtin_ctz((unsigned)mk); break; }
+        }
+        float iscale = -127.0f / x[jm];
+        __m256 vs = _mm256_set1_ps(iscale);
+        for (int j = 0; j < QK_K; j += 32) {
+            __m256i v[4];
+            KQ_UNROLL for (int k = 0; k < 4; k++) {
+                __m256 f = _mm256_add_ps(_mm256_mul_ps(vs, _mm256_loadu_ps(x + j + 8 * k)), magic);
+                __m256i i = _mm256_sub_epi32(_mm256_and_si256(_mm256_castps_si256(f), mant), off);
+                v[k] = _mm256_shuffle_epi8(_mm256_min_epi32(i, c127), lowb);
+            }
+            /* each v[k]: 4 bytes in lane 0 (elements 0..3), 4 in lane 1 (4..7), rest 0 */
+            __m256i a = _mm256_or_si256(v[0], _mm256_slli_si256(v[1], 4));
+            __m256i c = _mm256_or_si256(v[2], _mm256_slli_si256(v[3], 4));
+            a = _mm256_or_si256(a, _mm256_slli_si256(c, 8));
+            /* lane0 dwords: e0-3 e8-11 e16-19 e24-27, lane1: e4-7 e12-15 e20-23 e28-31 */
+            _mm256_storeu_si256((__m256i *)(y[b].qs + j), _mm256_permutevar8x32_epi32(a, perm));
+        }
+        const __m256i ones = _mm256_set1_epi8(1);
+        for (int j = 0; j < QK_K; j += 32) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(y[b].qs + j));
+            __m256i s = _mm256_maddubs_epi16(ones, q);            /* pair sums, int16 */
+            s = _mm256_madd_epi16(s, _mm256_set1_epi16(1));       /* sums of 4, int32 */
+            /* sums of 16: dwords 0..3 (elements 0..15) and 4..7 (16..31) */
+            __m128i t = _mm_hadd_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+            t = _mm_hadd_epi32(t, t);
+            y[b].bsums[j / 16] = (int16_t)_mm_cvtsi128_si32(t);
+            y[b].bsums[j / 16 + 1] = (int16_t)_mm_extract_epi32(t, 1);
+        }
+        y[b].d = 1.0f / iscale;
+    }
+}
+
+#endif /* __x86_64__ */
+
 /* SIMD_KERNELS_PLACEHOLDER */
 
 /* ---- dispatch: the fastest variant this CPU runs, chosen once at start-up ----
@@ -1789,6 +2177,19 @@ typedef struct {
 
 static const KernVariant kern__variants[] = {
     /* SIMD_VARIANTS */
+#if defined(__x86_64__)
+    { T_Q2_K, ISA_AVX2, kern_dot_q2_k_avx2, kern_tile_q2_k_avx2, 4, KQ_TT, NULL },
+    { T_Q3_K, ISA_AVX2, kern_dot_q3_k_avx2, kern_tile_q3_k_avx2, 4, KQ_TT, NULL },
+    { T_Q4_K, ISA_AVX2, kern_dot_q4_k_avx2, kern_tile_q4_k_avx2, 4, KQ_TT, NULL },
+    { T_Q5_K, ISA_AVX2, kern_dot_q5_k_avx2, kern_tile_q5_k_avx2, 4, KQ_TT, NULL },
+    { T_Q6_K, ISA_AVX2, kern_dot_q6_k_avx2, kern_tile_q6_k_avx2, 4, KQ_TT, NULL },
+    { T_Q8_K, ISA_AVX2, NULL, NULL, 0, 0, kern_quant_q8_k_avx2 },
+    { T_Q2_K, ISA_AVX512VNNI, kern_dot_q2_k_avx512vnni, kern_tile_q2_k_avx512vnni, 4, KQ_TT, NULL },
+    { T_Q3_K, ISA_AVX512VNNI, kern_dot_q3_k_avx512vnni, kern_tile_q3_k_avx512vnni, 4, KQ_TT, NULL },
+    { T_Q4_K, ISA_AVX512VNNI, kern_dot_q4_k_avx512vnni, kern_tile_q4_k_avx512vnni, 4, KQ_TT, NULL },
+    { T_Q5_K, ISA_AVX512VNNI, kern_dot_q5_k_avx512vnni, kern_tile_q5_k_avx512vnni, 4, KQ_TT, NULL },
+    { T_Q6_K, ISA_AVX512VNNI, kern_dot_q6_k_avx512vnni, kern_tile_q6_k_avx512vnni, 4, KQ_TT, NULL },
+#endif
     { -1, ISA_REF, NULL, NULL, 0, 0, NULL }
 };
 
