@@ -2582,9 +2582,12 @@ typedef struct {
     int isa;                                                  /* ISA_* of the dot product */
     float (*dot)(const void *w, const void *x, int64_t n);    /* one row . one activation row */
     KernTileFn tile;                                          /* NULL: the driver loops `dot` */
-    int tile_r, tile_t;                                       /* the largest block `tile` takes */
+    int tile_r, tile_t;                                       /* the block `tile` takes */
     void (*quant_act)(const float *x, void *y, int64_t n);    /* activation conversion; the same
                                                                  bytes as from_float_act */
+    KernTileFn gemv;                                          /* gemv_r rows x 1 token (generation:
+                                                                 one activation load, several rows) */
+    int gemv_r;
 } KernImpl;
 
 typedef struct {
@@ -2593,40 +2596,42 @@ typedef struct {
     KernTileFn tile;
     int tile_r, tile_t;
     void (*quant_act)(const float *x, void *y, int64_t n);
+    KernTileFn gemv;          /* optional; rows listed without it keep the previous one */
+    int gemv_r;
 } KernVariant;
 
 static const KernVariant kern__variants[] = {
     /* SIMD_VARIANTS */
 #if defined(__x86_64__)
-    { T_F32,  ISA_AVX2, kern_dot_f32_avx2,  kern_tile_f32_avx2,  4, 2, NULL },
-    { T_F16,  ISA_AVX2, kern_dot_f16_avx2,  kern_tile_f16_avx2,  4, 2, kern_quant_f16_avx2 },
-    { T_BF16, ISA_AVX2, kern_dot_bf16_avx2, kern_tile_bf16_avx2, 4, 2, kern_quant_bf16_avx2 },
-    { T_Q4_0, ISA_AVX2, kern_dot_q4_0_avx2, kern_tile_q4_0_avx2, 4, 2, NULL },
-    { T_Q4_1, ISA_AVX2, kern_dot_q4_1_avx2, kern_tile_q4_1_avx2, 4, 2, NULL },
-    { T_Q5_0, ISA_AVX2, kern_dot_q5_0_avx2, kern_tile_q5_0_avx2, 4, 2, NULL },
-    { T_Q5_1, ISA_AVX2, kern_dot_q5_1_avx2, kern_tile_q5_1_avx2, 4, 2, NULL },
-    { T_Q8_0, ISA_AVX2, kern_dot_q8_0_avx2, kern_tile_q8_0_avx2, 4, 2, kern_quant_q8_0_avx2 },
-    { T_Q8_1, ISA_AVX2, NULL, NULL, 0, 0, kern_quant_q8_1_avx2 },
-    { T_Q4_0, ISA_AVX512VNNI, NULL, kern_tile_q4_0_avx512vnni, 4, 4, NULL },
-    { T_Q4_1, ISA_AVX512VNNI, NULL, kern_tile_q4_1_avx512vnni, 4, 4, NULL },
-    { T_Q5_0, ISA_AVX512VNNI, NULL, kern_tile_q5_0_avx512vnni, 4, 4, NULL },
-    { T_Q5_1, ISA_AVX512VNNI, NULL, kern_tile_q5_1_avx512vnni, 4, 4, NULL },
-    { T_Q8_0, ISA_AVX512VNNI, NULL, kern_tile_q8_0_avx512vnni, 4, 4, NULL },
+    { T_F32,  ISA_AVX2, kern_dot_f32_avx2,  kern_tile_f32_avx2,  4, 2, NULL, NULL, 0 },
+    { T_F16,  ISA_AVX2, kern_dot_f16_avx2,  kern_tile_f16_avx2,  4, 2, kern_quant_f16_avx2, NULL, 0 },
+    { T_BF16, ISA_AVX2, kern_dot_bf16_avx2, kern_tile_bf16_avx2, 4, 2, kern_quant_bf16_avx2, NULL, 0 },
+    { T_Q4_0, ISA_AVX2, kern_dot_q4_0_avx2, kern_tile_q4_0_avx2, 4, 2, NULL, NULL, 0 },
+    { T_Q4_1, ISA_AVX2, kern_dot_q4_1_avx2, kern_tile_q4_1_avx2, 4, 2, NULL, NULL, 0 },
+    { T_Q5_0, ISA_AVX2, kern_dot_q5_0_avx2, kern_tile_q5_0_avx2, 4, 2, NULL, NULL, 0 },
+    { T_Q5_1, ISA_AVX2, kern_dot_q5_1_avx2, kern_tile_q5_1_avx2, 4, 2, NULL, NULL, 0 },
+    { T_Q8_0, ISA_AVX2, kern_dot_q8_0_avx2, kern_tile_q8_0_avx2, 4, 2, kern_quant_q8_0_avx2, NULL, 0 },
+    { T_Q8_1, ISA_AVX2, NULL, NULL, 0, 0, kern_quant_q8_1_avx2, NULL, 0 },
+    { T_Q4_0, ISA_AVX512VNNI, NULL, kern_tile_q4_0_avx512vnni, 4, 4, NULL, NULL, 0 },
+    { T_Q4_1, ISA_AVX512VNNI, NULL, kern_tile_q4_1_avx512vnni, 4, 4, NULL, NULL, 0 },
+    { T_Q5_0, ISA_AVX512VNNI, NULL, kern_tile_q5_0_avx512vnni, 4, 4, NULL, NULL, 0 },
+    { T_Q5_1, ISA_AVX512VNNI, NULL, kern_tile_q5_1_avx512vnni, 4, 4, NULL, NULL, 0 },
+    { T_Q8_0, ISA_AVX512VNNI, NULL, kern_tile_q8_0_avx512vnni, 4, 4, NULL, NULL, 0 },
 #endif
 #if defined(__x86_64__)
-    { T_Q2_K, ISA_AVX2, kern_dot_q2_k_avx2, kern_tile_q2_k_avx2, 4, KQ_TT, NULL },
-    { T_Q3_K, ISA_AVX2, kern_dot_q3_k_avx2, kern_tile_q3_k_avx2, 4, KQ_TT, NULL },
-    { T_Q4_K, ISA_AVX2, kern_dot_q4_k_avx2, kern_tile_q4_k_avx2, 4, KQ_TT, NULL },
-    { T_Q5_K, ISA_AVX2, kern_dot_q5_k_avx2, kern_tile_q5_k_avx2, 4, KQ_TT, NULL },
-    { T_Q6_K, ISA_AVX2, kern_dot_q6_k_avx2, kern_tile_q6_k_avx2, 4, KQ_TT, NULL },
-    { T_Q8_K, ISA_AVX2, NULL, NULL, 0, 0, kern_quant_q8_k_avx2 },
-    { T_Q2_K, ISA_AVX512VNNI, kern_dot_q2_k_avx512vnni, kern_tile_q2_k_avx512vnni, 4, KQ_TT, NULL },
-    { T_Q3_K, ISA_AVX512VNNI, kern_dot_q3_k_avx512vnni, kern_tile_q3_k_avx512vnni, 4, KQ_TT, NULL },
-    { T_Q4_K, ISA_AVX512VNNI, kern_dot_q4_k_avx512vnni, kern_tile_q4_k_avx512vnni, 4, KQ_TT, NULL },
-    { T_Q5_K, ISA_AVX512VNNI, kern_dot_q5_k_avx512vnni, kern_tile_q5_k_avx512vnni, 4, KQ_TT, NULL },
-    { T_Q6_K, ISA_AVX512VNNI, kern_dot_q6_k_avx512vnni, kern_tile_q6_k_avx512vnni, 4, KQ_TT, NULL },
+    { T_Q2_K, ISA_AVX2, kern_dot_q2_k_avx2, kern_tile_q2_k_avx2, 4, KQ_TT, NULL, NULL, 0 },
+    { T_Q3_K, ISA_AVX2, kern_dot_q3_k_avx2, kern_tile_q3_k_avx2, 4, KQ_TT, NULL, NULL, 0 },
+    { T_Q4_K, ISA_AVX2, kern_dot_q4_k_avx2, kern_tile_q4_k_avx2, 4, KQ_TT, NULL, NULL, 0 },
+    { T_Q5_K, ISA_AVX2, kern_dot_q5_k_avx2, kern_tile_q5_k_avx2, 4, KQ_TT, NULL, NULL, 0 },
+    { T_Q6_K, ISA_AVX2, kern_dot_q6_k_avx2, kern_tile_q6_k_avx2, 4, KQ_TT, NULL, NULL, 0 },
+    { T_Q8_K, ISA_AVX2, NULL, NULL, 0, 0, kern_quant_q8_k_avx2, NULL, 0 },
+    { T_Q2_K, ISA_AVX512VNNI, kern_dot_q2_k_avx512vnni, kern_tile_q2_k_avx512vnni, 4, KQ_TT, NULL, NULL, 0 },
+    { T_Q3_K, ISA_AVX512VNNI, kern_dot_q3_k_avx512vnni, kern_tile_q3_k_avx512vnni, 4, KQ_TT, NULL, NULL, 0 },
+    { T_Q4_K, ISA_AVX512VNNI, kern_dot_q4_k_avx512vnni, kern_tile_q4_k_avx512vnni, 4, KQ_TT, NULL, NULL, 0 },
+    { T_Q5_K, ISA_AVX512VNNI, kern_dot_q5_k_avx512vnni, kern_tile_q5_k_avx512vnni, 4, KQ_TT, NULL, NULL, 0 },
+    { T_Q6_K, ISA_AVX512VNNI, kern_dot_q6_k_avx512vnni, kern_tile_q6_k_avx512vnni, 4, KQ_TT, NULL, NULL, 0 },
 #endif
-    { -1, ISA_REF, NULL, NULL, 0, 0, NULL }
+    { -1, ISA_REF, NULL, NULL, 0, 0, NULL, NULL, 0 }
 };
 
 static KernImpl kern_impl[T_COUNT];
@@ -2659,7 +2664,7 @@ static void kern_init(int force_ref) {
     kern__detect();
     for (int t = 0; t < T_COUNT; t++) {
         const KernType *kt = kern_type(t);
-        kern_impl[t] = (KernImpl){ ISA_REF, kt ? kt->dot : NULL, NULL, 1, 1, kt ? kt->from_float_act : NULL };
+        kern_impl[t] = (KernImpl){ ISA_REF, kt ? kt->dot : NULL, NULL, 1, 1, kt ? kt->from_float_act : NULL, NULL, 1 };
     }
     kern_attn_f16 = kern_attn_f16_ref;
     if (force_ref) return;
@@ -2673,6 +2678,7 @@ static void kern_init(int force_ref) {
         if (v->dot) k->dot = v->dot, k->isa = v->isa;
         if (v->tile) k->tile = v->tile, k->tile_r = v->tile_r, k->tile_t = v->tile_t;
         if (v->quant_act) k->quant_act = v->quant_act;
+        if (v->gemv) k->gemv = v->gemv, k->gemv_r = v->gemv_r;
     }
 }
 
@@ -3200,10 +3206,16 @@ static void model__matmul_job(void *ctx, int ith, int nth) {
                 k->tile(w + (size_t)r * wrow, wrow, nr, x, j->xq_row, nt, j->w->cols, out, j->out_stride);
                 continue;
             }
-            for (int tt = 0; tt < nt; tt++)
-                for (int rr = 0; rr < nr; rr++)
+            for (int tt = 0; tt < nt; tt++) {
+                int rr = 0;
+                if (k->gemv)
+                    for (; rr + k->gemv_r <= nr; rr += k->gemv_r)
+                        k->gemv(w + (size_t)(r + rr) * wrow, wrow, k->gemv_r, x + (size_t)tt * j->xq_row, j->xq_row, 1,
+                                j->w->cols, out + tt * j->out_stride + rr, j->out_stride);
+                for (; rr < nr; rr++)
                     out[tt * j->out_stride + rr] = k->dot(w + (size_t)(r + rr) * wrow, x + (size_t)tt * j->xq_row,
                                                           j->w->cols);
+            }
         }
     }
 }
