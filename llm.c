@@ -3148,20 +3148,30 @@ static void model__rmsnorm(float *y, const float *x, const float *w, int n, floa
 }
 
 /* Rotates the first rope_dim dimensions of each of n_heads heads of vec for position pos. */
-static void model__rope(const Model *m, float *vec, int n_heads, int pos) {
+/* The rotation angles of position pos: cs[2i], cs[2i+1] = cos, sin of pair i. The
+ * angle grows by the same factor per pair, computed by repeated multiplication as
+ * the reference does; it is the same for every head of Q and K. */
+static void model__rope_angles(const Model *m, int pos, float *cs) {
     const HParams *hp = &m->hp;
-    float theta_scale = powf(hp->rope_base, -2.0f / hp->rope_dim);
+    float theta_scale = powf(hp->rope_base, -2.0f / hp->rope_dim), theta = (float)pos;
+    for (int i = 0; i < hp->rope_dim / 2; i++) {
+        float th = theta * hp->rope_freq_scale / (m->rope_freqs ? m->rope_freqs[i] : 1.0f);
+        cs[2 * i] = cosf(th), cs[2 * i + 1] = sinf(th);
+        theta *= theta_scale;
+    }
+}
+
+/* Rotates the first rope_dim dimensions of each of n_heads heads of vec. */
+static void model__rope(const Model *m, float *vec, int n_heads, const float *cs) {
+    const HParams *hp = &m->hp;
+    int half = hp->rope_dim / 2;
     for (int h = 0; h < n_heads; h++) {
         float *x = vec + (size_t)h * hp->head_dim;
-        float theta = (float)pos;
-        for (int i = 0; i < hp->rope_dim / 2; i++) {
-            float th = theta * hp->rope_freq_scale / (m->rope_freqs ? m->rope_freqs[i] : 1.0f);
-            float c = cosf(th), s = sinf(th);
-            int a = hp->rope_neox ? i : 2 * i, b = hp->rope_neox ? i + hp->rope_dim / 2 : 2 * i + 1;
-            float x0 = x[a], x1 = x[b];
-            x[a] = x0 * c - x1 * s;
-            x[b] = x0 * s + x1 * c;
-            theta *= theta_scale;
+        for (int i = 0; i < half; i++) {
+            int a = hp->rope_neox ? i : 2 * i, b = hp->rope_neox ? i + half : 2 * i + 1;
+            float c = cs[2 * i], sn = cs[2 * i + 1], x0 = x[a], x1 = x[b];
+            x[a] = x0 * c - x1 * sn;
+            x[b] = x0 * sn + x1 * c;
         }
     }
 }
@@ -3315,8 +3325,10 @@ static int model_forward(State *s, const int32_t *tok, int n, int all_logits, Er
             if (L->bq) for (int i = 0; i < qd; i++) q[i] += L->bq[i];
             if (L->bk) for (int i = 0; i < kvd; i++) k[i] += L->bk[i];
             if (L->bv) for (int i = 0; i < kvd; i++) v[i] += L->bv[i];
-            model__rope(m, q, hp->n_head, s->n_past + t);
-            model__rope(m, k, hp->n_head_kv, s->n_past + t);
+            float cs[1024];
+            model__rope_angles(m, s->n_past + t, cs);
+            model__rope(m, q, hp->n_head, cs);
+            model__rope(m, k, hp->n_head_kv, cs);
             size_t off = ((size_t)l * s->o.n_ctx + (size_t)(s->n_past + t)) * kvd * esz;
             for (int i = 0; i < kvd; i++) {
                 if (esz == 2) {

@@ -149,7 +149,11 @@ static void model_case(const char *name, TinySpec s, double tol_f32kv, double to
     r = run_llm(path, toks, N, 1, T_F32, b, &e);
     d = r ? 1e9 : max_diff_f(a, b, nl);
     snprintf(nm, sizeof nm, "model %s: batched equals token by token", name);
-    CHECK(nm, d <= 1e-5 * (1 + logit_scale), "max |diff| %.3g %s", d, e.msg);
+    /* batches go through the tile kernels, single tokens through the dot: only the
+     * summation order differs, but with F16 or 8-bit activations an ulp can move an
+     * activation to its other rounding neighbour, so those get 1e-3 of the logit scale */
+    double tol_batch = (s.wtype == T_F32 ? 1e-5 : 1e-3) * (1 + logit_scale);
+    CHECK(nm, d <= tol_batch, "max |diff| %.3g > %.3g %s", d, tol_batch, e.msg);
     r = run_llm(path, toks, N, 5, T_F16, b, &e);
     d = r ? 1e9 : max_diff_d(b, ref, nl);
     snprintf(nm, sizeof nm, "model %s: F16 cache vs double reference", name);
