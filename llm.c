@@ -2557,6 +2557,46 @@ KX_VNNI_Q(q8_0, T_Q8_0, 4, 4)
 
 #endif /* __x86_64__ */
 
+/* ---- SwiGLU: g[i] = silu(g[i]) * u[i], silu(x) = x / (1 + e^-x) ---- */
+
+static void kern_swiglu_ref(float *g, const float *u, int64_t n) {
+    for (int64_t i = 0; i < n; i++) g[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+}
+
+#if defined(__x86_64__)
+/* e^x for 8 floats to within ~2 ulp: x = k ln2 + r with |r| <= ln2/2 (ln2 in two parts
+ * so r is exact), e^r by its Taylor polynomial to degree 7, times 2^k built in the
+ * exponent bits. Inputs are clamped to where the result is a normal float. */
+__attribute__((target("avx2,fma"))) static inline __m256 kern__exp_avx2(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
+    __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), x);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.428606765330187e-06f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 5040);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+__attribute__((target("avx2,fma"))) static void kern_swiglu_avx2(float *g, const float *u, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 x = _mm256_loadu_ps(g + i);
+        __m256 e = kern__exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), x));
+        __m256 s = _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+        _mm256_storeu_ps(g + i, _mm256_mul_ps(s, _mm256_loadu_ps(u + i)));
+    }
+    kern_swiglu_ref(g + i, u + i, n - i);
+}
+#endif
+
 /* SIMD_KERNELS_PLACEHOLDER */
 
 /* ---- dispatch: the fastest variant this CPU runs, chosen once at start-up ----
@@ -2637,6 +2677,7 @@ static const KernVariant kern__variants[] = {
 static KernImpl kern_impl[T_COUNT];
 static void (*kern_attn_f16)(const float *q, const uint16_t *k, const uint16_t *v, size_t stride, int n,
                              int hd, float scale, float *out) = kern_attn_f16_ref;
+static void (*kern_swiglu)(float *g, const float *u, int64_t n) = kern_swiglu_ref;
 static int kern_isa_have[ISA_COUNT];   /* what this CPU runs */
 static int kern_ready;                 /* kern_init has run */
 
@@ -2667,9 +2708,10 @@ static void kern_init(int force_ref) {
         kern_impl[t] = (KernImpl){ ISA_REF, kt ? kt->dot : NULL, NULL, 1, 1, kt ? kt->from_float_act : NULL, NULL, 1 };
     }
     kern_attn_f16 = kern_attn_f16_ref;
+    kern_swiglu = kern_swiglu_ref;
     if (force_ref) return;
 #if defined(__x86_64__)
-    if (kern_isa_have[ISA_AVX2]) kern_attn_f16 = kern_attn_f16_avx2;
+    if (kern_isa_have[ISA_AVX2]) kern_attn_f16 = kern_attn_f16_avx2, kern_swiglu = kern_swiglu_avx2;
 #endif
     for (size_t i = 0; kern__variants[i].type >= 0; i++) {
         const KernVariant *v = &kern__variants[i];
@@ -3245,6 +3287,20 @@ typedef struct {
     int layer, n, pos0;
 } AttnJob;
 
+typedef struct {
+    float *g;
+    const float *u;
+    int64_t n;
+} SwigluJob;
+
+static void model__swiglu_job(void *ctx, int ith, int nth) {
+    SwigluJob *j = ctx;
+    int64_t a, b;
+    pool_split((j->n + 63) / 64, ith, nth, &a, &b);      /* in 64-element pieces */
+    a *= 64, b = b * 64 < j->n ? b * 64 : j->n;
+    if (a < b) kern_swiglu(j->g + a, j->u + a, b - a);
+}
+
 /* Attention of one query over cached positions 0..pos of one KV head with an F32 cache:
  * exact softmax in two passes (sc: pos+1 floats). With an F16 cache: kern_attn_f16. */
 static void model__attn_f32(const State *s, const float *q, const float *kbase, const float *vbase,
@@ -3348,10 +3404,8 @@ static int model_forward(State *s, const int32_t *tok, int n, int all_logits, Er
             model__rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, L->ffn_norm, E, hp->eps);
         model__matmul(s, &L->gate, s->xn, E, n, s->ffa, F);
         model__matmul(s, &L->up, s->xn, E, n, s->ffb, F);
-        for (size_t i = 0; i < (size_t)n * F; i++) {
-            float g = s->ffa[i];
-            s->ffa[i] = g / (1.0f + expf(-g)) * s->ffb[i];
-        }
+        SwigluJob sj = { s->ffa, s->ffb, (int64_t)n * F };
+        pool_run(s->pool, model__swiglu_job, &sj);
         model__matmul(s, &L->down, s->ffa, F, n, s->xn, E);
         for (size_t i = 0; i < (size_t)n * E; i++) s->x[i] += s->xn[i];
     }

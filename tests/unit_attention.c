@@ -1,6 +1,7 @@
-/* tests/unit_attention.c - attention over an F16 cache: every SIMD variant against the
- * reference (which rounds as llama.cpp's flash attention does), and the reference
- * against exact softmax attention in double within F16 accuracy. */
+/* tests/unit_attention.c - the kernels outside the matrix products: attention over an
+ * F16 cache (every SIMD variant against the reference, which rounds as llama.cpp's
+ * flash attention does, and the reference against exact attention in double) and
+ * SwiGLU (SIMD against silu computed in double). */
 #define LLM_NO_MAIN
 #include "../llm.c"
 #include "test.h"
@@ -65,6 +66,35 @@ int main(void) {
         /* only float summation order differs; at worst it moves an F16 rounding: 2 ulps */
         CHECK(nm, worst_var[vi] < 0.02, "max |diff| %.3g", worst_var[vi]);
         printf("# %s vs reference: max |diff| %.3g\n", variants[vi].name, worst_var[vi]);
+    }
+    /* SwiGLU: relative error against double, over the range activations take and the
+     * clamped tails (e^x is clamped where floats overflow) */
+    {
+        enum { N = 20011 };
+        static float g[N], u[N], g2[N];
+        for (int i = 0; i < N; i++) g[i] = (float)(i - N / 2) * (i % 7 == 0 ? 0.02f : 0.003f), u[i] = test_normal(1.0f);
+        g[0] = -200.0f, g[1] = 200.0f, g[2] = 0.0f, g[3] = -1e-30f;
+        struct { const char *name; void (*fn)(float *, const float *, int64_t); int isa; } sv[] = {
+            { "ref", kern_swiglu_ref, ISA_REF },
+#if defined(__x86_64__)
+            { "avx2", kern_swiglu_avx2, ISA_AVX2 },
+#endif
+        };
+        for (size_t k = 0; k < sizeof sv / sizeof *sv; k++) {
+            char nm[96];
+            snprintf(nm, sizeof nm, "swiglu %s vs double", sv[k].name);
+            if (!kern_isa_have[sv[k].isa]) { SKIP(nm, "this CPU lacks %s", isa_names[sv[k].isa]); continue; }
+            memcpy(g2, g, sizeof g);
+            sv[k].fn(g2, u, N);
+            double worst = 0;
+            for (int i = 0; i < N; i++) {
+                double x = g[i], want = x / (1 + exp(-x)) * u[i];
+                double err = fabs(g2[i] - want) / (fabs(want) + 1e-30);
+                if (fabs(want) > 1e-30 && err > worst) worst = err;
+            }
+            CHECK(nm, worst < 1e-6, "max relative error %.3g", worst);   /* a few float ulps */
+            printf("# swiglu %s: max relative error %.3g\n", sv[k].name, worst);
+        }
     }
     return test_failed ? 1 : 0;
 }
