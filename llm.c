@@ -57,7 +57,6 @@
 #include <sys/mman.h>
 #if defined(__aarch64__) || defined(__arm__)
 #include <sys/auxv.h>
-#include <asm/hwcap.h>
 #endif
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -2597,6 +2596,518 @@ __attribute__((target("avx2,fma"))) static void kern_swiglu_avx2(float *g, const
 }
 #endif
 
+/* ---- ARM NEON kernels (issue 5): aarch64 NEON, aarch64 NEON + dotprod, armv7 NEON ----
+ *
+ * One body per kernel, written once for the three variants: an always_inline function
+ * that takes the int8 multiply-accumulate primitive as a (constant) function pointer,
+ * arm__mdot (vmull_s8 + vpadalq_s16: baseline NEON, also armv7) or arm__sdot (vdotq_s32,
+ * aarch64 with dotprod); the thin kern_*_neon / kern_*_neondot wrappers instantiate it,
+ * and GCC inlines the primitive (checked in the disassembly: no calls in the loops).
+ * armv7 (armhf: ARMv7-A, VFPv3-D16 by default) compiles this whole part with
+ * `#pragma GCC target("fpu=neon")` (GCC 12 accepts it); kern__detect only picks these
+ * functions when AT_HWCAP has HWCAP_NEON. The rest of llm.c stays plain VFP code.
+ *
+ * Numerics: within a block the integers are summed exactly, as the reference does, and
+ * the block is scaled once in float. Q8_0/Q4_0/Q4_1/Q5_0/Q5_1 keep the scaled block
+ * sums in float vector lanes (sum order differs from the reference); the K-quants sum
+ * the whole super-block in int32 and then do exactly the reference's float operations
+ * in the reference's order, so their results equal the reference bit for bit.
+ * F32/F16: products summed in float vector lanes per chunk of 256, chunks in double.
+ * The activation conversions (kern_quant_q8_0/q8_1/q8_k_neon) give the same bytes as
+ * kern_quant_q8_0_act / kern_quant_q8_1_act / kern_quant_q8_k_ref: 127/amax (-127/max for
+ * Q8_K) computed in scalar, products rounded to nearest even (vcvtnq_s32_f32 on aarch64;
+ * adding 1.5*2^23 on armv7, exact for |v| < 2^22). armv7 NEON flushes denormals, so a
+ * block with amax < 1e-30 is converted by the scalar reference there (such a block's
+ * denormal inputs could otherwise round differently).
+ *
+ * Needs <sys/auxv.h> for HWCAP_* (musl's also defines HWCAP_ASIMDDP and HWCAP_NEON, so
+ * <asm/hwcap.h>, which musl's cross sysroots lack, must not be included). */
+
+#if defined(__aarch64__) || (defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7)
+#define LLM_SIMD_ARM 1
+#include <arm_neon.h>
+
+#if defined(__arm__)
+#pragma GCC push_options
+#pragma GCC target("fpu=neon")
+#endif
+
+#define ARM_AI static inline __attribute__((always_inline))
+
+typedef int32x4_t (*arm__dotfn)(int32x4_t acc, int8x16_t a, int8x16_t b);
+
+/* acc + the sums of 4 consecutive products a[i]*b[i], per lane (vdotq_s32's grouping
+   does not matter here: every caller only uses the sum of the lanes). */
+ARM_AI int32x4_t arm__mdot(int32x4_t acc, int8x16_t a, int8x16_t b) {
+    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
+    return vpadalq_s16(acc, vmull_s8(vget_high_s8(a), vget_high_s8(b)));
+}
+
+ARM_AI int32_t arm__hadd_s32(int32x4_t v) {
+#if defined(__aarch64__)
+    return vaddvq_s32(v);
+#else
+    int32x2_t s = vadd_s32(vget_low_s32(v), vget_high_s32(v));
+    return vget_lane_s32(vpadd_s32(s, s), 0);
+#endif
+}
+ARM_AI float arm__hadd_f32(float32x4_t v) {
+#if defined(__aarch64__)
+    return vaddvq_f32(v);
+#else
+    float32x2_t s = vadd_f32(vget_low_f32(v), vget_high_f32(v));
+    return vget_lane_f32(vpadd_f32(s, s), 0);
+#endif
+}
+ARM_AI float arm__hmax_f32(float32x4_t v) {
+#if defined(__aarch64__)
+    return vmaxvq_f32(v);
+#else
+    float32x2_t s = vpmax_f32(vget_low_f32(v), vget_high_f32(v));
+    return vget_lane_f32(vpmax_f32(s, s), 0);
+#endif
+}
+/* Round to nearest, ties to even (|v| < 2^22 on armv7). */
+ARM_AI int32x4_t arm__rne_s32(float32x4_t v) {
+#if defined(__aarch64__)
+    return vcvtnq_s32_f32(v);
+#else
+    const float32x4_t magic = vdupq_n_f32(12582912.0f);
+    return vcvtq_s32_f32(vsubq_f32(vaddq_f32(v, magic), magic));
+#endif
+}
+ARM_AI float arm__h2f(uint16_t h) {
+#if defined(__aarch64__)
+    __fp16 v;
+    memcpy(&v, &h, 2);
+    return (float)v;      /* fcvt: exact for every half */
+#else
+    return f16_to_f32(h);
+#endif
+}
+/* 16 bytes: 0x10 where bit i of the 16-bit value `bits` is set (byte i), else 0. */
+ARM_AI uint8x16_t arm__bits_to_0x10(uint32_t bits) {
+    static const uint8_t sel[16] = { 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128 };
+    uint8x16_t b = vcombine_u8(vdup_n_u8((uint8_t)bits), vdup_n_u8((uint8_t)(bits >> 8)));
+    return vandq_u8(vtstq_u8(b, vld1q_u8(sel)), vdupq_n_u8(0x10));
+}
+
+/* ---- bodies: Q8_0 / Q4_0 / Q4_1 / Q5_0 / Q5_1 (32-element blocks) ---- */
+
+ARM_AI float arm__dot_q8_0(const void *vw, const void *vx, int64_t n, arm__dotfn dot) {
+    const BlockQ8_0 *w = vw;
+    const BlockQ8_0 *x = vx;
+    const int64_t nb = n / QK;
+    float32x4_t acc0 = vdupq_n_f32(0.0f), acc1 = vdupq_n_f32(0.0f);
+    int64_t b = 0;
+    for (; b + 1 < nb; b += 2) {
+        int32x4_t p0 = dot(vdupq_n_s32(0), vld1q_s8(w[b].qs), vld1q_s8(x[b].qs));
+        int32x4_t p1 = dot(vdupq_n_s32(0), vld1q_s8(w[b + 1].qs), vld1q_s8(x[b + 1].qs));
+        p0 = dot(p0, vld1q_s8(w[b].qs + 16), vld1q_s8(x[b].qs + 16));
+        p1 = dot(p1, vld1q_s8(w[b + 1].qs + 16), vld1q_s8(x[b + 1].qs + 16));
+        acc0 = vmlaq_n_f32(acc0, vcvtq_f32_s32(p0), arm__h2f(w[b].d) * arm__h2f(x[b].d));
+        acc1 = vmlaq_n_f32(acc1, vcvtq_f32_s32(p1), arm__h2f(w[b + 1].d) * arm__h2f(x[b + 1].d));
+    }
+    if (b < nb) {
+        int32x4_t p0 = dot(vdupq_n_s32(0), vld1q_s8(w[b].qs), vld1q_s8(x[b].qs));
+        p0 = dot(p0, vld1q_s8(w[b].qs + 16), vld1q_s8(x[b].qs + 16));
+        acc0 = vmlaq_n_f32(acc0, vcvtq_f32_s32(p0), arm__h2f(w[b].d) * arm__h2f(x[b].d));
+    }
+    return arm__hadd_f32(vaddq_f32(acc0, acc1));
+}
+
+/* Q4_0: element j (j < 16) is the low nibble of qs[j], element j + 16 its high nibble. */
+ARM_AI int32x4_t arm__q4_0_block(const BlockQ4_0 *w, const BlockQ8_0 *x, arm__dotfn dot) {
+    const uint8x16_t m4 = vdupq_n_u8(0x0f);
+    const int8x16_t s8 = vdupq_n_s8(8);
+    uint8x16_t v = vld1q_u8(w->qs);
+    int8x16_t lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(v, m4)), s8);
+    int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(v, 4)), s8);
+    return dot(dot(vdupq_n_s32(0), lo, vld1q_s8(x->qs)), hi, vld1q_s8(x->qs + 16));
+}
+ARM_AI float arm__dot_q4_0(const void *vw, const void *vx, int64_t n, arm__dotfn dot) {
+    const BlockQ4_0 *w = vw;
+    const BlockQ8_0 *x = vx;
+    const int64_t nb = n / QK;
+    float32x4_t acc0 = vdupq_n_f32(0.0f), acc1 = vdupq_n_f32(0.0f);
+    int64_t b = 0;
+    for (; b + 1 < nb; b += 2) {
+        int32x4_t p0 = arm__q4_0_block(&w[b], &x[b], dot);
+        int32x4_t p1 = arm__q4_0_block(&w[b + 1], &x[b + 1], dot);
+        acc0 = vmlaq_n_f32(acc0, vcvtq_f32_s32(p0), arm__h2f(w[b].d) * arm__h2f(x[b].d));
+        acc1 = vmlaq_n_f32(acc1, vcvtq_f32_s32(p1), arm__h2f(w[b + 1].d) * arm__h2f(x[b + 1].d));
+    }
+    if (b < nb)
+        acc0 = vmlaq_n_f32(acc0, vcvtq_f32_s32(arm__q4_0_block(&w[b], &x[b], dot)),
+                           arm__h2f(w[b].d) * arm__h2f(x[b].d));
+    return arm__hadd_f32(vaddq_f32(acc0, acc1));
+}
+
+/* Q4_1 . Q8_1: d_w d_x sum(q_w q_x) + m_w s_x. */
+ARM_AI float arm__dot_q4_1(const void *vw, const void *vx, int64_t n, arm__dotfn dot) {
+    const BlockQ4_1 *w = vw;
+    const BlockQ8_1 *x = vx;
+    const int64_t nb = n / QK;
+    const uint8x16_t m4 = vdupq_n_u8(0x0f);
+    float32x4_t acc = vdupq_n_f32(0.0f);
+    float summs = 0.0f;
+    for (int64_t b = 0; b < nb; b++) {
+        uint8x16_t v = vld1q_u8(w[b].qs);
+        int8x16_t lo = vreinterpretq_s8_u8(vandq_u8(v, m4));
+        int8x16_t hi = vreinterpretq_s8_u8(vshrq_n_u8(v, 4));
+        int32x4_t p = dot(dot(vdupq_n_s32(0), lo, vld1q_s8(x[b].qs)), hi, vld1q_s8(x[b].qs + 16));
+        acc = vmlaq_n_f32(acc, vcvtq_f32_s32(p), arm__h2f(w[b].d) * arm__h2f(x[b].d));
+        summs += arm__h2f(w[b].m) * arm__h2f(x[b].s);
+    }
+    return arm__hadd_f32(acc) + summs;
+}
+
+/* Q5_0: the 5th bit of element j is bit j of qh (little-endian); value q - 16. */
+ARM_AI float arm__dot_q5_0(const void *vw, const void *vx, int64_t n, arm__dotfn dot) {
+    const BlockQ5_0 *w = vw;
+    const BlockQ8_0 *x = vx;
+    const int64_t nb = n / QK;
+    const uint8x16_t m4 = vdupq_n_u8(0x0f);
+    const int8x16_t s16 = vdupq_n_s8(16);
+    float32x4_t acc = vdupq_n_f32(0.0f);
+    for (int64_t b = 0; b < nb; b++) {
+        uint32_t qh = kern__qh32(w[b].qh);
+        uint8x16_t v = vld1q_u8(w[b].qs);
+        int8x16_t lo = vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(vandq_u8(v, m4), arm__bits_to_0x10(qh))), s16);
+        int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(v, 4), arm__bits_to_0x10(qh >> 16))), s16);
+        int32x4_t p = dot(dot(vdupq_n_s32(0), lo, vld1q_s8(x[b].qs)), hi, vld1q_s8(x[b].qs + 16));
+        acc = vmlaq_n_f32(acc, vcvtq_f32_s32(p), arm__h2f(w[b].d) * arm__h2f(x[b].d));
+    }
+    return arm__hadd_f32(acc);
+}
+
+ARM_AI float arm__dot_q5_1(const void *vw, const void *vx, int64_t n, arm__dotfn dot) {
+    const BlockQ5_1 *w = vw;
+    const BlockQ8_1 *x = vx;
+    const int64_t nb = n / QK;
+    const uint8x16_t m4 = vdupq_n_u8(0x0f);
+    float32x4_t acc = vdupq_n_f32(0.0f);
+    float summs = 0.0f;
+    for (int64_t b = 0; b < nb; b++) {
+        uint32_t qh = kern__qh32(w[b].qh);
+        uint8x16_t v = vld1q_u8(w[b].qs);
+        int8x16_t lo = vreinterpretq_s8_u8(vorrq_u8(vandq_u8(v, m4), arm__bits_to_0x10(qh)));
+        int8x16_t hi = vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(v, 4), arm__bits_to_0x10(qh >> 16)));
+        int32x4_t p = dot(dot(vdupq_n_s32(0), lo, vld1q_s8(x[b].qs)), hi, vld1q_s8(x[b].qs + 16));
+        acc = vmlaq_n_f32(acc, vcvtq_f32_s32(p), arm__h2f(w[b].d) * arm__h2f(x[b].d));
+        summs += arm__h2f(w[b].m) * arm__h2f(x[b].s);
+    }
+    return arm__hadd_f32(acc) + summs;
+}
+
+/* ---- bodies: K-quants against Q8_K (256-element super-blocks) ---- */
+
+/* Q4_K / Q5_K: 8 sub-blocks of 32; isum = sum sc_j * dot_j, msum = sum m_j * bsum pair. */
+ARM_AI float arm__dot_q45_k(const void *vw, const void *vx, int64_t n, arm__dotfn dot, int five) {
+    const BlockQ8_K *x = vx;
+    const int64_t nb = n / QK_K;
+    const uint8x16_t m4 = vdupq_n_u8(0x0f), one = vdupq_n_u8(1);
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *scales, *qs, *qh = NULL;
+        uint16_t d16, dmin16;
+        if (five) {
+            const BlockQ5_K *w = (const BlockQ5_K *)vw + b;
+            scales = w->scales, qs = w->qs, qh = w->qh, d16 = w->d, dmin16 = w->dmin;
+        } else {
+            const BlockQ4_K *w = (const BlockQ4_K *)vw + b;
+            scales = w->scales, qs = w->qs, d16 = w->d, dmin16 = w->dmin;
+        }
+        int sc[8], m[8], msum = 0;
+        for (int j = 0; j < 8; j++) {
+            kern__k4_scale_min(j, scales, &sc[j], &m[j]);
+            msum += m[j] * (x[b].bsums[2 * j] + x[b].bsums[2 * j + 1]);
+        }
+        const int8_t *q8 = x[b].qs;
+        int32x4_t acc = vdupq_n_s32(0);
+        uint8x16_t h0 = vdupq_n_u8(0), h1 = vdupq_n_u8(0);
+        if (five) h0 = vld1q_u8(qh), h1 = vld1q_u8(qh + 16);
+        for (int p = 0; p < 4; p++) {
+            uint8x16_t v0 = vld1q_u8(qs + 32 * p), v1 = vld1q_u8(qs + 32 * p + 16);
+            uint8x16_t l0 = vandq_u8(v0, m4), l1 = vandq_u8(v1, m4);
+            uint8x16_t u0 = vshrq_n_u8(v0, 4), u1 = vshrq_n_u8(v1, 4);
+            if (five) {
+                l0 = vorrq_u8(l0, vshlq_n_u8(vandq_u8(h0, one), 4));
+                l1 = vorrq_u8(l1, vshlq_n_u8(vandq_u8(h1, one), 4));
+                h0 = vshrq_n_u8(h0, 1), h1 = vshrq_n_u8(h1, 1);
+                u0 = vorrq_u8(u0, vshlq_n_u8(vandq_u8(h0, one), 4));
+                u1 = vorrq_u8(u1, vshlq_n_u8(vandq_u8(h1, one), 4));
+                h0 = vshrq_n_u8(h0, 1), h1 = vshrq_n_u8(h1, 1);
+            }
+            int32x4_t pl = dot(vdupq_n_s32(0), vreinterpretq_s8_u8(l0), vld1q_s8(q8));
+            int32x4_t ph = dot(vdupq_n_s32(0), vreinterpretq_s8_u8(u0), vld1q_s8(q8 + 32));
+            pl = dot(pl, vreinterpretq_s8_u8(l1), vld1q_s8(q8 + 16));
+            ph = dot(ph, vreinterpretq_s8_u8(u1), vld1q_s8(q8 + 48));
+            acc = vmlaq_n_s32(acc, pl, sc[2 * p]);
+            acc = vmlaq_n_s32(acc, ph, sc[2 * p + 1]);
+            q8 += 64;
+        }
+        int isum = arm__hadd_s32(acc);
+        float d = arm__h2f(d16) * x[b].d, dmin = arm__h2f(dmin16) * x[b].d;
+        sum += d * (float)isum - dmin * (float)msum;
+    }
+    return sum;
+}
+
+/* Q6_K: element 128h + 32k + l: low nibble (k >> 1) of ql[64h + 32(k & 1) + l], high
+   2 bits (qh[32h + l] >> 2k) & 3, minus 32; scale of sub-block 8h + 2k + l/16. */
+ARM_AI float arm__dot_q6_k(const void *vw, const void *vx, int64_t n, arm__dotfn dot) {
+    const BlockQ6_K *w = vw;
+    const BlockQ8_K *x = vx;
+    const int64_t nb = n / QK_K;
+    const uint8x16_t m4 = vdupq_n_u8(0x0f), m3 = vdupq_n_u8(3);
+    const int8x16_t s32 = vdupq_n_s8(32);
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; b++) {
+        const int8_t *q8 = x[b].qs;
+        int32x4_t acc = vdupq_n_s32(0);
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *ql = w[b].ql + 64 * h, *qh = w[b].qh + 32 * h;
+            const int8_t *sc = w[b].scales + 8 * h;
+            uint8x16_t qh0 = vld1q_u8(qh), qh1 = vld1q_u8(qh + 16);
+            uint8x16_t ql0 = vld1q_u8(ql), ql1 = vld1q_u8(ql + 16), ql2 = vld1q_u8(ql + 32), ql3 = vld1q_u8(ql + 48);
+            uint8x16_t a[8];
+            a[0] = vorrq_u8(vandq_u8(ql0, m4), vshlq_n_u8(vandq_u8(qh0, m3), 4));
+            a[1] = vorrq_u8(vandq_u8(ql1, m4), vshlq_n_u8(vandq_u8(qh1, m3), 4));
+            a[2] = vorrq_u8(vandq_u8(ql2, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh0, 2), m3), 4));
+            a[3] = vorrq_u8(vandq_u8(ql3, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh1, 2), m3), 4));
+            a[4] = vorrq_u8(vshrq_n_u8(ql0, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh0, 4), m3), 4));
+            a[5] = vorrq_u8(vshrq_n_u8(ql1, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh1, 4), m3), 4));
+            a[6] = vorrq_u8(vshrq_n_u8(ql2, 4), vshlq_n_u8(vshrq_n_u8(qh0, 6), 4));
+            a[7] = vorrq_u8(vshrq_n_u8(ql3, 4), vshlq_n_u8(vshrq_n_u8(qh1, 6), 4));
+            for (int i = 0; i < 8; i++) {
+                int32x4_t p = dot(vdupq_n_s32(0), vsubq_s8(vreinterpretq_s8_u8(a[i]), s32), vld1q_s8(q8 + 16 * i));
+                acc = vmlaq_n_s32(acc, p, sc[i]);
+            }
+            q8 += 128;
+        }
+        sum += arm__h2f(w[b].d) * x[b].d * (float)arm__hadd_s32(acc);
+    }
+    return sum;
+}
+
+/* Q3_K: element 128h + 32j + l: (qs[32h + l] >> 2j) & 3, minus 4 unless bit 4h + j of
+   hmask[l] is set; signed 6-bit scale of sub-block 8h + 2j + l/16. */
+ARM_AI float arm__dot_q3_k(const void *vw, const void *vx, int64_t n, arm__dotfn dot) {
+    const BlockQ3_K *w = vw;
+    const BlockQ8_K *x = vx;
+    const int64_t nb = n / QK_K;
+    const uint8x16_t m3 = vdupq_n_u8(3), four = vdupq_n_u8(4);
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; b++) {
+        int sc[16];
+        for (int j = 0; j < 16; j++) sc[j] = kern__q3_k_scale(j, w[b].scales);
+        const int8_t *q8 = x[b].qs;
+        uint8x16_t hm0 = vld1q_u8(w[b].hmask), hm1 = vld1q_u8(w[b].hmask + 16);
+        int32x4_t acc = vdupq_n_s32(0);
+        for (int h = 0; h < 2; h++) {
+            uint8x16_t q0 = vld1q_u8(w[b].qs + 32 * h), q1 = vld1q_u8(w[b].qs + 32 * h + 16);
+            for (int j = 0; j < 4; j++) {
+                uint8x16_t bit = vdupq_n_u8((uint8_t)(1u << (4 * h + j)));
+                int8x16_t sh = vdupq_n_s8((int8_t)(-2 * j));
+                uint8x16_t a0 = vorrq_u8(vandq_u8(vshlq_u8(q0, sh), m3), vandq_u8(vtstq_u8(hm0, bit), four));
+                uint8x16_t a1 = vorrq_u8(vandq_u8(vshlq_u8(q1, sh), m3), vandq_u8(vtstq_u8(hm1, bit), four));
+                int32x4_t p0 = dot(vdupq_n_s32(0), vsubq_s8(vreinterpretq_s8_u8(a0), vreinterpretq_s8_u8(four)), vld1q_s8(q8));
+                int32x4_t p1 = dot(vdupq_n_s32(0), vsubq_s8(vreinterpretq_s8_u8(a1), vreinterpretq_s8_u8(four)), vld1q_s8(q8 + 16));
+                acc = vmlaq_n_s32(acc, p0, sc[8 * h + 2 * j]);
+                acc = vmlaq_n_s32(acc, p1, sc[8 * h + 2 * j + 1]);
+                q8 += 32;
+            }
+        }
+        sum += arm__h2f(w[b].d) * x[b].d * (float)arm__hadd_s32(acc);
+    }
+    return sum;
+}
+
+/* Q2_K: element 128h + 32j + l: (qs[32h + l] >> 2j) & 3; scale byte 8h + 2j + l/16
+   (low nibble scale, high nibble min). */
+ARM_AI float arm__dot_q2_k(const void *vw, const void *vx, int64_t n, arm__dotfn dot) {
+    const BlockQ2_K *w = vw;
+    const BlockQ8_K *x = vx;
+    const int64_t nb = n / QK_K;
+    const uint8x16_t m3 = vdupq_n_u8(3);
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; b++) {
+        int msum = 0;
+        for (int i = 0; i < 16; i++) msum += x[b].bsums[i] * (w[b].scales[i] >> 4);
+        const int8_t *q8 = x[b].qs;
+        int32x4_t acc = vdupq_n_s32(0);
+        for (int h = 0; h < 2; h++) {
+            uint8x16_t q0 = vld1q_u8(w[b].qs + 32 * h), q1 = vld1q_u8(w[b].qs + 32 * h + 16);
+            for (int j = 0; j < 4; j++) {
+                int8x16_t sh = vdupq_n_s8((int8_t)(-2 * j));
+                int8x16_t a0 = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q0, sh), m3));
+                int8x16_t a1 = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q1, sh), m3));
+                acc = vmlaq_n_s32(acc, dot(vdupq_n_s32(0), a0, vld1q_s8(q8)), w[b].scales[8 * h + 2 * j] & 0x0f);
+                acc = vmlaq_n_s32(acc, dot(vdupq_n_s32(0), a1, vld1q_s8(q8 + 16)), w[b].scales[8 * h + 2 * j + 1] & 0x0f);
+                q8 += 32;
+            }
+        }
+        float dall = x[b].d * arm__h2f(w[b].d), dmin = x[b].d * arm__h2f(w[b].dmin);
+        sum += dall * (float)arm__hadd_s32(acc) - dmin * (float)msum;
+    }
+    return sum;
+}
+
+/* ---- wrappers ---- */
+
+#define ARM_DOTS(isa, prim)                                                                                         \
+    static float kern_dot_q8_0_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q8_0(w, x, n, prim); } \
+    static float kern_dot_q4_0_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q4_0(w, x, n, prim); } \
+    static float kern_dot_q4_1_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q4_1(w, x, n, prim); } \
+    static float kern_dot_q5_0_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q5_0(w, x, n, prim); } \
+    static float kern_dot_q5_1_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q5_1(w, x, n, prim); } \
+    static float kern_dot_q2_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q2_k(w, x, n, prim); } \
+    static float kern_dot_q3_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q3_k(w, x, n, prim); } \
+    static float kern_dot_q4_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q45_k(w, x, n, prim, 0); } \
+    static float kern_dot_q5_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q45_k(w, x, n, prim, 1); } \
+    static float kern_dot_q6_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q6_k(w, x, n, prim); }
+
+ARM_DOTS(neon, arm__mdot)
+
+#if defined(__aarch64__)
+#pragma GCC push_options
+#pragma GCC target("arch=armv8.2-a+dotprod")
+ARM_AI int32x4_t arm__sdot(int32x4_t acc, int8x16_t a, int8x16_t b) { return vdotq_s32(acc, a, b); }
+ARM_DOTS(neondot, arm__sdot)
+#pragma GCC pop_options
+#endif
+
+/* ---- F32 / F16: float lanes per chunk of 256 elements, chunks summed in double ---- */
+
+static float kern_dot_f32_neon(const void *vw, const void *vx, int64_t n) {
+    const float *w = vw, *x = vx;
+    double sum = 0.0;
+    int64_t i = 0;
+    while (i + 16 <= n) {
+        int64_t end = i + 256 <= n ? i + 256 : n - (n - i) % 16;
+        float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        for (; i < end; i += 16) {
+            a0 = vmlaq_f32(a0, vld1q_f32(w + i), vld1q_f32(x + i));
+            a1 = vmlaq_f32(a1, vld1q_f32(w + i + 4), vld1q_f32(x + i + 4));
+            a2 = vmlaq_f32(a2, vld1q_f32(w + i + 8), vld1q_f32(x + i + 8));
+            a3 = vmlaq_f32(a3, vld1q_f32(w + i + 12), vld1q_f32(x + i + 12));
+        }
+        sum += (double)arm__hadd_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
+    }
+    for (; i < n; i++) sum += (double)(w[i] * x[i]);
+    return (float)sum;
+}
+
+#if defined(__aarch64__)
+static float kern_dot_f16_neon(const void *vw, const void *vx, int64_t n) {
+    const uint16_t *w = vw, *x = vx;
+    double sum = 0.0;
+    int64_t i = 0;
+    while (i + 16 <= n) {
+        int64_t end = i + 256 <= n ? i + 256 : n - (n - i) % 16;
+        float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        for (; i < end; i += 16) {
+            float16x8_t w0 = vreinterpretq_f16_u16(vld1q_u16(w + i)), w1 = vreinterpretq_f16_u16(vld1q_u16(w + i + 8));
+            float16x8_t x0 = vreinterpretq_f16_u16(vld1q_u16(x + i)), x1 = vreinterpretq_f16_u16(vld1q_u16(x + i + 8));
+            a0 = vfmaq_f32(a0, vcvt_f32_f16(vget_low_f16(w0)), vcvt_f32_f16(vget_low_f16(x0)));
+            a1 = vfmaq_f32(a1, vcvt_high_f32_f16(w0), vcvt_high_f32_f16(x0));
+            a2 = vfmaq_f32(a2, vcvt_f32_f16(vget_low_f16(w1)), vcvt_f32_f16(vget_low_f16(x1)));
+            a3 = vfmaq_f32(a3, vcvt_high_f32_f16(w1), vcvt_high_f32_f16(x1));
+        }
+        sum += (double)vaddvq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
+    }
+    for (; i < n; i++) sum += (double)(arm__h2f(w[i]) * arm__h2f(x[i]));
+    return (float)sum;
+}
+#endif
+
+/* ---- activation conversions (same bytes as the reference) ---- */
+
+/* amax of 32 floats in v[8]. */
+ARM_AI float arm__amax32(const float32x4_t v[8]) {
+    float32x4_t m = vmaxq_f32(vmaxq_f32(vabsq_f32(v[0]), vabsq_f32(v[1])), vmaxq_f32(vabsq_f32(v[2]), vabsq_f32(v[3])));
+    m = vmaxq_f32(m, vmaxq_f32(vmaxq_f32(vabsq_f32(v[4]), vabsq_f32(v[5])), vmaxq_f32(vabsq_f32(v[6]), vabsq_f32(v[7]))));
+    return arm__hmax_f32(m);
+}
+/* 32 int8 = rne(v[i] * id) into q; returns their sum. */
+ARM_AI int arm__q8_32(const float32x4_t v[8], float id, int8_t *q) {
+    int16x8_t s = vdupq_n_s16(0);
+    for (int k = 0; k < 4; k++) {
+        int32x4_t i0 = arm__rne_s32(vmulq_n_f32(v[2 * k], id));
+        int32x4_t i1 = arm__rne_s32(vmulq_n_f32(v[2 * k + 1], id));
+        int16x8_t h = vcombine_s16(vmovn_s32(i0), vmovn_s32(i1));
+        s = vaddq_s16(s, h);
+        vst1_s8(q + 8 * k, vmovn_s16(h));
+    }
+    int32x4_t s4 = vpaddlq_s16(s);
+    return arm__hadd_s32(s4);
+}
+#if defined(__aarch64__)
+#define ARM_TINY(amax) 0
+#else
+#define ARM_TINY(amax) ((amax) < 1e-30f)       /* armv7 NEON flushes denormals: scalar */
+#endif
+
+static void kern_quant_q8_0_neon(const float *x, void *vy, int64_t n) {
+    BlockQ8_0 *y = vy;
+    for (int64_t b = 0; b < n / QK; b++, x += QK) {
+        float32x4_t v[8];
+        for (int k = 0; k < 8; k++) v[k] = vld1q_f32(x + 4 * k);
+        float amax = arm__amax32(v);
+        if (ARM_TINY(amax)) { kern_quant_q8_0_act(x, &y[b], QK); continue; }
+        float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        y[b].d = f32_to_f16(amax / 127.0f);
+        arm__q8_32(v, id, y[b].qs);
+    }
+}
+static void kern_quant_q8_1_neon(const float *x, void *vy, int64_t n) {
+    BlockQ8_1 *y = vy;
+    for (int64_t b = 0; b < n / QK; b++, x += QK) {
+        float32x4_t v[8];
+        for (int k = 0; k < 8; k++) v[k] = vld1q_f32(x + 4 * k);
+        float amax = arm__amax32(v);
+        if (ARM_TINY(amax)) { kern_quant_q8_1_act(x, &y[b], QK); continue; }
+        float d = amax / 127.0f, id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        int sum = arm__q8_32(v, id, y[b].qs);
+        y[b].d = f32_to_f16(d);
+        y[b].s = f32_to_f16(fminf(65504.0f, fmaxf(-65504.0f, (float)sum * d)));
+    }
+}
+/* As kern_quant_q8_k_ref: max is the first value of largest magnitude. */
+static void kern_quant_q8_k_neon(const float *x, void *vy, int64_t n) {
+    BlockQ8_K *y = vy;
+    for (int64_t b = 0; b < n / QK_K; b++, x += QK_K) {
+        float32x4_t m = vdupq_n_f32(0.0f);
+        for (int j = 0; j < QK_K; j += 4) m = vmaxq_f32(m, vabsq_f32(vld1q_f32(x + j)));
+        float amax = arm__hmax_f32(m);
+        if (amax == 0.0f || ARM_TINY(amax)) { kern_quant_q8_k_ref(x, &y[b], QK_K); continue; }
+        float max = 0.0f;
+        for (int j = 0; j < QK_K; j++)
+            if (fabsf(x[j]) == amax) { max = x[j]; break; }
+        float iscale = -127.0f / max;
+        const int32x4_t lim = vdupq_n_s32(127);
+        for (int i = 0; i < QK_K / 16; i++) {
+            const float *xs = x + 16 * i;
+            int32x4_t i0 = vminq_s32(arm__rne_s32(vmulq_n_f32(vld1q_f32(xs), iscale)), lim);
+            int32x4_t i1 = vminq_s32(arm__rne_s32(vmulq_n_f32(vld1q_f32(xs + 4), iscale)), lim);
+            int32x4_t i2 = vminq_s32(arm__rne_s32(vmulq_n_f32(vld1q_f32(xs + 8), iscale)), lim);
+            int32x4_t i3 = vminq_s32(arm__rne_s32(vmulq_n_f32(vld1q_f32(xs + 12), iscale)), lim);
+            int16x8_t h0 = vcombine_s16(vmovn_s32(i0), vmovn_s32(i1)), h1 = vcombine_s16(vmovn_s32(i2), vmovn_s32(i3));
+            vst1q_s8(y[b].qs + 16 * i, vcombine_s8(vmovn_s16(h0), vmovn_s16(h1)));
+            y[b].bsums[i] = (int16_t)arm__hadd_s32(vaddq_s32(vpaddlq_s16(h0), vpaddlq_s16(h1)));
+        }
+        y[b].d = 1.0f / iscale;
+    }
+}
+
+#if defined(__arm__)
+#pragma GCC pop_options
+#endif
+#undef ARM_AI
+#undef ARM_TINY
+#endif /* aarch64 / armv7 */
+
 /* SIMD_KERNELS_PLACEHOLDER */
 
 /* ---- dispatch: the fastest variant this CPU runs, chosen once at start-up ----
@@ -2670,6 +3181,36 @@ static const KernVariant kern__variants[] = {
     { T_Q4_K, ISA_AVX512VNNI, kern_dot_q4_k_avx512vnni, kern_tile_q4_k_avx512vnni, 4, KQ_TT, NULL, NULL, 0 },
     { T_Q5_K, ISA_AVX512VNNI, kern_dot_q5_k_avx512vnni, kern_tile_q5_k_avx512vnni, 4, KQ_TT, NULL, NULL, 0 },
     { T_Q6_K, ISA_AVX512VNNI, kern_dot_q6_k_avx512vnni, kern_tile_q6_k_avx512vnni, 4, KQ_TT, NULL, NULL, 0 },
+#endif
+#if defined(LLM_SIMD_ARM)
+    /* ARM NEON (aarch64 baseline, armv7 when AT_HWCAP has NEON); quant_act rows first */
+    { T_Q8_0, ISA_NEON, kern_dot_q8_0_neon, NULL, 0, 0, kern_quant_q8_0_neon, NULL, 0 },
+    { T_Q8_1, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_1_neon, NULL, 0 },
+    { T_Q8_K, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_k_neon, NULL, 0 },
+    { T_F32,  ISA_NEON, kern_dot_f32_neon,  NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q4_0, ISA_NEON, kern_dot_q4_0_neon, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q4_1, ISA_NEON, kern_dot_q4_1_neon, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q5_0, ISA_NEON, kern_dot_q5_0_neon, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q5_1, ISA_NEON, kern_dot_q5_1_neon, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q2_K, ISA_NEON, kern_dot_q2_k_neon, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q3_K, ISA_NEON, kern_dot_q3_k_neon, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q4_K, ISA_NEON, kern_dot_q4_k_neon, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q5_K, ISA_NEON, kern_dot_q5_k_neon, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q6_K, ISA_NEON, kern_dot_q6_k_neon, NULL, 0, 0, NULL, NULL, 0 },
+#if defined(__aarch64__)
+    { T_F16,  ISA_NEON, kern_dot_f16_neon,  NULL, 0, 0, NULL, NULL, 0 },
+    /* aarch64 with the dot-product instructions (AT_HWCAP & HWCAP_ASIMDDP) */
+    { T_Q8_0, ISA_NEONDOT, kern_dot_q8_0_neondot, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q4_0, ISA_NEONDOT, kern_dot_q4_0_neondot, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q4_1, ISA_NEONDOT, kern_dot_q4_1_neondot, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q5_0, ISA_NEONDOT, kern_dot_q5_0_neondot, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q5_1, ISA_NEONDOT, kern_dot_q5_1_neondot, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q2_K, ISA_NEONDOT, kern_dot_q2_k_neondot, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q3_K, ISA_NEONDOT, kern_dot_q3_k_neondot, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q4_K, ISA_NEONDOT, kern_dot_q4_k_neondot, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q5_K, ISA_NEONDOT, kern_dot_q5_k_neondot, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q6_K, ISA_NEONDOT, kern_dot_q6_k_neondot, NULL, 0, 0, NULL, NULL, 0 },
+#endif
 #endif
     { -1, ISA_REF, NULL, NULL, 0, 0, NULL, NULL, 0 }
 };
@@ -6634,6 +7175,7 @@ int main(int argc, char **argv) {
         for (int t = 0; t < T_COUNT; t++)
             if (used[t]) {
                 int q = kern_type(t)->vec_dot_type;
+                if (q < 0 || q >= T_COUNT) continue;
                 log_msg(LOG_VERBOSE, " %s %s%s%s (activations %s %s)", type_name((uint32_t)t),
                         isa_names[kern_impl[t].isa], kern_impl[t].tile ? " tiled" : "",
                         force && *force && strcmp(force, "0") ? " (LLM_FORCE_REF)" : "", type_name((uint32_t)q),

@@ -253,9 +253,17 @@ static void test_quant_act(const KernVariant *v, const char *name) {
             if (B > 1 && n % B) continue;
             float *x = malloc((size_t)n * 4 + 128);
             gen_act(x, n);
+            /* non-finite and overflowing inputs (kinds 2, 3, 5-10) make the reference's
+             * float-to-int8 conversion platform-defined: the x86 kernels copy what x86
+             * does; other ISAs are checked on finite, in-range blocks only */
+            int x86 = v->isa == ISA_AVX2 || v->isa == ISA_AVX512 || v->isa == ISA_AVX512VNNI;
             if (rep >= 2)
-                for (int64_t i = 0; i + 32 <= n; i += 32) if (rnd_int(3) == 0) special_block(x + i, rnd_int(12));
-            if (B == 1 && rep >= 6)
+                for (int64_t i = 0; i + 32 <= n; i += 32)
+                    if (rnd_int(3) == 0) {
+                        int kind = rnd_int(12);
+                        if (x86 || kind == 0 || kind == 1 || kind == 4 || kind == 11) special_block(x + i, kind);
+                    }
+            if (B == 1 && rep >= 6 && x86)
                 for (int64_t i = 0; i < n; i++) x[i] = bitsf(rnd_u32());
             size_t bytes = type_row_size(v->type, n);
             uint8_t *y1 = malloc(bytes + 64), *y2 = malloc(bytes + 64);

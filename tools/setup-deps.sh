@@ -7,6 +7,9 @@
 #   build: gcc, musl-tools (musl-gcc), dpkg-dev (for `apt-get source`), file, ca-certificates
 #   test:  the above and clang + compiler-rt (fuzzing, sanitizers), python3 with
 #          regex and numpy (reference checks), unicode-data (Unicode tables)
+#   cross: the build set and the cross compilers of `make cross` (gcc-aarch64-linux-gnu,
+#          gcc-arm-linux-gnueabihf, musl-dev:arm64, musl-dev:armhf: adds the arm64 and
+#          armhf dpkg architectures) and qemu-user-static (tests/t_cross.sh)
 #
 # BearSSL's source comes from `apt-get source bearssl`, which needs a deb-src entry:
 # when vendor/bearssl-src is absent and BEARSSL_SRC is not set, one is added as
@@ -17,10 +20,12 @@ cd "$(dirname "$0")/.."
 
 build_pkgs="gcc musl-tools dpkg-dev file ca-certificates make"
 test_pkgs="clang python3 python3-regex python3-numpy unicode-data"
+cross_pkgs="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf musl-dev:arm64 musl-dev:armhf qemu-user-static"
 case $mode in
   build) pkgs=$build_pkgs ;;
   test)  pkgs="$build_pkgs $test_pkgs" ;;
-  *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
+  cross) pkgs="$build_pkgs $cross_pkgs" ;;
+  *) echo "usage: $0 [build|test|cross]" >&2; exit 2 ;;
 esac
 
 say() { echo "setup-deps: $*"; }
@@ -100,10 +105,30 @@ if [ "$mode" = test ] && ! installed libclang-rt-dev; then
   fi
 fi
 
+# musl-dev:arm64 / musl-dev:armhf need those dpkg architectures.
+if [ "$mode" = cross ]; then
+  for a in arm64 armhf; do
+    case " $missing " in *":$a "*)
+      if ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+        say "adding dpkg architecture $a"; root dpkg --add-architecture "$a"; need_update=1
+      fi ;;
+    esac
+  done
+fi
+
 export DEBIAN_FRONTEND=noninteractive
 if [ -n "$missing$need_update" ]; then
   [ -n "$missing" ] && say "installing:$missing"
-  root apt-get -q update -o Acquire::Retries=3 >/dev/null || { say "apt-get update failed"; exit 1; }
+  # With foreign architectures an index can fail (e.g. a half-synced armhf index of the
+  # security suite): go on when update fails and let the install below decide.
+  if ! root apt-get -q update -o Acquire::Retries=3 >/tmp/llm-setup-deps-update.log 2>&1; then
+    if [ "$mode" = cross ]; then
+      grep -E '^(E|W):' /tmp/llm-setup-deps-update.log | head -n 5
+      say "apt-get update reported errors; trying the install anyway"
+    else
+      tail -n 5 /tmp/llm-setup-deps-update.log; say "apt-get update failed"; exit 1
+    fi
+  fi
 fi
 if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
