@@ -5,6 +5,8 @@
 #   make run        install missing build dependencies, build, start ./llm
 #   make test       install missing dependencies, build, run every test
 #   make fuzz       build and run the GGUF fuzz target (clang, ASan+UBSan) FUZZ_SECONDS
+#   make bench      the standard speed set: synthetic TinyLlama-1.1B, Q4_0 / Q4_K_M / Q8_0,
+#                   1 and 2 threads, pp128 and tg64, file mapping and huge pages
 #   make cross      static musl binaries dist/llm-x86_64, dist/llm-aarch64, dist/llm-armv7
 #                   (Debian's cross gcc with musl's specs; installs what is missing)
 #   make clean      remove build outputs (make distclean: also the fetched BearSSL)
@@ -92,7 +94,7 @@ cross-$(1): $(DIST)/llm-$(1) $(patsubst tests/%.c,$(BUILD)/cross/$(1)/%,$(CROSS_
 endef
 $(foreach a,$(CROSS_ARCHS),$(eval $(call cross_rules,$(a))))
 
-.PHONY: all vendor run test fuzz deps deps-test deps-cross clean distclean test-asan \
+.PHONY: all vendor run test fuzz bench deps deps-test deps-cross clean distclean test-asan \
         cross $(addprefix cross-,$(CROSS_ARCHS))
 .DEFAULT_GOAL := all
 
@@ -147,6 +149,15 @@ $(FUZZ_BIN): tests/fuzz_$(FUZZ_TARGET).c $(SRC) $(FUZZ_BEARSSL_LIB)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZ_CC) $(CSTD) $(FUZZ_CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC) -o $@ $< $(FUZZ_BEARSSL_LIB) -lm -lpthread
+
+BENCH_SHAPE  ?= tinyllama-1.1b
+BENCH_QUANTS ?= Q4_0 Q4_K_M Q8_0
+BENCH_THREADS ?= 1 2
+bench: $(BIN)
+	@for q in $(BENCH_QUANTS); do for t in $(BENCH_THREADS); do \
+	  echo "## $(BENCH_SHAPE):$$q, $$t thread(s)"; \
+	  ./$(BIN) --bench --synthetic $(BENCH_SHAPE):$$q -t $$t -p 128 -n 64 -r 3 || exit 1; echo; \
+	done; done
 
 fuzz: $(FUZZ_BIN)
 	$(Q)set -e; corpus=$$(mktemp -d "$${TMPDIR:-/tmp}/llm-fuzz.XXXXXX"); \
