@@ -1,6 +1,7 @@
 /* llm.c - run a language model from one static binary, offline, on small hardware.
  *
- * Build:   make            (musl-gcc -std=c11 -O2 -static llm.c -lbearssl -lm -lpthread)
+ * Build:   make    (musl-gcc -std=c11 -O2 -Wall -Wextra -Ivendor/bearssl-src/inc -static -o llm llm.c
+ *                  vendor/build/musl-gcc/libbearssl.a -lm -lpthread; `make vendor` fetches BearSSL)
  * Use:     ./llm -m model.gguf -p "Once upon a time"        (see README for every flag)
  *
  * One C11 translation unit in numbered sections, each using only those above it.
@@ -11,24 +12,27 @@
  *
  * Configuration macros:
  *   LLM_NO_MAIN     leave out main() (tests #include "llm.c" with this defined)
+ * Environment: LLM_FORCE_REF=1 runs the plain C reference kernels instead of the SIMD
+ * variants chosen at start-up (AVX2, AVX-512 VNNI on x86_64 by cpuid; NEON, NEON dot
+ * product on ARM by AT_HWCAP).
  *
  * Contents (sections marked "later" arrive with their issues and are not in this file yet):
  *    1. base        includes, platform, errors, logging, time
  *    2. arena       the fixed arena
  *    3. text        UTF-8, string slices, sizes, SHA-256 (BearSSL's)
  *    4. json        (later: fetch and chat)
- *    5. files       mmap, atomic write, reading whole files
+ *    5. files       mmap, huge-page copies, atomic write
  *    6. net         (later: --fetch)
  *    7. hub         (later: --fetch)
  *    8. formats     GGUF read, validate and write
  *    9. convert     (later: safetensors import)
- *   10. kernels     reference dequantisation and dot products per quant type
+ *   10. kernels     reference and SIMD kernels per quant type, attention, dispatch
  *   11. threads     pool, parallel-for
  *   12. model       hyper-parameters, llama forward pass, KV cache, memory plan
  *   13. tokenizer   SentencePiece and byte-level BPE, pre-tokenizers, Unicode tables
  *   14. template    (later: chat)
  *   15. sampler     greedy, temperature, top-k, top-p, min-p, penalties, seeds
- *   16. session     prompt to tokens to streamed text; perplexity
+ *   16. session     prompt to tokens to streamed text; perplexity; benchmark
  *   17. cli         flags, commands, main
  */
 
@@ -182,7 +186,7 @@ static int arena_sub(Arena *parent, Arena *child, size_t size) {
 }
 
 /* ============================================================================
- * 3. text: UTF-8, string slices, sizes, SHA-256
+ * 3. text: UTF-8, string slices, sizes, SHA-256 (BearSSL's)
  * ========================================================================== */
 
 typedef struct { const char *p; size_t n; } Str;   /* a slice, not NUL-terminated */
@@ -261,7 +265,7 @@ static void sha256_hex(const void *data, size_t n, char out[65]) {
 }
 
 /* ============================================================================
- * 5. files: mmap, atomic write, whole-file reads
+ * 5. files: mmap, huge-page copies, atomic write
  *
  * Model files are mapped read-only and never copied. Files this program writes go to
  * NAME.tmp first, are fsync'd, then renamed, so a half-written file never looks
@@ -963,7 +967,7 @@ LLM_MAYBE_UNUSED static void gguf_w_tensor_data(GgufWriter *w, const void *p, si
 LLM_MAYBE_UNUSED static int gguf_w_end(GgufWriter *w, Err *e) { return file_out_commit(&w->out, e); }
 
 /* ============================================================================
- * 10. kernels: reference dequantisation and dot products per quant type
+ * 10. kernels: reference and SIMD kernels per quant type, attention, dispatch
  *
  * Plain C reference versions ("_ref"), byte-compatible with ggml's block layouts and
  * computing as llama.cpp's CPU path does: the activation row is converted to the
@@ -6268,7 +6272,7 @@ static int32_t samp_sample(Sampler *s, const float *logits) {
 }
 
 /* ============================================================================
- * 16. session: prompt to tokens to streamed text; perplexity
+ * 16. session: prompt to tokens to streamed text; perplexity; benchmark
  *
  * Output is written as it is produced, never splitting a UTF-8 character, and holding
  * back only what could still become a --stop string.
