@@ -972,13 +972,14 @@ LLM_MAYBE_UNUSED static int gguf_w_end(GgufWriter *w, Err *e) { return file_out_
  * Plain C reference versions ("_ref"), byte-compatible with ggml's block layouts and
  * computing as llama.cpp's CPU path does: the activation row is converted to the
  * weight type's partner (Q8_0, Q8_1 or Q8_K blocks, F16, BF16) with the same rounding,
- * then each dot product sums integers within a block and scales once per block. SIMD
- * versions arrive beside these with the same signatures.
+ * then each dot product sums integers within a block and scales once per block.
+ * SIMD versions sit beside them with the same signatures (x86_64: AVX2+FMA+F16C and
+ * AVX-512 VNNI through per-function target attributes; ARM: NEON, and the dot-product
+ * instructions on aarch64), each tested against its reference; at the end of the
+ * section kern_init picks, per type, the fastest one this CPU runs.
  * ========================================================================== */
 
-
-
-/* ---- IEEE half / bfloat16 conversions (the API.md prototypes) ---- */
+/* ---- IEEE half / bfloat16 conversions ---- */
 
 static uint32_t kern__f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static float kern__bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
