@@ -1,0 +1,193 @@
+/* tests/unit_gemv.c - the gemv kernels of kern__variants (gemv_r weight rows x one
+ * activation row, used for token generation) against the reference dot products, on
+ * this CPU (a variant whose ISA the CPU lacks prints SKIP).
+ *
+ * For every row of kern__variants with a gemv: gemv_r weight rows of the row's type with
+ * padded row stride, at 1, 2, 3, 7, 8, 22 blocks and 2048 / 5632 elements, several
+ * repetitions; weight blocks with random codes, all-zero blocks, extreme codes (all
+ * 0x80 / 0xff / 0x7f) and random scales (0, f16 subnormal, tiny, ordinary, 65504;
+ * K-quants: random bytes, so also inf/NaN scales); activations of random scale per
+ * block (0, 1e-3, 1e3, ...) converted by the reference from_float_act. Checks:
+ *   - K-quants (Q2_K..Q6_K): bit-identical to kern_dot_*_ref (NaN matches NaN).
+ *   - simple types: |gemv - ref| <= (2 nb + 16) u S, u = 2^-24, S = sum |w_i x_i|
+ *     (+ sum |m_b s_b| for Q4_1/Q5_1), nb blocks: the tolerance of tests/unit_simd.c
+ *     (each block term is rounded a few times; the order of the float sum differs).
+ *   - the output cells next to the gemv_r written ones stay untouched.
+ *   - through the driver: model__matmul_job with one token over rows not a multiple of
+ *     gemv_r (gemv for whole groups, dot for the rest) against the reference.
+ */
+#define LLM_NO_MAIN
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "../llm.c"
+#include "test.h"
+#pragma GCC diagnostic pop
+
+#define U24 (1.0 / 16777216.0)
+
+static uint32_t rnd_u32(void) { test_uniform(); return (uint32_t)(test_rng >> 32); }
+static int rnd_int(int n) { return (int)(test_uniform() * n); }
+static int is_k(int t) { return t >= T_Q2_K && t <= T_Q6_K; }
+static int is_simple_q(int t) { return t == T_Q4_0 || t == T_Q4_1 || t == T_Q5_0 || t == T_Q5_1 || t == T_Q8_0; }
+static int64_t blk_of(int t) { return is_k(t) ? QK_K : QK; }
+
+static uint16_t rnd_scale(int allow_neg) {
+    float v;
+    switch (rnd_int(8)) {
+    case 0: v = 0.0f; break;
+    case 1: v = (float)(rnd_int(1023) + 1) * (1.0f / 16777216.0f); break;
+    case 2: v = 65504.0f; break;
+    case 3: v = (float)(test_uniform() * 1e-3); break;
+    default: v = (float)(exp(test_uniform() * 12 - 8)); break;
+    }
+    if (allow_neg && rnd_int(2)) v = -v;
+    return f32_to_f16(v);
+}
+
+static void gen_weights(int t, uint8_t *w, int64_t n) {
+    size_t bytes = type_row_size(t, n), bs = type_row_size(t, blk_of(t));
+    for (size_t i = 0; i < bytes; i++) w[i] = (uint8_t)rnd_u32();
+    for (int64_t b = 0; b < n / blk_of(t); b++) {
+        uint8_t *blk = w + b * bs;
+        int kind = rnd_int(10);
+        if (kind == 0) memset(blk, 0, bs);                                          /* all zero */
+        else if (kind == 1) memset(blk, t == T_Q8_0 ? 0x80 : 0xff, bs);             /* extreme codes */
+        else if (kind == 2) memset(blk, 0x7f, bs);
+        if (is_simple_q(t) && kind != 0) {
+            uint16_t d = rnd_scale(1);
+            memcpy(blk, &d, 2);
+            if (t == T_Q4_1 || t == T_Q5_1) { uint16_t m = rnd_scale(1); memcpy(blk + 2, &m, 2); }
+        }
+        if (is_k(t) && rnd_int(2)) {            /* half the K blocks: sane scales at their offsets */
+            uint16_t d = rnd_scale(0), dm = rnd_scale(0);
+            size_t od = t == T_Q2_K ? offsetof(BlockQ2_K, d) : t == T_Q3_K ? offsetof(BlockQ3_K, d)
+                      : t == T_Q6_K ? offsetof(BlockQ6_K, d) : 0;
+            memcpy(blk + od, &d, 2);
+            if (t == T_Q2_K) memcpy(blk + offsetof(BlockQ2_K, dmin), &dm, 2);
+            if (t == T_Q4_K || t == T_Q5_K) memcpy(blk + 2, &dm, 2);
+        }
+    }
+}
+
+static void gen_act(float *x, int64_t n) {
+    for (int64_t i = 0; i < n; i += 32) {
+        int kind = rnd_int(12);
+        float sc = kind == 0 ? 0.0f : kind == 1 ? 1e-3f : kind == 2 ? 1e3f : (float)exp(test_uniform() * 8 - 4);
+        for (int64_t j = i; j < i + 32 && j < n; j++) x[j] = test_normal(sc);
+    }
+}
+
+static double abs_dot(int t, const uint8_t *w, const uint8_t *xq, int64_t n) {
+    const KernType *kt = kern_type(t), *xt = kern_type(kt->vec_dot_type);
+    float *a = malloc((size_t)n * 4), *b = malloc((size_t)n * 4);
+    kt->to_float(w, a, n);
+    xt->to_float(xq, b, n);
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += fabs((double)a[i] * b[i]);
+    if (t == T_Q4_1 || t == T_Q5_1) {
+        size_t wbs = type_row_size(t, QK);
+        const BlockQ8_1 *x = (const BlockQ8_1 *)xq;
+        for (int64_t k = 0; k < n / QK; k++) {
+            uint16_t m; memcpy(&m, w + k * wbs + 2, 2);
+            s += fabs((double)f16_to_f32(m) * f16_to_f32(x[k].s));
+        }
+    }
+    free(a), free(b);
+    return s;
+}
+
+typedef struct { long n, bad; char first[300]; } Agg;
+static void agg(Agg *a, int ok, const char *fmt, ...) {
+    a->n++;
+    if (ok) return;
+    if (!a->bad++) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(a->first, sizeof a->first, fmt, ap);
+        va_end(ap);
+    }
+}
+static void agg_check(const char *name, const Agg *a) {
+    CHECK(name, a->bad == 0 && a->n > 0, "%ld of %ld wrong; first: %s", a->bad, a->n, a->first);
+}
+
+/* K-quants: the same bits (any NaN matches any NaN); others: within tol. */
+static int same(int t, float a, float b, double tol) {
+    if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+    if (is_k(t)) return memcmp(&a, &b, 4) == 0;
+    if (isinf(a) || isinf(b)) return a == b;
+    return fabs((double)a - b) <= tol;
+}
+
+static void test_gemv(const KernVariant *v, const char *name) {
+    const KernType *kt = kern_type(v->type), *xt = kern_type(kt->vec_dot_type);
+    int64_t B = blk_of(v->type);
+    int R = v->gemv_r;
+    int64_t lens[] = { 1 * B, 2 * B, 3 * B, 7 * B, 8 * B, 22 * B, 2048, 5632 };
+    Agg a = { 0 };
+    for (int rep = 0; rep < 8; rep++)
+        for (int li = 0; li < 8; li++) {
+            int64_t n = lens[li];
+            if (n % B) continue;
+            size_t wrow = type_row_size(v->type, n) + 36 * (rep & 3), xrow = type_row_size(kt->vec_dot_type, n);
+            uint8_t *w = calloc((size_t)R, wrow), *xq = malloc(xrow + 64);
+            float *x = malloc((size_t)n * 4), out[64 + 8];
+            for (int r = 0; r < R; r++) gen_weights(v->type, w + r * wrow, n);
+            gen_act(x, n);
+            xt->from_float_act(x, xq, n);
+            for (int i = 0; i < R + 8; i++) out[i] = -12345.0f;
+            v->gemv(w, wrow, R, xq, xrow, 1, n, out + 4, 1);
+            for (int r = 0; r < R; r++) {
+                float ref = kt->dot(w + r * wrow, xq, n);
+                double S = abs_dot(v->type, w + r * wrow, xq, n), tol = (2.0 * (double)(n / B) + 16) * U24 * S + 1e-30;
+                agg(&a, same(v->type, out[4 + r], ref, tol), "n=%lld rep %d row %d: gemv %.9g ref %.9g (diff %.3g, tol %.3g)",
+                    (long long)n, rep, r, out[4 + r], ref, fabs((double)out[4 + r] - ref), tol);
+            }
+            for (int i = 0; i < 4; i++) agg(&a, out[i] == -12345.0f && out[4 + R + i] == -12345.0f, "n=%lld: wrote outside", (long long)n);
+            free(w), free(xq), free(x);
+        }
+    agg_check(name, &a);
+}
+
+/* The driver with one token: rows 0..nrows-1 through kern_impl (gemv + dot edges). */
+static void test_driver(int t) {
+    const KernType *kt = kern_type(t), *xt = kern_type(kt->vec_dot_type);
+    char name[96];
+    snprintf(name, sizeof name, "matmul %s: one token through the driver (gemv %s)", type_layouts[t].name,
+             kern_impl[t].gemv ? "installed" : "not installed");
+    int64_t n = 2048, rows = 4 * 5 + 3;
+    Mat m;
+    memset(&m, 0, sizeof m);
+    size_t wrow = type_row_size(t, n);
+    uint8_t *w = malloc(rows * wrow), *xq = malloc(type_row_size(kt->vec_dot_type, n));
+    float *x = malloc(n * 4), out[64];
+    for (int64_t r = 0; r < rows; r++) gen_weights(t, w + r * wrow, n);
+    gen_act(x, n);
+    xt->from_float_act(x, xq, n);
+    m.type = t, m.rows = rows, m.cols = n, m.data = w;
+    MatmulJob j = { &m, xq, type_row_size(kt->vec_dot_type, n), 1, out, rows, x, n };
+    model__matmul_job(&j, 0, 1);
+    Agg a = { 0 };
+    for (int64_t r = 0; r < rows; r++) {
+        float ref = kt->dot(w + r * wrow, xq, n);
+        double S = abs_dot(t, w + r * wrow, xq, n), tol = (2.0 * (double)(n / blk_of(t)) + 16) * U24 * S + 1e-30;
+        agg(&a, same(t, out[r], ref, tol), "row %lld: %.9g ref %.9g", (long long)r, out[r], ref);
+    }
+    agg_check(name, &a);
+    free(w), free(xq), free(x);
+}
+
+int main(void) {
+    kern_init(0);
+    for (size_t i = 0; kern__variants[i].type >= 0; i++) {
+        const KernVariant *v = &kern__variants[i];
+        if (!v->gemv) continue;
+        char name[96];
+        snprintf(name, sizeof name, "gemv %s %s x%d", type_layouts[v->type].name, isa_names[v->isa], v->gemv_r);
+        if (!kern_isa_have[v->isa]) { SKIP(name, "CPU lacks ISA %s", isa_names[v->isa]); continue; }
+        test_gemv(v, name);
+    }
+    int types[] = { T_Q4_0, T_Q4_1, T_Q5_0, T_Q5_1, T_Q8_0, T_Q2_K, T_Q3_K, T_Q4_K, T_Q5_K, T_Q6_K };
+    for (int i = 0; i < 10; i++) test_driver(types[i]);
+    return test_failed ? 1 : 0;
+}
