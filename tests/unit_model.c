@@ -149,10 +149,13 @@ static void model_case(const char *name, TinySpec s, double tol_f32kv, double to
     r = run_llm(path, toks, N, 1, T_F32, b, &e);
     d = r ? 1e9 : max_diff_f(a, b, nl);
     snprintf(nm, sizeof nm, "model %s: batched equals token by token", name);
-    /* batches go through the tile kernels, single tokens through the dot: only the
-     * summation order differs, but with F16 or 8-bit activations an ulp can move an
-     * activation to its other rounding neighbour, so those get 1e-3 of the logit scale */
-    double tol_batch = (s.wtype == T_F32 ? 1e-5 : 1e-3) * (1 + logit_scale);
+    /* batches go through the tile kernels, single tokens through the gemv or dot ones:
+     * only the summation order differs, but with F16 or 8-bit activations an ulp can move
+     * an activation to its other rounding neighbour, and these tiny models (weights of
+     * sd 0.2) amplify that: measured up to 7e-3 of the logit scale for Q4_0. The kernels
+     * themselves are checked tightly in unit_simd / unit_gemv; here a wrong kernel would
+     * move logits by the whole scale. */
+    double tol_batch = (s.wtype == T_F32 ? 1e-5 : s.wtype == T_F16 ? 1e-3 : 2e-2) * (1 + logit_scale);
     CHECK(nm, d <= tol_batch, "max |diff| %.3g > %.3g %s", d, tol_batch, e.msg);
     r = run_llm(path, toks, N, 5, T_F16, b, &e);
     d = r ? 1e9 : max_diff_d(b, ref, nl);
