@@ -3407,6 +3407,376 @@ KG_KQ(q6_k, BlockQ6_K, 0, avx512vnni, KQ_VNNI, kq__vnni_scales)
 
 #endif /* __x86_64__ */
 
+/* ---- x86_64 AVX-512 VNNI prompt-processing kernels: weight rows in vector lanes ----
+ *
+ * For a batch of tokens the matmul driver calls these once per thread with all its rows
+ * and all tokens (kern__batch_variants, KernImpl.batch; see model__matmul_job). A zmm
+ * register holds 16
+ * weight rows, one int32 lane per row: the weights of 16 rows are transposed once into
+ * "4 consecutive bytes of each row in one lane" form (pp__t16), and
+ *     isum[row] += vpdpbusd(w4[row], broadcast(x[4k..4k+3]))
+ * computes the dot products of 16 rows with one token, 4 bytes per lane per instruction,
+ * with the activation bytes taken straight from the Q8_0/Q8_K rows through the
+ * instruction's broadcast memory operand. No horizontal sums: each lane is one
+ * (row, token) pair from the first block to the last, so the per-block float step is one
+ * 16-lane operation, and the result of 16 rows for one token is one store.
+ *
+ * Loop order (pp__run): tokens in groups of PP_TB, the row's blocks in chunks (PP_CB32
+ * blocks of 32 or PP_CBK super-blocks of 256); per chunk the per-token, per-block data
+ * the inner loop needs (Q4_0/Q8_0: -offset * sum(x) and the float d of x; Q4_K: the sums
+ * of bsums per 32; Q6_K: -32 * bsums) is computed once for all tokens; then for every 16
+ * rows the chunk's weights are unpacked once into an L1 buffer and used for every token,
+ * PP_T tokens at a time with the float accumulators in registers (partial sums of later
+ * chunks go through `out`, which holds exact floats, so the order is unchanged).
+ *
+ * Numerics: the integers per block are the reference's exactly (u = unsigned weight code;
+ * Q4_0 u = q, offset 8; Q8_0 u = w + 128, offset 128; Q4_K/Q6_K as KqRow: u = q, Q6_K
+ * u = q + 32 with the -32 through bsums) and each lane does the reference's float
+ * expression per block in the reference's order: Q4_0 sum += (isum * dw) * dx, Q8_0
+ * sum += isum * (dw * dx), Q4_K sum += d*isum - dmin*msum, Q6_K sum += (dw * dx) * isum,
+ * so all four are bit-identical to kern_dot_*_ref (built without FP contraction, as
+ * -std=c11 does). */
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define PP_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
+#define PP_INL static inline __attribute__((always_inline))
+#define PP_UNROLL _Pragma("GCC unroll 16")
+enum {
+    PP_TB = 128,     /* tokens whose per-chunk data is prepared together */
+    PP_CB32 = 16,    /* blocks of 32 per chunk (Q4_0, Q8_0) */
+    PP_CBK = 2,      /* super-blocks of 256 per chunk (Q4_K, Q6_K) */
+    PP_T = 4         /* tokens per register block (4..8 measure alike; 4 is the smallest code) */
+};
+
+/* 16 bytes at p + ro[r] for the 16 rows r, transposed: o[j] lane r = dword j of row r.
+ * (ro[] repeats the last valid row for the lanes past the end, so nothing is read out
+ * of bounds.) */
+PP_INL PP_VNNI void pp__t16(const uint8_t *p, const size_t *ro, __m512i o[4]) {
+    __m512i a[4];
+    PP_UNROLL for (int i = 0; i < 4; i++) {
+        __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p + ro[i])));
+        v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p + ro[4 + i])), 1);
+        v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p + ro[8 + i])), 2);
+        a[i] = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p + ro[12 + i])), 3);
+    }
+    /* per 128-bit lane L: a[i] = row 4L+i; 4x4 dword transpose */
+    __m512i t0 = _mm512_unpacklo_epi32(a[0], a[1]), t1 = _mm512_unpackhi_epi32(a[0], a[1]);
+    __m512i t2 = _mm512_unpacklo_epi32(a[2], a[3]), t3 = _mm512_unpackhi_epi32(a[2], a[3]);
+    o[0] = _mm512_unpacklo_epi64(t0, t2);
+    o[1] = _mm512_unpackhi_epi64(t0, t2);
+    o[2] = _mm512_unpacklo_epi64(t1, t3);
+    o[3] = _mm512_unpackhi_epi64(t1, t3);
+}
+PP_INL PP_VNNI __m512i pp__bcast32(const uint8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+/* low / high 16 bits of each dword lane (f16 bits) as floats */
+PP_INL PP_VNNI __m512 pp__h16lo(__m512i v) { return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(v)); }
+PP_INL PP_VNNI __m512 pp__h16hi(__m512i v) { return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(v, 16))); }
+
+/* ================= Q4_0 / Q8_0 against Q8_0 ================= */
+
+typedef struct {
+    __m512i w[PP_CB32][8];   /* u bytes, dword group k = elements 4k..4k+3 of the block */
+    __m512 d[PP_CB32];       /* f16 d of the 16 rows */
+} PpW32;
+typedef struct {
+    int32_t corr[PP_TB][PP_CB32];   /* -offset * sum(x) of the block */
+    float d[PP_TB][PP_CB32];        /* d of the block */
+} PpX32;
+
+PP_INL PP_VNNI void pp__unpack32(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, PpW32 *u) {
+    const __m512i m4 = _mm512_set1_epi8(0x0f), x80 = _mm512_set1_epi8((char)0x80);
+    const size_t bs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *p = w + (size_t)(b0 + b) * bs;
+        __m512i q[4];
+        pp__t16(p, ro, q);                              /* dword 0: d, qs[0], qs[1] */
+        u->d[b] = pp__h16lo(q[0]);
+        if (ty == T_Q4_0) {
+            pp__t16(p + 2, ro, q);
+            PP_UNROLL for (int j = 0; j < 4; j++) {
+                u->w[b][j] = _mm512_and_si512(q[j], m4);
+                u->w[b][4 + j] = _mm512_and_si512(_mm512_srli_epi32(q[j], 4), m4);
+            }
+        } else {
+            PP_UNROLL for (int h = 0; h < 2; h++) {
+                pp__t16(p + 2 + 16 * h, ro, q);
+                PP_UNROLL for (int j = 0; j < 4; j++) u->w[b][4 * h + j] = _mm512_xor_si512(q[j], x80);
+            }
+        }
+    }
+}
+
+/* Per token and block of the chunk: -off * sum(x) (sum through vpsadbw on x ^ 0x80). */
+PP_INL PP_VNNI void pp__prep32(int ty, const uint8_t *x, size_t x_row, int nt, int64_t b0, int nb, PpX32 *px) {
+    const int off = ty == T_Q4_0 ? 8 : 128;
+    const __m256i x80 = _mm256_set1_epi8((char)0x80), z = _mm256_setzero_si256();
+    for (int t = 0; t < nt; t++) {
+        const uint8_t *xb = x + (size_t)t * x_row + (size_t)b0 * sizeof(BlockQ8_0);
+        for (int b = 0; b < nb; b++, xb += sizeof(BlockQ8_0)) {
+            __m256i s = _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xb + 2)), x80), z);
+            __m128i h = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+            h = _mm_add_epi64(h, _mm_unpackhi_epi64(h, h));
+            px->corr[t][b] = -off * (_mm_cvtsi128_si32(h) - 32 * 128);
+            uint16_t d;
+            memcpy(&d, xb, 2);
+            px->d[t][b] = _cvtsh_ss(d);
+        }
+    }
+}
+
+/* T tokens x 16 rows over the chunk's nb blocks. */
+PP_INL PP_VNNI void pp__tg32(int ty, int T, const PpW32 *u, int nb, const uint8_t *x, size_t x_row,
+                             const PpX32 *px, int t0, float *out, int64_t os, int first, __mmask16 m) {
+    __m512 acc[PP_T];
+    PP_UNROLL for (int t = 0; t < T; t++)
+        acc[t] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, out + (int64_t)t * os);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *xb = x + (size_t)b * sizeof(BlockQ8_0) + 2;
+        __m512i is[PP_T];
+        PP_UNROLL for (int t = 0; t < T; t++) is[t] = _mm512_set1_epi32(px->corr[t0 + t][b]);
+        PP_UNROLL for (int k = 0; k < 8; k++) {
+            __m512i wv = _mm512_load_si512(&u->w[b][k]);
+            PP_UNROLL for (int t = 0; t < T; t++)
+                is[t] = _mm512_dpbusd_epi32(is[t], wv, pp__bcast32(xb + (size_t)t * x_row + 4 * k));
+        }
+        PP_UNROLL for (int t = 0; t < T; t++) {
+            __m512 dx = _mm512_set1_ps(px->d[t0 + t][b]), f = _mm512_cvtepi32_ps(is[t]);
+            __m512 v = ty == T_Q4_0 ? _mm512_mul_ps(_mm512_mul_ps(f, u->d[b]), dx)      /* (isum * dw) * dx */
+                                    : _mm512_mul_ps(f, _mm512_mul_ps(u->d[b], dx));     /* isum * (dw * dx) */
+            acc[t] = _mm512_add_ps(acc[t], v);
+        }
+    }
+    PP_UNROLL for (int t = 0; t < T; t++) _mm512_mask_storeu_ps(out + (int64_t)t * os, m, acc[t]);
+}
+
+/* ================= Q4_K / Q6_K against Q8_K ================= */
+
+typedef struct {
+    __m512i w[PP_CBK][64];   /* u bytes, dword group k = elements 4k..4k+3 */
+    __m512i sc[PP_CBK][16];  /* int32 scale of each sub-block (Q4_K: 8 of 32, Q6_K: 16 of 16) */
+    __m512i mp[PP_CBK][4];   /* Q4_K: int16 pairs (m[2i], m[2i+1]) */
+    __m512 d[PP_CBK], dmin[PP_CBK];
+} PpWK;
+typedef struct {
+    int32_t v[PP_TB][PP_CBK][16];  /* Q4_K: int16 pairs (bs32[2i], bs32[2i+1]), bs32[j] = bsums[2j] + bsums[2j+1];
+                                      Q6_K: -32 * bsums[j] */
+} PpXK;
+
+PP_INL PP_VNNI void pp__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, PpWK *u) {
+    const __m512i m4 = _mm512_set1_epi8(0x0f), ff = _mm512_set1_epi32(0xff);
+    for (int b = 0; b < nb; b++) {
+        __m512i q[4];
+        if (ty == T_Q4_K) {
+            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ4_K);
+            pp__t16(p, ro, q);                          /* d|dmin, scales u0, u1, u2 */
+            u->d[b] = pp__h16lo(q[0]);
+            u->dmin[b] = pp__h16hi(q[0]);
+            const __m512i m1 = _mm512_set1_epi32(0x3f3f3f3f), m2 = _mm512_set1_epi32(0x0f0f0f0f),
+                          m3 = _mm512_set1_epi32(0x03030303);
+            __m512i u0 = q[1], u1 = q[2], u2 = q[3];
+            __m512i s03 = _mm512_and_si512(u0, m1);                                   /* sc0..3 */
+            __m512i s47 = _mm512_or_si512(_mm512_and_si512(u2, m2),
+                                          _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(u0, 6), m3), 4));
+            __m512i m03 = _mm512_and_si512(u1, m1);                                   /* m0..3 */
+            __m512i m47 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(u2, 4), m2),
+                                          _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(u1, 6), m3), 4));
+            PP_UNROLL for (int j = 0; j < 4; j++) {
+                u->sc[b][j] = _mm512_and_si512(_mm512_srli_epi32(s03, 8 * j), ff);
+                u->sc[b][4 + j] = _mm512_and_si512(_mm512_srli_epi32(s47, 8 * j), ff);
+            }
+            /* (m[2i], m[2i+1]) as int16 pairs: bytes 2i, 2i+1 of m03/m47 zero-extended */
+            const __m512i lo = _mm512_set1_epi32(0x00ff00ff);
+            __m512i e03 = _mm512_and_si512(m03, lo), o03 = _mm512_and_si512(_mm512_srli_epi32(m03, 8), lo);
+            __m512i e47 = _mm512_and_si512(m47, lo), o47 = _mm512_and_si512(_mm512_srli_epi32(m47, 8), lo);
+            /* e = [m0, m2] (16-bit halves), o = [m1, m3]: pair 0 = (m0, m1), pair 1 = (m2, m3) */
+            u->mp[b][0] = _mm512_or_si512(_mm512_and_si512(e03, _mm512_set1_epi32(0xffff)), _mm512_slli_epi32(o03, 16));
+            u->mp[b][1] = _mm512_or_si512(_mm512_srli_epi32(e03, 16), _mm512_andnot_si512(_mm512_set1_epi32(0xffff), o03));
+            u->mp[b][2] = _mm512_or_si512(_mm512_and_si512(e47, _mm512_set1_epi32(0xffff)), _mm512_slli_epi32(o47, 16));
+            u->mp[b][3] = _mm512_or_si512(_mm512_srli_epi32(e47, 16), _mm512_andnot_si512(_mm512_set1_epi32(0xffff), o47));
+            PP_UNROLL for (int c = 0; c < 8; c++) {             /* qs bytes 16c..16c+15 */
+                pp__t16(p + 16 + 16 * c, ro, q);
+                int pp = c / 2, i0 = 4 * (c % 2);               /* dword 4c+j = 8pp + i0 + j */
+                PP_UNROLL for (int j = 0; j < 4; j++) {
+                    u->w[b][16 * pp + i0 + j] = _mm512_and_si512(q[j], m4);
+                    u->w[b][16 * pp + 8 + i0 + j] = _mm512_and_si512(_mm512_srli_epi32(q[j], 4), m4);
+                }
+            }
+        } else {                                                /* Q6_K */
+            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ6_K);
+            __m512i ql[32], qh[16];
+            PP_UNROLL for (int c = 0; c < 8; c++) pp__t16(p + offsetof(BlockQ6_K, ql) + 16 * c, ro, ql + 4 * c);
+            PP_UNROLL for (int c = 0; c < 4; c++) pp__t16(p + offsetof(BlockQ6_K, qh) + 16 * c, ro, qh + 4 * c);
+            pp__t16(p + offsetof(BlockQ6_K, scales), ro, q);
+            PP_UNROLL for (int j = 0; j < 16; j++)
+                u->sc[b][j] = _mm512_srai_epi32(_mm512_slli_epi32(q[j / 4], 24 - 8 * (j % 4)), 24);
+            pp__t16(p + offsetof(BlockQ6_K, d) - 14, ro, q);    /* bytes 194..209: d in dword 3, high half */
+            u->d[b] = pp__h16hi(q[3]);
+            const __m512i m30 = _mm512_set1_epi8(0x30);
+            /* element group g = 32h + 8k + i: ql dword 16h + 8(k&1) + i >> 4(k>>1), qh dword 8h + i >> 2k */
+            PP_UNROLL for (int h = 0; h < 2; h++)
+                PP_UNROLL for (int k = 0; k < 4; k++)
+                    PP_UNROLL for (int i = 0; i < 8; i++) {
+                        __m512i lo = ql[16 * h + 8 * (k & 1) + i];
+                        if (k >> 1) lo = _mm512_srli_epi32(lo, 4);
+                        __m512i hi = qh[8 * h + i];
+                        hi = 2 * k < 4 ? _mm512_slli_epi32(hi, 4 - 2 * k) : 2 * k > 4 ? _mm512_srli_epi32(hi, 2 * k - 4) : hi;
+                        /* (lo & 0x0f) | (hi & 0x30) */
+                        u->w[b][32 * h + 8 * k + i] =
+                            _mm512_ternarylogic_epi32(_mm512_and_si512(lo, m4), hi, m30, 0xf8);
+                    }
+        }
+    }
+}
+
+PP_INL PP_VNNI void pp__prepk(int ty, const uint8_t *x, size_t x_row, int nt, int64_t b0, int nb, PpXK *px) {
+    for (int t = 0; t < nt; t++)
+        for (int b = 0; b < nb; b++) {
+            const BlockQ8_K *xb = (const BlockQ8_K *)(x + (size_t)t * x_row) + b0 + b;
+            if (ty == T_Q4_K) {
+                for (int i = 0; i < 4; i++) {
+                    int lo = xb->bsums[4 * i] + xb->bsums[4 * i + 1], hi = xb->bsums[4 * i + 2] + xb->bsums[4 * i + 3];
+                    px->v[t][b][i] = (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
+                }
+            } else {
+                for (int j = 0; j < 16; j++) px->v[t][b][j] = -32 * xb->bsums[j];
+            }
+        }
+}
+
+PP_INL PP_VNNI void pp__tgk(int ty, int T, const PpWK *u, int nb, const uint8_t *x, size_t x_row,
+                            const PpXK *px, int t0, float *out, int64_t os, int first, __mmask16 m) {
+    __m512 acc[PP_T];
+    PP_UNROLL for (int t = 0; t < T; t++)
+        acc[t] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, out + (int64_t)t * os);
+    const __m512i z = _mm512_setzero_si512();
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *xb = x + (size_t)b * sizeof(BlockQ8_K);
+        const uint8_t *xq = xb + offsetof(BlockQ8_K, qs);
+        __m512i is[PP_T], sub[PP_T];
+        if (ty == T_Q4_K) {
+            for (int j = 0; j < 8; j++) {
+                PP_UNROLL for (int t = 0; t < T; t++) sub[t] = z;
+                PP_UNROLL for (int i = 0; i < 8; i++) {
+                    __m512i wv = _mm512_load_si512(&u->w[b][8 * j + i]);
+                    PP_UNROLL for (int t = 0; t < T; t++)
+                        sub[t] = _mm512_dpbusd_epi32(sub[t], wv, pp__bcast32(xq + (size_t)t * x_row + 32 * j + 4 * i));
+                }
+                __m512i sc = _mm512_load_si512(&u->sc[b][j]);
+                PP_UNROLL for (int t = 0; t < T; t++) {
+                    __m512i p = _mm512_mullo_epi32(sub[t], sc);
+                    is[t] = j ? _mm512_add_epi32(is[t], p) : p;
+                }
+            }
+            PP_UNROLL for (int t = 0; t < T; t++) sub[t] = z;
+            PP_UNROLL for (int i = 0; i < 4; i++) {
+                __m512i mp = _mm512_load_si512(&u->mp[b][i]);
+                PP_UNROLL for (int t = 0; t < T; t++)
+                    sub[t] = _mm512_dpwssd_epi32(sub[t], mp, _mm512_set1_epi32(px->v[t0 + t][b][i]));
+            }
+            PP_UNROLL for (int t = 0; t < T; t++) {
+                float xd;
+                memcpy(&xd, xb + (size_t)t * x_row, 4);
+                __m512 vxd = _mm512_set1_ps(xd);
+                __m512 d = _mm512_mul_ps(u->d[b], vxd), dmin = _mm512_mul_ps(u->dmin[b], vxd);
+                __m512 v = _mm512_sub_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(is[t])),
+                                         _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(sub[t])));
+                acc[t] = _mm512_add_ps(acc[t], v);
+            }
+        } else {
+            for (int j = 0; j < 16; j++) {
+                PP_UNROLL for (int t = 0; t < T; t++) sub[t] = _mm512_set1_epi32(px->v[t0 + t][b][j]);
+                PP_UNROLL for (int i = 0; i < 4; i++) {
+                    __m512i wv = _mm512_load_si512(&u->w[b][4 * j + i]);
+                    PP_UNROLL for (int t = 0; t < T; t++)
+                        sub[t] = _mm512_dpbusd_epi32(sub[t], wv, pp__bcast32(xq + (size_t)t * x_row + 16 * j + 4 * i));
+                }
+                __m512i sc = _mm512_load_si512(&u->sc[b][j]);
+                PP_UNROLL for (int t = 0; t < T; t++) {
+                    __m512i p = _mm512_mullo_epi32(sub[t], sc);
+                    is[t] = j ? _mm512_add_epi32(is[t], p) : p;
+                }
+            }
+            PP_UNROLL for (int t = 0; t < T; t++) {
+                float xd;
+                memcpy(&xd, xb + (size_t)t * x_row, 4);
+                __m512 v = _mm512_mul_ps(_mm512_mul_ps(u->d[b], _mm512_set1_ps(xd)), _mm512_cvtepi32_ps(is[t]));
+                acc[t] = _mm512_add_ps(acc[t], v);
+            }
+        }
+    }
+    PP_UNROLL for (int t = 0; t < T; t++) _mm512_mask_storeu_ps(out + (int64_t)t * os, m, acc[t]);
+}
+
+/* ================= the loop over a thread's rows and tokens ================= */
+
+#define PP_TG_CASES(CALL)                                                                          \
+    switch (T) {                                                                                   \
+    case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; default: CALL(PP_T); break; \
+    }
+
+PP_INL PP_VNNI void pp__run(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
+                            int nt, int64_t n, float *out, int64_t os) {
+    const int k = ty == T_Q4_K || ty == T_Q6_K;
+    const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? PP_CBK : PP_CB32;
+    const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);
+    const size_t wbs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : ty == T_Q8_0 ? sizeof(BlockQ8_0)
+                     : ty == T_Q4_K ? sizeof(BlockQ4_K) : sizeof(BlockQ6_K);
+    union { PpX32 a; PpXK b; } px;
+    union { PpW32 a; PpWK b; } pw;
+    for (int t0 = 0; t0 < nt; t0 += PP_TB) {
+        int ntb = nt - t0 < PP_TB ? nt - t0 : PP_TB;
+        const uint8_t *xt = x + (size_t)t0 * x_row;
+        for (int64_t b0 = 0; b0 < nbt; b0 += cb) {
+            int nb = (int)(nbt - b0 < cb ? nbt - b0 : cb);
+            if (k) pp__prepk(ty, xt, x_row, ntb, b0, nb, &px.b);
+            else pp__prep32(ty, xt, x_row, ntb, b0, nb, &px.a);
+            for (int r0 = 0; r0 < nr; r0 += 16) {
+                int rows = nr - r0 < 16 ? nr - r0 : 16;
+                __mmask16 m = (__mmask16)(rows == 16 ? 0xffff : (1u << rows) - 1);
+                size_t ro[16];
+                for (int r = 0; r < 16; r++) ro[r] = (size_t)(r < rows ? r : rows - 1) * w_row;
+                const uint8_t *wr = w + (size_t)r0 * w_row;
+                if (k) pp__unpackk(ty, wr, ro, b0, nb, &pw.b);
+                else pp__unpack32(ty, wr, ro, b0, nb, &pw.a);
+                /* the next 16 rows' part of this chunk, while these compute */
+                for (int r = r0 + 16; r < nr && r < r0 + 32; r++)
+                    for (size_t o = 0; o < (size_t)nb * wbs; o += 64)
+                        _mm_prefetch((const char *)(w + (size_t)r * w_row + (size_t)b0 * wbs + o), _MM_HINT_T0);
+                const uint8_t *xc = xt + (size_t)b0 * xbs;
+                for (int t = 0; t < ntb; t += PP_T) {
+                    int T = ntb - t < PP_T ? ntb - t : PP_T;
+                    float *o = out + (int64_t)(t0 + t) * os + r0;
+                    const uint8_t *xg = xc + (size_t)t * x_row;
+#define PP_CALLK(TT) pp__tgk(ty, TT, &pw.b, nb, xg, x_row, &px.b, t, o, os, b0 == 0, m)
+#define PP_CALL32(TT) pp__tg32(ty, TT, &pw.a, nb, xg, x_row, &px.a, t, o, os, b0 == 0, m)
+                    if (k) { PP_TG_CASES(PP_CALLK) }
+                    else { PP_TG_CASES(PP_CALL32) }
+#undef PP_CALLK
+#undef PP_CALL32
+                }
+            }
+        }
+    }
+}
+
+#define PP_KERNEL(name, TY)                                                                              \
+    PP_VNNI static void kern_tile_##name##_pp_avx512vnni(const uint8_t *w, size_t w_row, int nr,         \
+                                                         const uint8_t *x, size_t x_row, int nt,         \
+                                                         int64_t n, float *out, int64_t os) {            \
+        pp__run(TY, w, w_row, nr, x, x_row, nt, n, out, os);                                             \
+    }
+PP_KERNEL(q4_0, T_Q4_0)
+PP_KERNEL(q8_0, T_Q8_0)
+PP_KERNEL(q4_k, T_Q4_K)
+PP_KERNEL(q6_k, T_Q6_K)
+
+#endif /* __x86_64__ */
+
 /* SIMD_KERNELS_PLACEHOLDER */
 
 /* ---- dispatch: the fastest variant this CPU runs, chosen once at start-up ----
@@ -3438,6 +3808,9 @@ typedef struct {
     KernTileFn gemv;                                          /* gemv_r rows x 1 token (generation:
                                                                  one activation load, several rows) */
     int gemv_r;
+    KernTileFn batch;                                         /* a thread's rows x all tokens at once
+                                                                 (see KernBatchVariant); NULL: tiles */
+    int batch_r, batch_t;
 } KernImpl;
 
 typedef struct {
@@ -3449,6 +3822,34 @@ typedef struct {
     KernTileFn gemv;          /* optional; rows listed without it keep the previous one */
     int gemv_r;
 } KernVariant;
+
+/* Whole-matmul kernels for batches of tokens (prompt processing). `fn` has the KernTileFn
+ * signature but takes any nr >= 1 and nt >= 1, so it chooses its own loop order over rows,
+ * blocks and tokens (and prepares per-token data once for all its rows). When a matmul
+ * has at least min_t tokens the driver calls it once per thread with all tokens and the
+ * thread's rows (a multiple of `rows` except at the end); below that the variant's tile,
+ * gemv and dot are used as before. Listed slowest ISA first, later rows win. */
+typedef struct {
+    int type, isa;
+    KernTileFn fn;
+    int rows, min_t;
+} KernBatchVariant;
+
+static const KernBatchVariant kern__batch_variants[] = {
+    /* SIMD_BATCH_VARIANTS */
+/* Rows for kern__batch_variants[] (the table pp_driver.diff adds), pasted at its
+ * SIMD_BATCH_VARIANTS line. Format: { type, isa, fn, rows, min_t }: fn takes all of a
+ * thread's rows (split between threads in multiples of `rows`) times all tokens in one
+ * call, used for matmuls of >= min_t tokens; below min_t the kern__variants tile, gemv
+ * and dot are used as before. No kern__variants row changes. */
+#if defined(__x86_64__)
+    { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_avx512vnni, 16, 4 },
+    { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_avx512vnni, 16, 4 },
+    { T_Q4_K, ISA_AVX512VNNI, kern_tile_q4_k_pp_avx512vnni, 16, 4 },
+    { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_avx512vnni, 16, 4 },
+#endif
+    { -1, ISA_REF, NULL, 0, 0 }
+};
 
 static const KernVariant kern__variants[] = {
     /* SIMD_VARIANTS */
@@ -3571,7 +3972,8 @@ static void kern_init(int force_ref) {
     kern__detect();
     for (int t = 0; t < T_COUNT; t++) {
         const KernType *kt = kern_type(t);
-        kern_impl[t] = (KernImpl){ ISA_REF, kt ? kt->dot : NULL, NULL, 1, 1, kt ? kt->from_float_act : NULL, NULL, 1 };
+        kern_impl[t] = (KernImpl){ ISA_REF, kt ? kt->dot : NULL, NULL, 1, 1, kt ? kt->from_float_act : NULL, NULL, 1,
+                                   NULL, 1, 1 };
     }
     kern_attn_f16 = kern_attn_f16_ref;
     kern_swiglu = kern_swiglu_ref;
@@ -3587,6 +3989,12 @@ static void kern_init(int force_ref) {
         if (v->tile) k->tile = v->tile, k->tile_r = v->tile_r, k->tile_t = v->tile_t;
         if (v->quant_act) k->quant_act = v->quant_act;
         if (v->gemv) k->gemv = v->gemv, k->gemv_r = v->gemv_r;
+    }
+    for (size_t i = 0; kern__batch_variants[i].type >= 0; i++) {
+        const KernBatchVariant *v = &kern__batch_variants[i];
+        if (!kern_isa_have[v->isa]) continue;
+        KernImpl *k = &kern_impl[v->type];
+        k->batch = v->fn, k->batch_r = v->rows, k->batch_t = v->min_t;
     }
 }
 
@@ -4112,6 +4520,17 @@ static void model__matmul_job(void *ctx, int ith, int nth) {
     const KernImpl *k = &kern_impl[j->w->type];
     size_t wrow = type_row_size(j->w->type, j->w->cols);
     int64_t a, b;
+    if (k->batch && j->n >= k->batch_t) {
+        /* the thread's rows in whole units of batch_r, all tokens in one call */
+        int64_t units = (j->w->rows + k->batch_r - 1) / k->batch_r;
+        pool_split(units, ith, nth, &a, &b);
+        a *= k->batch_r, b *= k->batch_r;
+        if (b > j->w->rows) b = j->w->rows;
+        if (a < b)
+            k->batch((const uint8_t *)j->w->data + (size_t)a * wrow, wrow, (int)(b - a), j->xq, j->xq_row, j->n,
+                     j->w->cols, j->out + a, j->out_stride);
+        return;
+    }
     pool_split(j->w->rows, ith, nth, &a, &b);
     const uint8_t *w = j->w->data;
     for (int64_t r = a; r < b; r += k->tile_r) {
