@@ -4671,15 +4671,10 @@ static int model_forward(State *s, const int32_t *tok, int n, int all_logits, Er
             model__rope(m, q, hp->n_head, cs);
             model__rope(m, k, hp->n_head_kv, cs);
             size_t off = ((size_t)l * s->o.n_ctx + (size_t)(s->n_past + t)) * kvd * esz;
-            for (int i = 0; i < kvd; i++) {
-                if (esz == 2) {
-                    ((uint16_t *)(s->kcache + off))[i] = f32_to_f16(k[i]);
-                    ((uint16_t *)(s->vcache + off))[i] = f32_to_f16(v[i]);
-                } else {
-                    ((float *)(s->kcache + off))[i] = k[i];
-                    ((float *)(s->vcache + off))[i] = v[i];
-                }
-            }
+            /* F16 cache: the activation converter writes the same bytes as f32_to_f16 */
+            const KernImpl *cv = &kern_impl[s->o.kv_type];
+            cv->quant_act(k, s->kcache + off, kvd);
+            cv->quant_act(v, s->vcache + off, kvd);
         }
         AttnJob aj = { s, l, n, s->n_past };
         pool_run(s->pool, model__attn_job, &aj);
