@@ -20,7 +20,7 @@
 ifeq ($(origin CC),default)
 CC := musl-gcc
 endif
-CSTD     ?= -std=c11
+CSTD     ?= -std=c11 -ffp-contract=off
 CFLAGS   ?= -O2 -Wall -Wextra
 LDFLAGS  ?= -static
 LDLIBS   ?= -lm -lpthread
@@ -136,7 +136,7 @@ test: deps-test
 
 # Tests again with clang, AddressSanitizer and UBSan (dynamic; not the shipped binary).
 test-asan:
-	$(Q)$(MAKE) --no-print-directory test CC=clang BIN=$(BUILD)/asan/llm LDFLAGS= \
+	$(Q)LLM_SANITIZED=1 $(MAKE) --no-print-directory test CC=clang BIN=$(BUILD)/asan/llm LDFLAGS= \
 	  CFLAGS='-O1 -g -Wall -Wextra -fsanitize=address,undefined -fno-omit-frame-pointer' \
 	  LDLIBS='-fsanitize=address,undefined -lm -lpthread'
 

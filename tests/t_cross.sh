@@ -13,6 +13,8 @@
 # SKIP when qemu-user-static or a cross compiler (gcc-aarch64-linux-gnu / musl-dev:arm64,
 # gcc-arm-linux-gnueabihf / musl-dev:armhf) is missing: `make cross` installs them.
 set -u
+# sanitizer builds (make test-asan) are dynamic and need their shadow memory: not for qemu
+[ -z "${LLM_SANITIZED:-}" ] || { echo "SKIP cross: sanitizer build (make test-asan)"; exit 0; }
 ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$ROOT" || exit 1
 MAKE=${MAKE:-make}

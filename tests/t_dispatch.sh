@@ -4,6 +4,8 @@
 # (-cpu max) and one without AVX at all (-cpu qemu64, the plain reference kernels).
 # SKIP on other machines or without qemu-user-static.
 set -u
+# sanitizer builds (make test-asan) are dynamic and need their shadow memory: not for qemu
+[ -z "${LLM_SANITIZED:-}" ] || { echo "SKIP dispatch: sanitizer build (make test-asan)"; exit 0; }
 ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 LLM=${LLM:-$ROOT/llm}
 D=${LLM_TEST_DATA:-}
