@@ -54,6 +54,16 @@ static void *tiny__convert(const float *x, int64_t rows, int64_t cols, uint32_t 
     return p;
 }
 
+/* Frees the weights tiny_write made. */
+static void tiny_free(TinyWeights *w) {
+    free(w->tok_embd), free(w->output_norm), free(w->rope_freqs);
+    if (w->output != w->tok_embd) free(w->output);
+    for (int l = 0; l < w->s.n_layer; l++)
+        free(w->attn_norm[l]), free(w->wq[l]), free(w->wk[l]), free(w->wv[l]), free(w->wo[l]),
+            free(w->ffn_norm[l]), free(w->gate[l]), free(w->up[l]), free(w->down[l]);
+    memset(w, 0, sizeof *w);
+}
+
 /* Writes the model to path; fills w with the F32 weights (quantised types: the
  * dequantised values, so a reference computes with what the file holds). */
 static int tiny_write(const char *path, const TinySpec *spec, TinyWeights *w, Err *e) {

@@ -194,12 +194,13 @@ int main(void) {
     for (size_t i = 0; i < 2; i++) {
         Err e2 = { { 0 } };
         test_tmp("bad-model.gguf", path, sizeof path);
-        if (tiny_write(path, &mc[i].s, &tw, &e2)) { CHECK("tiny model written", 0, "%s", e2.msg); continue; }
+        if (tiny_write(path, &mc[i].s, &tw, &e2)) { CHECK("tiny model written", 0, "%s", e2.msg); tiny_free(&tw); continue; }
         int rr = model_load(&m, path, &e2);
         char nm[128];
         snprintf(nm, sizeof nm, "model refuses %s", mc[i].name);
         CHECK(nm, rr != 0 && strstr(e2.msg, mc[i].expect), "message '%s'", e2.msg);
         model_free(&m);
+        tiny_free(&tw);
     }
     {
         Err e2 = { { 0 } };
@@ -208,6 +209,7 @@ int main(void) {
         CHECK("model loads a tiny llama written by the writer", !rr && m.hp.n_layer == 2 && m.hp.n_head_kv == 2 &&
               m.hp.n_vocab == 300 && !m.tied, "%s", e2.msg);
         model_free(&m);
+        tiny_free(&tw);
         Err e3 = { { 0 } };
         CHECK("model refuses a file that does not exist", model_load(&m, "/nonexistent/x.gguf", &e3) != 0 &&
               strstr(e3.msg, "cannot open"), "message '%s'", e3.msg);

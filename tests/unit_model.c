@@ -163,6 +163,7 @@ static void model_case(const char *name, TinySpec s, double tol_f32kv, double to
     CHECK(nm, d <= tol_f16kv, "max |diff| %.3g > %.3g %s", d, tol_f16kv, e.msg);
     printf("# %s: F16 cache max |diff| %.3g\n", name, d);
     free(ref), free(a), free(b);
+    tiny_free(&w);
 }
 
 /* malloc/calloc/realloc calls made by the whole process (libc's included) while the
@@ -272,6 +273,7 @@ int main(void) {
               "%zu malloc calls, arena %zu -> %zu bytes %s", alloc_calls, used, a.used, e.msg);
         arena_destroy(&a);
         model_free(&m);
+        tiny_free(&w);
     }
     pool_free(&pool);
     return test_failed ? 1 : 0;
