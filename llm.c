@@ -20,7 +20,7 @@
  *    1. base        includes, platform, errors, logging, time
  *    2. arena       the fixed arena
  *    3. text        UTF-8, string slices, sizes, SHA-256 (BearSSL's)
- *    4. json        (later: fetch and chat)
+ *    4. json        strict parser into the arena (depth and size limits), writer
  *    5. files       mmap, huge-page copies, atomic write
  *    6. net         (later: --fetch)
  *    7. hub         (later: --fetch)
@@ -30,7 +30,7 @@
  *   11. threads     pool, parallel-for
  *   12. model       hyper-parameters, llama forward pass, KV cache, memory plan
  *   13. tokenizer   SentencePiece and byte-level BPE, pre-tokenizers, Unicode tables
- *   14. template    (later: chat)
+ *   14. template    Jinja subset that runs the model's own chat template
  *   15. sampler     greedy, temperature, top-k, top-p, min-p, penalties, seeds
  *   16. session     prompt to tokens to streamed text; perplexity; benchmark
  *   17. cli         flags, commands, main
@@ -262,6 +262,452 @@ static void sha256_hex(const void *data, size_t n, char out[65]) {
     br_sha256_update(&c, data, n);
     br_sha256_out(&c, h);
     hex_encode(h, 32, out);
+}
+
+/* ============================================================================
+ * 4. json: strict parser into the arena (depth and size limits), writer
+ *
+ * RFC 8259, strictly: one value, surrounded only by whitespace; no comments, no
+ * trailing commas, no NaN/Infinity, no control characters in strings. Strings are
+ * validated UTF-8 (overlong forms, surrogates encoded in UTF-8 and code points above
+ * U+10FFFF rejected); \u escapes are decoded, surrogate pairs joined, and a lone
+ * surrogate is rejected (Python's json.loads would accept it, but such a string could
+ * not be written out as UTF-8 anyway). Integers that fit in int64 stay integers (Python
+ * gives ints and floats, and the template engine prints 1 vs 1.0); bigger ones are
+ * rejected. Duplicate keys keep the first position and the last value, like a Python
+ * dict. Nesting deeper than JSON_MAX_DEPTH and objects with more than
+ * JSON_MAX_MEMBERS members are rejected. Errors are one line with the byte offset.
+ * Everything the parse returns lives in the arena it was given.
+ *
+ * The writer follows Python's json.dumps(x, ensure_ascii=False): separators ", " and
+ * ": " (or "," and ": " with an indent), floats as Python's repr, non-ASCII kept.
+ * ========================================================================== */
+
+#define JSON_MAX_DEPTH 64
+#define JSON_MAX_MEMBERS 100000
+
+enum { JSON_NULL, JSON_BOOL, JSON_INT, JSON_FLOAT, JSON_STR, JSON_ARR, JSON_OBJ };
+
+typedef struct JsonVal JsonVal;
+struct JsonVal {
+    int type;          /* JSON_* */
+    int b;             /* JSON_BOOL: 0 or 1 */
+    int64_t i;         /* JSON_INT */
+    double f;          /* JSON_FLOAT */
+    Str s;             /* JSON_STR: UTF-8, not NUL-terminated (a NUL follows in memory) */
+    JsonVal **kids;    /* JSON_ARR: elements; JSON_OBJ: values, in insertion order */
+    Str *keys;         /* JSON_OBJ: keys, parallel to kids */
+    size_t n;          /* JSON_ARR / JSON_OBJ: count */
+    JsonVal *next;     /* parse-time list link */
+};
+
+typedef struct {
+    Arena *a;
+    const char *p;     /* input */
+    size_t n, i;       /* bytes, offset of the cursor */
+    Err *e;
+} JsonParser;
+
+static int json__fail(JsonParser *jp, const char *what) {
+    return err_set(jp->e, "json: %s at byte %zu", what, jp->i);
+}
+
+static void json__ws(JsonParser *jp) {
+    while (jp->i < jp->n) {
+        char c = jp->p[jp->i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+        jp->i++;
+    }
+}
+
+/* Length of the valid UTF-8 character at s[0..n), 0 when invalid. */
+static int json__utf8_valid(const uint8_t *s, size_t n) {
+    uint8_t c = s[0];
+    if (c < 0x80) return 1;
+    int len; uint32_t cp, min;
+    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F, min = 0x80;
+    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F, min = 0x800;
+    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07, min = 0x10000;
+    else return 0;
+    if ((size_t)len > n) return 0;
+    for (int k = 1; k < len; k++) {
+        if ((s[k] & 0xC0) != 0x80) return 0;
+        cp = cp << 6 | (s[k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return len;
+}
+
+/* Appends code point cp as UTF-8 at o; returns bytes written. */
+static int json__put_utf8(char *o, uint32_t cp) {
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (char)(0xC0 | cp >> 6); o[1] = (char)(0x80 | (cp & 63)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | cp >> 12); o[1] = (char)(0x80 | (cp >> 6 & 63));
+        o[2] = (char)(0x80 | (cp & 63)); return 3;
+    }
+    o[0] = (char)(0xF0 | cp >> 18); o[1] = (char)(0x80 | (cp >> 12 & 63));
+    o[2] = (char)(0x80 | (cp >> 6 & 63)); o[3] = (char)(0x80 | (cp & 63)); return 4;
+}
+
+static int json__hex4(JsonParser *jp, uint32_t *out) {
+    if (jp->n - jp->i < 4) return json__fail(jp, "truncated \\u escape");
+    uint32_t v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = jp->p[jp->i + k];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f') v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v |= (uint32_t)(c - 'A' + 10);
+        else return json__fail(jp, "bad \\u escape");
+    }
+    jp->i += 4;
+    *out = v;
+    return 0;
+}
+
+/* The cursor is on the opening quote. Decoded text never outgrows its source. */
+static int json__string(JsonParser *jp, Str *out) {
+    size_t start = ++jp->i, end = start;
+    while (end < jp->n && jp->p[end] != '"') end += (jp->p[end] == '\\') ? 2 : 1;
+    if (end >= jp->n) return json__fail(jp, "unterminated string");
+    char *o = arena_alloc(jp->a, end - start + 1);
+    if (!o) return json__fail(jp, "out of memory");
+    size_t k = 0;
+    while (jp->p[jp->i] != '"') {
+        uint8_t c = (uint8_t)jp->p[jp->i];
+        if (c < 0x20) return json__fail(jp, "control character in string");
+        if (c == '\\') {
+            jp->i++;
+            char x = jp->p[jp->i++];
+            switch (x) {
+            case '"': o[k++] = '"'; break;
+            case '\\': o[k++] = '\\'; break;
+            case '/': o[k++] = '/'; break;
+            case 'b': o[k++] = '\b'; break;
+            case 'f': o[k++] = '\f'; break;
+            case 'n': o[k++] = '\n'; break;
+            case 'r': o[k++] = '\r'; break;
+            case 't': o[k++] = '\t'; break;
+            case 'u': {
+                uint32_t cp, lo;
+                if (json__hex4(jp, &cp)) return -1;
+                if (cp >= 0xDC00 && cp <= 0xDFFF) return json__fail(jp, "lone low surrogate");
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    if (jp->n - jp->i < 6 || jp->p[jp->i] != '\\' || jp->p[jp->i + 1] != 'u')
+                        return json__fail(jp, "lone high surrogate");
+                    jp->i += 2;
+                    if (json__hex4(jp, &lo)) return -1;
+                    if (lo < 0xDC00 || lo > 0xDFFF) return json__fail(jp, "lone high surrogate");
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                }
+                k += (size_t)json__put_utf8(o + k, cp);
+                break;
+            }
+            default: jp->i--; return json__fail(jp, "bad escape");
+            }
+            continue;
+        }
+        int len = json__utf8_valid((const uint8_t *)jp->p + jp->i, jp->n - jp->i);
+        if (!len) return json__fail(jp, "invalid UTF-8");
+        memcpy(o + k, jp->p + jp->i, (size_t)len);
+        k += (size_t)len, jp->i += (size_t)len;
+    }
+    jp->i++;
+    o[k] = 0;
+    out->p = o, out->n = k;
+    return 0;
+}
+
+static int json__number(JsonParser *jp, JsonVal *v) {
+    size_t s = jp->i, i = s;
+    const char *p = jp->p;
+    int is_float = 0;
+    if (i < jp->n && p[i] == '-') i++;
+    if (i >= jp->n || p[i] < '0' || p[i] > '9') return json__fail(jp, "bad number");
+    if (p[i] == '0') i++;
+    else while (i < jp->n && p[i] >= '0' && p[i] <= '9') i++;
+    if (i < jp->n && p[i] == '.') {
+        is_float = 1, i++;
+        if (i >= jp->n || p[i] < '0' || p[i] > '9') { jp->i = i; return json__fail(jp, "bad number"); }
+        while (i < jp->n && p[i] >= '0' && p[i] <= '9') i++;
+    }
+    if (i < jp->n && (p[i] == 'e' || p[i] == 'E')) {
+        is_float = 1, i++;
+        if (i < jp->n && (p[i] == '+' || p[i] == '-')) i++;
+        if (i >= jp->n || p[i] < '0' || p[i] > '9') { jp->i = i; return json__fail(jp, "bad number"); }
+        while (i < jp->n && p[i] >= '0' && p[i] <= '9') i++;
+    }
+    char buf[512];
+    if (i - s >= sizeof buf) return json__fail(jp, "number too long");
+    memcpy(buf, p + s, i - s);
+    buf[i - s] = 0;
+    if (is_float) {
+        v->type = JSON_FLOAT;
+        v->f = strtod(buf, NULL);
+    } else {
+        errno = 0;
+        long long x = strtoll(buf, NULL, 10);
+        if (errno == ERANGE) return json__fail(jp, "integer out of range");
+        v->type = JSON_INT;
+        v->i = x;
+    }
+    jp->i = i;
+    return 0;
+}
+
+static int json__value(JsonParser *jp, JsonVal **out, int depth) {
+    json__ws(jp);
+    if (jp->i >= jp->n) return json__fail(jp, "unexpected end of input");
+    JsonVal *v = arena_alloc(jp->a, sizeof *v);
+    if (!v) return json__fail(jp, "out of memory");
+    *out = v;
+    char c = jp->p[jp->i];
+    if (c == '{' || c == '[') {
+        if (depth >= JSON_MAX_DEPTH) return json__fail(jp, "nesting too deep");
+        int obj = c == '{';
+        char close = obj ? '}' : ']';
+        v->type = obj ? JSON_OBJ : JSON_ARR;
+        jp->i++;
+        json__ws(jp);
+        JsonVal *head = NULL, *tail = NULL;
+        Str *keys_tmp = NULL;  /* object keys collected on the child's .s of a holder */
+        (void)keys_tmp;
+        if (jp->i < jp->n && jp->p[jp->i] == close) {
+            jp->i++;
+            return 0;
+        }
+        for (;;) {
+            Str key = { 0, 0 };
+            json__ws(jp);
+            if (obj) {
+                if (jp->i >= jp->n || jp->p[jp->i] != '"') return json__fail(jp, "expected a string key");
+                if (json__string(jp, &key)) return -1;
+                json__ws(jp);
+                if (jp->i >= jp->n || jp->p[jp->i] != ':') return json__fail(jp, "expected ':'");
+                jp->i++;
+            }
+            JsonVal *kid;
+            if (json__value(jp, &kid, depth + 1)) return -1;
+            int dup = 0;
+            if (obj) {
+                /* holder node: .s = key, .kids[0]... kept simple: store key in a wrapper */
+                JsonVal *h;
+                for (h = head; h; h = h->next)
+                    if (h->s.n == key.n && !memcmp(h->s.p, key.p, key.n)) { h->kids[0] = kid; dup = 1; break; }
+                if (!dup) {
+                    if (v->n >= JSON_MAX_MEMBERS) return json__fail(jp, "too many members");
+                    h = arena_alloc(jp->a, sizeof *h + sizeof(JsonVal *));
+                    if (!h) return json__fail(jp, "out of memory");
+                    h->s = key;
+                    h->kids = (JsonVal **)(h + 1);
+                    h->kids[0] = kid;
+                    kid = h;
+                }
+            }
+            if (!dup) {
+                if (tail) tail->next = kid; else head = kid;
+                tail = kid;
+                v->n++;
+            }
+            json__ws(jp);
+            if (jp->i >= jp->n) return json__fail(jp, "unexpected end of input");
+            if (jp->p[jp->i] == ',') { jp->i++; continue; }
+            if (jp->p[jp->i] == close) { jp->i++; break; }
+            return json__fail(jp, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
+        v->kids = arena_alloc(jp->a, v->n * sizeof *v->kids);
+        if (obj) v->keys = arena_alloc(jp->a, v->n * sizeof *v->keys);
+        if (!v->kids || (obj && !v->keys)) return json__fail(jp, "out of memory");
+        size_t k = 0;
+        for (JsonVal *h = head; h; h = h->next, k++) {
+            if (obj) v->keys[k] = h->s, v->kids[k] = h->kids[0];
+            else v->kids[k] = h;
+        }
+        return 0;
+    }
+    if (c == '"') { v->type = JSON_STR; return json__string(jp, &v->s); }
+    if (c == '-' || (c >= '0' && c <= '9')) return json__number(jp, v);
+    static const struct { const char *w; int type, b; } lits[] = {
+        { "null", JSON_NULL, 0 }, { "true", JSON_BOOL, 1 }, { "false", JSON_BOOL, 0 } };
+    for (int k = 0; k < 3; k++) {
+        size_t l = strlen(lits[k].w);
+        if (jp->n - jp->i >= l && !memcmp(jp->p + jp->i, lits[k].w, l)) {
+            v->type = lits[k].type, v->b = lits[k].b;
+            jp->i += l;
+            return 0;
+        }
+    }
+    return json__fail(jp, "unexpected character");
+}
+
+/* Parses p[0..n) as one JSON value into arena a. On error *out is NULL and e holds
+ * "json: WHAT at byte N"; the arena is left at its mark from before the call. */
+static int json_parse(Arena *a, const char *p, size_t n, JsonVal **out, Err *e) {
+    size_t mark = arena_mark(a);
+    JsonParser jp = { a, p, n, 0, e };
+    *out = NULL;
+    JsonVal *v;
+    if (n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) jp.i = 3;   /* a UTF-8 BOM is tolerated */
+    if (json__value(&jp, &v, 0) == 0) {
+        json__ws(&jp);
+        if (jp.i == n) { *out = v; return 0; }
+        json__fail(&jp, "trailing characters");
+    }
+    arena_reset(a, mark);
+    return -1;
+}
+
+/* Member `key` of object o, or NULL (also when o is not an object). */
+static const JsonVal *json_get(const JsonVal *o, const char *key) {
+    if (!o || o->type != JSON_OBJ) return NULL;
+    size_t l = strlen(key);
+    for (size_t k = 0; k < o->n; k++)
+        if (o->keys[k].n == l && !memcmp(o->keys[k].p, key, l)) return o->kids[k];
+    return NULL;
+}
+
+/* Element k of array a, or NULL. */
+LLM_MAYBE_UNUSED static const JsonVal *json_at(const JsonVal *a, size_t k) {
+    if (!a || a->type != JSON_ARR || k >= a->n) return NULL;
+    return a->kids[k];
+}
+
+/* Member `key` as a string slice; def when absent or not a string. */
+LLM_MAYBE_UNUSED static Str json_get_str(const JsonVal *o, const char *key, Str def) {
+    const JsonVal *v = json_get(o, key);
+    return v && v->type == JSON_STR ? v->s : def;
+}
+
+/* ---- writer ---- */
+
+typedef struct {
+    char *p;        /* caller's buffer */
+    size_t cap;     /* bytes */
+    size_t n;       /* bytes written (may exceed cap: then `over` is set and bytes dropped) */
+    int over;       /* 1 when the buffer was too small */
+} JsonBuf;
+
+static void json_buf_put(JsonBuf *b, const char *s, size_t n) {
+    if (b->n + n > b->cap || b->n + n < b->n) { b->over = 1; b->n += n; return; }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+}
+
+static void json_buf_puts(JsonBuf *b, const char *s) { json_buf_put(b, s, strlen(s)); }
+
+/* Python's repr(float): the shortest digits that read back to the same double, in
+ * fixed notation when the exponent is in [-4, 16) ("0.5", "2.0", "1e-05", "1e+16"). */
+static void json_fmt_double(double d, char out[40]) {
+    if (isnan(d)) { strcpy(out, "nan"); return; }
+    if (isinf(d)) { strcpy(out, d < 0 ? "-inf" : "inf"); return; }
+    char e[40];
+    int prec;
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, d);
+        if (strtod(e, NULL) == d) break;
+    }
+    /* e is [-]D[.DDD]e[+-]XX */
+    char digits[32];
+    int nd = 0, neg = 0;
+    const char *q = e;
+    if (*q == '-') neg = 1, q++;
+    for (; *q && *q != 'e'; q++) if (*q != '.') digits[nd++] = *q;
+    int exp = atoi(q + 1);
+    while (nd > 1 && digits[nd - 1] == '0') nd--;
+    digits[nd] = 0;
+    char *o = out;
+    if (neg) *o++ = '-';
+    if (exp >= -5 + 1 && exp < 16) {
+        if (exp < 0) {
+            *o++ = '0', *o++ = '.';
+            for (int k = 0; k < -exp - 1; k++) *o++ = '0';
+            for (int k = 0; k < nd; k++) *o++ = digits[k];
+        } else {
+            for (int k = 0; k <= exp; k++) *o++ = k < nd ? digits[k] : '0';
+            *o++ = '.';
+            if (nd > exp + 1) for (int k = exp + 1; k < nd; k++) *o++ = digits[k];
+            else *o++ = '0';
+        }
+        *o = 0;
+    } else {
+        *o++ = digits[0];
+        if (nd > 1) { *o++ = '.'; for (int k = 1; k < nd; k++) *o++ = digits[k]; }
+        sprintf(o, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+    }
+}
+
+/* A JSON number as json.dumps writes it (NaN, Infinity, -Infinity for non-finite). */
+static void json_write_double(JsonBuf *b, double d) {
+    char t[40];
+    if (isnan(d)) strcpy(t, "NaN");
+    else if (isinf(d)) strcpy(t, d < 0 ? "-Infinity" : "Infinity");
+    else json_fmt_double(d, t);
+    json_buf_puts(b, t);
+}
+
+/* A JSON string with ensure_ascii=False escaping. */
+static void json_write_str(JsonBuf *b, const char *s, size_t n) {
+    json_buf_put(b, "\"", 1);
+    size_t run = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint8_t c = (uint8_t)s[k];
+        const char *esc = NULL;
+        char u[8];
+        if (c == '"') esc = "\\\"";
+        else if (c == '\\') esc = "\\\\";
+        else if (c == '\n') esc = "\\n";
+        else if (c == '\r') esc = "\\r";
+        else if (c == '\t') esc = "\\t";
+        else if (c == '\b') esc = "\\b";
+        else if (c == '\f') esc = "\\f";
+        else if (c < 0x20) { snprintf(u, sizeof u, "\\u%04x", c); esc = u; }
+        if (esc) {
+            json_buf_put(b, s + run, k - run);
+            json_buf_puts(b, esc);
+            run = k + 1;
+        }
+    }
+    json_buf_put(b, s + run, n - run);
+    json_buf_put(b, "\"", 1);
+}
+
+static void json__newline(JsonBuf *b, int indent, int level) {
+    json_buf_put(b, "\n", 1);
+    for (int k = 0; k < indent * level; k++) json_buf_put(b, " ", 1);
+}
+
+/* json.dumps(v, ensure_ascii=False, indent=indent) with indent < 0 meaning None. */
+static void json__write(JsonBuf *b, const JsonVal *v, int indent, int level) {
+    switch (v->type) {
+    case JSON_NULL: json_buf_puts(b, "null"); break;
+    case JSON_BOOL: json_buf_puts(b, v->b ? "true" : "false"); break;
+    case JSON_INT: { char t[32]; snprintf(t, sizeof t, "%lld", (long long)v->i); json_buf_puts(b, t); break; }
+    case JSON_FLOAT: json_write_double(b, v->f); break;
+    case JSON_STR: json_write_str(b, v->s.p, v->s.n); break;
+    case JSON_ARR: case JSON_OBJ: {
+        int obj = v->type == JSON_OBJ;
+        json_buf_put(b, obj ? "{" : "[", 1);
+        for (size_t k = 0; k < v->n; k++) {
+            if (k) json_buf_puts(b, indent >= 0 ? "," : ", ");
+            if (indent >= 0) json__newline(b, indent, level + 1);
+            if (obj) { json_write_str(b, v->keys[k].p, v->keys[k].n); json_buf_puts(b, ": "); }
+            json__write(b, v->kids[k], indent, level + 1);
+        }
+        if (indent >= 0 && v->n) json__newline(b, indent, level);
+        json_buf_put(b, obj ? "}" : "]", 1);
+        break;
+    }
+    }
+}
+
+/* Writes v into buf[0..cap) (no NUL); returns the length, or -1 with e set when it
+ * does not fit. indent < 0: one line. */
+LLM_MAYBE_UNUSED static long json_write(const JsonVal *v, int indent, char *buf, size_t cap, Err *e) {
+    JsonBuf b = { buf, cap, 0, 0 };
+    json__write(&b, v, indent, 0);
+    if (b.over) return err_set(e, "json: output of %zu bytes does not fit in %zu", b.n, cap);
+    return (long)b.n;
 }
 
 /* ============================================================================
@@ -6859,6 +7305,3162 @@ static int tok_desc_from_gguf(TokDesc *d, Arena *a, const Gguf *g, Err *e) {
 }
 
 /* ============================================================================
+ * 14. template: Jinja subset that runs the model's own chat template
+ *
+ * Renders a model's `chat_template` exactly as Hugging Face does with Python's jinja2:
+ * ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True) with the
+ * loopcontrols extension, a {% generation %} block that renders its body, globals
+ * raise_exception(msg) and strftime_now(fmt), and tojson as json.dumps(x,
+ * ensure_ascii=False, indent=, separators=, sort_keys=). Values follow Python: ints
+ * and floats kept apart (1/2 = 0.5, 4/2 = 2.0, 7//2 = 3), None/True/False printed
+ * as such, lists and dicts printed as their repr, jinja2's default Undefined (prints
+ * as "", is false and empty, errors on attribute access, arithmetic and calls).
+ * Spec: https://jinja.palletsprojects.com/en/stable/templates/ and jinja2's lexer.
+ *
+ * Pipeline: lexer (whitespace control applied there, as jinja2 does) -> tokens ->
+ * recursive-descent parser -> tree -> tree-walking interpreter. Everything lives in
+ * the arena given to tmpl_render, which is reset to its mark before returning; only
+ * the rendered text (in the caller's buffer) survives. Bounds: TMPL_MAX_STEPS
+ * evaluation steps, TMPL_MAX_DEPTH of parse nesting and macro calls, the caller's
+ * output capacity, and the arena: a hostile template ends in an error, never a hang.
+ * Not supported (an error if used): include/import/extends/block, autoescape,
+ * Unicode case mapping beyond ASCII in upper/lower/title, big integers.
+ * ========================================================================== */
+
+#define TMPL_MAX_STEPS 4000000L   /* evaluation steps per render */
+#define TMPL_MAX_DEPTH 200        /* parse nesting, macro call depth */
+
+enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_MACRO, V_FUNC, V_LOOP };
+
+typedef struct TList TList;
+typedef struct TDict TDict;
+typedef struct TMacro TMacro;
+typedef struct TFunc TFunc;
+typedef struct TLoop TLoop;
+
+typedef struct {
+    uint8_t t;      /* V_* */
+    uint8_t tuple;  /* V_LIST: printed as a tuple; V_STR: 1 when Markup (safe) */
+    union {
+        int64_t i;                            /* V_BOOL, V_INT */
+        double f;                             /* V_FLOAT */
+        struct { const char *p; size_t n; } s;/* V_STR; V_UNDEF: the error message */
+        TList *l;
+        TDict *d;                             /* V_DICT, V_NS */
+        TMacro *m;
+        TFunc *fn;
+        TLoop *lp;
+    } u;
+} TV;
+
+struct TList { TV *v; size_t n, cap; };
+struct TDict { TV *k, *v; size_t n, cap; };
+
+typedef struct { char *p; size_t n, cap; int fixed; } TBuf;   /* output or capture */
+
+enum { T_EOF, T_DATA, T_VBEGIN, T_VEND, T_BBEGIN, T_BEND, T_NAME, T_STR, T_INT, T_FLOAT, T_OP };
+typedef struct {
+    int t, line;
+    Str s;          /* T_DATA/T_NAME/T_OP: text; T_STR: decoded value */
+    int64_t i;      /* T_INT */
+    double f;       /* T_FLOAT */
+} TTok;
+
+typedef struct TNode TNode;
+enum {
+    /* expressions */
+    N_LIT, N_NAME, N_LIST, N_TUPLE, N_DICT, N_ATTR, N_ITEM, N_SLICE, N_CALL, N_FILTER,
+    N_TEST, N_BIN, N_NEG, N_POS, N_NOT, N_AND, N_OR, N_COND, N_CMP, N_CONCAT,
+    /* statements */
+    N_TEXT, N_OUT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_CALLBLOCK, N_FILTERBLOCK,
+    N_BREAK, N_CONTINUE, N_BODY
+};
+struct TNode {
+    int k, line;
+    int op;            /* N_BIN, N_CMP ops: operator token index */
+    Str s;             /* name, attribute, filter/test name, text */
+    TV lit;            /* N_LIT */
+    TNode *a, *b, *c, *d; /* operands / bodies */
+    TNode **kids;      /* args, list items, statement lists, compare operands */
+    int nk;
+    Str *kwn;          /* keyword argument names */
+    TNode **kwv;       /* keyword argument values */
+    int nkw;
+    int *ops;          /* N_CMP: operator per operand */
+    Str *names;        /* N_FOR/N_SET targets, N_MACRO parameter names */
+    int nnames;
+};
+
+typedef struct TScope TScope;
+struct TScope { TScope *up; TDict vars; };
+
+struct TMacro { TNode *def; TScope *closure; TV caller; };
+struct TFunc { int id; TV self; Str name; TLoop *loop; };
+struct TLoop {
+    TList *items; size_t idx; int depth;
+    TNode *recurse;  /* unused: recursive loops are not supported */
+};
+
+typedef struct {
+    Arena *a;
+    Err *e;
+    const char *src; size_t n;
+    TTok *tok; size_t ntok, tcap, pos;   /* lexer output, parser cursor */
+    int depth;                           /* parse nesting / call depth */
+    long steps;
+    TBuf *out;                           /* where text goes now */
+    int ctl;                             /* 1 break, 2 continue pending */
+    int line;                            /* line being evaluated, for messages */
+    int soft;                            /* parsing inside if/conditional: unknown filters and
+                                            tests fail only when run, as in jinja2 */
+} Tmpl;
+
+/* ---- errors, memory, buffers ---- */
+
+static int tmpl__err(Tmpl *t, int line, const char *fmt, ...) {
+    if (t->e && !t->e->msg[0]) {
+        char m[400];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(m, sizeof m, fmt, ap);
+        va_end(ap);
+        if (line > 0) err_set(t->e, "template: %s (line %d)", m, line);
+        else err_set(t->e, "template: %s", m);
+    }
+    return -1;
+}
+
+static void *tmpl__alloc(Tmpl *t, size_t n) {
+    void *p = arena_alloc(t->a, n ? n : 1);
+    if (!p) tmpl__err(t, 0, "out of memory (arena of %zu bytes)", t->a->size);
+    return p;
+}
+
+static int tmpl__buf_put(Tmpl *t, TBuf *b, const char *s, size_t n) {
+    if (b->n + n > b->cap) {
+        if (b->fixed) return tmpl__err(t, t->line, "output exceeds %zu bytes", b->cap);
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        while (cap < b->n + n) cap *= 2;
+        char *p = tmpl__alloc(t, cap);
+        if (!p) return -1;
+        if (b->n) memcpy(p, b->p, b->n);
+        b->p = p, b->cap = cap;
+    }
+    if (n) memcpy(b->p + b->n, s, n);
+    b->n += n;
+    return 0;
+}
+static int tmpl__buf_puts(Tmpl *t, TBuf *b, const char *s) { return tmpl__buf_put(t, b, s, strlen(s)); }
+
+static TV tv_str(const char *p, size_t n) { TV v; memset(&v, 0, sizeof v); v.t = V_STR; v.u.s.p = p; v.u.s.n = n; return v; }
+static TV tv_int(int64_t i) { TV v; memset(&v, 0, sizeof v); v.t = V_INT; v.u.i = i; return v; }
+static TV tv_float(double f) { TV v; memset(&v, 0, sizeof v); v.t = V_FLOAT; v.u.f = f; return v; }
+static TV tv_bool(int b) { TV v; memset(&v, 0, sizeof v); v.t = V_BOOL; v.u.i = !!b; return v; }
+static TV tv_none(void) { TV v; memset(&v, 0, sizeof v); v.t = V_NONE; return v; }
+
+static TV tv_undef(Tmpl *t, const char *fmt, ...) {
+    TV v; memset(&v, 0, sizeof v);
+    v.t = V_UNDEF;
+    char m[300];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    if (n < 0) n = 0;
+    if ((size_t)n >= sizeof m) n = sizeof m - 1;
+    char *p = arena_alloc(t->a, (size_t)n + 1);
+    if (p) { memcpy(p, m, (size_t)n); v.u.s.p = p; v.u.s.n = (size_t)n; }
+    return v;
+}
+
+static TV tv_strdup(Tmpl *t, const char *p, size_t n) {
+    char *q = tmpl__alloc(t, n + 1);
+    if (!q) return tv_str("", 0);
+    memcpy(q, p, n);
+    return tv_str(q, n);
+}
+
+static TList *tmpl__list(Tmpl *t, size_t cap) {
+    TList *l = tmpl__alloc(t, sizeof *l);
+    if (!l) return NULL;
+    if (cap) { l->v = tmpl__alloc(t, cap * sizeof(TV)); if (!l->v) return NULL; l->cap = cap; }
+    return l;
+}
+static int tmpl__list_push(Tmpl *t, TList *l, TV v) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        TV *p = tmpl__alloc(t, cap * sizeof(TV));
+        if (!p) return -1;
+        if (l->n) memcpy(p, l->v, l->n * sizeof(TV));
+        l->v = p, l->cap = cap;
+    }
+    l->v[l->n++] = v;
+    return 0;
+}
+static TV tv_list(TList *l) { TV v; memset(&v, 0, sizeof v); v.t = V_LIST; v.u.l = l; return v; }
+static TV tv_dict(TDict *d) { TV v; memset(&v, 0, sizeof v); v.t = V_DICT; v.u.d = d; return v; }
+
+static int tv_eq(const TV *a, const TV *b);
+
+static TV *tmpl__dict_find(TDict *d, const TV *k) {
+    for (size_t i = 0; i < d->n; i++) if (tv_eq(&d->k[i], k)) return &d->v[i];
+    return NULL;
+}
+static TV *tmpl__dict_find_s(TDict *d, const char *p, size_t n) {
+    for (size_t i = 0; i < d->n; i++)
+        if (d->k[i].t == V_STR && d->k[i].u.s.n == n && !memcmp(d->k[i].u.s.p, p, n)) return &d->v[i];
+    return NULL;
+}
+static int tmpl__dict_set(Tmpl *t, TDict *d, TV k, TV v) {
+    TV *old = tmpl__dict_find(d, &k);
+    if (old) { *old = v; return 0; }
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 4;
+        TV *nk = tmpl__alloc(t, cap * sizeof(TV)), *nv = tmpl__alloc(t, cap * sizeof(TV));
+        if (!nk || !nv) return -1;
+        if (d->n) { memcpy(nk, d->k, d->n * sizeof(TV)); memcpy(nv, d->v, d->n * sizeof(TV)); }
+        d->k = nk, d->v = nv, d->cap = cap;
+    }
+    d->k[d->n] = k, d->v[d->n] = v, d->n++;
+    return 0;
+}
+
+/* ---- UTF-8 helpers (strings index by code point, as Python does) ---- */
+
+static size_t tmpl__ulen(const char *p, size_t n) {
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++) c += ((uint8_t)p[i] & 0xC0) != 0x80;
+    return c;
+}
+/* byte offset of code point index ci (clamped to n) */
+static size_t tmpl__uoff(const char *p, size_t n, size_t ci) {
+    size_t i = 0;
+    while (i < n && ci) { i++; while (i < n && ((uint8_t)p[i] & 0xC0) == 0x80) i++; ci--; }
+    return i;
+}
+static uint32_t tmpl__udec(const char *p, size_t n, size_t *len) {
+    uint8_t c = (uint8_t)p[0];
+    int l = utf8_len(c);
+    if ((size_t)l > n) l = 1;
+    uint32_t cp = l == 1 ? c : l == 2 ? c & 0x1F : l == 3 ? c & 0x0F : c & 0x07;
+    for (int k = 1; k < l; k++) cp = cp << 6 | ((uint8_t)p[k] & 0x3F);
+    *len = (size_t)l;
+    return cp;
+}
+static int tmpl__isspace_cp(uint32_t c) {
+    return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1C && c <= 0x1F) || c == 0x85 || c == 0xA0 ||
+           c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202F || c == 0x205F || c == 0x3000;
+}
+/* strip whitespace (chars == NULL) or any of the code points in chars; where: 1 left, 2 right */
+static Str tmpl__strip(Str s, const Str *chars, int where) {
+    size_t b = 0, e = s.n, l;
+    while (b < e && (where & 1)) {
+        uint32_t c = tmpl__udec(s.p + b, e - b, &l);
+        int hit = 0;
+        if (!chars) hit = tmpl__isspace_cp(c);
+        else for (size_t k = 0, m; k < chars->n; k += m) if (tmpl__udec(chars->p + k, chars->n - k, &m) == c) { hit = 1; break; }
+        if (!hit) break;
+        b += l;
+    }
+    while (e > b && (where & 2)) {
+        size_t s0 = e - 1;
+        while (s0 > b && ((uint8_t)s.p[s0] & 0xC0) == 0x80) s0--;
+        uint32_t c = tmpl__udec(s.p + s0, e - s0, &l);
+        int hit = 0;
+        if (!chars) hit = tmpl__isspace_cp(c);
+        else for (size_t k = 0, m; k < chars->n; k += m) if (tmpl__udec(chars->p + k, chars->n - k, &m) == c) { hit = 1; break; }
+        if (!hit) break;
+        e = s0;
+    }
+    Str r = { s.p + b, e - b };
+    return r;
+}
+
+/* ============================== lexer ============================== */
+
+static int tmpl__push_tok(Tmpl *t, int type, int line, const char *p, size_t n) {
+    if (t->ntok == t->tcap) {
+        size_t cap = t->tcap ? t->tcap * 2 : 256;
+        TTok *nt = tmpl__alloc(t, cap * sizeof *nt);
+        if (!nt) return -1;
+        if (t->ntok) memcpy(nt, t->tok, t->ntok * sizeof *nt);
+        t->tok = nt, t->tcap = cap;
+    }
+    TTok *k = &t->tok[t->ntok++];
+    memset(k, 0, sizeof *k);
+    k->t = type, k->line = line, k->s.p = p, k->s.n = n;
+    return 0;
+}
+
+static int tmpl__pyspace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || (c >= 0x1c && c <= 0x1f); }
+
+static int tmpl__line_of(Tmpl *t, size_t pos) {
+    int l = 1;
+    for (size_t i = 0; i < pos && i < t->n; i++) l += t->src[i] == '\n';
+    return l;
+}
+
+/* Python's unicode-escape decoding of a string literal's body. */
+static int tmpl__unescape(Tmpl *t, const char *p, size_t n, Str *out, int line) {
+    char *o = tmpl__alloc(t, n + 1);
+    if (!o) return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '\\' || i + 1 >= n) { o[k++] = p[i]; continue; }
+        char c = p[++i];
+        uint32_t cp; int digits = 0;
+        switch (c) {
+        case '\n': break;
+        case '\\': o[k++] = '\\'; break;
+        case '\'': o[k++] = '\''; break;
+        case '"': o[k++] = '"'; break;
+        case 'a': o[k++] = 7; break;
+        case 'b': o[k++] = 8; break;
+        case 'f': o[k++] = 12; break;
+        case 'n': o[k++] = '\n'; break;
+        case 'r': o[k++] = '\r'; break;
+        case 't': o[k++] = '\t'; break;
+        case 'v': o[k++] = 11; break;
+        case 'x': digits = 2; break;
+        case 'u': digits = 4; break;
+        case 'U': digits = 8; break;
+        default:
+            if (c >= '0' && c <= '7') {
+                cp = (uint32_t)(c - '0');
+                for (int d = 0; d < 2 && i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '7'; d++) cp = cp * 8 + (uint32_t)(p[++i] - '0');
+                k += (size_t)json__put_utf8(o + k, cp);
+            } else { o[k++] = '\\'; o[k++] = c; }
+        }
+        if (digits) {
+            cp = 0;
+            for (int d = 0; d < digits; d++) {
+                char h = i + 1 < n ? p[i + 1] : 0;
+                int v = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+                if (v < 0) return tmpl__err(t, line, "truncated \\%cXX escape in a string", c);
+                cp = cp * 16 + (uint32_t)v, i++;
+            }
+            if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return tmpl__err(t, line, "bad escape in a string");
+            k += (size_t)json__put_utf8(o + k, cp);
+        }
+    }
+    o[k] = 0;
+    out->p = o, out->n = k;
+    return 0;
+}
+
+static const char *tmpl__ops[] = { "//", "**", "==", "!=", "<=", ">=", "+", "-", "/", "*", "%", "~",
+    "[", "]", "(", ")", "{", "}", "<", ">", "=", ".", ":", "|", ",", ";", NULL };
+
+/* Tokens of one {{ }} or {% %} tag starting at *pos (just after the opening); leaves
+ * *pos after the closing, with *trail_nl set when the match ended in a newline. */
+static int tmpl__lex_tag(Tmpl *t, size_t *pos, int block, int *line_starting) {
+    const char *s = t->src;
+    size_t n = t->n, i = *pos;
+    char stack[64]; int sp = 0;
+    for (;;) {
+        while (i < n && tmpl__pyspace(s[i])) i++;
+        int line = tmpl__line_of(t, i);
+        if (i >= n) return tmpl__err(t, line, "unexpected end of template, expected '%s'", block ? "%}" : "}}");
+        if (!sp) {
+            char c = block ? '%' : '}';
+            if (block && s[i] == '+' && i + 2 < n && s[i + 1] == '%' && s[i + 2] == '}') {
+                *pos = i + 3, *line_starting = 0;
+                return tmpl__push_tok(t, T_BEND, line, s + i, 0);
+            }
+            if (s[i] == '-' && i + 2 < n && s[i + 1] == c && s[i + 2] == '}') {
+                i += 3;
+                size_t b = i;
+                while (i < n && tmpl__pyspace(s[i])) i++;
+                *pos = i, *line_starting = i > b && s[i - 1] == '\n';
+                return tmpl__push_tok(t, block ? T_BEND : T_VEND, line, s + i, 0);
+            }
+            if (s[i] == c && i + 1 < n && s[i + 1] == '}') {
+                i += 2;
+                *line_starting = 0;
+                if (block && i < n && s[i] == '\n') i++, *line_starting = 1;
+                *pos = i;
+                return tmpl__push_tok(t, block ? T_BEND : T_VEND, line, s + i, 0);
+            }
+        }
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            size_t b = i;
+            while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_')) i++;
+            int isf = 0;
+            if (i + 1 < n && s[i] == '.' && s[i + 1] >= '0' && s[i + 1] <= '9') {
+                isf = 1, i++;
+                while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_')) i++;
+            }
+            if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+                size_t j = i + 1;
+                if (j < n && (s[j] == '+' || s[j] == '-')) j++;
+                if (j < n && s[j] >= '0' && s[j] <= '9') {
+                    isf = 1, i = j;
+                    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+                }
+            }
+            char buf[64]; size_t bl = 0;
+            for (size_t k = b; k < i && bl < 63; k++) if (s[k] != '_') buf[bl++] = s[k];
+            buf[bl] = 0;
+            if (tmpl__push_tok(t, isf ? T_FLOAT : T_INT, line, s + b, i - b)) return -1;
+            if (isf) t->tok[t->ntok - 1].f = strtod(buf, NULL);
+            else {
+                errno = 0;
+                t->tok[t->ntok - 1].i = strtoll(buf, NULL, 10);
+                if (errno) return tmpl__err(t, line, "integer literal too large");
+            }
+            continue;
+        }
+        if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            size_t b = i;
+            while (i < n && (s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) i++;
+            if (tmpl__push_tok(t, T_NAME, line, s + b, i - b)) return -1;
+            continue;
+        }
+        if (c == '\'' || c == '"') {
+            size_t b = ++i;
+            while (i < n && s[i] != c) i += s[i] == '\\' ? 2 : 1;
+            if (i >= n) return tmpl__err(t, line, "unexpected end of string");
+            Str v = { 0, 0 };
+            if (tmpl__unescape(t, s + b, i - b, &v, line)) return -1;
+            i++;
+            if (tmpl__push_tok(t, T_STR, line, v.p, v.n)) return -1;
+            continue;
+        }
+        int k;
+        for (k = 0; tmpl__ops[k]; k++) {
+            size_t l = strlen(tmpl__ops[k]);
+            if (n - i >= l && !memcmp(s + i, tmpl__ops[k], l)) break;
+        }
+        if (!tmpl__ops[k]) return tmpl__err(t, line, "unexpected char '%c'", c);
+        if (c == '(' || c == '[' || c == '{') {
+            if (sp >= 64) return tmpl__err(t, line, "brackets nested too deeply");
+            stack[sp++] = c == '(' ? ')' : c == '[' ? ']' : '}';
+        } else if (c == ')' || c == ']' || c == '}') {
+            if (!sp || stack[sp - 1] != c) return tmpl__err(t, line, "unexpected '%c'", c);
+            sp--;
+        }
+        if (tmpl__push_tok(t, T_OP, line, tmpl__ops[k], strlen(tmpl__ops[k]))) return -1;
+        i += strlen(tmpl__ops[k]);
+    }
+}
+
+/* Emits text before a tag with jinja2's whitespace rules: `sign` is the tag's '-'/'+'
+ * (0 for none); lstrip applies to block and comment tags. */
+static int tmpl__emit_text(Tmpl *t, const char *p, size_t n, char sign, int is_var, int line_starting) {
+    if (sign == '-') {
+        while (n && tmpl__pyspace(p[n - 1])) n--;
+    } else if (sign != '+' && !is_var) {
+        size_t l = n;
+        while (l && p[l - 1] != '\n') l--;
+        if ((l > 0 || line_starting) && l < n) {
+            size_t k = l;
+            while (k < n && tmpl__pyspace(p[k])) k++;
+            if (k == n) n = l;
+        }
+    }
+    if (!n) return 0;
+    return tmpl__push_tok(t, T_DATA, tmpl__line_of(t, (size_t)(p - t->src)), p, n);
+}
+
+static int tmpl__lex(Tmpl *t) {
+    const char *s = t->src;
+    size_t n = t->n, pos = 0;
+    int line_starting = 1;
+    while (pos < n) {
+        size_t i = pos;
+        while (i + 1 < n && !(s[i] == '{' && (s[i + 1] == '{' || s[i + 1] == '%' || s[i + 1] == '#'))) i++;
+        if (i + 1 >= n) { /* plain text to the end */
+            if (tmpl__push_tok(t, T_DATA, tmpl__line_of(t, pos), s + pos, n - pos)) return -1;
+            break;
+        }
+        char kind = s[i + 1];
+        char sign = (i + 2 < n && (s[i + 2] == '-' || s[i + 2] == '+')) ? s[i + 2] : 0;
+        size_t after = i + 2 + (sign ? 1 : 0);
+        int line = tmpl__line_of(t, i);
+        if (kind == '#') {
+            if (tmpl__emit_text(t, s + pos, i - pos, sign, 0, line_starting)) return -1;
+            size_t j = after;
+            for (;; j++) {
+                if (j + 1 >= n) return tmpl__err(t, line, "Missing end of comment tag");
+                if (s[j] == '+' && j + 2 < n && s[j + 1] == '#' && s[j + 2] == '}') { j += 3; line_starting = 0; break; }
+                if (s[j] == '-' && j + 2 < n && s[j + 1] == '#' && s[j + 2] == '}') {
+                    j += 3;
+                    size_t b = j;
+                    while (j < n && tmpl__pyspace(s[j])) j++;
+                    line_starting = j > b && s[j - 1] == '\n';
+                    break;
+                }
+                if (s[j] == '#' && s[j + 1] == '}') {
+                    j += 2, line_starting = 0;
+                    if (j < n && s[j] == '\n') j++, line_starting = 1;
+                    break;
+                }
+            }
+            pos = j;
+            continue;
+        }
+        if (kind == '%') {
+            /* {% raw %} ... {% endraw %} */
+            size_t j = after;
+            while (j < n && tmpl__pyspace(s[j])) j++;
+            if (n - j >= 3 && !memcmp(s + j, "raw", 3)) {
+                size_t k = j + 3;
+                while (k < n && tmpl__pyspace(s[k])) k++;
+                int ok = 0;
+                if (k + 2 < n && s[k] == '-' && s[k + 1] == '%' && s[k + 2] == '}') {
+                    k += 3; while (k < n && tmpl__pyspace(s[k])) k++; ok = 1;
+                } else if (k + 1 < n && s[k] == '%' && s[k + 1] == '}') { k += 2; ok = 1; }
+                if (ok) {
+                    if (tmpl__emit_text(t, s + pos, i - pos, sign, 0, line_starting)) return -1;
+                    /* find {%[-+]? endraw ... %} */
+                    size_t r = k;
+                    for (;; r++) {
+                        if (r + 1 >= n) return tmpl__err(t, line, "Missing end of raw directive");
+                        if (s[r] != '{' || s[r + 1] != '%') continue;
+                        size_t q = r + 2;
+                        char es = (q < n && (s[q] == '-' || s[q] == '+')) ? s[q] : 0;
+                        if (es) q++;
+                        while (q < n && tmpl__pyspace(s[q])) q++;
+                        if (n - q < 6 || memcmp(s + q, "endraw", 6)) continue;
+                        q += 6;
+                        while (q < n && tmpl__pyspace(s[q])) q++;
+                        int ls = 0;
+                        if (q + 2 < n && s[q] == '+' && s[q + 1] == '%' && s[q + 2] == '}') q += 3;
+                        else if (q + 2 < n && s[q] == '-' && s[q + 1] == '%' && s[q + 2] == '}') {
+                            q += 3; size_t b = q;
+                            while (q < n && tmpl__pyspace(s[q])) q++;
+                            ls = q > b && s[q - 1] == '\n';
+                        } else if (q + 1 < n && s[q] == '%' && s[q + 1] == '}') {
+                            q += 2;
+                            if (q < n && s[q] == '\n') q++, ls = 1;
+                        } else continue;
+                        if (tmpl__emit_text(t, s + k, r - k, es, 0, 0)) return -1;
+                        pos = q, line_starting = ls;
+                        break;
+                    }
+                    continue;
+                }
+            }
+        }
+        if (tmpl__emit_text(t, s + pos, i - pos, sign, kind == '{', line_starting)) return -1;
+        if (tmpl__push_tok(t, kind == '%' ? T_BBEGIN : T_VBEGIN, line, s + i, 2)) return -1;
+        pos = after;
+        if (tmpl__lex_tag(t, &pos, kind == '%', &line_starting)) return -1;
+    }
+    return tmpl__push_tok(t, T_EOF, tmpl__line_of(t, n), s + n, 0);
+}
+
+/* ============================== parser ============================== */
+
+static TTok *tmpl__cur(Tmpl *t) { return &t->tok[t->pos]; }
+static int tmpl__is_op(Tmpl *t, const char *op) {
+    TTok *k = tmpl__cur(t);
+    return k->t == T_OP && str_eq(k->s, op);
+}
+static int tmpl__is_name(Tmpl *t, const char *nm) {
+    TTok *k = tmpl__cur(t);
+    return k->t == T_NAME && str_eq(k->s, nm);
+}
+static int tmpl__tok_err(Tmpl *t, const char *want) {
+    TTok *k = tmpl__cur(t);
+    const char *what = k->t == T_EOF ? "end of template" : k->t == T_BEND ? "end of statement block" :
+                       k->t == T_VEND ? "end of print statement" : NULL;
+    if (what) return tmpl__err(t, k->line, "expected %s, got %s", want, what);
+    return tmpl__err(t, k->line, "expected %s, got '%.*s'", want, (int)(k->s.n > 40 ? 40 : k->s.n), k->s.p);
+}
+static int tmpl__expect_op(Tmpl *t, const char *op) {
+    if (!tmpl__is_op(t, op)) { char w[16]; snprintf(w, sizeof w, "'%s'", op); return tmpl__tok_err(t, w); }
+    t->pos++;
+    return 0;
+}
+
+static TNode *tmpl__node(Tmpl *t, int k, int line) {
+    TNode *x = tmpl__alloc(t, sizeof *x);
+    if (x) x->k = k, x->line = line;
+    return x;
+}
+
+/* A growable array of node pointers during parsing. */
+typedef struct { TNode **v; int n, cap; } TNodes;
+static int tmpl__nodes_push(Tmpl *t, TNodes *l, TNode *x) {
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 4;
+        TNode **p = tmpl__alloc(t, (size_t)cap * sizeof *p);
+        if (!p) return -1;
+        if (l->n) memcpy(p, l->v, (size_t)l->n * sizeof *p);
+        l->v = p, l->cap = cap;
+    }
+    l->v[l->n++] = x;
+    return 0;
+}
+
+static const char *tmpl__filters[] = { "abs", "attr", "batch", "capitalize", "center", "count", "d",
+    "default", "dictsort", "e", "escape", "filesizeformat", "first", "float", "forceescape", "format",
+    "groupby", "indent", "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min",
+    "pprint", "random", "reject", "rejectattr", "replace", "reverse", "round", "safe", "select",
+    "selectattr", "slice", "sort", "string", "striptags", "sum", "title", "tojson", "trim", "truncate",
+    "unique", "upper", "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr", NULL };
+static const char *tmpl__tests[] = { "boolean", "callable", "defined", "divisibleby", "eq", "equalto",
+    "escaped", "even", "false", "filter", "float", "ge", "gt", "greaterthan", "in", "integer", "iterable",
+    "le", "lower", "lessthan", "lt", "mapping", "ne", "none", "number", "odd", "sameas", "sequence",
+    "string", "test", "true", "undefined", "upper", "==", "!=", "<", "<=", ">", ">=", NULL };
+static int tmpl__in_list(Str s, const char **l) {
+    for (int k = 0; l[k]; k++) if (str_eq(s, l[k])) return 1;
+    return 0;
+}
+
+static TNode *tmpl__expr(Tmpl *t);
+static TNode *tmpl__or(Tmpl *t);
+static TNode *tmpl__unary(Tmpl *t, int with_filter);
+static TNode *tmpl__primary(Tmpl *t);
+static TNode *tmpl__postfix(Tmpl *t, TNode *x);
+
+/* ( args, kw=args ) after the '(' has been seen; fills kids/kw of x. */
+static int tmpl__call_args(Tmpl *t, TNode *x) {
+    TNodes pos = { 0 }, kwv = { 0 };
+    Str kwn[64]; int nkw = 0;
+    if (tmpl__expect_op(t, "(")) return -1;
+    while (!tmpl__is_op(t, ")")) {
+        if (pos.n || nkw) { if (tmpl__expect_op(t, ",")) return -1; if (tmpl__is_op(t, ")")) break; }
+        if (tmpl__cur(t)->t == T_NAME && t->tok[t->pos + 1].t == T_OP && str_eq(t->tok[t->pos + 1].s, "=")) {
+            if (nkw >= 64) return tmpl__err(t, tmpl__cur(t)->line, "too many keyword arguments");
+            kwn[nkw++] = tmpl__cur(t)->s;
+            t->pos += 2;
+            TNode *v = tmpl__expr(t);
+            if (!v || tmpl__nodes_push(t, &kwv, v)) return -1;
+        } else {
+            if (tmpl__is_op(t, "*")) return tmpl__err(t, tmpl__cur(t)->line, "*args calls are not supported");
+            if (nkw) return tmpl__err(t, tmpl__cur(t)->line, "positional argument follows keyword argument");
+            TNode *v = tmpl__expr(t);
+            if (!v || tmpl__nodes_push(t, &pos, v)) return -1;
+        }
+    }
+    t->pos++;
+    x->kids = pos.v, x->nk = pos.n, x->kwv = kwv.v, x->nkw = nkw;
+    if (nkw) {
+        x->kwn = tmpl__alloc(t, (size_t)nkw * sizeof(Str));
+        if (!x->kwn) return -1;
+        memcpy(x->kwn, kwn, (size_t)nkw * sizeof(Str));
+    }
+    return 0;
+}
+
+static TNode *tmpl__filter_tail(Tmpl *t, TNode *x) {
+    for (;;) {
+        if (tmpl__is_op(t, "|")) {
+            t->pos++;
+            TTok *k = tmpl__cur(t);
+            if (k->t != T_NAME) { tmpl__tok_err(t, "a filter name"); return NULL; }
+            Str name = k->s;
+            t->pos++;
+            while (tmpl__is_op(t, ".") && t->tok[t->pos + 1].t == T_NAME) {   /* dotted names */
+                name.n = (size_t)(t->tok[t->pos + 1].s.p + t->tok[t->pos + 1].s.n - name.p);
+                t->pos += 2;
+            }
+            int unknown = !tmpl__in_list(name, tmpl__filters);
+            if (unknown && !t->soft) { tmpl__err(t, k->line, "No filter named '%.*s'.", (int)name.n, name.p); return NULL; }
+            TNode *f = tmpl__node(t, N_FILTER, k->line);
+            if (!f) return NULL;
+            f->s = name, f->a = x, f->op = unknown;
+            if (tmpl__is_op(t, "(") && tmpl__call_args(t, f)) return NULL;
+            x = f;
+        } else if (tmpl__is_name(t, "is")) {
+            int line = tmpl__cur(t)->line;
+            t->pos++;
+            int neg = 0;
+            if (tmpl__is_name(t, "not")) neg = 1, t->pos++;
+            TTok *k = tmpl__cur(t);
+            Str name = k->s;
+            if (k->t == T_NAME || (k->t == T_OP && tmpl__in_list(k->s, tmpl__tests))) t->pos++;
+            else { tmpl__tok_err(t, "a test name"); return NULL; }
+            int unknown = !tmpl__in_list(name, tmpl__tests);
+            if (unknown && !t->soft) { tmpl__err(t, line, "No test named '%.*s'.", (int)name.n, name.p); return NULL; }
+            TNode *f = tmpl__node(t, N_TEST, line);
+            if (!f) return NULL;
+            f->s = name, f->a = x, f->op = unknown;
+            TTok *c = tmpl__cur(t);
+            if (tmpl__is_op(t, "(")) { if (tmpl__call_args(t, f)) return NULL; }
+            else if ((c->t == T_NAME || c->t == T_STR || c->t == T_INT || c->t == T_FLOAT ||
+                      tmpl__is_op(t, "[") || tmpl__is_op(t, "{")) &&
+                     !tmpl__is_name(t, "else") && !tmpl__is_name(t, "or") && !tmpl__is_name(t, "and")) {
+                if (tmpl__is_name(t, "is")) { tmpl__err(t, line, "You cannot chain multiple tests with is"); return NULL; }
+                TNode *arg = tmpl__primary(t);
+                if (!arg || !(arg = tmpl__postfix(t, arg))) return NULL;
+                f->kids = tmpl__alloc(t, sizeof(TNode *));
+                if (!f->kids) return NULL;
+                f->kids[0] = arg, f->nk = 1;
+            }
+            if (neg) {
+                TNode *nn = tmpl__node(t, N_NOT, line);
+                if (!nn) return NULL;
+                nn->a = f;
+                f = nn;
+            }
+            x = f;
+        } else if (tmpl__is_op(t, "(")) {
+            TNode *c = tmpl__node(t, N_CALL, tmpl__cur(t)->line);
+            if (!c) return NULL;
+            c->a = x;
+            if (tmpl__call_args(t, c)) return NULL;
+            x = c;
+        } else return x;
+    }
+}
+
+static TNode *tmpl__postfix(Tmpl *t, TNode *x) {
+    for (;;) {
+        int line = tmpl__cur(t)->line;
+        if (tmpl__is_op(t, ".")) {
+            t->pos++;
+            TTok *k = tmpl__cur(t);
+            TNode *g;
+            if (k->t == T_NAME) { g = tmpl__node(t, N_ATTR, line); if (!g) return NULL; g->s = k->s; }
+            else if (k->t == T_INT) {
+                g = tmpl__node(t, N_ITEM, line);
+                TNode *ix = tmpl__node(t, N_LIT, line);
+                if (!g || !ix) return NULL;
+                ix->lit = tv_int(k->i);
+                g->b = ix;
+            } else { tmpl__tok_err(t, "a name"); return NULL; }
+            t->pos++;
+            g->a = x;
+            x = g;
+        } else if (tmpl__is_op(t, "[")) {
+            t->pos++;
+            TNode *parts[3] = { 0 };
+            int np = 0, is_slice = 0;
+            for (;;) {
+                if (tmpl__is_op(t, ":")) { is_slice = 1; t->pos++; if (++np > 2) { tmpl__err(t, line, "bad slice"); return NULL; } continue; }
+                if (tmpl__is_op(t, "]")) break;
+                if (parts[np]) { tmpl__tok_err(t, "']'"); return NULL; }
+                if (!(parts[np] = tmpl__expr(t))) return NULL;
+            }
+            t->pos++;
+            TNode *g = tmpl__node(t, is_slice ? N_SLICE : N_ITEM, line);
+            if (!g) return NULL;
+            g->a = x;
+            if (is_slice) g->b = parts[0], g->c = parts[1], g->d = parts[2];
+            else {
+                if (!parts[0]) { tmpl__err(t, line, "expected an expression in []"); return NULL; }
+                g->b = parts[0];
+            }
+            x = g;
+        } else if (tmpl__is_op(t, "(")) {
+            TNode *c = tmpl__node(t, N_CALL, line);
+            if (!c) return NULL;
+            c->a = x;
+            if (tmpl__call_args(t, c)) return NULL;
+            x = c;
+        } else return x;
+    }
+}
+
+static TNode *tmpl__primary(Tmpl *t) {
+    TTok *k = tmpl__cur(t);
+    int line = k->line;
+    if (++t->depth > TMPL_MAX_DEPTH) { tmpl__err(t, line, "expression nested too deeply"); return NULL; }
+    TNode *x = NULL;
+    if (k->t == T_NAME) {
+        x = tmpl__node(t, N_LIT, line);
+        if (!x) return NULL;
+        if (str_eq(k->s, "true") || str_eq(k->s, "True")) x->lit = tv_bool(1);
+        else if (str_eq(k->s, "false") || str_eq(k->s, "False")) x->lit = tv_bool(0);
+        else if (str_eq(k->s, "none") || str_eq(k->s, "None")) x->lit = tv_none();
+        else x->k = N_NAME, x->s = k->s;
+        t->pos++;
+    } else if (k->t == T_STR) {
+        /* adjacent string literals concatenate */
+        size_t total = 0, p = t->pos;
+        while (t->tok[p].t == T_STR) total += t->tok[p].s.n, p++;
+        char *buf = tmpl__alloc(t, total + 1);
+        x = tmpl__node(t, N_LIT, line);
+        if (!buf || !x) return NULL;
+        total = 0;
+        while (tmpl__cur(t)->t == T_STR) { memcpy(buf + total, tmpl__cur(t)->s.p, tmpl__cur(t)->s.n); total += tmpl__cur(t)->s.n; t->pos++; }
+        x->lit = tv_str(buf, total);
+    } else if (k->t == T_INT || k->t == T_FLOAT) {
+        x = tmpl__node(t, N_LIT, line);
+        if (!x) return NULL;
+        x->lit = k->t == T_INT ? tv_int(k->i) : tv_float(k->f);
+        t->pos++;
+    } else if (tmpl__is_op(t, "(")) {
+        t->pos++;
+        if (tmpl__is_op(t, ")")) {
+            t->pos++;
+            x = tmpl__node(t, N_TUPLE, line);
+        } else {
+            x = tmpl__expr(t);
+            if (!x) return NULL;
+            if (tmpl__is_op(t, ",")) {
+                TNodes l = { 0 };
+                if (tmpl__nodes_push(t, &l, x)) return NULL;
+                while (tmpl__is_op(t, ",")) {
+                    t->pos++;
+                    if (tmpl__is_op(t, ")")) break;
+                    TNode *y = tmpl__expr(t);
+                    if (!y || tmpl__nodes_push(t, &l, y)) return NULL;
+                }
+                x = tmpl__node(t, N_TUPLE, line);
+                if (!x) return NULL;
+                x->kids = l.v, x->nk = l.n;
+            }
+            if (tmpl__expect_op(t, ")")) return NULL;
+        }
+    } else if (tmpl__is_op(t, "[")) {
+        t->pos++;
+        TNodes l = { 0 };
+        while (!tmpl__is_op(t, "]")) {
+            if (l.n) { if (tmpl__expect_op(t, ",")) return NULL; if (tmpl__is_op(t, "]")) break; }
+            TNode *y = tmpl__expr(t);
+            if (!y || tmpl__nodes_push(t, &l, y)) return NULL;
+        }
+        t->pos++;
+        x = tmpl__node(t, N_LIST, line);
+        if (!x) return NULL;
+        x->kids = l.v, x->nk = l.n;
+    } else if (tmpl__is_op(t, "{")) {
+        t->pos++;
+        TNodes ks = { 0 }, vs = { 0 };
+        while (!tmpl__is_op(t, "}")) {
+            if (ks.n) { if (tmpl__expect_op(t, ",")) return NULL; if (tmpl__is_op(t, "}")) break; }
+            TNode *kk = tmpl__expr(t);
+            if (!kk || tmpl__expect_op(t, ":")) return NULL;
+            TNode *vv = tmpl__expr(t);
+            if (!vv || tmpl__nodes_push(t, &ks, kk) || tmpl__nodes_push(t, &vs, vv)) return NULL;
+        }
+        t->pos++;
+        x = tmpl__node(t, N_DICT, line);
+        if (!x) return NULL;
+        x->kids = ks.v, x->kwv = vs.v, x->nk = ks.n;
+    } else {
+        tmpl__tok_err(t, "an expression");
+        return NULL;
+    }
+    t->depth--;
+    return x;
+}
+
+static TNode *tmpl__unary(Tmpl *t, int with_filter) {
+    int line = tmpl__cur(t)->line;
+    TNode *x;
+    if (tmpl__is_op(t, "-") || tmpl__is_op(t, "+")) {
+        int neg = tmpl__is_op(t, "-");
+        t->pos++;
+        if (++t->depth > TMPL_MAX_DEPTH) { tmpl__err(t, line, "expression nested too deeply"); return NULL; }
+        TNode *a = tmpl__unary(t, 0);
+        t->depth--;
+        if (!a) return NULL;
+        x = tmpl__node(t, neg ? N_NEG : N_POS, line);
+        if (!x) return NULL;
+        x->a = a;
+    } else if (!(x = tmpl__primary(t))) return NULL;
+    if (!(x = tmpl__postfix(t, x))) return NULL;
+    if (with_filter) x = tmpl__filter_tail(t, x);
+    return x;
+}
+
+/* Binary operator levels, loosest first: ops per level. */
+static TNode *tmpl__binlevel(Tmpl *t, int level);
+static const char *tmpl__levels[][5] = { { "+", "-" }, { "~" }, { "*", "/", "//", "%" }, { "**" } };
+
+static TNode *tmpl__binlevel(Tmpl *t, int level) {
+    if (level == 4) return tmpl__unary(t, 1);
+    TNode *x = tmpl__binlevel(t, level + 1);
+    while (x) {
+        const char *op = NULL;
+        for (int k = 0; k < 5 && tmpl__levels[level][k]; k++) if (tmpl__is_op(t, tmpl__levels[level][k])) op = tmpl__levels[level][k];
+        if (!op) break;
+        int line = tmpl__cur(t)->line;
+        t->pos++;
+        TNode *y = tmpl__binlevel(t, level + 1);
+        if (!y) return NULL;
+        TNode *b = tmpl__node(t, level == 1 ? N_CONCAT : N_BIN, line);
+        if (!b) return NULL;
+        b->a = x, b->b = y, b->s = str_c(op);
+        x = b;
+    }
+    return x;
+}
+
+enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_IN, CMP_NOTIN };
+
+static TNode *tmpl__compare(Tmpl *t) {
+    TNode *x = tmpl__binlevel(t, 0);
+    if (!x) return NULL;
+    TNodes l = { 0 };
+    int ops[64], nops = 0;
+    for (;;) {
+        int op = -1;
+        static const char *o[] = { "==", "!=", "<", "<=", ">", ">=" };
+        for (int k = 0; k < 6; k++) if (tmpl__is_op(t, o[k])) op = k;
+        if (op >= 0) t->pos++;
+        else if (tmpl__is_name(t, "in")) op = CMP_IN, t->pos++;
+        else if (tmpl__is_name(t, "not") && t->tok[t->pos + 1].t == T_NAME && str_eq(t->tok[t->pos + 1].s, "in")) op = CMP_NOTIN, t->pos += 2;
+        else break;
+        if (nops >= 64) { tmpl__err(t, tmpl__cur(t)->line, "comparison chain too long"); return NULL; }
+        TNode *y = tmpl__binlevel(t, 0);
+        if (!y || tmpl__nodes_push(t, &l, y)) return NULL;
+        ops[nops++] = op;
+    }
+    if (!nops) return x;
+    TNode *c = tmpl__node(t, N_CMP, x->line);
+    if (!c) return NULL;
+    c->a = x, c->kids = l.v, c->nk = l.n;
+    c->ops = tmpl__alloc(t, (size_t)nops * sizeof(int));
+    if (!c->ops) return NULL;
+    memcpy(c->ops, ops, (size_t)nops * sizeof(int));
+    return c;
+}
+
+static TNode *tmpl__not(Tmpl *t) {
+    if (tmpl__is_name(t, "not")) {
+        int line = tmpl__cur(t)->line;
+        t->pos++;
+        if (++t->depth > TMPL_MAX_DEPTH) { tmpl__err(t, line, "expression nested too deeply"); return NULL; }
+        TNode *a = tmpl__not(t);
+        t->depth--;
+        if (!a) return NULL;
+        TNode *x = tmpl__node(t, N_NOT, line);
+        if (x) x->a = a;
+        return x;
+    }
+    return tmpl__compare(t);
+}
+
+static TNode *tmpl__and(Tmpl *t) {
+    TNode *x = tmpl__not(t);
+    while (x && tmpl__is_name(t, "and")) {
+        int line = tmpl__cur(t)->line;
+        t->pos++;
+        TNode *y = tmpl__not(t);
+        if (!y) return NULL;
+        TNode *b = tmpl__node(t, N_AND, line);
+        if (!b) return NULL;
+        b->a = x, b->b = y, x = b;
+    }
+    return x;
+}
+
+static TNode *tmpl__or(Tmpl *t) {
+    TNode *x = tmpl__and(t);
+    while (x && tmpl__is_name(t, "or")) {
+        int line = tmpl__cur(t)->line;
+        t->pos++;
+        TNode *y = tmpl__and(t);
+        if (!y) return NULL;
+        TNode *b = tmpl__node(t, N_OR, line);
+        if (!b) return NULL;
+        b->a = x, b->b = y, x = b;
+    }
+    return x;
+}
+
+/* expr := or ['if' or ['else' expr]] */
+static TNode *tmpl__expr(Tmpl *t) {
+    if (++t->depth > TMPL_MAX_DEPTH) { tmpl__err(t, tmpl__cur(t)->line, "expression nested too deeply"); return NULL; }
+    int save_soft = t->soft;
+    int cond = 0;
+    {   /* a conditional expression makes its operands soft: look ahead for 'if' at this level */
+        int lvl = 0;
+        for (size_t p = t->pos; p < t->ntok; p++) {
+            TTok *k = &t->tok[p];
+            if (k->t == T_OP && (str_eq(k->s, "(") || str_eq(k->s, "[") || str_eq(k->s, "{"))) lvl++;
+            else if (k->t == T_OP && (str_eq(k->s, ")") || str_eq(k->s, "]") || str_eq(k->s, "}"))) { if (!lvl--) break; }
+            else if (k->t == T_BEND || k->t == T_VEND || k->t == T_EOF || (!lvl && k->t == T_OP && str_eq(k->s, ","))) break;
+            else if (!lvl && k->t == T_NAME && str_eq(k->s, "if")) { cond = 1; break; }
+        }
+    }
+    if (cond) t->soft = 1;
+    TNode *x = tmpl__or(t);
+    while (x && tmpl__is_name(t, "if")) {
+        int line = tmpl__cur(t)->line;
+        t->pos++;
+        TNode *c = tmpl__or(t);
+        if (!c) return NULL;
+        TNode *e = NULL;
+        if (tmpl__is_name(t, "else")) { t->pos++; if (!(e = tmpl__expr(t))) return NULL; }
+        TNode *n = tmpl__node(t, N_COND, line);
+        if (!n) return NULL;
+        n->a = x, n->b = c, n->c = e;
+        x = n;
+    }
+    t->soft = save_soft;
+    t->depth--;
+    return x;
+}
+
+/* ---- statements ---- */
+
+static int tmpl__body(Tmpl *t, TNode **out, const char **ends, Str *which);
+
+static int tmpl__block_end(Tmpl *t) {
+    if (tmpl__cur(t)->t != T_BEND) return tmpl__tok_err(t, "end of statement block");
+    t->pos++;
+    return 0;
+}
+
+/* Target names: `a` or `a, b` (for loops and set). */
+static int tmpl__targets(Tmpl *t, TNode *x) {
+    Str names[16]; int n = 0;
+    int paren = 0;
+    if (tmpl__is_op(t, "(")) paren = 1, t->pos++;
+    for (;;) {
+        if (tmpl__cur(t)->t != T_NAME) return tmpl__tok_err(t, "a name");
+        if (n >= 16) return tmpl__err(t, tmpl__cur(t)->line, "too many targets");
+        names[n++] = tmpl__cur(t)->s;
+        t->pos++;
+        if (!tmpl__is_op(t, ",")) break;
+        t->pos++;
+    }
+    if (paren && tmpl__expect_op(t, ")")) return -1;
+    x->names = tmpl__alloc(t, (size_t)n * sizeof(Str));
+    if (!x->names) return -1;
+    memcpy(x->names, names, (size_t)n * sizeof(Str));
+    x->nnames = n;
+    x->op = n > 1 || paren;   /* unpack */
+    return 0;
+}
+
+static TNode *tmpl__stmt_if(Tmpl *t, int line);
+static TNode *tmpl__stmt_rest(Tmpl *t, Str nm, int line);
+static TNode *tmpl__stmt_rest2(Tmpl *t, Str nm, int line);
+
+static TNode *tmpl__stmt(Tmpl *t) {
+    TTok *k = tmpl__cur(t);
+    int line = k->line;
+    if (k->t != T_NAME) { tmpl__tok_err(t, "a statement name"); return NULL; }
+    Str nm = k->s;
+    t->pos++;
+    TNode *x;
+    if (str_eq(nm, "if") || str_eq(nm, "elif")) {
+        int save_soft = t->soft;
+        t->soft = 1;
+        x = tmpl__stmt_if(t, line);
+        t->soft = save_soft;
+        return x;
+    }
+    return tmpl__stmt_rest(t, nm, line);
+}
+
+/* if/elif: the rest of the statement after its name */
+static TNode *tmpl__stmt_if(Tmpl *t, int line) {
+    TNode *x;
+    {
+        x = tmpl__node(t, N_IF, line);
+        if (!x || !(x->a = tmpl__expr(t)) || tmpl__block_end(t)) return NULL;
+        static const char *ends[] = { "elif", "else", "endif", NULL };
+        Str which;
+        if (tmpl__body(t, &x->b, ends, &which)) return NULL;
+        if (str_eq(which, "elif")) {
+            t->pos--;   /* back to the 'elif' name, parsed like an 'if' */
+            if (!(x->c = tmpl__stmt(t))) return NULL;   /* consumes through endif */
+            return x;
+        }
+        if (str_eq(which, "else")) {
+            static const char *ends2[] = { "endif", NULL };
+            if (tmpl__block_end(t) || tmpl__body(t, &x->c, ends2, &which)) return NULL;
+        }
+        if (tmpl__block_end(t)) return NULL;
+        return x;
+    }
+}
+
+/* statements other than if: the name has been read */
+static TNode *tmpl__stmt_rest(Tmpl *t, Str nm, int line) {
+    TNode *x;
+    int save_soft = t->soft;
+    if (str_eq(nm, "for") || str_eq(nm, "macro") || str_eq(nm, "call") || str_eq(nm, "filter"))
+        t->soft = 0;   /* loops, macros and call/filter blocks open a new (hard) frame */
+    x = tmpl__stmt_rest2(t, nm, line);
+    t->soft = save_soft;
+    return x;
+}
+
+static TNode *tmpl__stmt_rest2(Tmpl *t, Str nm, int line) {
+    TNode *x;
+    if (str_eq(nm, "for")) {
+        x = tmpl__node(t, N_FOR, line);
+        if (!x || tmpl__targets(t, x)) return NULL;
+        if (!tmpl__is_name(t, "in")) { tmpl__tok_err(t, "'in'"); return NULL; }
+        t->pos++;
+        if (!(x->a = tmpl__or(t))) return NULL;    /* no conditional expression here */
+        if (tmpl__is_name(t, "if")) { t->pos++; if (!(x->d = tmpl__expr(t))) return NULL; }
+        if (tmpl__is_name(t, "recursive")) { tmpl__err(t, line, "recursive loops are not supported"); return NULL; }
+        if (tmpl__block_end(t)) return NULL;
+        static const char *ends[] = { "else", "endfor", NULL };
+        Str which;
+        if (tmpl__body(t, &x->b, ends, &which)) return NULL;
+        if (str_eq(which, "else")) {
+            static const char *ends2[] = { "endfor", NULL };
+            if (tmpl__block_end(t) || tmpl__body(t, &x->c, ends2, &which)) return NULL;
+        }
+        if (tmpl__block_end(t)) return NULL;
+        return x;
+    }
+    if (str_eq(nm, "set")) {
+        x = tmpl__node(t, N_SET, line);
+        if (!x) return NULL;
+        if (tmpl__cur(t)->t == T_NAME && tmpl__is_op(t, "=") == 0 && t->tok[t->pos + 1].t == T_OP && str_eq(t->tok[t->pos + 1].s, ".")) {
+            /* set ns.attr = value */
+            x->names = tmpl__alloc(t, 2 * sizeof(Str));
+            if (!x->names) return NULL;
+            x->names[0] = tmpl__cur(t)->s;
+            t->pos += 2;
+            if (tmpl__cur(t)->t != T_NAME) { tmpl__tok_err(t, "a name"); return NULL; }
+            x->names[1] = tmpl__cur(t)->s;
+            x->nnames = 2, x->op = 2;
+            t->pos++;
+        } else if (tmpl__targets(t, x)) return NULL;
+        if (tmpl__cur(t)->t == T_BEND || tmpl__is_op(t, "|")) {   /* block set */
+            if (x->op == 2 || x->nnames != 1) { tmpl__err(t, line, "block set needs one name"); return NULL; }
+            x->k = N_SETBLOCK;
+            TNode *f = NULL;
+            if (tmpl__is_op(t, "|")) {   /* {% set x | filter %} */
+                TNode *dummy = tmpl__node(t, N_LIT, line);
+                if (!dummy || !(f = tmpl__filter_tail(t, dummy))) return NULL;
+                x->c = f;
+                x->d = dummy;
+            }
+            static const char *ends[] = { "endset", NULL };
+            Str which;
+            if (tmpl__block_end(t) || tmpl__body(t, &x->b, ends, &which) || tmpl__block_end(t)) return NULL;
+            return x;
+        }
+        if (tmpl__expect_op(t, "=")) return NULL;
+        TNode *v = tmpl__expr(t);
+        if (!v) return NULL;
+        if (tmpl__is_op(t, ",")) {   /* set a = 1, 2 makes a tuple */
+            TNodes l = { 0 };
+            if (tmpl__nodes_push(t, &l, v)) return NULL;
+            while (tmpl__is_op(t, ",")) {
+                t->pos++;
+                if (tmpl__cur(t)->t == T_BEND) break;
+                TNode *y = tmpl__expr(t);
+                if (!y || tmpl__nodes_push(t, &l, y)) return NULL;
+            }
+            v = tmpl__node(t, N_TUPLE, line);
+            if (!v) return NULL;
+            v->kids = l.v, v->nk = l.n;
+        }
+        x->a = v;
+        if (tmpl__block_end(t)) return NULL;
+        return x;
+    }
+    if (str_eq(nm, "macro")) {
+        x = tmpl__node(t, N_MACRO, line);
+        if (!x) return NULL;
+        if (tmpl__cur(t)->t != T_NAME) { tmpl__tok_err(t, "a macro name"); return NULL; }
+        x->s = tmpl__cur(t)->s;
+        t->pos++;
+        if (tmpl__expect_op(t, "(")) return NULL;
+        Str names[64]; TNodes defs = { 0 }; int n = 0;
+        while (!tmpl__is_op(t, ")")) {
+            if (n && tmpl__expect_op(t, ",")) return NULL;
+            if (tmpl__cur(t)->t != T_NAME) { tmpl__tok_err(t, "a parameter name"); return NULL; }
+            if (n >= 64) { tmpl__err(t, line, "too many parameters"); return NULL; }
+            names[n++] = tmpl__cur(t)->s;
+            t->pos++;
+            TNode *d = NULL;
+            if (tmpl__is_op(t, "=")) { t->pos++; if (!(d = tmpl__expr(t))) return NULL; }
+            else if (defs.n && defs.v[defs.n - 1]) { tmpl__err(t, line, "non-default argument follows default argument"); return NULL; }
+            if (tmpl__nodes_push(t, &defs, d)) return NULL;
+        }
+        t->pos++;
+        x->names = tmpl__alloc(t, (size_t)(n ? n : 1) * sizeof(Str));
+        if (!x->names) return NULL;
+        memcpy(x->names, names, (size_t)n * sizeof(Str));
+        x->nnames = n, x->kids = defs.v, x->nk = defs.n;
+        static const char *ends[] = { "endmacro", NULL };
+        Str which;
+        if (tmpl__block_end(t) || tmpl__body(t, &x->b, ends, &which)) return NULL;
+        if (tmpl__cur(t)->t == T_NAME) t->pos++;   /* {% endmacro name %} */
+        if (tmpl__block_end(t)) return NULL;
+        return x;
+    }
+    if (str_eq(nm, "call")) {
+        x = tmpl__node(t, N_CALLBLOCK, line);
+        if (!x) return NULL;
+        if (tmpl__is_op(t, "(")) { tmpl__err(t, line, "call blocks with caller arguments are not supported"); return NULL; }
+        TNode *c = tmpl__unary(t, 0);
+        if (!c) return NULL;
+        if (c->k != N_CALL) { tmpl__err(t, line, "expected a call"); return NULL; }
+        x->a = c;
+        static const char *ends[] = { "endcall", NULL };
+        Str which;
+        if (tmpl__block_end(t) || tmpl__body(t, &x->b, ends, &which) || tmpl__block_end(t)) return NULL;
+        return x;
+    }
+    if (str_eq(nm, "filter")) {
+        x = tmpl__node(t, N_FILTERBLOCK, line);
+        TNode *dummy = tmpl__node(t, N_LIT, line);
+        if (!x || !dummy) return NULL;
+        t->pos--;   /* the filter parser wants a '|': the name token becomes one */
+        t->tok[t->pos].t = T_OP, t->tok[t->pos].s = str_c("|");
+        TNode *f = tmpl__filter_tail(t, dummy);
+        if (!f) return NULL;
+        x->c = f, x->d = dummy;
+        static const char *ends[] = { "endfilter", NULL };
+        Str which;
+        if (tmpl__block_end(t) || tmpl__body(t, &x->b, ends, &which) || tmpl__block_end(t)) return NULL;
+        return x;
+    }
+    if (str_eq(nm, "generation")) {
+        static const char *ends[] = { "endgeneration", NULL };
+        Str which;
+        if (tmpl__block_end(t) || tmpl__body(t, &x, ends, &which) || tmpl__block_end(t)) return NULL;
+        return x;
+    }
+    if (str_eq(nm, "break") || str_eq(nm, "continue")) {
+        x = tmpl__node(t, str_eq(nm, "break") ? N_BREAK : N_CONTINUE, line);
+        if (!x || tmpl__block_end(t)) return NULL;
+        return x;
+    }
+    tmpl__err(t, line, "Encountered unknown tag '%.*s'.", (int)nm.n, nm.p);
+    return NULL;
+}
+
+/* Parses statements and text until a block tag named in ends (or EOF when ends is
+ * NULL); leaves the cursor just after that name and says which in *which. */
+static int tmpl__body(Tmpl *t, TNode **out, const char **ends, Str *which) {
+    TNodes l = { 0 };
+    int line = tmpl__cur(t)->line;
+    if (++t->depth > TMPL_MAX_DEPTH) return tmpl__err(t, line, "blocks nested too deeply");
+    for (;;) {
+        TTok *k = tmpl__cur(t);
+        TNode *x = NULL;
+        if (k->t == T_EOF) {
+            if (ends) return tmpl__err(t, k->line, "Unexpected end of template. Jinja was looking for '%s'.", ends[0] ? ends[ends[1] ? 1 : 0] : "");
+            break;
+        }
+        if (k->t == T_DATA) {
+            x = tmpl__node(t, N_TEXT, k->line);
+            if (!x) return -1;
+            x->s = k->s;
+            t->pos++;
+        } else if (k->t == T_VBEGIN) {
+            t->pos++;
+            x = tmpl__node(t, N_OUT, k->line);
+            if (!x || !(x->a = tmpl__expr(t))) return -1;
+            if (tmpl__cur(t)->t != T_VEND) return tmpl__tok_err(t, "end of print statement");
+            t->pos++;
+        } else if (k->t == T_BBEGIN) {
+            t->pos++;
+            TTok *nm = tmpl__cur(t);
+            if (nm->t == T_NAME && ends) {
+                int hit = 0;
+                for (int e = 0; ends[e]; e++) if (str_eq(nm->s, ends[e])) hit = 1;
+                if (hit) { *which = nm->s; t->pos++; break; }
+            }
+            if (nm->t == T_NAME && (str_eq(nm->s, "endif") || str_eq(nm->s, "endfor") || str_eq(nm->s, "else") ||
+                                    str_eq(nm->s, "elif") || str_eq(nm->s, "endmacro") || str_eq(nm->s, "endset") ||
+                                    str_eq(nm->s, "endcall") || str_eq(nm->s, "endfilter") || str_eq(nm->s, "endgeneration")))
+                return tmpl__err(t, nm->line, "Encountered unknown tag '%.*s'.", (int)nm->s.n, nm->s.p);
+            if (!(x = tmpl__stmt(t))) return -1;
+        } else return tmpl__tok_err(t, "template text");
+        if (tmpl__nodes_push(t, &l, x)) return -1;
+    }
+    t->depth--;
+    TNode *b = tmpl__node(t, N_BODY, line);
+    if (!b) return -1;
+    b->kids = l.v, b->nk = l.n;
+    *out = b;
+    return 0;
+}
+
+/* ============================== values ============================== */
+
+static int tv_truthy(const TV *v) {
+    switch (v->t) {
+    case V_UNDEF: case V_NONE: return 0;
+    case V_BOOL: case V_INT: return v->u.i != 0;
+    case V_FLOAT: return v->u.f != 0;
+    case V_STR: return v->u.s.n != 0;
+    case V_LIST: return v->u.l->n != 0;
+    case V_DICT: return v->u.d->n != 0;
+    default: return 1;
+    }
+}
+
+static int tv_isnum(const TV *v) { return v->t == V_BOOL || v->t == V_INT || v->t == V_FLOAT; }
+static double tv_num(const TV *v) { return v->t == V_FLOAT ? v->u.f : (double)v->u.i; }
+
+/* Python ==, with jinja2's Undefined (equal only to another Undefined). */
+static int tv_eq(const TV *a, const TV *b) {
+    if (tv_isnum(a) && tv_isnum(b)) {
+        if (a->t != V_FLOAT && b->t != V_FLOAT) return a->u.i == b->u.i;
+        return tv_num(a) == tv_num(b);
+    }
+    if (a->t != b->t) return 0;
+    switch (a->t) {
+    case V_UNDEF: case V_NONE: return 1;
+    case V_STR: return a->u.s.n == b->u.s.n && !memcmp(a->u.s.p, b->u.s.p, a->u.s.n);
+    case V_LIST:
+        if (a->tuple != b->tuple || a->u.l->n != b->u.l->n) return 0;
+        for (size_t i = 0; i < a->u.l->n; i++) if (!tv_eq(&a->u.l->v[i], &b->u.l->v[i])) return 0;
+        return 1;
+    case V_DICT:
+        if (a->u.d->n != b->u.d->n) return 0;
+        for (size_t i = 0; i < a->u.d->n; i++) {
+            TV *o = tmpl__dict_find(b->u.d, &a->u.d->k[i]);
+            if (!o || !tv_eq(&a->u.d->v[i], o)) return 0;
+        }
+        return 1;
+    case V_NS: return a->u.d == b->u.d;
+    case V_MACRO: return a->u.m == b->u.m;
+    default: return 0;
+    }
+}
+
+static const char *tv_typename(const TV *v) {
+    switch (v->t) {
+    case V_UNDEF: return "Undefined";
+    case V_NONE: return "NoneType";
+    case V_BOOL: return "bool";
+    case V_INT: return "int";
+    case V_FLOAT: return "float";
+    case V_STR: return "str";
+    case V_LIST: return v->tuple ? "tuple" : "list";
+    case V_DICT: return "dict";
+    case V_NS: return "Namespace";
+    case V_MACRO: return "Macro";
+    case V_LOOP: return "LoopContext";
+    default: return "builtin_function_or_method";
+    }
+}
+
+/* Python's <: -2 when the types cannot be ordered, else -1/0/1. */
+static int tv_cmp(const TV *a, const TV *b) {
+    if (tv_isnum(a) && tv_isnum(b)) {
+        if (a->t != V_FLOAT && b->t != V_FLOAT) return a->u.i < b->u.i ? -1 : a->u.i > b->u.i;
+        double x = tv_num(a), y = tv_num(b);
+        return x < y ? -1 : x > y;
+    }
+    if (a->t == V_STR && b->t == V_STR) {
+        size_t n = a->u.s.n < b->u.s.n ? a->u.s.n : b->u.s.n;
+        int c = memcmp(a->u.s.p, b->u.s.p, n);
+        if (c) return c < 0 ? -1 : 1;
+        return a->u.s.n < b->u.s.n ? -1 : a->u.s.n > b->u.s.n;
+    }
+    if (a->t == V_LIST && b->t == V_LIST) {
+        for (size_t i = 0; i < a->u.l->n && i < b->u.l->n; i++) {
+            if (tv_eq(&a->u.l->v[i], &b->u.l->v[i])) continue;
+            return tv_cmp(&a->u.l->v[i], &b->u.l->v[i]);
+        }
+        return a->u.l->n < b->u.l->n ? -1 : a->u.l->n > b->u.l->n;
+    }
+    return -2;
+}
+
+static int tmpl__repr(Tmpl *t, TBuf *b, const TV *v, int depth);
+
+/* Python str(v) appended to b. */
+static int tmpl__str(Tmpl *t, TBuf *b, const TV *v) {
+    char num[48];
+    switch (v->t) {
+    case V_UNDEF: return 0;
+    case V_NONE: return tmpl__buf_puts(t, b, "None");
+    case V_BOOL: return tmpl__buf_puts(t, b, v->u.i ? "True" : "False");
+    case V_INT: snprintf(num, sizeof num, "%lld", (long long)v->u.i); return tmpl__buf_puts(t, b, num);
+    case V_FLOAT: json_fmt_double(v->u.f, num); return tmpl__buf_puts(t, b, num);
+    case V_STR: return tmpl__buf_put(t, b, v->u.s.p, v->u.s.n);
+    default: return tmpl__repr(t, b, v, 0);
+    }
+}
+
+static int tmpl__repr_str(Tmpl *t, TBuf *b, const char *p, size_t n) {
+    int has_sq = memchr(p, '\'', n) != NULL, has_dq = memchr(p, '"', n) != NULL;
+    char q = has_sq && !has_dq ? '"' : '\'';
+    if (tmpl__buf_put(t, b, &q, 1)) return -1;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = (uint8_t)p[i];
+        char e[8];
+        const char *s = NULL;
+        if (c == '\\') s = "\\\\";
+        else if (c == '\n') s = "\\n";
+        else if (c == '\r') s = "\\r";
+        else if (c == '\t') s = "\\t";
+        else if (c == (uint8_t)q) s = q == '\'' ? "\\'" : "\\\"";
+        else if (c < 0x20 || c == 0x7f) { snprintf(e, sizeof e, "\\x%02x", c); s = e; }
+        else if (c == 0xC2 && i + 1 < n && (uint8_t)p[i + 1] >= 0x80 && (uint8_t)p[i + 1] <= 0xA0) {
+            /* U+0080..U+00A0 are not printable in Python */
+            snprintf(e, sizeof e, "\\x%02x", (uint8_t)p[i + 1]); s = e; i++;
+        }
+        if (s) { if (tmpl__buf_puts(t, b, s)) return -1; }
+        else if (tmpl__buf_put(t, b, p + i, 1)) return -1;
+    }
+    return tmpl__buf_put(t, b, &q, 1);
+}
+
+static int tmpl__repr(Tmpl *t, TBuf *b, const TV *v, int depth) {
+    if (depth > 100) return tmpl__err(t, t->line, "value nested too deeply to print");
+    switch (v->t) {
+    case V_STR: return tmpl__repr_str(t, b, v->u.s.p, v->u.s.n);
+    case V_LIST: {
+        if (tmpl__buf_puts(t, b, v->tuple ? "(" : "[")) return -1;
+        for (size_t i = 0; i < v->u.l->n; i++) {
+            if (i && tmpl__buf_puts(t, b, ", ")) return -1;
+            if (tmpl__repr(t, b, &v->u.l->v[i], depth + 1)) return -1;
+        }
+        if (v->tuple && v->u.l->n == 1 && tmpl__buf_puts(t, b, ",")) return -1;
+        return tmpl__buf_puts(t, b, v->tuple ? ")" : "]");
+    }
+    case V_DICT: case V_NS: {
+        if (v->t == V_NS && tmpl__buf_puts(t, b, "<Namespace ")) return -1;
+        if (tmpl__buf_puts(t, b, "{")) return -1;
+        for (size_t i = 0; i < v->u.d->n; i++) {
+            if (i && tmpl__buf_puts(t, b, ", ")) return -1;
+            if (tmpl__repr(t, b, &v->u.d->k[i], depth + 1) || tmpl__buf_puts(t, b, ": ") ||
+                tmpl__repr(t, b, &v->u.d->v[i], depth + 1)) return -1;
+        }
+        return tmpl__buf_puts(t, b, v->t == V_NS ? "}>" : "}");
+    }
+    case V_MACRO: {
+        char m[160];
+        snprintf(m, sizeof m, "<Macro '%.*s'>", (int)v->u.m->def->s.n, v->u.m->def->s.p);
+        return tmpl__buf_puts(t, b, m);
+    }
+    case V_FUNC: return tmpl__buf_puts(t, b, "<built-in method>");
+    case V_LOOP: return tmpl__buf_puts(t, b, "<LoopContext>");
+    case V_UNDEF: return tmpl__buf_puts(t, b, "Undefined");
+    default: return tmpl__str(t, b, v);
+    }
+}
+
+/* str(v) as a new string value. */
+static int tmpl__to_str(Tmpl *t, const TV *v, TV *out) {
+    if (v->t == V_STR) { *out = *v; out->tuple = 0; return 0; }
+    TBuf b = { 0 };
+    if (tmpl__str(t, &b, v)) return -1;
+    *out = tv_str(b.p ? b.p : "", b.n);
+    return 0;
+}
+
+/* tojson: json.dumps(v, ensure_ascii=False, indent, separators, sort_keys). */
+typedef struct { int indent; Str item_sep, key_sep; int sort_keys; } TJson;
+
+static int tmpl__json(Tmpl *t, TBuf *b, const TV *v, const TJson *o, int level) {
+    if (level > 100) return tmpl__err(t, t->line, "value nested too deeply for tojson");
+    char num[48];
+    switch (v->t) {
+    case V_NONE: return tmpl__buf_puts(t, b, "null");
+    case V_BOOL: return tmpl__buf_puts(t, b, v->u.i ? "true" : "false");
+    case V_INT: snprintf(num, sizeof num, "%lld", (long long)v->u.i); return tmpl__buf_puts(t, b, num);
+    case V_FLOAT: {
+        JsonBuf jb = { num, sizeof num, 0, 0 };
+        json_write_double(&jb, v->u.f);
+        return tmpl__buf_put(t, b, num, jb.n);
+    }
+    case V_STR: {
+        /* escape into a temporary of the worst-case size */
+        size_t cap = v->u.s.n * 6 + 2;
+        char *tmp = tmpl__alloc(t, cap);
+        if (!tmp) return -1;
+        JsonBuf jb = { tmp, cap, 0, 0 };
+        json_write_str(&jb, v->u.s.p, v->u.s.n);
+        return tmpl__buf_put(t, b, tmp, jb.n);
+    }
+    case V_LIST: case V_DICT: {
+        int obj = v->t == V_DICT;
+        size_t n = obj ? v->u.d->n : v->u.l->n;
+        size_t *ord = NULL;
+        if (obj && n) {
+            ord = tmpl__alloc(t, n * sizeof *ord);
+            if (!ord) return -1;
+            for (size_t i = 0; i < n; i++) ord[i] = i;
+            for (size_t i = 0; i < n; i++) if (v->u.d->k[i].t != V_STR)
+                return tmpl__err(t, t->line, "tojson: keys must be str");   /* json.dumps also takes int keys; rare */
+            if (o->sort_keys)   /* insertion sort: dicts here are small */
+                for (size_t i = 1; i < n; i++)
+                    for (size_t j = i; j > 0 && tv_cmp(&v->u.d->k[ord[j - 1]], &v->u.d->k[ord[j]]) > 0; j--) {
+                        size_t x = ord[j]; ord[j] = ord[j - 1]; ord[j - 1] = x;
+                    }
+        }
+        if (tmpl__buf_puts(t, b, obj ? "{" : "[")) return -1;
+        for (size_t i = 0; i < n; i++) {
+            if (i && tmpl__buf_put(t, b, o->item_sep.p, o->item_sep.n)) return -1;
+            if (o->indent >= 0) {
+                if (tmpl__buf_puts(t, b, "\n")) return -1;
+                for (int s = 0; s < o->indent * (level + 1); s++) if (tmpl__buf_puts(t, b, " ")) return -1;
+            }
+            if (obj) {
+                if (tmpl__json(t, b, &v->u.d->k[ord[i]], o, level + 1) ||
+                    tmpl__buf_put(t, b, o->key_sep.p, o->key_sep.n) ||
+                    tmpl__json(t, b, &v->u.d->v[ord[i]], o, level + 1)) return -1;
+            } else if (tmpl__json(t, b, &v->u.l->v[i], o, level + 1)) return -1;
+        }
+        if (o->indent >= 0 && n) {
+            if (tmpl__buf_puts(t, b, "\n")) return -1;
+            for (int s = 0; s < o->indent * level; s++) if (tmpl__buf_puts(t, b, " ")) return -1;
+        }
+        return tmpl__buf_puts(t, b, obj ? "}" : "]");
+    }
+    default:
+        return tmpl__err(t, t->line, "Object of type %s is not JSON serializable", tv_typename(v));
+    }
+}
+
+/* JsonVal -> template value (the render context). */
+static int tmpl__from_json(Tmpl *t, const JsonVal *j, TV *out) {
+    switch (j->type) {
+    case JSON_NULL: *out = tv_none(); return 0;
+    case JSON_BOOL: *out = tv_bool(j->b); return 0;
+    case JSON_INT: *out = tv_int(j->i); return 0;
+    case JSON_FLOAT: *out = tv_float(j->f); return 0;
+    case JSON_STR: *out = tv_str(j->s.p, j->s.n); return 0;
+    case JSON_ARR: {
+        TList *l = tmpl__list(t, j->n);
+        if (!l) return -1;
+        for (size_t i = 0; i < j->n; i++) if (tmpl__from_json(t, j->kids[i], &l->v[i])) return -1;
+        l->n = j->n;
+        *out = tv_list(l);
+        return 0;
+    }
+    default: {
+        TDict *d = tmpl__alloc(t, sizeof *d);
+        if (!d) return -1;
+        for (size_t i = 0; i < j->n; i++) {
+            TV v;
+            if (tmpl__from_json(t, j->kids[i], &v) || tmpl__dict_set(t, d, tv_str(j->keys[i].p, j->keys[i].n), v)) return -1;
+        }
+        *out = tv_dict(d);
+        return 0;
+    }
+    }
+}
+
+/* ============================== interpreter ============================== */
+
+static int tmpl__eval(Tmpl *t, TNode *x, TScope *sc, TV *out);
+static int tmpl__exec(Tmpl *t, TNode *x, TScope *sc);
+
+static int tmpl__step(Tmpl *t, int line) {
+    if (++t->steps > TMPL_MAX_STEPS) return tmpl__err(t, line, "template exceeds %ld steps", TMPL_MAX_STEPS);
+    return 0;
+}
+
+static TScope *tmpl__scope(Tmpl *t, TScope *up) {
+    TScope *s = tmpl__alloc(t, sizeof *s);
+    if (s) s->up = up;
+    return s;
+}
+
+static TV tmpl__func(Tmpl *t, const char *name, TV self) {
+    TV v; memset(&v, 0, sizeof v);
+    TFunc *f = tmpl__alloc(t, sizeof *f);
+    if (!f) return tv_none();
+    f->name = str_c(name), f->self = self;
+    v.t = V_FUNC, v.u.fn = f;
+    return v;
+}
+
+static const char *tmpl__globals[] = { "range", "dict", "namespace", "raise_exception", "strftime_now",
+    "joiner", "cycler", "lipsum", NULL };
+
+static int tmpl__lookup(Tmpl *t, Str name, TScope *sc, TV *out) {
+    for (TScope *s = sc; s; s = s->up) {
+        TV *v = tmpl__dict_find_s(&s->vars, name.p, name.n);
+        if (v) { *out = *v; return 0; }
+    }
+    for (int k = 0; tmpl__globals[k]; k++)
+        if (str_eq(name, tmpl__globals[k])) { *out = tmpl__func(t, tmpl__globals[k], tv_none()); return 0; }
+    *out = tv_undef(t, "'%.*s' is undefined", (int)name.n, name.p);
+    return 0;
+}
+
+static int tmpl__setvar(Tmpl *t, TScope *sc, Str name, TV v) {
+    return tmpl__dict_set(t, &sc->vars, tv_str(name.p, name.n), v);
+}
+
+static int tmpl__undef_err(Tmpl *t, const TV *v) {
+    return tmpl__err(t, t->line, "%.*s", (int)v->u.s.n, v->u.s.p);
+}
+
+static const char *tmpl__str_methods[] = { "strip", "lstrip", "rstrip", "startswith", "endswith", "split",
+    "rsplit", "replace", "upper", "lower", "title", "capitalize", "format", "join", "find", "rfind", "count",
+    "index", "isdigit", "isalpha", "isalnum", "isspace", "islower", "isupper", "splitlines", "center",
+    "ljust", "rjust", "zfill", "partition", "rpartition", "casefold", "swapcase", "isnumeric", "isdecimal",
+    "istitle", "encode", "removeprefix", "removesuffix", "expandtabs", NULL };
+static const char *tmpl__dict_methods[] = { "get", "items", "keys", "values", "copy", NULL };
+static const char *tmpl__dict_unsafe[] = { "pop", "popitem", "update", "setdefault", "clear", NULL };
+static const char *tmpl__list_methods[] = { "index", "count", "copy", NULL };
+static const char *tmpl__list_unsafe[] = { "append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear", NULL };
+
+/* jinja2's getattr: a Python attribute (method) first, then the item. */
+static int tmpl__getattr(Tmpl *t, const TV *o, Str name, TV *out) {
+    switch (o->t) {
+    case V_UNDEF: return tmpl__undef_err(t, o);
+    case V_DICT:
+        if (tmpl__in_list(name, tmpl__dict_methods)) { *out = tmpl__func(t, tmpl__dict_methods[0], *o); out->u.fn->name = name; return 0; }
+        if (tmpl__in_list(name, tmpl__dict_unsafe)) {
+            *out = tv_undef(t, "access to attribute '%.*s' of 'dict' object is unsafe.", (int)name.n, name.p);
+            return 0;
+        }
+        {
+            TV *v = tmpl__dict_find_s(o->u.d, name.p, name.n);
+            if (v) { *out = *v; return 0; }
+        }
+        *out = tv_undef(t, "'dict object' has no attribute '%.*s'", (int)name.n, name.p);
+        return 0;
+    case V_NS: {
+        TV *v = tmpl__dict_find_s(o->u.d, name.p, name.n);
+        if (v) { *out = *v; return 0; }
+        *out = tv_undef(t, "'jinja2.utils.Namespace object' has no attribute '%.*s'", (int)name.n, name.p);
+        return 0;
+    }
+    case V_STR:
+        if (tmpl__in_list(name, tmpl__str_methods)) { *out = tmpl__func(t, "", *o); out->u.fn->name = name; out->u.fn->id = 1; return 0; }
+        break;
+    case V_LIST:
+        if (tmpl__in_list(name, tmpl__list_methods)) { *out = tmpl__func(t, "", *o); out->u.fn->name = name; out->u.fn->id = 2; return 0; }
+        if (tmpl__in_list(name, tmpl__list_unsafe)) {
+            *out = tv_undef(t, "access to attribute '%.*s' of 'list' object is unsafe.", (int)name.n, name.p);
+            return 0;
+        }
+        break;
+    case V_LOOP: {
+        TLoop *lp = o->u.lp;
+        size_t n = lp->items->n, i = lp->idx;
+        if (str_eq(name, "index")) { *out = tv_int((int64_t)i + 1); return 0; }
+        if (str_eq(name, "index0")) { *out = tv_int((int64_t)i); return 0; }
+        if (str_eq(name, "revindex")) { *out = tv_int((int64_t)(n - i)); return 0; }
+        if (str_eq(name, "revindex0")) { *out = tv_int((int64_t)(n - i - 1)); return 0; }
+        if (str_eq(name, "first")) { *out = tv_bool(i == 0); return 0; }
+        if (str_eq(name, "last")) { *out = tv_bool(i + 1 == n); return 0; }
+        if (str_eq(name, "length")) { *out = tv_int((int64_t)n); return 0; }
+        if (str_eq(name, "depth")) { *out = tv_int(lp->depth + 1); return 0; }
+        if (str_eq(name, "depth0")) { *out = tv_int(lp->depth); return 0; }
+        if (str_eq(name, "previtem")) {
+            if (i) *out = lp->items->v[i - 1];
+            else *out = tv_undef(t, "there is no previous item");
+            return 0;
+        }
+        if (str_eq(name, "nextitem")) {
+            if (i + 1 < n) *out = lp->items->v[i + 1];
+            else *out = tv_undef(t, "there is no next item");
+            return 0;
+        }
+        if (str_eq(name, "cycle")) { *out = tmpl__func(t, "cycle", *o); out->u.fn->id = 3; out->u.fn->loop = lp; return 0; }
+        break;
+    }
+    default: break;
+    }
+    *out = tv_undef(t, "'%s object' has no attribute '%.*s'", tv_typename(o), (int)name.n, name.p);
+    return 0;
+}
+
+/* Python index normalisation: -1 when out of range. */
+static long tmpl__index(int64_t i, size_t n) {
+    if (i < 0) i += (int64_t)n;
+    if (i < 0 || (uint64_t)i >= n) return -1;
+    return (long)i;
+}
+
+/* jinja2's getitem: the item first, then the attribute for string keys. */
+static int tmpl__getitem(Tmpl *t, const TV *o, const TV *k, TV *out) {
+    if (o->t == V_UNDEF) return tmpl__undef_err(t, o);
+    if (k->t == V_UNDEF && o->t != V_DICT) return tmpl__undef_err(t, k);
+    if ((o->t == V_LIST || o->t == V_STR) && (k->t == V_INT || k->t == V_BOOL)) {
+        if (o->t == V_LIST) {
+            long i = tmpl__index(k->u.i, o->u.l->n);
+            if (i < 0) { *out = tv_undef(t, "list object has no element %lld", (long long)k->u.i); return 0; }
+            *out = o->u.l->v[i];
+            return 0;
+        }
+        size_t n = tmpl__ulen(o->u.s.p, o->u.s.n);
+        long i = tmpl__index(k->u.i, n);
+        if (i < 0) { *out = tv_undef(t, "str object has no element %lld", (long long)k->u.i); return 0; }
+        size_t b = tmpl__uoff(o->u.s.p, o->u.s.n, (size_t)i), e = tmpl__uoff(o->u.s.p, o->u.s.n, (size_t)i + 1);
+        *out = tv_str(o->u.s.p + b, e - b);
+        return 0;
+    }
+    if (o->t == V_DICT || o->t == V_NS) {
+        TV *v = tmpl__dict_find(o->u.d, k);
+        if (v) { *out = *v; return 0; }
+    }
+    if (k->t == V_STR) return tmpl__getattr(t, o, (Str){ k->u.s.p, k->u.s.n }, out);
+    char kb[64] = "?";
+    if (k->t == V_INT) snprintf(kb, sizeof kb, "%lld", (long long)k->u.i);
+    *out = tv_undef(t, "'%s object' has no attribute '%s'", tv_typename(o), kb);
+    return 0;
+}
+
+static int tmpl__slice(Tmpl *t, const TV *o, TV *lo, TV *hi, TV *st, TV *out) {
+    int64_t step = 1;
+    if (st && st->t != V_NONE) {
+        if (st->t != V_INT) return tmpl__err(t, t->line, "slice indices must be integers or None");
+        step = st->u.i;
+        if (!step) return tmpl__err(t, t->line, "slice step cannot be zero");
+    }
+    int isstr = o->t == V_STR;
+    if (!isstr && o->t != V_LIST) {
+        if (o->t == V_UNDEF) return tmpl__undef_err(t, o);
+        return tmpl__err(t, t->line, "'%s' object is not subscriptable", tv_typename(o));
+    }
+    int64_t n = isstr ? (int64_t)tmpl__ulen(o->u.s.p, o->u.s.n) : (int64_t)o->u.l->n;
+    int64_t b, e;   /* Python's slice.indices */
+    TV *ends[2] = { lo, hi };
+    int64_t vals[2];
+    for (int k = 0; k < 2; k++) {
+        TV *v = ends[k];
+        if (!v || v->t == V_NONE) { vals[k] = step > 0 ? (k ? n : 0) : (k ? -1 : n - 1); continue; }
+        if (v->t != V_INT && v->t != V_BOOL) return tmpl__err(t, t->line, "slice indices must be integers or None");
+        int64_t x = v->u.i;
+        if (x < 0) { x += n; if (x < 0) x = step > 0 ? 0 : -1; }
+        else if (x >= n) x = step > 0 ? n : n - 1;
+        vals[k] = x;
+    }
+    b = vals[0], e = vals[1];
+    TList *l = NULL;
+    TBuf sb = { 0 };
+    if (!isstr && !(l = tmpl__list(t, 0))) return -1;
+    /* for strings collect code point offsets once */
+    size_t *offs = NULL;
+    if (isstr) {
+        offs = tmpl__alloc(t, (size_t)(n + 1) * sizeof *offs);
+        if (!offs) return -1;
+        size_t i = 0;
+        for (int64_t c = 0; c < n; c++) { offs[c] = i; i++; while (i < o->u.s.n && ((uint8_t)o->u.s.p[i] & 0xC0) == 0x80) i++; }
+        offs[n] = o->u.s.n;
+    }
+    for (int64_t i = b; step > 0 ? i < e : i > e; i += step) {
+        if (i < 0 || i >= n) break;
+        if (tmpl__step(t, t->line)) return -1;
+        if (isstr) { if (tmpl__buf_put(t, &sb, o->u.s.p + offs[i], offs[i + 1] - offs[i])) return -1; }
+        else if (tmpl__list_push(t, l, o->u.l->v[i])) return -1;
+    }
+    if (isstr) *out = tv_str(sb.p ? sb.p : "", sb.n);
+    else { *out = tv_list(l); out->tuple = o->tuple; }
+    return 0;
+}
+
+/* Iteration: the list of items a for loop or a filter walks (dict: keys, str: chars). */
+static int tmpl__iter(Tmpl *t, const TV *v, TList **out) {
+    switch (v->t) {
+    case V_LIST: *out = v->u.l; return 0;
+    case V_UNDEF: return (*out = tmpl__list(t, 0)) ? 0 : -1;
+    case V_DICT: {
+        TList *l = tmpl__list(t, v->u.d->n);
+        if (!l) return -1;
+        for (size_t i = 0; i < v->u.d->n; i++) l->v[i] = v->u.d->k[i];
+        l->n = v->u.d->n;
+        *out = l;
+        return 0;
+    }
+    case V_STR: {
+        TList *l = tmpl__list(t, 0);
+        if (!l) return -1;
+        for (size_t i = 0, len; i < v->u.s.n; i += len) {
+            tmpl__udec(v->u.s.p + i, v->u.s.n - i, &len);
+            if (tmpl__list_push(t, l, tv_str(v->u.s.p + i, len))) return -1;
+        }
+        *out = l;
+        return 0;
+    }
+    default:
+        return tmpl__err(t, t->line, "'%s' object is not iterable", tv_typename(v));
+    }
+}
+
+static int tmpl__contains(Tmpl *t, const TV *hay, const TV *needle, int *res) {
+    switch (hay->t) {
+    case V_STR:
+        if (needle->t != V_STR) return tmpl__err(t, t->line, "'in <string>' requires string as left operand, not %s", tv_typename(needle));
+        if (!needle->u.s.n) { *res = 1; return 0; }
+        *res = 0;
+        for (size_t i = 0; i + needle->u.s.n <= hay->u.s.n; i++)
+            if (!memcmp(hay->u.s.p + i, needle->u.s.p, needle->u.s.n)) { *res = 1; break; }
+        return 0;
+    case V_LIST:
+        *res = 0;
+        for (size_t i = 0; i < hay->u.l->n; i++) if (tv_eq(&hay->u.l->v[i], needle)) { *res = 1; break; }
+        return 0;
+    case V_DICT: case V_NS:
+        *res = tmpl__dict_find(hay->u.d, needle) != NULL;
+        return 0;
+    case V_UNDEF: *res = 0; return 0;
+    default:
+        return tmpl__err(t, t->line, "argument of type '%s' is not iterable", tv_typename(hay));
+    }
+}
+
+static int tmpl__concat2(Tmpl *t, Str a, Str b, TV *out) {
+    char *p = tmpl__alloc(t, a.n + b.n + 1);
+    if (!p) return -1;
+    if (a.n) memcpy(p, a.p, a.n);
+    if (b.n) memcpy(p + a.n, b.p, b.n);
+    *out = tv_str(p, a.n + b.n);
+    return 0;
+}
+
+static int64_t tmpl__floordiv(int64_t a, int64_t b) { int64_t q = a / b; if ((a % b) && ((a < 0) != (b < 0))) q--; return q; }
+
+/* markupsafe.escape: Markup is returned as is, anything else is str()'d and escaped */
+static int tmpl__escape(Tmpl *t, const TV *v, TV *out) {
+    TV s;
+    if (tmpl__to_str(t, v, &s)) return -1;
+    if (v->t == V_STR && v->tuple) { *out = *v; return 0; }
+    TBuf b = { 0 };
+    for (size_t i = 0; i < s.u.s.n; i++) {
+        char c = s.u.s.p[i];
+        const char *r = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '"' ? "&#34;" : c == '\'' ? "&#39;" : NULL;
+        if (r ? tmpl__buf_puts(t, &b, r) : tmpl__buf_put(t, &b, &c, 1)) return -1;
+    }
+    *out = tv_str(b.p ? b.p : "", b.n);
+    out->tuple = 1;
+    return 0;
+}
+
+static int tmpl__binop(Tmpl *t, const char *op, const TV *a, const TV *b, TV *out) {
+    if (a->t == V_UNDEF) return tmpl__undef_err(t, a);
+    if (b->t == V_UNDEF) return tmpl__undef_err(t, b);
+    char o = op[0];
+    int dbl = op[1] != 0;
+    if (tv_isnum(a) && tv_isnum(b)) {
+        int ints = a->t != V_FLOAT && b->t != V_FLOAT;
+        int64_t x = a->u.i, y = b->u.i;
+        double fx = tv_num(a), fy = tv_num(b);
+        switch (o) {
+        case '+': if (ints) { if (__builtin_add_overflow(x, y, &x)) goto big; *out = tv_int(x); } else *out = tv_float(fx + fy); return 0;
+        case '-': if (ints) { if (__builtin_sub_overflow(x, y, &x)) goto big; *out = tv_int(x); } else *out = tv_float(fx - fy); return 0;
+        case '*':
+            if (dbl) {   /* ** */
+                if (ints && y >= 0) {
+                    int64_t r = 1;
+                    for (int64_t k = 0; k < y; k++) { if (__builtin_mul_overflow(r, x, &r)) goto big; if (tmpl__step(t, t->line)) return -1; }
+                    *out = tv_int(r);
+                } else *out = tv_float(pow(fx, fy));
+                return 0;
+            }
+            if (ints) { if (__builtin_mul_overflow(x, y, &x)) goto big; *out = tv_int(x); } else *out = tv_float(fx * fy);
+            return 0;
+        case '/':
+            if (dbl) {
+                if (ints) { if (!y) goto zero; if (x == INT64_MIN && y == -1) goto big; *out = tv_int(tmpl__floordiv(x, y)); }
+                else { if (fy == 0) goto zero; *out = tv_float(floor(fx / fy)); }
+                return 0;
+            }
+            if (fy == 0) goto zero;
+            *out = tv_float(fx / fy);
+            return 0;
+        case '%':
+            if (ints) {
+                if (!y) goto zero;
+                if (y == -1) { *out = tv_int(0); return 0; }
+                int64_t r = x % y;
+                if (r && ((r < 0) != (y < 0))) r += y;
+                *out = tv_int(r);
+            } else {
+                if (fy == 0) goto zero;
+                double r = fmod(fx, fy);
+                if (r != 0 && ((r < 0) != (fy < 0))) r += fy;
+                *out = tv_float(r);
+            }
+            return 0;
+        }
+    }
+    if (o == '+' && a->t == V_STR && b->t == V_STR) {
+        if (a->tuple != b->tuple) {   /* Markup + str escapes the str (markupsafe) */
+            TV ea, eb;
+            if (tmpl__escape(t, a, &ea) || tmpl__escape(t, b, &eb) ||
+                tmpl__concat2(t, (Str){ ea.u.s.p, ea.u.s.n }, (Str){ eb.u.s.p, eb.u.s.n }, out)) return -1;
+            out->tuple = 1;
+            return 0;
+        }
+        if (tmpl__concat2(t, (Str){ a->u.s.p, a->u.s.n }, (Str){ b->u.s.p, b->u.s.n }, out)) return -1;
+        out->tuple = a->tuple;
+        return 0;
+    }
+    if (o == '+' && a->t == V_LIST && b->t == V_LIST && a->tuple == b->tuple) {
+        TList *l = tmpl__list(t, a->u.l->n + b->u.l->n);
+        if (!l) return -1;
+        if (a->u.l->n) memcpy(l->v, a->u.l->v, a->u.l->n * sizeof(TV));
+        if (b->u.l->n) memcpy(l->v + a->u.l->n, b->u.l->v, b->u.l->n * sizeof(TV));
+        l->n = a->u.l->n + b->u.l->n;
+        *out = tv_list(l);
+        out->tuple = a->tuple;
+        return 0;
+    }
+    if (o == '*' && !dbl && ((a->t == V_STR || a->t == V_LIST) && (b->t == V_INT || b->t == V_BOOL))) {
+        int64_t k = b->u.i < 0 ? 0 : b->u.i;
+        size_t unit = a->t == V_STR ? a->u.s.n : a->u.l->n;
+        if (unit && (uint64_t)k > (t->a->size / unit)) return tmpl__err(t, t->line, "repetition too large");
+        if (a->t == V_STR) {
+            TBuf sb = { 0 };
+            for (int64_t i = 0; i < k; i++) if (tmpl__buf_put(t, &sb, a->u.s.p, a->u.s.n)) return -1;
+            *out = tv_str(sb.p ? sb.p : "", sb.n);
+        } else {
+            TList *l = tmpl__list(t, 0);
+            if (!l) return -1;
+            for (int64_t i = 0; i < k; i++) for (size_t j = 0; j < a->u.l->n; j++) if (tmpl__list_push(t, l, a->u.l->v[j])) return -1;
+            *out = tv_list(l);
+        }
+        return 0;
+    }
+    if (o == '%' && a->t == V_STR) return tmpl__err(t, t->line, "printf-style string formatting is not supported");
+    return tmpl__err(t, t->line, "unsupported operand type(s) for %s: '%s' and '%s'", op, tv_typename(a), tv_typename(b));
+big:
+    return tmpl__err(t, t->line, "integer overflow");
+zero:
+    return tmpl__err(t, t->line, "division by zero");
+}
+
+/* Arguments of a call, evaluated. */
+typedef struct { TV *pos; int npos; Str *kwn; TV *kwv; int nkw; } TArgs;
+
+static int tmpl__args(Tmpl *t, TNode *x, TScope *sc, TArgs *a) {
+    memset(a, 0, sizeof *a);
+    if (x->nk) { a->pos = tmpl__alloc(t, (size_t)x->nk * sizeof(TV)); if (!a->pos) return -1; }
+    for (int i = 0; i < x->nk; i++) if (tmpl__eval(t, x->kids[i], sc, &a->pos[i])) return -1;
+    a->npos = x->nk;
+    if (x->nkw) { a->kwv = tmpl__alloc(t, (size_t)x->nkw * sizeof(TV)); if (!a->kwv) return -1; }
+    for (int i = 0; i < x->nkw; i++) if (tmpl__eval(t, x->kwv[i], sc, &a->kwv[i])) return -1;
+    a->kwn = x->kwn, a->nkw = x->nkw;
+    return 0;
+}
+
+/* Argument `name` at position `i` (or keyword), or NULL. */
+static TV *tmpl__arg(TArgs *a, int i, const char *name) {
+    for (int k = 0; k < a->nkw; k++) if (str_eq(a->kwn[k], name)) return &a->kwv[k];
+    if (i >= 0 && i < a->npos) return &a->pos[i];
+    return NULL;
+}
+
+static int tmpl__test(Tmpl *t, Str name, const TV *v, TArgs *a, int *res);
+static int tmpl__filter(Tmpl *t, Str name, const TV *v, TArgs *a, TV *out);
+
+/* Tests that the sandbox would let through as filters in map()/select() use these. */
+static int tmpl__is_upper_lower(const TV *v, int upper) {
+    if (v->t != V_STR) return 0;
+    int cased = 0;
+    for (size_t i = 0; i < v->u.s.n; i++) {
+        char c = v->u.s.p[i];
+        if (c >= 'a' && c <= 'z') { if (upper) return 0; cased = 1; }
+        if (c >= 'A' && c <= 'Z') { if (!upper) return 0; cased = 1; }
+    }
+    return cased;
+}
+
+static int tmpl__test(Tmpl *t, Str name, const TV *v, TArgs *a, int *res) {
+    TV *x = tmpl__arg(a, 0, "value");
+#define IS(s) str_eq(name, s)
+    if (IS("defined")) *res = v->t != V_UNDEF;
+    else if (IS("undefined")) *res = v->t == V_UNDEF;
+    else if (IS("none")) *res = v->t == V_NONE;
+    else if (IS("boolean")) *res = v->t == V_BOOL;
+    else if (IS("true")) *res = v->t == V_BOOL && v->u.i;
+    else if (IS("false")) *res = v->t == V_BOOL && !v->u.i;
+    else if (IS("integer")) *res = v->t == V_INT;
+    else if (IS("float")) *res = v->t == V_FLOAT;
+    else if (IS("number")) *res = tv_isnum(v);
+    else if (IS("string")) *res = v->t == V_STR;
+    else if (IS("mapping")) *res = v->t == V_DICT;
+    else if (IS("iterable")) *res = v->t == V_LIST || v->t == V_DICT || v->t == V_STR || v->t == V_UNDEF;
+    else if (IS("sequence")) *res = v->t == V_LIST || v->t == V_DICT || v->t == V_STR || v->t == V_UNDEF;
+    else if (IS("callable")) *res = v->t == V_MACRO || v->t == V_FUNC;
+    else if (IS("escaped")) *res = v->t == V_STR && v->tuple;
+    else if (IS("lower")) *res = tmpl__is_upper_lower(v, 0);
+    else if (IS("upper")) *res = tmpl__is_upper_lower(v, 1);
+    else if (IS("odd") || IS("even") || IS("divisibleby")) {
+        if (v->t == V_UNDEF) return tmpl__undef_err(t, v);
+        if (v->t != V_INT && v->t != V_BOOL) return tmpl__err(t, t->line, "test '%.*s' needs an integer", (int)name.n, name.p);
+        if (IS("divisibleby")) {
+            TV *d = tmpl__arg(a, 0, "num");
+            if (!d || (d->t != V_INT && d->t != V_BOOL)) return tmpl__err(t, t->line, "divisibleby needs an integer");
+            if (!d->u.i) return tmpl__err(t, t->line, "division by zero");
+            *res = d->u.i == -1 || v->u.i % d->u.i == 0;
+        } else *res = (v->u.i % 2 != 0) == IS("odd");
+    } else if (IS("in")) {
+        if (!(x = tmpl__arg(a, 0, "seq"))) return tmpl__err(t, t->line, "test 'in' needs an argument");
+        return tmpl__contains(t, x, v, res);
+    } else if (IS("sameas")) {
+        if (!x && !(x = tmpl__arg(a, 0, "other"))) return tmpl__err(t, t->line, "test needs an argument");
+        *res = v->t == x->t && (v->t == V_NONE || v->t == V_UNDEF || ((v->t == V_BOOL || v->t == V_INT) && v->u.i == x->u.i) ||
+                                 (v->t == V_STR && v->u.s.p == x->u.s.p && v->u.s.n == x->u.s.n) || (v->t == V_LIST && v->u.l == x->u.l) ||
+                                 ((v->t == V_DICT || v->t == V_NS) && v->u.d == x->u.d));
+    } else if (IS("filter") || IS("test")) {
+        *res = v->t == V_STR && ((IS("filter") ? tmpl__in_list((Str){ v->u.s.p, v->u.s.n }, tmpl__filters)
+                                                : tmpl__in_list((Str){ v->u.s.p, v->u.s.n }, tmpl__tests)));
+    } else {
+        if (!x && !(x = tmpl__arg(a, 0, "other"))) return tmpl__err(t, t->line, "test '%.*s' needs an argument", (int)name.n, name.p);
+        if (IS("eq") || IS("equalto") || IS("==")) *res = tv_eq(v, x);
+        else if (IS("ne") || IS("!=")) *res = !tv_eq(v, x);
+        else {
+            if (v->t == V_UNDEF) return tmpl__undef_err(t, v);
+            if (x->t == V_UNDEF) return tmpl__undef_err(t, x);
+            int c = tv_cmp(v, x);
+            if (c == -2) return tmpl__err(t, t->line, "'<' not supported between instances of '%s' and '%s'", tv_typename(v), tv_typename(x));
+            if (IS("lt") || IS("lessthan") || IS("<")) *res = c < 0;
+            else if (IS("le") || IS("<=")) *res = c <= 0;
+            else if (IS("gt") || IS("greaterthan") || IS(">")) *res = c > 0;
+            else *res = c >= 0;
+        }
+    }
+#undef IS
+    return 0;
+}
+
+static int tmpl__call_macro(Tmpl *t, TMacro *m, TArgs *a, TV caller, TV *out);
+
+/* ---- string methods ---- */
+
+static int tmpl__split(Tmpl *t, Str s, const TV *sep, int64_t maxsplit, int right, TV *out) {
+    TList *l = tmpl__list(t, 0);
+    if (!l) return -1;
+    if (!sep || sep->t == V_NONE) {   /* runs of whitespace, no empty strings */
+        size_t i = 0, len;
+        if (right) {   /* rsplit(None, k): scan from the end */
+            TList *r = tmpl__list(t, 0);
+            if (!r) return -1;
+            size_t e = s.n;
+            while (e > 0) {
+                while (e > 0 && tmpl__pyspace(s.p[e - 1])) e--;
+                if (!e) break;
+                size_t b = e;
+                if (maxsplit >= 0 && (int64_t)r->n >= maxsplit) b = 0;
+                else while (b > 0 && !tmpl__pyspace(s.p[b - 1])) b--;
+                if (tmpl__list_push(t, r, tv_str(s.p + b, e - b))) return -1;
+                e = b;
+            }
+            for (size_t k = r->n; k > 0; k--) if (tmpl__list_push(t, l, r->v[k - 1])) return -1;
+            *out = tv_list(l);
+            return 0;
+        }
+        while (i < s.n) {
+            while (i < s.n && tmpl__isspace_cp(tmpl__udec(s.p + i, s.n - i, &len))) i += len;
+            if (i >= s.n) break;
+            size_t b = i;
+            if (maxsplit >= 0 && (int64_t)l->n >= maxsplit) {
+                size_t e = s.n;
+                while (e > b && tmpl__pyspace(s.p[e - 1])) e--;
+                if (tmpl__list_push(t, l, tv_str(s.p + b, e - b))) return -1;
+                break;
+            }
+            while (i < s.n && !tmpl__isspace_cp(tmpl__udec(s.p + i, s.n - i, &len))) i += len;
+            if (tmpl__list_push(t, l, tv_str(s.p + b, i - b))) return -1;
+        }
+        *out = tv_list(l);
+        return 0;
+    }
+    if (sep->t != V_STR) return tmpl__err(t, t->line, "must be str or None, not %s", tv_typename(sep));
+    Str p = { sep->u.s.p, sep->u.s.n };
+    if (!p.n) return tmpl__err(t, t->line, "empty separator");
+    if (right) {
+        TList *r = tmpl__list(t, 0);
+        if (!r) return -1;
+        size_t e = s.n;
+        for (;;) {
+            size_t i = e, hit = (size_t)-1;
+            if (maxsplit < 0 || (int64_t)r->n < maxsplit)
+                while (i >= p.n) { if (!memcmp(s.p + i - p.n, p.p, p.n)) { hit = i - p.n; break; } i--; }
+            if (hit == (size_t)-1) { if (tmpl__list_push(t, r, tv_str(s.p, e))) return -1; break; }
+            if (tmpl__list_push(t, r, tv_str(s.p + hit + p.n, e - hit - p.n))) return -1;
+            e = hit;
+        }
+        for (size_t k = r->n; k > 0; k--) if (tmpl__list_push(t, l, r->v[k - 1])) return -1;
+        *out = tv_list(l);
+        return 0;
+    }
+    size_t b = 0;
+    for (size_t i = 0; i + p.n <= s.n;) {
+        if ((maxsplit < 0 || (int64_t)l->n < maxsplit) && !memcmp(s.p + i, p.p, p.n)) {
+            if (tmpl__list_push(t, l, tv_str(s.p + b, i - b))) return -1;
+            i += p.n, b = i;
+        } else i++;
+    }
+    if (tmpl__list_push(t, l, tv_str(s.p + b, s.n - b))) return -1;
+    *out = tv_list(l);
+    return 0;
+}
+
+static int tmpl__replace(Tmpl *t, Str s, Str from, Str to, int64_t count, TV *out) {
+    TBuf b = { 0 };
+    int64_t done = 0;
+    if (!from.n) {   /* Python inserts `to` between every character */
+        size_t len;
+        for (size_t i = 0; i <= s.n; i += len) {
+            if (count < 0 || done < count) { if (tmpl__buf_put(t, &b, to.p, to.n)) return -1; done++; }
+            if (i == s.n) break;
+            tmpl__udec(s.p + i, s.n - i, &len);
+            if (tmpl__buf_put(t, &b, s.p + i, len)) return -1;
+        }
+    } else {
+        size_t i = 0, run = 0;
+        while (i + from.n <= s.n) {
+            if ((count < 0 || done < count) && !memcmp(s.p + i, from.p, from.n)) {
+                if (tmpl__buf_put(t, &b, s.p + run, i - run) || tmpl__buf_put(t, &b, to.p, to.n)) return -1;
+                i += from.n, run = i, done++;
+            } else i++;
+        }
+        if (tmpl__buf_put(t, &b, s.p + run, s.n - run)) return -1;
+    }
+    *out = tv_str(b.p ? b.p : "", b.n);
+    return 0;
+}
+
+/* mode: 0 lower, 1 upper, 2 title, 3 capitalize (ASCII letters only) */
+static int tmpl__case(Tmpl *t, Str s, int mode, TV *out) {
+    char *p = tmpl__alloc(t, s.n + 1);
+    if (!p) return -1;
+    int prev_cased = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        char c = s.p[i];
+        int lower = c >= 'a' && c <= 'z', upper = c >= 'A' && c <= 'Z';
+        int up;
+        if (mode == 0) up = 0;
+        else if (mode == 1) up = 1;
+        else if (mode == 2) up = !prev_cased;
+        else up = i == 0;
+        if (up && lower) c = (char)(c - 32);
+        else if (!up && upper) c = (char)(c + 32);
+        p[i] = c;
+        /* title(): a letter follows a cased letter; non-ASCII bytes count as letters */
+        prev_cased = lower || upper || ((uint8_t)c >= 0x80);
+    }
+    *out = tv_str(p, s.n);
+    return 0;
+}
+
+static int tmpl__str_method(Tmpl *t, Str name, Str s, TArgs *a, TV *out) {
+    TV *x = tmpl__arg(a, 0, "");
+    TV *y = tmpl__arg(a, 1, "");
+#define IS(w) str_eq(name, w)
+    if (IS("strip") || IS("lstrip") || IS("rstrip")) {
+        Str chars;
+        int has = x && x->t == V_STR;
+        if (has) chars = (Str){ x->u.s.p, x->u.s.n };
+        Str r = tmpl__strip(s, has ? &chars : NULL, IS("strip") ? 3 : IS("lstrip") ? 1 : 2);
+        *out = tv_str(r.p, r.n);
+        return 0;
+    }
+    if (IS("startswith") || IS("endswith")) {
+        if (!x) return tmpl__err(t, t->line, "%.*s() takes at least 1 argument", (int)name.n, name.p);
+        TList one = { x, 1, 1 };
+        TList *opts = x->t == V_LIST && x->tuple ? x->u.l : &one;
+        *out = tv_bool(0);
+        for (size_t k = 0; k < opts->n; k++) {
+            TV *o = &opts->v[k];
+            if (o->t != V_STR) return tmpl__err(t, t->line, "%.*s first arg must be str or a tuple of str", (int)name.n, name.p);
+            if (o->u.s.n <= s.n && !memcmp(IS("startswith") ? s.p : s.p + s.n - o->u.s.n, o->u.s.p, o->u.s.n)) *out = tv_bool(1);
+        }
+        return 0;
+    }
+    if (IS("split") || IS("rsplit")) {
+        TV *sep = tmpl__arg(a, 0, "sep"), *ms = tmpl__arg(a, 1, "maxsplit");
+        return tmpl__split(t, s, sep, ms && ms->t == V_INT ? ms->u.i : -1, IS("rsplit"), out);
+    }
+    if (IS("replace")) {
+        if (!x || !y || x->t != V_STR || y->t != V_STR) return tmpl__err(t, t->line, "replace() needs two strings");
+        TV *c = tmpl__arg(a, 2, "count");
+        return tmpl__replace(t, s, (Str){ x->u.s.p, x->u.s.n }, (Str){ y->u.s.p, y->u.s.n }, c && c->t == V_INT ? c->u.i : -1, out);
+    }
+    if (IS("upper")) return tmpl__case(t, s, 1, out);
+    if (IS("lower") || IS("casefold")) return tmpl__case(t, s, 0, out);
+    if (IS("title")) return tmpl__case(t, s, 2, out);
+    if (IS("capitalize")) return tmpl__case(t, s, 3, out);
+    if (IS("find") || IS("rfind") || IS("index") || IS("count")) {
+        if (!x || x->t != V_STR) return tmpl__err(t, t->line, "%.*s() needs a string", (int)name.n, name.p);
+        int64_t pos = -1, cnt = 0;
+        for (size_t i = 0; i + x->u.s.n <= s.n; i++) {
+            if (memcmp(s.p + i, x->u.s.p, x->u.s.n)) continue;
+            if (pos < 0 || IS("rfind")) pos = (int64_t)tmpl__ulen(s.p, i);
+            cnt++;
+            if (IS("count") && x->u.s.n) i += x->u.s.n - 1;
+            if ((IS("find") || IS("index"))) break;
+        }
+        if (IS("count")) { *out = tv_int(x->u.s.n ? cnt : (int64_t)tmpl__ulen(s.p, s.n) + 1); return 0; }
+        if (IS("index") && pos < 0) return tmpl__err(t, t->line, "substring not found");
+        *out = tv_int(pos);
+        return 0;
+    }
+    if (IS("isdigit") || IS("isalpha") || IS("isalnum") || IS("isspace") || IS("isnumeric") || IS("isdecimal")) {
+        int ok = s.n > 0;
+        for (size_t i = 0; i < s.n; i++) {
+            char c = s.p[i];
+            int d = c >= '0' && c <= '9', l = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            if (IS("isalpha") ? !l : IS("isalnum") ? !(l || d) : IS("isspace") ? !tmpl__pyspace(c) : !d) ok = 0;
+        }
+        *out = tv_bool(ok);
+        return 0;
+    }
+    if (IS("islower") || IS("isupper")) { TV v = tv_str(s.p, s.n); *out = tv_bool(tmpl__is_upper_lower(&v, IS("isupper"))); return 0; }
+    if (IS("join")) {
+        if (!x) return tmpl__err(t, t->line, "join() takes one argument");
+        TList *l;
+        if (tmpl__iter(t, x, &l)) return -1;
+        TBuf b = { 0 };
+        for (size_t i = 0; i < l->n; i++) {
+            if (l->v[i].t != V_STR) return tmpl__err(t, t->line, "sequence item %zu: expected str instance, %s found", i, tv_typename(&l->v[i]));
+            if ((i && tmpl__buf_put(t, &b, s.p, s.n)) || tmpl__buf_put(t, &b, l->v[i].u.s.p, l->v[i].u.s.n)) return -1;
+        }
+        *out = tv_str(b.p ? b.p : "", b.n);
+        return 0;
+    }
+    if (IS("splitlines")) {
+        TList *l = tmpl__list(t, 0);
+        if (!l) return -1;
+        size_t b = 0;
+        for (size_t i = 0; i < s.n; i++) {
+            if (s.p[i] != '\n' && s.p[i] != '\r') continue;
+            if (tmpl__list_push(t, l, tv_str(s.p + b, i - b))) return -1;
+            if (s.p[i] == '\r' && i + 1 < s.n && s.p[i + 1] == '\n') i++;
+            b = i + 1;
+        }
+        if (b < s.n && tmpl__list_push(t, l, tv_str(s.p + b, s.n - b))) return -1;
+        *out = tv_list(l);
+        return 0;
+    }
+    if (IS("removeprefix") || IS("removesuffix")) {
+        if (!x || x->t != V_STR) return tmpl__err(t, t->line, "%.*s() needs a string", (int)name.n, name.p);
+        *out = tv_str(s.p, s.n);
+        if (x->u.s.n <= s.n) {
+            if (IS("removeprefix") && !memcmp(s.p, x->u.s.p, x->u.s.n)) *out = tv_str(s.p + x->u.s.n, s.n - x->u.s.n);
+            if (IS("removesuffix") && !memcmp(s.p + s.n - x->u.s.n, x->u.s.p, x->u.s.n)) *out = tv_str(s.p, s.n - x->u.s.n);
+        }
+        return 0;
+    }
+    if (IS("partition") || IS("rpartition")) {
+        if (!x || x->t != V_STR || !x->u.s.n) return tmpl__err(t, t->line, "%.*s() needs a non-empty string", (int)name.n, name.p);
+        TList *l = tmpl__list(t, 3);
+        if (!l) return -1;
+        l->n = 3;
+        size_t hit = (size_t)-1;
+        for (size_t i = 0; i + x->u.s.n <= s.n; i++)
+            if (!memcmp(s.p + i, x->u.s.p, x->u.s.n)) { hit = i; if (IS("partition")) break; }
+        if (hit == (size_t)-1) {
+            int r = IS("rpartition");
+            l->v[0] = r ? tv_str("", 0) : tv_str(s.p, s.n);
+            l->v[1] = tv_str("", 0);
+            l->v[2] = r ? tv_str(s.p, s.n) : tv_str("", 0);
+        } else {
+            l->v[0] = tv_str(s.p, hit);
+            l->v[1] = tv_str(x->u.s.p, x->u.s.n);
+            l->v[2] = tv_str(s.p + hit + x->u.s.n, s.n - hit - x->u.s.n);
+        }
+        *out = tv_list(l);
+        out->tuple = 1;
+        return 0;
+    }
+    if (IS("format")) {   /* "{}" and "{0}" and "{name}" fields only */
+        TBuf b = { 0 };
+        int auto_i = 0;
+        for (size_t i = 0; i < s.n; i++) {
+            if (s.p[i] == '{' && i + 1 < s.n && s.p[i + 1] == '{') { if (tmpl__buf_put(t, &b, "{", 1)) return -1; i++; continue; }
+            if (s.p[i] == '}' && i + 1 < s.n && s.p[i + 1] == '}') { if (tmpl__buf_put(t, &b, "}", 1)) return -1; i++; continue; }
+            if (s.p[i] != '{') { if (tmpl__buf_put(t, &b, s.p + i, 1)) return -1; continue; }
+            size_t e = i + 1;
+            while (e < s.n && s.p[e] != '}') e++;
+            if (e >= s.n) return tmpl__err(t, t->line, "Single '{' encountered in format string");
+            Str f = { s.p + i + 1, e - i - 1 };
+            TV *v = NULL;
+            if (!f.n) v = auto_i < a->npos ? &a->pos[auto_i++] : NULL;
+            else if (f.p[0] >= '0' && f.p[0] <= '9') { int k = atoi(f.p); v = k < a->npos ? &a->pos[k] : NULL; }
+            else for (int k = 0; k < a->nkw; k++) if (a->kwn[k].n == f.n && !memcmp(a->kwn[k].p, f.p, f.n)) v = &a->kwv[k];
+            if (!v) return tmpl__err(t, t->line, "format: missing argument for {%.*s}", (int)f.n, f.p);
+            if (tmpl__str(t, &b, v)) return -1;
+            i = e;
+        }
+        *out = tv_str(b.p ? b.p : "", b.n);
+        return 0;
+    }
+    if (IS("center") || IS("ljust") || IS("rjust") || IS("zfill")) {
+        if (!x || x->t != V_INT) return tmpl__err(t, t->line, "%.*s() needs a width", (int)name.n, name.p);
+        size_t len = tmpl__ulen(s.p, s.n);
+        int64_t pad = x->u.i - (int64_t)len;
+        if (pad > 100000) return tmpl__err(t, t->line, "width too large");
+        char fill = IS("zfill") ? '0' : (y && y->t == V_STR && y->u.s.n == 1 ? y->u.s.p[0] : ' ');
+        int64_t left = IS("center") ? pad / 2 + (pad & x->u.i & 1) : IS("rjust") || IS("zfill") ? pad : 0;
+        TBuf b = { 0 };
+        for (int64_t k = 0; k < left; k++) if (tmpl__buf_put(t, &b, &fill, 1)) return -1;
+        if (tmpl__buf_put(t, &b, s.p, s.n)) return -1;
+        for (int64_t k = left; k < pad; k++) if (tmpl__buf_put(t, &b, &fill, 1)) return -1;
+        *out = tv_str(b.p ? b.p : "", b.n);
+        return 0;
+    }
+#undef IS
+    return tmpl__err(t, t->line, "str.%.*s() is not supported", (int)name.n, name.p);
+}
+
+static time_t tmpl_time_override;   /* tests pin strftime_now to this time when non-zero */
+
+static int tmpl__call(Tmpl *t, const TV *f, TArgs *a, TV *out) {
+    if (f->t == V_UNDEF) return tmpl__undef_err(t, f);
+    if (f->t == V_MACRO) return tmpl__call_macro(t, f->u.m, a, f->u.m->caller, out);
+    if (f->t != V_FUNC) return tmpl__err(t, t->line, "'%s' object is not callable", tv_typename(f));
+    TFunc *fn = f->u.fn;
+    Str name = fn->name;
+    TV *x = tmpl__arg(a, 0, "");
+    if (fn->id == 1) return tmpl__str_method(t, name, (Str){ fn->self.u.s.p, fn->self.u.s.n }, a, out);
+    if (fn->id == 2) {   /* list.index / count / copy */
+        TList *l = fn->self.u.l;
+        if (str_eq(name, "copy")) { *out = fn->self; return 0; }
+        if (!x) return tmpl__err(t, t->line, "list.%.*s() takes one argument", (int)name.n, name.p);
+        int64_t cnt = 0, pos = -1;
+        for (size_t i = 0; i < l->n; i++) if (tv_eq(&l->v[i], x)) { cnt++; if (pos < 0) pos = (int64_t)i; }
+        if (str_eq(name, "count")) { *out = tv_int(cnt); return 0; }
+        if (pos < 0) return tmpl__err(t, t->line, "value is not in list");
+        *out = tv_int(pos);
+        return 0;
+    }
+    if (fn->id == 3) {   /* loop.cycle(a, b, ...) */
+        if (!a->npos) return tmpl__err(t, t->line, "no items for cycling given");
+        *out = a->pos[fn->loop->idx % (size_t)a->npos];
+        return 0;
+    }
+    if (fn->self.t == V_DICT) {
+        TDict *d = fn->self.u.d;
+        if (str_eq(name, "get")) {
+            if (!x) return tmpl__err(t, t->line, "get expected at least 1 argument, got 0");
+            TV *v = tmpl__dict_find(d, x);
+            TV *def = tmpl__arg(a, 1, "");
+            *out = v ? *v : def ? *def : tv_none();
+            return 0;
+        }
+        if (str_eq(name, "copy")) { *out = fn->self; return 0; }
+        TList *l = tmpl__list(t, d->n);
+        if (!l) return -1;
+        for (size_t i = 0; i < d->n; i++) {
+            if (str_eq(name, "keys")) l->v[i] = d->k[i];
+            else if (str_eq(name, "values")) l->v[i] = d->v[i];
+            else {
+                TList *p = tmpl__list(t, 2);
+                if (!p) return -1;
+                p->v[0] = d->k[i], p->v[1] = d->v[i], p->n = 2;
+                l->v[i] = tv_list(p);
+                l->v[i].tuple = 1;
+            }
+        }
+        l->n = d->n;
+        *out = tv_list(l);
+        return 0;
+    }
+    /* globals */
+    if (str_eq(name, "raise_exception")) {
+        TV m;
+        if (!x) return tmpl__err(t, t->line, "raise_exception() needs a message");
+        if (tmpl__to_str(t, x, &m)) return -1;
+        if (t->e && !t->e->msg[0]) err_set(t->e, "%.*s", (int)m.u.s.n, m.u.s.p);
+        return -1;
+    }
+    if (str_eq(name, "strftime_now")) {
+        if (!x || x->t != V_STR) return tmpl__err(t, t->line, "strftime_now() needs a format string");
+        char fmt[256], buf[512];
+        snprintf(fmt, sizeof fmt, "%.*s", (int)x->u.s.n, x->u.s.p);
+        time_t now = tmpl_time_override ? tmpl_time_override : time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        size_t n = strftime(buf, sizeof buf, fmt, &tm);
+        *out = tv_strdup(t, buf, n);
+        return 0;
+    }
+    if (str_eq(name, "range")) {
+        int64_t lo = 0, hi, st = 1;
+        for (int i = 0; i < a->npos; i++) if (a->pos[i].t != V_INT && a->pos[i].t != V_BOOL) return tmpl__err(t, t->line, "range() needs integers");
+        if (a->npos == 1) hi = a->pos[0].u.i;
+        else if (a->npos >= 2) { lo = a->pos[0].u.i, hi = a->pos[1].u.i; if (a->npos > 2) st = a->pos[2].u.i; }
+        else return tmpl__err(t, t->line, "range expected at least 1 argument");
+        if (!st) return tmpl__err(t, t->line, "range() arg 3 must not be zero");
+        TList *l = tmpl__list(t, 0);
+        if (!l) return -1;
+        for (int64_t i = lo; st > 0 ? i < hi : i > hi; i += st) {
+            if ((int64_t)l->n >= 100000) return tmpl__err(t, t->line, "range too big");   /* like jinja2's MAX_RANGE */
+            if (tmpl__list_push(t, l, tv_int(i))) return -1;
+        }
+        *out = tv_list(l);
+        return 0;
+    }
+    if (str_eq(name, "namespace") || str_eq(name, "dict")) {
+        TDict *d = tmpl__alloc(t, sizeof *d);
+        if (!d) return -1;
+        if (x && x->t == V_DICT)
+            for (size_t i = 0; i < x->u.d->n; i++) if (tmpl__dict_set(t, d, x->u.d->k[i], x->u.d->v[i])) return -1;
+        for (int k = 0; k < a->nkw; k++) if (tmpl__dict_set(t, d, tv_str(a->kwn[k].p, a->kwn[k].n), a->kwv[k])) return -1;
+        *out = tv_dict(d);
+        if (str_eq(name, "namespace")) out->t = V_NS;
+        return 0;
+    }
+    return tmpl__err(t, t->line, "%.*s() is not supported", (int)name.n, name.p);
+}
+
+/* attribute path "a.b" (jinja2's make_attrgetter; digits index lists) */
+static int tmpl__attr_path(Tmpl *t, const TV *v, const TV *path, TV *out) {
+    if (!path || path->t != V_STR) {
+        if (path && path->t == V_INT) return tmpl__getitem(t, v, path, out);
+        return tmpl__err(t, t->line, "attribute must be a string");
+    }
+    TV cur = *v;
+    const char *p = path->u.s.p, *e = p + path->u.s.n;
+    while (p <= e) {
+        const char *d = memchr(p, '.', (size_t)(e - p));
+        if (!d) d = e;
+        TV key = tv_str(p, (size_t)(d - p));
+        if (key.u.s.n && key.u.s.p[0] >= '0' && key.u.s.p[0] <= '9') key = tv_int(atoll(p));
+        if (tmpl__getitem(t, &cur, &key, &cur)) return -1;
+        p = d + 1;
+    }
+    *out = cur;
+    return 0;
+}
+
+static int tmpl__sort_key(Tmpl *t, const TV *v, const TV *attr, int case_sensitive, TV *out) {
+    if (attr && attr->t != V_NONE) { if (tmpl__attr_path(t, v, attr, out)) return -1; }
+    else *out = *v;
+    if (!case_sensitive && out->t == V_STR) return tmpl__case(t, (Str){ out->u.s.p, out->u.s.n }, 0, out);
+    return 0;
+}
+
+/* Stable sort of l (copied) by key; mergesort-free insertion sort: lists are small,
+ * and each comparison costs a step. */
+static int tmpl__sort(Tmpl *t, TList *src, const TV *attr, int case_sensitive, int reverse, int by_value_of_pair, TList **out) {
+    size_t n = src->n;
+    TList *l = tmpl__list(t, n);
+    TV *keys = tmpl__alloc(t, (n ? n : 1) * sizeof(TV));
+    if (!l || !keys) return -1;
+    for (size_t i = 0; i < n; i++) {
+        l->v[i] = src->v[i];
+        const TV *v = &src->v[i];
+        if (by_value_of_pair >= 0) v = &v->u.l->v[by_value_of_pair];
+        if (tmpl__sort_key(t, v, attr, case_sensitive, &keys[i])) return -1;
+    }
+    l->n = n;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0; j--) {
+            if (tmpl__step(t, t->line)) return -1;
+            int c = tv_cmp(&keys[j - 1], &keys[j]);
+            if (c == -2) return tmpl__err(t, t->line, "'<' not supported between instances of '%s' and '%s'", tv_typename(&keys[j]), tv_typename(&keys[j - 1]));
+            if (reverse ? c >= 0 : c <= 0) break;
+            TV a = keys[j]; keys[j] = keys[j - 1]; keys[j - 1] = a;
+            a = l->v[j]; l->v[j] = l->v[j - 1]; l->v[j - 1] = a;
+        }
+    *out = l;
+    return 0;
+}
+
+/* select/reject/selectattr/rejectattr */
+static int tmpl__select(Tmpl *t, const TV *v, TArgs *a, int attr, int keep, TV *out) {
+    TList *src, *l = tmpl__list(t, 0);
+    if (!l) return -1;
+    if (!tv_truthy(v)) { *out = tv_list(l); return 0; }   /* jinja2: `if value:` first */
+    if (tmpl__iter(t, v, &src)) return -1;
+    int k = 0;
+    TV *path = attr ? tmpl__arg(a, k++, "") : NULL;
+    TV *tname = tmpl__arg(a, k, "");
+    TArgs ta = { 0 };
+    if (tname) { ta.pos = a->pos + k + 1; ta.npos = a->npos - k - 1; if (ta.npos < 0) ta.npos = 0; }
+    for (size_t i = 0; i < src->n; i++) {
+        TV item = src->v[i], x = item;
+        if (path && tmpl__attr_path(t, &item, path, &x)) return -1;
+        int r;
+        if (tname) {
+            if (tname->t != V_STR || !tmpl__in_list((Str){ tname->u.s.p, tname->u.s.n }, tmpl__tests))
+                return tmpl__err(t, t->line, "No test named %s.", tname->t == V_STR ? "given" : "given");
+            if (tmpl__test(t, (Str){ tname->u.s.p, tname->u.s.n }, &x, &ta, &r)) return -1;
+        } else r = tv_truthy(&x);
+        if (r == keep && tmpl__list_push(t, l, item)) return -1;
+    }
+    *out = tv_list(l);
+    return 0;
+}
+
+static int tmpl__filter(Tmpl *t, Str name, const TV *v, TArgs *a, TV *out) {
+    TV *x = tmpl__arg(a, 0, "");
+#define IS(w) str_eq(name, w)
+    if (IS("default") || IS("d")) {
+        TV *b = tmpl__arg(a, 1, "boolean");
+        int use = v->t == V_UNDEF || (b && tv_truthy(b) && !tv_truthy(v));
+        *out = use ? (x ? *x : tv_str("", 0)) : *v;
+        return 0;
+    }
+    if (IS("length") || IS("count")) {
+        if (v->t == V_STR) *out = tv_int((int64_t)tmpl__ulen(v->u.s.p, v->u.s.n));
+        else if (v->t == V_LIST) *out = tv_int((int64_t)v->u.l->n);
+        else if (v->t == V_DICT || v->t == V_NS) *out = tv_int((int64_t)v->u.d->n);
+        else if (v->t == V_UNDEF) *out = tv_int(0);
+        else return tmpl__err(t, t->line, "object of type '%s' has no len()", tv_typename(v));
+        return 0;
+    }
+    if (IS("safe")) { if (tmpl__to_str(t, v, out)) return -1; out->tuple = 1; return 0; }
+    if (IS("string")) return v->t == V_STR ? (*out = *v, 0) : tmpl__to_str(t, v, out);
+    if (IS("tojson")) {
+        TV *ind = tmpl__arg(a, 0, "indent"), *sep = tmpl__arg(a, -1, "separators"), *sk = tmpl__arg(a, -1, "sort_keys");
+        TV *ea = tmpl__arg(a, -1, "ensure_ascii");
+        if (ea && tv_truthy(ea)) return tmpl__err(t, t->line, "tojson(ensure_ascii=True) is not supported");
+        TJson o = { -1, str_c(", "), str_c(": "), sk ? tv_truthy(sk) : 0 };
+        if (ind && ind->t == V_INT) { o.indent = (int)(ind->u.i < 0 ? 0 : ind->u.i > 64 ? 64 : ind->u.i); o.item_sep = str_c(","); }
+        else if (ind && ind->t != V_NONE) return tmpl__err(t, t->line, "tojson: indent must be an integer");
+        if (sep && sep->t == V_LIST && sep->u.l->n == 2 && sep->u.l->v[0].t == V_STR && sep->u.l->v[1].t == V_STR) {
+            o.item_sep = (Str){ sep->u.l->v[0].u.s.p, sep->u.l->v[0].u.s.n };
+            o.key_sep = (Str){ sep->u.l->v[1].u.s.p, sep->u.l->v[1].u.s.n };
+        }
+        TBuf b = { 0 };
+        if (tmpl__json(t, &b, v, &o, 0)) return -1;
+        *out = tv_str(b.p ? b.p : "", b.n);
+        return 0;
+    }
+    if (v->t == V_UNDEF && !IS("list") && !IS("join") && !IS("first") && !IS("items") && !IS("trim") && !IS("upper") && !IS("lower") && !IS("select") && !IS("reject") && !IS("selectattr") && !IS("rejectattr") && !IS("map") && !IS("unique") && !IS("sort") && !IS("reverse") && !IS("dictsort"))
+        return tmpl__undef_err(t, v);
+    if (IS("trim")) {
+        TV s;
+        if (tmpl__to_str(t, v, &s)) return -1;
+        Str chars;
+        int has = x && x->t == V_STR;
+        if (has) chars = (Str){ x->u.s.p, x->u.s.n };
+        Str r = tmpl__strip((Str){ s.u.s.p, s.u.s.n }, has ? &chars : NULL, 3);
+        *out = tv_str(r.p, r.n);
+        return 0;
+    }
+    if (IS("upper") || IS("lower") || IS("title") || IS("capitalize")) {
+        TV s;
+        if (tmpl__to_str(t, v, &s)) return -1;
+        return tmpl__case(t, (Str){ s.u.s.p, s.u.s.n }, IS("lower") ? 0 : IS("upper") ? 1 : IS("title") ? 2 : 3, out);
+    }
+    if (IS("replace")) {
+        TV s, *y = tmpl__arg(a, 1, "new"), *c = tmpl__arg(a, 2, "count");
+        if (!x || !y) return tmpl__err(t, t->line, "replace needs two arguments");
+        TV xs, ys;
+        if (tmpl__to_str(t, v, &s) || tmpl__to_str(t, x, &xs) || tmpl__to_str(t, y, &ys)) return -1;
+        return tmpl__replace(t, (Str){ s.u.s.p, s.u.s.n }, (Str){ xs.u.s.p, xs.u.s.n }, (Str){ ys.u.s.p, ys.u.s.n },
+                             c && c->t == V_INT ? c->u.i : -1, out);
+    }
+    if (IS("first") || IS("last")) {
+        TList *l;
+        if (tmpl__iter(t, v, &l)) return -1;
+        if (!l->n) { *out = tv_undef(t, "No first item, sequence was empty."); return 0; }
+        *out = IS("first") ? l->v[0] : l->v[l->n - 1];
+        return 0;
+    }
+    if (IS("list")) {
+        TList *l, *c;
+        if (tmpl__iter(t, v, &l) || !(c = tmpl__list(t, l->n))) return -1;
+        if (l->n) memcpy(c->v, l->v, l->n * sizeof(TV));
+        c->n = l->n;
+        *out = tv_list(c);
+        return 0;
+    }
+    if (IS("join")) {
+        TList *l;
+        if (tmpl__iter(t, v, &l)) return -1;
+        TV *attr = tmpl__arg(a, 1, "attribute");
+        TV sep = tv_str("", 0);
+        if (x && tmpl__arg(a, 0, "d") && tmpl__to_str(t, x, &sep)) return -1;
+        TBuf b = { 0 };
+        for (size_t i = 0; i < l->n; i++) {
+            TV item = l->v[i];
+            if (attr && tmpl__attr_path(t, &item, attr, &item)) return -1;
+            if ((i && tmpl__buf_put(t, &b, sep.u.s.p, sep.u.s.n)) || tmpl__str(t, &b, &item)) return -1;
+        }
+        *out = tv_str(b.p ? b.p : "", b.n);
+        return 0;
+    }
+    if (IS("items")) {
+        if (v->t == V_UNDEF) { TList *l = tmpl__list(t, 0); if (!l) return -1; *out = tv_list(l); return 0; }
+        if (v->t != V_DICT) return tmpl__err(t, t->line, "Can only get item pairs from a mapping.");
+        TFunc f = { 0, *v, str_c("items"), NULL };
+        TV fv; memset(&fv, 0, sizeof fv); fv.t = V_FUNC; fv.u.fn = &f;
+        TArgs none = { 0 };
+        return tmpl__call(t, &fv, &none, out);
+    }
+    if (IS("dictsort")) {
+        if (v->t != V_DICT) return tmpl__err(t, t->line, "You can only sort by either \"key\" or \"value\"");
+        TV *cs = tmpl__arg(a, 0, "case_sensitive"), *by = tmpl__arg(a, 1, "by"), *rev = tmpl__arg(a, 2, "reverse");
+        TFunc f = { 0, *v, str_c("items"), NULL };
+        TV fv, items; memset(&fv, 0, sizeof fv); fv.t = V_FUNC; fv.u.fn = &f;
+        TArgs none = { 0 };
+        if (tmpl__call(t, &fv, &none, &items)) return -1;
+        int pos = by && by->t == V_STR && str_eq((Str){ by->u.s.p, by->u.s.n }, "value") ? 1 : 0;
+        TList *l;
+        if (tmpl__sort(t, items.u.l, NULL, cs && tv_truthy(cs), rev && tv_truthy(rev), pos, &l)) return -1;
+        *out = tv_list(l);
+        return 0;
+    }
+    if (IS("sort")) {
+        TList *src, *l;
+        TV *rev = tmpl__arg(a, 0, "reverse"), *cs = tmpl__arg(a, 1, "case_sensitive"), *attr = tmpl__arg(a, 2, "attribute");
+        if (tmpl__iter(t, v, &src) || tmpl__sort(t, src, attr, cs && tv_truthy(cs), rev && tv_truthy(rev), -1, &l)) return -1;
+        *out = tv_list(l);
+        return 0;
+    }
+    if (IS("reverse")) {
+        if (v->t == V_STR) { TV st = tv_int(-1); return tmpl__slice(t, v, NULL, NULL, &st, out); }
+        TList *src, *l;
+        if (tmpl__iter(t, v, &src) || !(l = tmpl__list(t, src->n))) return -1;
+        for (size_t i = 0; i < src->n; i++) l->v[i] = src->v[src->n - 1 - i];
+        l->n = src->n;
+        *out = tv_list(l);
+        return 0;
+    }
+    if (IS("unique")) {
+        TList *src, *l = tmpl__list(t, 0);
+        TV *cs = tmpl__arg(a, 0, "case_sensitive"), *attr = tmpl__arg(a, 1, "attribute");
+        TList *seen = tmpl__list(t, 0);
+        if (!l || !seen || tmpl__iter(t, v, &src)) return -1;
+        for (size_t i = 0; i < src->n; i++) {
+            TV k;
+            int hit = 0;
+            if (tmpl__sort_key(t, &src->v[i], attr, cs && tv_truthy(cs), &k)) return -1;
+            for (size_t j = 0; j < seen->n && !hit; j++) hit = tv_eq(&seen->v[j], &k);
+            if (!hit && (tmpl__list_push(t, seen, k) || tmpl__list_push(t, l, src->v[i]))) return -1;
+        }
+        *out = tv_list(l);
+        return 0;
+    }
+    if (IS("map")) {
+        TList *src, *l = tmpl__list(t, 0);
+        if (!l) return -1;
+        if (!tv_truthy(v)) { *out = tv_list(l); return 0; }
+        if (tmpl__iter(t, v, &src)) return -1;
+        TV *attr = tmpl__arg(a, -1, "attribute"), *def = tmpl__arg(a, -1, "default");
+        for (size_t i = 0; i < src->n; i++) {
+            TV r;
+            if (attr) {
+                if (tmpl__attr_path(t, &src->v[i], attr, &r)) return -1;
+                if (r.t == V_UNDEF && def) r = *def;
+            } else {
+                if (!x || x->t != V_STR) return tmpl__err(t, t->line, "map needs a filter name or attribute=");
+                Str fname = { x->u.s.p, x->u.s.n };
+                if (!tmpl__in_list(fname, tmpl__filters)) return tmpl__err(t, t->line, "No filter named '%.*s'.", (int)fname.n, fname.p);
+                TArgs fa = { a->pos + 1, a->npos - 1, a->kwn, a->kwv, a->nkw };
+                if (tmpl__filter(t, fname, &src->v[i], &fa, &r)) return -1;
+            }
+            if (tmpl__list_push(t, l, r)) return -1;
+        }
+        *out = tv_list(l);
+        return 0;
+    }
+    if (IS("select") || IS("reject")) return tmpl__select(t, v, a, 0, IS("select"), out);
+    if (IS("selectattr") || IS("rejectattr")) return tmpl__select(t, v, a, 1, IS("selectattr"), out);
+    if (IS("int")) {
+        TV *def = tmpl__arg(a, 0, "default");
+        if (v->t == V_INT || v->t == V_BOOL) *out = tv_int(v->u.i);
+        else if (v->t == V_FLOAT && isfinite(v->u.f) && fabs(v->u.f) < 9.2e18) *out = tv_int((int64_t)v->u.f);
+        else if (v->t == V_STR) {
+            char buf[64]; char *end;
+            Str s = tmpl__strip((Str){ v->u.s.p, v->u.s.n }, NULL, 3);
+            snprintf(buf, sizeof buf, "%.*s", (int)(s.n < 63 ? s.n : 63), s.p);
+            errno = 0;
+            long long r = strtoll(buf, &end, 10);
+            if (!*buf || *end || errno) {
+                double d = strtod(buf, &end);
+                if (*buf && !*end && isfinite(d) && fabs(d) < 9.2e18) *out = tv_int((int64_t)d);
+                else *out = def ? *def : tv_int(0);
+            } else *out = tv_int(r);
+        } else *out = def ? *def : tv_int(0);
+        return 0;
+    }
+    if (IS("float")) {
+        TV *def = tmpl__arg(a, 0, "default");
+        if (tv_isnum(v)) *out = tv_float(tv_num(v));
+        else if (v->t == V_STR) {
+            char buf[64]; char *end;
+            Str s = tmpl__strip((Str){ v->u.s.p, v->u.s.n }, NULL, 3);
+            snprintf(buf, sizeof buf, "%.*s", (int)(s.n < 63 ? s.n : 63), s.p);
+            double d = strtod(buf, &end);
+            *out = *buf && !*end ? tv_float(d) : def ? *def : tv_float(0);
+        } else *out = def ? *def : tv_float(0);
+        return 0;
+    }
+    if (IS("abs")) {
+        if (v->t == V_INT || v->t == V_BOOL) *out = tv_int(v->u.i < 0 ? -v->u.i : v->u.i);
+        else if (v->t == V_FLOAT) *out = tv_float(fabs(v->u.f));
+        else return tmpl__err(t, t->line, "bad operand type for abs(): '%s'", tv_typename(v));
+        return 0;
+    }
+    if (IS("round")) {
+        TV *pr = tmpl__arg(a, 0, "precision"), *me = tmpl__arg(a, 1, "method");
+        if (!tv_isnum(v)) return tmpl__err(t, t->line, "round needs a number");
+        int p = pr && pr->t == V_INT ? (int)pr->u.i : 0;
+        double m = pow(10, p), f = tv_num(v) * m;
+        Str meth = me && me->t == V_STR ? (Str){ me->u.s.p, me->u.s.n } : str_c("common");
+        if (str_eq(meth, "common")) f = round(f);
+        else if (str_eq(meth, "ceil")) f = ceil(f);
+        else if (str_eq(meth, "floor")) f = floor(f);
+        else return tmpl__err(t, t->line, "method must be common, ceil or floor");
+        *out = tv_float(f / m);
+        return 0;
+    }
+    if (IS("indent")) {
+        TV s;
+        TV *w = tmpl__arg(a, 0, "width"), *first = tmpl__arg(a, 1, "first"), *blank = tmpl__arg(a, 2, "blank");
+        if (tmpl__to_str(t, v, &s)) return -1;
+        TV pad = tv_str("    ", 4);
+        if (w && w->t == V_STR) pad = *w;
+        else if (w && w->t == V_INT) {
+            TBuf pb = { 0 };
+            for (int64_t k = 0; k < w->u.i && k < 1000; k++) if (tmpl__buf_put(t, &pb, " ", 1)) return -1;
+            pad = tv_str(pb.p ? pb.p : "", pb.n);
+        }
+        /* jinja2: lines = (s + "\n").splitlines(); the first kept as is, the rest
+         * indented unless empty (or always with blank=True) */
+        TV s2, lines;
+        if (tmpl__concat2(t, (Str){ s.u.s.p, s.u.s.n }, str_c("\n"), &s2)) return -1;
+        TArgs none = { 0 };
+        if (tmpl__str_method(t, str_c("splitlines"), (Str){ s2.u.s.p, s2.u.s.n }, &none, &lines)) return -1;
+        TBuf b = { 0 };
+        int bl = blank && tv_truthy(blank);
+        if (first && tv_truthy(first) && tmpl__buf_put(t, &b, pad.u.s.p, pad.u.s.n)) return -1;
+        for (size_t i = 0; i < lines.u.l->n; i++) {
+            TV *ln = &lines.u.l->v[i];
+            if (i && tmpl__buf_put(t, &b, "\n", 1)) return -1;
+            if (i && (bl || ln->u.s.n) && tmpl__buf_put(t, &b, pad.u.s.p, pad.u.s.n)) return -1;
+            if (tmpl__buf_put(t, &b, ln->u.s.p, ln->u.s.n)) return -1;
+        }
+        *out = tv_str(b.p ? b.p : "", b.n);
+        return 0;
+    }
+    if (IS("attr")) {
+        if (!x || x->t != V_STR) return tmpl__err(t, t->line, "attr needs a name");
+        return tmpl__getattr(t, v, (Str){ x->u.s.p, x->u.s.n }, out);
+    }
+    if (IS("max") || IS("min")) {
+        TList *src, *l;
+        TV *cs = tmpl__arg(a, 0, "case_sensitive"), *attr = tmpl__arg(a, 1, "attribute");
+        if (tmpl__iter(t, v, &src) || tmpl__sort(t, src, attr, cs && tv_truthy(cs), 0, -1, &l)) return -1;
+        if (!l->n) { *out = tv_undef(t, "No aggregated item, sequence was empty."); return 0; }
+        *out = IS("min") ? l->v[0] : l->v[l->n - 1];
+        return 0;
+    }
+    if (IS("sum")) {
+        TList *src;
+        TV *attr = tmpl__arg(a, 0, "attribute"), *start = tmpl__arg(a, 1, "start");
+        TV acc = start ? *start : tv_int(0);
+        if (tmpl__iter(t, v, &src)) return -1;
+        for (size_t i = 0; i < src->n; i++) {
+            TV x2 = src->v[i];
+            if (attr && tmpl__attr_path(t, &x2, attr, &x2)) return -1;
+            if (tmpl__binop(t, "+", &acc, &x2, &acc)) return -1;
+        }
+        *out = acc;
+        return 0;
+    }
+    if (IS("wordcount")) {
+        TV s, l;
+        if (tmpl__to_str(t, v, &s) || tmpl__split(t, (Str){ s.u.s.p, s.u.s.n }, NULL, -1, 0, &l)) return -1;
+        *out = tv_int((int64_t)l.u.l->n);
+        return 0;
+    }
+    if (IS("format")) {
+        if (v->t != V_STR) return tmpl__err(t, t->line, "format needs a string");
+        /* "%s"-only printf formatting */
+        TBuf b = { 0 };
+        int ai = 0;
+        for (size_t i = 0; i < v->u.s.n; i++) {
+            if (v->u.s.p[i] != '%' || i + 1 >= v->u.s.n) { if (tmpl__buf_put(t, &b, v->u.s.p + i, 1)) return -1; continue; }
+            char c = v->u.s.p[++i];
+            if (c == '%') { if (tmpl__buf_put(t, &b, "%", 1)) return -1; continue; }
+            if ((c != 's' && c != 'd') || ai >= a->npos) return tmpl__err(t, t->line, "format: only %%s and %%d with enough arguments are supported");
+            if (tmpl__str(t, &b, &a->pos[ai++])) return -1;
+        }
+        *out = tv_str(b.p ? b.p : "", b.n);
+        return 0;
+    }
+    if (IS("escape") || IS("e") || IS("forceescape")) {
+        TV s;
+        if (tmpl__to_str(t, v, &s)) return -1;
+        if (s.tuple && !IS("forceescape")) { *out = s; return 0; }
+        TBuf b = { 0 };
+        for (size_t i = 0; i < s.u.s.n; i++) {
+            char c = s.u.s.p[i];
+            const char *r = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '"' ? "&#34;" : c == '\'' ? "&#39;" : NULL;
+            if (r ? tmpl__buf_puts(t, &b, r) : tmpl__buf_put(t, &b, &c, 1)) return -1;
+        }
+        *out = tv_str(b.p ? b.p : "", b.n);
+        out->tuple = 1;
+        return 0;
+    }
+#undef IS
+    return tmpl__err(t, t->line, "filter '%.*s' is not supported", (int)name.n, name.p);
+}
+
+/* ---- evaluation ---- */
+
+static int tmpl__eval(Tmpl *t, TNode *x, TScope *sc, TV *out) {
+    if (tmpl__step(t, x->line)) return -1;
+    t->line = x->line;
+    TV a, b;
+    switch (x->k) {
+    case N_LIT: *out = x->lit; return 0;
+    case N_NAME: return tmpl__lookup(t, x->s, sc, out);
+    case N_LIST: case N_TUPLE: {
+        TList *l = tmpl__list(t, (size_t)x->nk);
+        if (!l) return -1;
+        for (int i = 0; i < x->nk; i++) if (tmpl__eval(t, x->kids[i], sc, &l->v[i])) return -1;
+        l->n = (size_t)x->nk;
+        *out = tv_list(l);
+        out->tuple = x->k == N_TUPLE;
+        return 0;
+    }
+    case N_DICT: {
+        TDict *d = tmpl__alloc(t, sizeof *d);
+        if (!d) return -1;
+        for (int i = 0; i < x->nk; i++) {
+            if (tmpl__eval(t, x->kids[i], sc, &a) || tmpl__eval(t, x->kwv[i], sc, &b)) return -1;
+            if (a.t == V_LIST && !a.tuple) return tmpl__err(t, x->line, "unhashable type: 'list'");
+            if (tmpl__dict_set(t, d, a, b)) return -1;
+        }
+        *out = tv_dict(d);
+        return 0;
+    }
+    case N_ATTR:
+        if (tmpl__eval(t, x->a, sc, &a)) return -1;
+        t->line = x->line;
+        return tmpl__getattr(t, &a, x->s, out);
+    case N_ITEM:
+        if (tmpl__eval(t, x->a, sc, &a) || tmpl__eval(t, x->b, sc, &b)) return -1;
+        t->line = x->line;
+        return tmpl__getitem(t, &a, &b, out);
+    case N_SLICE: {
+        TV lo, hi, st;
+        if (tmpl__eval(t, x->a, sc, &a)) return -1;
+        if (x->b && tmpl__eval(t, x->b, sc, &lo)) return -1;
+        if (x->c && tmpl__eval(t, x->c, sc, &hi)) return -1;
+        if (x->d && tmpl__eval(t, x->d, sc, &st)) return -1;
+        t->line = x->line;
+        return tmpl__slice(t, &a, x->b ? &lo : NULL, x->c ? &hi : NULL, x->d ? &st : NULL, out);
+    }
+    case N_CALL: {
+        TArgs args;
+        if (tmpl__eval(t, x->a, sc, &a) || tmpl__args(t, x, sc, &args)) return -1;
+        t->line = x->line;
+        return tmpl__call(t, &a, &args, out);
+    }
+    case N_FILTER: {
+        TArgs args;
+        if (x->op) return tmpl__err(t, x->line, "No filter named '%.*s' found.", (int)x->s.n, x->s.p);
+        if (tmpl__eval(t, x->a, sc, &a) || tmpl__args(t, x, sc, &args)) return -1;
+        t->line = x->line;
+        return tmpl__filter(t, x->s, &a, &args, out);
+    }
+    case N_TEST: {
+        TArgs args;
+        int r;
+        if (x->op) return tmpl__err(t, x->line, "No test named '%.*s' found.", (int)x->s.n, x->s.p);
+        if (tmpl__eval(t, x->a, sc, &a) || tmpl__args(t, x, sc, &args)) return -1;
+        t->line = x->line;
+        if (tmpl__test(t, x->s, &a, &args, &r)) return -1;
+        *out = tv_bool(r);
+        return 0;
+    }
+    case N_BIN:
+        if (tmpl__eval(t, x->a, sc, &a) || tmpl__eval(t, x->b, sc, &b)) return -1;
+        t->line = x->line;
+        return tmpl__binop(t, x->s.p, &a, &b, out);
+    case N_CONCAT: {
+        TV sa, sb;
+        if (tmpl__eval(t, x->a, sc, &a) || tmpl__eval(t, x->b, sc, &b)) return -1;
+        if (tmpl__to_str(t, &a, &sa) || tmpl__to_str(t, &b, &sb)) return -1;
+        return tmpl__concat2(t, (Str){ sa.u.s.p, sa.u.s.n }, (Str){ sb.u.s.p, sb.u.s.n }, out);
+    }
+    case N_NEG: case N_POS:
+        if (tmpl__eval(t, x->a, sc, &a)) return -1;
+        if (a.t == V_UNDEF) return tmpl__undef_err(t, &a);
+        if (a.t == V_INT || a.t == V_BOOL) { if (a.u.i == INT64_MIN) return tmpl__err(t, x->line, "integer overflow"); *out = tv_int(x->k == N_NEG ? -a.u.i : a.u.i); }
+        else if (a.t == V_FLOAT) *out = tv_float(x->k == N_NEG ? -a.u.f : a.u.f);
+        else return tmpl__err(t, x->line, "bad operand type for unary %c: '%s'", x->k == N_NEG ? '-' : '+', tv_typename(&a));
+        return 0;
+    case N_NOT:
+        if (tmpl__eval(t, x->a, sc, &a)) return -1;
+        *out = tv_bool(!tv_truthy(&a));
+        return 0;
+    case N_AND: case N_OR:
+        if (tmpl__eval(t, x->a, sc, &a)) return -1;
+        if (tv_truthy(&a) == (x->k == N_OR)) { *out = a; return 0; }
+        return tmpl__eval(t, x->b, sc, out);
+    case N_COND:
+        if (tmpl__eval(t, x->b, sc, &a)) return -1;
+        if (tv_truthy(&a)) return tmpl__eval(t, x->a, sc, out);
+        if (x->c) return tmpl__eval(t, x->c, sc, out);
+        *out = tv_undef(t, "the inline if-expression on line %d evaluated to false and no else section was defined.", x->line);
+        return 0;
+    case N_CMP: {
+        if (tmpl__eval(t, x->a, sc, &a)) return -1;
+        for (int i = 0; i < x->nk; i++) {
+            int r, op = x->ops[i];
+            if (tmpl__eval(t, x->kids[i], sc, &b)) return -1;
+            t->line = x->line;
+            if (op == CMP_EQ) r = tv_eq(&a, &b);
+            else if (op == CMP_NE) r = !tv_eq(&a, &b);
+            else if (op == CMP_IN || op == CMP_NOTIN) {
+                if (tmpl__contains(t, &b, &a, &r)) return -1;
+                if (op == CMP_NOTIN) r = !r;
+            } else {
+                if (a.t == V_UNDEF) return tmpl__undef_err(t, &a);
+                if (b.t == V_UNDEF) return tmpl__undef_err(t, &b);
+                int c = tv_cmp(&a, &b);
+                static const char *on[] = { "", "", "<", "<=", ">", ">=" };
+                if (c == -2) return tmpl__err(t, x->line, "'%s' not supported between instances of '%s' and '%s'", on[op], tv_typename(&a), tv_typename(&b));
+                r = op == CMP_LT ? c < 0 : op == CMP_LE ? c <= 0 : op == CMP_GT ? c > 0 : c >= 0;
+            }
+            if (!r) { *out = tv_bool(0); return 0; }
+            a = b;
+        }
+        *out = tv_bool(1);
+        return 0;
+    }
+    default:
+        return tmpl__err(t, x->line, "internal: bad expression node %d", x->k);
+    }
+}
+
+/* Renders body into a fresh capture buffer and returns it as a string (Markup). */
+static int tmpl__capture(Tmpl *t, TNode *body, TScope *sc, TV *out) {
+    TBuf cap = { 0 }, *save = t->out;
+    t->out = &cap;
+    int r = tmpl__exec(t, body, sc);
+    t->out = save;
+    if (r) return -1;
+    *out = tv_str(cap.p ? cap.p : "", cap.n);   /* plain str: autoescape is off */
+    return 0;
+}
+
+static int tmpl__call_macro(Tmpl *t, TMacro *m, TArgs *a, TV caller, TV *out) {
+    TNode *def = m->def;
+    if (++t->depth > TMPL_MAX_DEPTH) return tmpl__err(t, t->line, "macro calls nested too deeply");
+    TScope *sc = tmpl__scope(t, m->closure);
+    if (!sc) return -1;
+    int np = def->nnames;
+    for (int i = 0; i < np; i++) {
+        TV v;
+        TV *given = NULL;
+        if (i < a->npos) given = &a->pos[i];
+        for (int k = 0; k < a->nkw; k++) if (str_eq(a->kwn[k], "") == 0 && a->kwn[k].n == def->names[i].n && !memcmp(a->kwn[k].p, def->names[i].p, def->names[i].n)) given = &a->kwv[k];
+        if (given) v = *given;
+        else if (def->kids[i]) { if (tmpl__eval(t, def->kids[i], sc, &v)) return -1; }
+        else v = tv_undef(t, "parameter '%.*s' was not provided", (int)def->names[i].n, def->names[i].p);
+        if (tmpl__setvar(t, sc, def->names[i], v)) return -1;
+    }
+    TList *va = tmpl__list(t, 0);
+    TDict *kw = tmpl__alloc(t, sizeof *kw);
+    if (!va || !kw) return -1;
+    for (int i = np; i < a->npos; i++) if (tmpl__list_push(t, va, a->pos[i])) return -1;
+    for (int k = 0; k < a->nkw; k++) {
+        int known = 0;
+        for (int i = 0; i < np; i++) if (a->kwn[k].n == def->names[i].n && !memcmp(a->kwn[k].p, def->names[i].p, def->names[i].n)) known = 1;
+        if (!known && tmpl__dict_set(t, kw, tv_str(a->kwn[k].p, a->kwn[k].n), a->kwv[k])) return -1;
+    }
+    TV vv = tv_list(va);
+    vv.tuple = 1;
+    if (tmpl__setvar(t, sc, str_c("varargs"), vv) || tmpl__setvar(t, sc, str_c("kwargs"), tv_dict(kw))) return -1;
+    if (caller.t != V_UNDEF && tmpl__setvar(t, sc, str_c("caller"), caller)) return -1;
+    int save_ctl = t->ctl;
+    t->ctl = 0;
+    int r = tmpl__capture(t, def->b, sc, out);
+    t->ctl = save_ctl;
+    t->depth--;
+    return r;
+}
+
+static int tmpl__assign(Tmpl *t, TNode *x, TScope *sc, TV v) {
+    if (x->op == 2) {   /* ns.attr */
+        TV ns;
+        if (tmpl__lookup(t, x->names[0], sc, &ns)) return -1;
+        if (ns.t != V_NS) return tmpl__err(t, x->line, "cannot assign attribute on non-namespace object");
+        return tmpl__dict_set(t, ns.u.d, tv_str(x->names[1].p, x->names[1].n), v);
+    }
+    if (x->op == 1) {   /* unpack */
+        TList *l;
+        if (v.t != V_LIST && v.t != V_STR && v.t != V_DICT) return tmpl__err(t, x->line, "cannot unpack non-iterable %s object", tv_typename(&v));
+        if (tmpl__iter(t, &v, &l)) return -1;
+        if (l->n != (size_t)x->nnames)
+            return tmpl__err(t, x->line, l->n > (size_t)x->nnames ? "too many values to unpack (expected %d)" : "not enough values to unpack (expected %d)", x->nnames);
+        for (int i = 0; i < x->nnames; i++) if (tmpl__setvar(t, sc, x->names[i], l->v[i])) return -1;
+        return 0;
+    }
+    return tmpl__setvar(t, sc, x->names[0], v);
+}
+
+static int tmpl__exec(Tmpl *t, TNode *x, TScope *sc) {
+    if (tmpl__step(t, x->line)) return -1;
+    t->line = x->line;
+    TV v;
+    switch (x->k) {
+    case N_BODY:
+        for (int i = 0; i < x->nk && !t->ctl; i++) if (tmpl__exec(t, x->kids[i], sc)) return -1;
+        return 0;
+    case N_TEXT: return tmpl__buf_put(t, t->out, x->s.p, x->s.n);
+    case N_OUT:
+        if (tmpl__eval(t, x->a, sc, &v)) return -1;
+        return tmpl__str(t, t->out, &v);
+    case N_IF:
+        if (tmpl__eval(t, x->a, sc, &v)) return -1;
+        if (tv_truthy(&v)) return tmpl__exec(t, x->b, sc);
+        return x->c ? tmpl__exec(t, x->c, sc) : 0;
+    case N_FOR: {
+        TList *src, *items;
+        if (tmpl__eval(t, x->a, sc, &v)) return -1;
+        t->line = x->line;
+        if (v.t == V_NONE || tv_isnum(&v)) return tmpl__err(t, x->line, "'%s' object is not iterable", tv_typename(&v));
+        if (tmpl__iter(t, &v, &src)) return -1;
+        items = src;
+        if (x->d) {   /* {% for x in y if cond %}: filtered before the loop */
+            if (!(items = tmpl__list(t, 0))) return -1;
+            for (size_t i = 0; i < src->n; i++) {
+                TScope *fs = tmpl__scope(t, sc);
+                TV c;
+                if (!fs || tmpl__assign(t, x, fs, src->v[i]) || tmpl__eval(t, x->d, fs, &c)) return -1;
+                if (tv_truthy(&c) && tmpl__list_push(t, items, src->v[i])) return -1;
+            }
+        }
+        if (!items->n) return x->c ? tmpl__exec(t, x->c, sc) : 0;
+        TLoop *lp = tmpl__alloc(t, sizeof *lp);
+        if (!lp) return -1;
+        lp->items = items;
+        TV lv; memset(&lv, 0, sizeof lv); lv.t = V_LOOP; lv.u.lp = lp;
+        size_t mark = arena_mark(t->a);
+        for (size_t i = 0; i < items->n; i++) {
+            /* a fresh scope per iteration: sets inside the loop do not survive it */
+            TScope *ls = tmpl__scope(t, sc);
+            if (!ls) return -1;
+            lp->idx = i;
+            if (tmpl__setvar(t, ls, str_c("loop"), lv) || tmpl__assign(t, x, ls, items->v[i])) return -1;
+            if (tmpl__exec(t, x->b, ls)) return -1;
+            (void)mark;
+            if (t->ctl == 1) { t->ctl = 0; break; }
+            t->ctl = 0;
+        }
+        return 0;
+    }
+    case N_SET:
+        if (tmpl__eval(t, x->a, sc, &v)) return -1;
+        return tmpl__assign(t, x, sc, v);
+    case N_SETBLOCK:
+        if (tmpl__capture(t, x->b, sc, &v)) return -1;
+        if (x->c) { x->d->lit = v; if (tmpl__eval(t, x->c, sc, &v)) return -1; }
+        return tmpl__assign(t, x, sc, v);
+    case N_FILTERBLOCK:
+        if (tmpl__capture(t, x->b, sc, &v)) return -1;
+        x->d->lit = v;
+        if (tmpl__eval(t, x->c, sc, &v)) return -1;
+        return tmpl__str(t, t->out, &v);
+    case N_MACRO: {
+        TMacro *m = tmpl__alloc(t, sizeof *m);
+        if (!m) return -1;
+        m->def = x, m->closure = sc;
+        m->caller = tv_undef(t, "'caller' is undefined");
+        TV mv; memset(&mv, 0, sizeof mv); mv.t = V_MACRO; mv.u.m = m;
+        return tmpl__setvar(t, sc, x->s, mv);
+    }
+    case N_CALLBLOCK: {
+        /* the body becomes a macro named caller, passed to the called macro */
+        TV f;
+        TArgs args;
+        if (tmpl__eval(t, x->a->a, sc, &f) || tmpl__args(t, x->a, sc, &args)) return -1;
+        if (f.t != V_MACRO) return tmpl__err(t, x->line, "call block needs a macro");
+        TNode *cdef = tmpl__node(t, N_MACRO, x->line);
+        TMacro *cm = tmpl__alloc(t, sizeof *cm);
+        if (!cdef || !cm) return -1;
+        cdef->s = str_c("caller"), cdef->b = x->b;
+        cm->def = cdef, cm->closure = sc, cm->caller = tv_undef(t, "'caller' is undefined");
+        TV cv; memset(&cv, 0, sizeof cv); cv.t = V_MACRO; cv.u.m = cm;
+        if (tmpl__call_macro(t, f.u.m, &args, cv, &v)) return -1;
+        return tmpl__str(t, t->out, &v);
+    }
+    case N_BREAK: t->ctl = 1; return 0;
+    case N_CONTINUE: t->ctl = 2; return 0;
+    default:
+        return tmpl__err(t, x->line, "internal: bad statement node %d", x->k);
+    }
+}
+
+/* Renders template src[0..n) with the variables of object ctx (messages,
+ * add_generation_prompt, bos_token, ...) into out[0..cap) (NUL-terminated when it
+ * fits; *len is the length). Uses arena a for scratch and leaves it as found. Errors:
+ * the template's own raise_exception message, or "template: WHAT (line N)". */
+static int tmpl_render(Arena *a, const char *src, size_t n, const JsonVal *ctx, char *out, size_t cap,
+                       size_t *len, Err *e) {
+    size_t mark = arena_mark(a);
+    Tmpl t;
+    memset(&t, 0, sizeof t);
+    t.a = a, t.e = e;
+    *len = 0;
+    /* jinja2 normalises newlines and drops one trailing newline */
+    char *s = arena_alloc(a, n + 1);
+    if (!s) { arena_reset(a, mark); return err_set(e, "template: out of memory (arena of %zu bytes)", a->size); }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (src[i] == '\r') { s[m++] = '\n'; if (i + 1 < n && src[i + 1] == '\n') i++; }
+        else s[m++] = src[i];
+    }
+    if (m && s[m - 1] == '\n') m--;
+    t.src = s, t.n = m;
+    TBuf ob = { out, 0, cap, 1 };
+    TNode *root;
+    int r = -1;
+    if (tmpl__lex(&t) == 0 && tmpl__body(&t, &root, NULL, NULL) == 0) {
+        TScope *g = tmpl__scope(&t, NULL);
+        r = g ? 0 : -1;
+        if (!r && ctx && ctx->type == JSON_OBJ)
+            for (size_t i = 0; i < ctx->n && !r; i++) {
+                TV v;
+                r = tmpl__from_json(&t, ctx->kids[i], &v) || tmpl__setvar(&t, g, ctx->keys[i], v) ? -1 : 0;
+            }
+        if (!r) {
+            t.out = &ob;
+            t.depth = 0;
+            r = tmpl__exec(&t, root, g);
+        }
+    }
+    if (r == 0) {
+        *len = ob.n;
+        if (ob.n < cap) out[ob.n] = 0;
+    } else if (e && !e->msg[0]) err_set(e, "template: failed");
+    arena_reset(a, mark);
+    return r;
+}
+
+/* ---- built-in templates (Jinja source, as their models ship them) ---- */
+
+static const struct { const char *name, *src; } tmpl_builtins[] = {
+    { "chatml",
+      "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
+      "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}" },
+    { "llama2",
+      "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}"
+      "{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}"
+      "{% for message in loop_messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+      "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+      "{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}"
+      "{% else %}{% set content = message['content'] %}{% endif %}"
+      "{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
+      "{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}" },
+    { "llama3",
+      "{% set loop_messages = messages %}{% for message in loop_messages %}"
+      "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' %}"
+      "{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}"
+      "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}" },
+    { "zephyr",
+      "{% for message in messages %}\n{% if message['role'] == 'user' %}\n{{ '<|user|>\\n' + message['content'] + eos_token }}\n"
+      "{% elif message['role'] == 'system' %}\n{{ '<|system|>\\n' + message['content'] + eos_token }}\n"
+      "{% elif message['role'] == 'assistant' %}\n{{ '<|assistant|>\\n'  + message['content'] + eos_token }}\n{% endif %}\n"
+      "{% if loop.last and add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n{% endfor %}" },
+    { "gemma",
+      "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+      "{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+      "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+      "{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}"
+      "{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}{% endfor %}"
+      "{% if add_generation_prompt %}{{'<start_of_turn>model\\n'}}{% endif %}" },
+    { "mistral",
+      "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+      "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+      "{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}"
+      "{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}"
+      "{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}" },
+    { "phi3",
+      "{% for message in messages %}{% if message['role'] == 'system' %}{{'<|system|>\\n' + message['content'] + '<|end|>\\n'}}"
+      "{% elif message['role'] == 'user' %}{{'<|user|>\\n' + message['content'] + '<|end|>\\n'}}"
+      "{% elif message['role'] == 'assistant' %}{{'<|assistant|>\\n' + message['content'] + '<|end|>\\n'}}{% endif %}{% endfor %}"
+      "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% else %}{{ eos_token }}{% endif %}" },
+};
+
+/* Jinja source of built-in template `name`, or NULL. */
+static const char *tmpl_builtin(const char *name) {
+    for (size_t i = 0; i < sizeof tmpl_builtins / sizeof tmpl_builtins[0]; i++)
+        if (!strcmp(name, tmpl_builtins[i].name)) return tmpl_builtins[i].src;
+    return NULL;
+}
+
+/* ============================================================================
  * 15. sampler: greedy, temperature, top-k, top-p, min-p, penalties, seeds
  *
  * The order is llama.cpp's default chain: penalties, top-k, top-p, min-p, temperature,
@@ -7463,6 +11065,7 @@ typedef struct {
     const char *synthetic;     /* --synthetic SHAPE:QUANT */
     int hugepages;             /* -1 auto, 0 off, 1 on */
     const char *n_gen_arg;     /* -n as given (bench reads it as its own default) */
+    const char *render_template, *context;   /* --render-template FILE|NAME, --context FILE */
     SampParams sp;
     int seed_given;
     GenParams gp;
@@ -7511,6 +11114,10 @@ static void cli__usage(FILE *f) {
 "  --synthetic SHAPE:QUANT   with --bench: a model of that shape with random weights, e.g.\n"
 "                            tinyllama-1.1b:Q4_0 (shapes: tinyllama-1.1b, llama-3.2-1b,\n"
 "                            qwen2.5-0.5b, smollm2-135m)\n"
+"  --render-template FILE    print FILE's Jinja chat template rendered for the variables of\n"
+"                            --context CONTEXT.json (messages, add_generation_prompt, bos_token,\n"
+"                            tools, ...), as Hugging Face renders it; FILE may be a built-in:\n"
+"                            chatml, llama2, llama3, zephyr, gemma, mistral, phi3\n"
 "  --verbose, --quiet        more or no messages on standard error\n"
 "  -h, --help, --version\n");
 }
@@ -7602,6 +11209,8 @@ static int cli_parse(int argc, char **argv, Opts *o) {
         else if (FLAG("-r") || FLAG("--repetitions")) { NEED(); if (cli__int(a, v, 1, 64, &o->bench_reps)) return -1; }
         else if (FLAG("--json")) o->json = 1;
         else if (FLAG("--synthetic")) { NEED(); o->synthetic = v; }
+        else if (FLAG("--render-template")) { NEED(); o->render_template = v; }
+        else if (FLAG("--context")) { NEED(); o->context = v; }
         else if (FLAG("--hugepages")) o->hugepages = 1;
         else if (FLAG("--no-hugepages")) o->hugepages = 0;
         else if (FLAG("--tokenize")) o->tokenize = 1;
@@ -7860,12 +11469,59 @@ static int cli__bench(Opts *o, const char *path, Err *e) {
     return 0;
 }
 
+/* --render-template FILE --context CONTEXT.json: the rendering alone on stdout. The
+ * template runs in an arena sized from the inputs, with the interpreter's step bound. */
+static int cli__render_template(const Opts *o, Err *e) {
+    FileMap tf = { 0 }, cf = { 0 };
+    const char *src;
+    size_t n;
+    if (access(o->render_template, F_OK) != 0 && tmpl_builtin(o->render_template)) {
+        src = tmpl_builtin(o->render_template);
+        n = strlen(src);
+    } else {
+        if (file_map(&tf, o->render_template, e)) {
+            char m[sizeof e->msg];
+            snprintf(m, sizeof m, "%.400s (built-in templates: chatml, llama2, llama3, zephyr, gemma, mistral, phi3)", e->msg);
+            strcpy(e->msg, m);
+            return -1;
+        }
+        src = tf.data ? (const char *)tf.data : "", n = tf.size;
+    }
+    if (o->context && file_map(&cf, o->context, e)) return -1;
+    const char *cj = o->context ? (cf.data ? (const char *)cf.data : "") : "{}";
+    size_t cn = o->context ? cf.size : 2, cap = (8u << 20) + 4 * (n + cn);
+    Arena a;
+    if (arena_create(&a, (64u << 20) + 16 * (n + cn) + cap, e)) return -1;
+    JsonVal *ctx;
+    char *out = arena_alloc(&a, cap);
+    size_t len = 0;
+    int r = json_parse(&a, cj, cn, &ctx, e);
+    if (!r && ctx->type != JSON_OBJ) r = err_set(e, "%s: the context must be a JSON object of variables", o->context);
+    if (!r) r = tmpl_render(&a, src, n, ctx, out, cap, &len, e);
+    if (!r) {
+        fwrite(out, 1, len, stdout);
+        fflush(stdout);
+    }
+    arena_destroy(&a);
+    file_unmap(&tf);
+    file_unmap(&cf);
+    return r;
+}
+
 int main(int argc, char **argv) {
     Opts o;
     int r = cli_parse(argc, argv, &o);
     if (r) return r > 0 ? 0 : 2;
     Err e = { { 0 } };
     char path[4096];
+    if (o.render_template) {
+        if (cli__render_template(&o, &e)) goto fail;
+        return 0;
+    }
+    if (o.context) {
+        err_set(&e, "--context goes with --render-template");
+        goto fail;
+    }
     if (o.model) snprintf(path, sizeof path, "%s", o.model);
     else if (!o.synthetic && cli__default_model(&o, path, sizeof path, &e)) goto fail;
     if (o.synthetic && !o.bench) {

@@ -25,6 +25,23 @@ LLM_MODELS=$T/empty-models HOME=$T "$LLM" -p hi >/dev/null 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "no model given and none in $T/empty-models" "$T/err" && grep -q "TinyLlama" "$T/err" \
   && pass "no model: says what to do" || fail "no model: says what to do" "rc $rc: $(cat "$T/err")"
 
+# ---- --render-template: a built-in template and a file, errors ----
+printf '{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi {{ there }}"}],"add_generation_prompt":true}' > "$T/ctx.json"
+out=$("$LLM" --render-template chatml --context "$T/ctx.json" 2>"$T/err")
+exp=$(printf '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi {{ there }}<|im_end|>\n<|im_start|>assistant\n')
+check "--render-template chatml" "$out" "$exp"
+printf '{%% for m in messages %%}[{{ m.role|upper }}] {{ m.content }}\n{%% endfor %%}{%% if add_generation_prompt %%}>{%% endif %%}' > "$T/t.jinja"
+out=$("$LLM" --render-template "$T/t.jinja" --context "$T/ctx.json" 2>"$T/err")
+check "--render-template FILE" "$out" "$(printf '[SYSTEM] Be brief.\n[USER] Hi {{ there }}\n>')"
+printf '{{ raise_exception("no system messages here") }}' > "$T/r.jinja"
+"$LLM" --render-template "$T/r.jinja" --context "$T/ctx.json" >/dev/null 2>"$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "no system messages here" "$T/err" && pass "--render-template: raise_exception's message, exit 1" \
+  || fail "--render-template: raise_exception's message, exit 1" "rc $rc: $(cat "$T/err")"
+printf '{"messages": [' > "$T/bad.json"
+"$LLM" --render-template chatml --context "$T/bad.json" >/dev/null 2>"$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "json: .* at byte" "$T/err" && pass "--render-template: bad JSON named with its byte" \
+  || fail "--render-template: bad JSON named with its byte" "rc $rc: $(cat "$T/err")"
+
 if [ -z "$D" ] || [ ! -f "$D/models/stories260K.gguf" ]; then
   echo "SKIP cli reference: LLM_TEST_DATA not set"; exit 0
 fi

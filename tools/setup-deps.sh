@@ -19,7 +19,7 @@ mode=${1:-build}
 cd "$(dirname "$0")/.."
 
 build_pkgs="gcc musl-tools dpkg-dev file ca-certificates make"
-test_pkgs="clang python3 python3-regex python3-numpy unicode-data"
+test_pkgs="clang python3 python3-regex python3-numpy python3-jinja2 unicode-data"
 cross_pkgs="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf musl-dev:arm64 musl-dev:armhf qemu-user-static"
 case $mode in
   build) pkgs=$build_pkgs ;;
@@ -33,7 +33,7 @@ say() { echo "setup-deps: $*"; }
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   say "not a Debian/Ubuntu system: install these yourself:"
   say "  musl-gcc (musl tools), make, file; for tests also clang with compiler-rt"
-  say "  (libFuzzer, ASan, UBSan), python3 with the 'regex' and 'numpy' modules,"
+  say "  (libFuzzer, ASan, UBSan), python3 with the 'regex', 'numpy' and 'jinja2' modules,"
   say "  and Unicode's UnicodeData.txt; and build with BEARSSL_SRC=/path/to/bearssl-0.6"
   say "  (source from https://bearssl.org) unless vendor/bearssl-src exists."
   command -v musl-gcc >/dev/null 2>&1 || { say "musl-gcc is missing: cannot build"; exit 1; }
