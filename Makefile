@@ -140,8 +140,9 @@ test-asan:
 	  CFLAGS='-O1 -g -Wall -Wextra -fsanitize=address,undefined -fno-omit-frame-pointer' \
 	  LDLIBS='-fsanitize=address,undefined -lm -lpthread'
 
-# Fuzz: tests/fuzz_$(FUZZ_TARGET).c with libFuzzer for FUZZ_SECONDS on a corpus seeded
-# from tests/corpus/$(FUZZ_TARGET)/ and (for gguf) the GGUF files < 2 MB in
+# Fuzz: tests/fuzz_$(FUZZ_TARGET).c (gguf, template) with libFuzzer for FUZZ_SECONDS on a
+# corpus seeded from tests/corpus/$(FUZZ_TARGET)/, the chat templates (template) and
+# (for gguf) the GGUF files < 2 MB in
 # LLM_TEST_DATA, copied into a temp dir. Crashes are kept in build/fuzz/artifacts/.
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_$(FUZZ_TARGET)
 
@@ -165,6 +166,8 @@ fuzz: $(FUZZ_BIN)
 	if [ -d tests/corpus/$(FUZZ_TARGET) ]; then cp tests/corpus/$(FUZZ_TARGET)/* "$$corpus"/ 2>/dev/null || true; fi; \
 	if [ "$(FUZZ_TARGET)" = gguf ] && [ -n "$(LLM_TEST_DATA)" ] && [ -d "$(LLM_TEST_DATA)" ]; then \
 	  find "$(LLM_TEST_DATA)" -name '*.gguf' -size -2097152c -exec cp {} "$$corpus"/ \; ; fi; \
+	if [ "$(FUZZ_TARGET)" = template ] && [ -n "$(LLM_TEST_DATA)" ] && [ -d "$(LLM_TEST_DATA)/templates" ]; then \
+	  find "$(LLM_TEST_DATA)/templates" -name '*.jinja' -exec cp {} "$$corpus"/ \; ; fi; \
 	mkdir -p $(BUILD)/fuzz/artifacts; \
 	echo "  FUZZ    $(FUZZ_BIN) for $(FUZZ_SECONDS) s on $$(ls "$$corpus" | wc -l) seed files"; \
 	./$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 -max_len=$(FUZZ_MAX_LEN) \

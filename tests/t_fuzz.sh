@@ -1,6 +1,7 @@
 #!/bin/sh
-# tests/t_fuzz.sh -- `make fuzz` as one check of `make test`: the GGUF reader under
-# libFuzzer with AddressSanitizer and UBSan for FUZZ_SECONDS (default 30) seconds.
+# tests/t_fuzz.sh -- `make fuzz` as checks of `make test`: the GGUF reader, and the JSON
+# parser with the Jinja interpreter, under libFuzzer with AddressSanitizer and UBSan for
+# FUZZ_SECONDS (default 30) seconds each.
 # SKIP when the fuzz target or clang's fuzzer runtime is missing.
 set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -22,16 +23,21 @@ if ! "$FUZZ_CC" -fsanitize=fuzzer,address,undefined -o "$probe" "$probe.c" >/dev
 fi
 
 secs=${FUZZ_SECONDS:-30}
-if ${MAKE:-make} --no-print-directory -C "$ROOT" fuzz FUZZ_SECONDS="$secs" > "$log" 2>&1; then
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-  echo "PASS $name (${secs}s, ${execs:-?} runs, ASan+UBSan)"
-else
-  tail -n 40 "$log" | sed 's/^/# /'
-  if ! grep -q '^  FUZZ    ' "$log"; then
-    echo "FAIL $name: the fuzz target does not build (log above)"
+for target in gguf template; do
+  name=fuzz_$target
+  log=$TESTS_TMP/$name.log
+  [ -f "$ROOT/tests/$name.c" ] || { echo "SKIP $name: tests/$name.c does not exist"; continue; }
+  if ${MAKE:-make} --no-print-directory -C "$ROOT" fuzz FUZZ_TARGET=$target FUZZ_SECONDS="$secs" > "$log" 2>&1; then
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    echo "PASS $name (${secs}s, ${execs:-?} runs, ASan+UBSan)"
   else
-    why=$(grep -m1 -E 'ERROR: (AddressSanitizer|libFuzzer|UndefinedBehaviorSanitizer)|runtime error:|SUMMARY:' "$log" | cut -c1-160)
-    art=$(ls -t "$ROOT"/build/fuzz/artifacts/ 2>/dev/null | head -n 1)
-    echo "FAIL $name: ${why:-make fuzz failed}${art:+ (input: build/fuzz/artifacts/$art)}"
+    tail -n 40 "$log" | sed 's/^/# /'
+    if ! grep -q '^  FUZZ    ' "$log"; then
+      echo "FAIL $name: the fuzz target does not build (log above)"
+    else
+      why=$(grep -m1 -E 'ERROR: (AddressSanitizer|libFuzzer|UndefinedBehaviorSanitizer)|runtime error:|SUMMARY:' "$log" | cut -c1-160)
+      art=$(ls -t "$ROOT"/build/fuzz/artifacts/ 2>/dev/null | head -n 1)
+      echo "FAIL $name: ${why:-make fuzz failed}${art:+ (input: build/fuzz/artifacts/$art)}"
+    fi
   fi
-fi
+done

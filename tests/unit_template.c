@@ -232,9 +232,21 @@ int main(void) {
         SKIP("template cases", "%s has no jinja2 (apt-get install python3-jinja2)", py);
         return rc;
     }
+    /* the templates to compare: the test data's, and llm's built-ins written out */
+    char src[1024], p2[1200];
+    test_tmp("tmpl_src", src, sizeof src);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s/builtin' && ln -s '%s/llama.cpp' '%s/chat_templates' '%s'/ 2>/dev/null",
+             src, src, dir, dir, src);
+    if (system(cmd) != 0) { printf("FAIL template cases: cannot prepare %s\n", src); return 1; }
+    static const char *const builtins[] = { "chatml", "llama2", "llama3", "zephyr", "gemma", "mistral", "phi3" };
+    for (size_t i = 0; i < sizeof builtins / sizeof *builtins; i++) {
+        snprintf(p2, sizeof p2, "%s/builtin/%s.jinja", src, builtins[i]);
+        FILE *f = fopen(p2, "w");
+        if (f) fputs(tmpl_builtin(builtins[i]), f), fclose(f);
+    }
     const char *root = getenv("ROOT");
     snprintf(cmd, sizeof cmd, "'%s' '%s/tests/tmpl_cases.py' '%s' '%s' > '%s.log' 2>&1", py, root && *root ? root : ".",
-             dir, cases, cases);
+             src, cases, cases);
     if (system(cmd) != 0) {
         printf("FAIL template cases: tmpl_cases.py failed (see %s.log)\n", cases);
         return 1;
