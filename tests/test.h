@@ -44,6 +44,26 @@ static float test_normal(float sd) {           /* Box-Muller */
     return (float)(sd * sqrt(-2 * log(u)) * cos(6.283185307179586 * v));
 }
 
+/* Aggregates many comparisons into one PASS/FAIL line: counts them and keeps the first
+ * failure's description. */
+typedef struct { long n, bad; char first[300]; } Agg;
+
+static void agg(Agg *a, int ok, const char *fmt, ...) {
+    a->n++;
+    if (ok) return;
+    if (!a->bad++) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(a->first, sizeof a->first, fmt, ap);
+        va_end(ap);
+    }
+}
+
+/* PASS when every comparison held and there was at least one. */
+static void agg_check(const char *name, const Agg *a) {
+    CHECK(name, a->bad == 0 && a->n > 0, "%ld of %ld wrong; first: %s", a->bad, a->n, a->first);
+}
+
 /* Reads whole file into a static-lifetime malloc'd buffer (tests only). */
 static void *test_read(const char *path, size_t *n) {
     FILE *f = fopen(path, "rb");

@@ -96,20 +96,6 @@ static double abs_dot(int t, const uint8_t *w, const uint8_t *xq, int64_t n) {
     return s;
 }
 
-typedef struct { long n, bad; char first[300]; } Agg;
-static void agg(Agg *a, int ok, const char *fmt, ...) {
-    a->n++;
-    if (ok) return;
-    if (!a->bad++) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(a->first, sizeof a->first, fmt, ap);
-        va_end(ap);
-    }
-}
-static void agg_check(const char *name, const Agg *a) {
-    CHECK(name, a->bad == 0 && a->n > 0, "%ld of %ld wrong; first: %s", a->bad, a->n, a->first);
-}
 
 /* K-quants: the same bits (any NaN matches any NaN); others: within tol. */
 static int same(int t, float a, float b, double tol) {

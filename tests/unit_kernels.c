@@ -57,21 +57,6 @@ static uint32_t fbits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static float bitsf(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
 /* One check line over many values: counts, and the first failure's description. */
-typedef struct { long n, bad; char first[240]; } Agg;
-
-static void agg(Agg *a, int ok, const char *fmt, ...) {
-    a->n++;
-    if (ok) return;
-    if (!a->bad++) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(a->first, sizeof a->first, fmt, ap);
-        va_end(ap);
-    }
-}
-static void agg_check(const char *name, const Agg *a) {
-    CHECK(name, a->bad == 0, "%ld of %ld wrong; first: %s", a->bad, a->n, a->first);
-}
 
 /* ---------------- type table ---------------- */
 

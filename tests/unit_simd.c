@@ -123,20 +123,6 @@ static double tol_for(int t, int64_t n, double S) {
     return k * U24 * S + 1e-30;
 }
 
-typedef struct { long n, bad; char first[300]; } Agg;
-static void agg(Agg *a, int ok, const char *fmt, ...) {
-    a->n++;
-    if (ok) return;
-    if (!a->bad++) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(a->first, sizeof a->first, fmt, ap);
-        va_end(ap);
-    }
-}
-static void agg_check(const char *name, const Agg *a) {
-    CHECK(name, a->bad == 0 && a->n > 0, "%ld of %ld wrong; first: %s", a->bad, a->n, a->first);
-}
 
 static int same(float a, float b, double tol) {
     if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);

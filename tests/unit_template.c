@@ -13,18 +13,8 @@
 #include "test.h"
 #include <dirent.h>
 
-static char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)sz + 1);
-    *n = fread(p, 1, (size_t)sz, f);
-    p[*n] = 0;
-    fclose(f);
-    return p;
-}
+/* A whole file, NUL-terminated (tests/test.h). */
+static char *slurp(const char *path, size_t *n) { return test_read(path, n); }
 
 static Arena arena;
 static char outbuf[1 << 20];
