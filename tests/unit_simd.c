@@ -25,12 +25,11 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "../llm.c"
 #include "test.h"
+#include "kern_test.h"
 #pragma GCC diagnostic pop
 
 #define U24 (1.0 / 16777216.0)
 
-static uint32_t rnd_u32(void) { test_uniform(); return (uint32_t)(test_rng >> 32); }
-static int rnd_int(int n) { return (int)(test_uniform() * n); }
 static float bitsf(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
 static int is_float_type(int t) { return t == T_F32 || t == T_F16 || t == T_BF16; }
@@ -90,33 +89,6 @@ static void gen_weights(int t, uint8_t *w, int64_t n) {
 }
 
 /* n activation floats: per 32-element block a random scale, some zero blocks. */
-static void gen_act(float *x, int64_t n) {
-    for (int64_t i = 0; i < n; i += 32) {
-        int kind = rnd_int(12);
-        float sc = kind == 0 ? 0.0f : kind == 1 ? 1e-3f : kind == 2 ? 1e3f : (float)exp(test_uniform() * 8 - 4);
-        for (int64_t j = i; j < i + 32 && j < n; j++) x[j] = test_normal(sc);
-    }
-}
-
-/* S = sum |w_i x_i| from the dequantised rows, + sum |m_b s_b| for Q4_1/Q5_1. */
-static double abs_dot(int t, const uint8_t *w, const uint8_t *xq, int64_t n) {
-    const KernType *kt = kern_type(t), *xt = kern_type(kt->vec_dot_type);
-    float *a = malloc((size_t)n * 4), *b = malloc((size_t)n * 4);
-    kt->to_float(w, a, n);
-    xt->to_float(xq, b, n);
-    double s = 0;
-    for (int64_t i = 0; i < n; i++) s += fabs((double)a[i] * b[i]);
-    if (t == T_Q4_1 || t == T_Q5_1) {
-        size_t wbs = type_row_size(t, QK);
-        const BlockQ8_1 *x = (const BlockQ8_1 *)xq;
-        for (int64_t k = 0; k < n / QK; k++) {
-            uint16_t m; memcpy(&m, w + k * wbs + 2, 2);
-            s += fabs((double)f16_to_f32(m) * f16_to_f32(x[k].s));
-        }
-    }
-    free(a), free(b);
-    return s;
-}
 
 static double tol_for(int t, int64_t n, double S) {
     double k = is_float_type(t) ? (double)n / 8 + 16 : 2.0 * (double)(n / (t >= T_Q2_K && t <= T_Q8_K ? QK_K : QK)) + 16;
