@@ -22,8 +22,8 @@
  *    3. text        UTF-8, string slices, sizes, SHA-256 (BearSSL's)
  *    4. json        strict parser into the arena (depth and size limits), writer
  *    5. files       mmap, huge-page copies, atomic write
- *    6. net         (later: --fetch)
- *    7. hub         (later: --fetch)
+ *    6. net         DNS, TCP with timeouts, TLS (BearSSL), HTTP/1.1 client, URLs, proxy
+ *    7. hub         Hugging Face API, tokens, --fetch, manifests, offline mode
  *    8. formats     GGUF read, validate and write
  *    9. convert     (later: safetensors import)
  *   10. kernels     reference and SIMD kernels per quant type, attention, dispatch
@@ -45,11 +45,17 @@
  * ========================================================================== */
 
 #define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -58,12 +64,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #if defined(__aarch64__) || defined(__arm__)
 #include <sys/auxv.h>
 #endif
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -836,6 +846,2269 @@ static int file_out_commit(FileOut *f, Err *e) {
         unlink(f->tmp);
         return err_set(e, "cannot rename '%s' to '%s': %s", f->tmp, f->path, strerror(er));
     }
+    return 0;
+}
+
+/* ============================================================================
+ * 6. net: DNS, TCP with timeouts, TLS (BearSSL), HTTP/1.1 client, URLs, proxy
+ *
+ * Only --fetch and --login use this section; nothing else in the program opens a
+ * socket. One request per connection (Connection: close): a download is one long
+ * response anyway, and a fresh connection after a failure is what a retry wants.
+ * Every wait on the network has a timeout. Certificates are always checked, against
+ * --cacert, SSL_CERT_FILE or the system bundle, at the system clock's time, which is
+ * first checked against the date this program was built (boards without a real-time
+ * clock start in 1970, and a certificate error would hide the cause).
+ *
+ * The response head parser and the chunked-body decoder work on plain buffers, so
+ * that they can be fuzzed without a network (tests/fuzz_http.c).
+ * ========================================================================== */
+
+#define HTTP_MAX_HEAD (64 << 10)   /* bytes of status line + headers */
+#define HTTP_MAX_HEADERS 200
+#define HTTP_MAX_REDIRECTS 10
+
+typedef struct {
+    int https;             /* 1 for https://, 0 for http:// */
+    char host[256];        /* host name or IP address (IPv6 without brackets) */
+    int port;
+    char path[4096];       /* path and query, starting with '/'; no fragment */
+    char userinfo[256];    /* "user:password" before '@' (proxies), else "" */
+} Url;
+
+static int net__bad_url_char(int c) { return c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\'; }
+
+/* Parses an absolute http(s) URL. Spaces and control characters are refused so that
+ * nothing from a server's Location header can inject request lines. */
+static int url_parse(const char *s, Url *u, Err *e) {
+    memset(u, 0, sizeof *u);
+    const char *p;
+    if (!strncasecmp(s, "https://", 8)) u->https = 1, p = s + 8;
+    else if (!strncasecmp(s, "http://", 7)) p = s + 7;
+    else return err_set(e, "'%.200s' is not an http:// or https:// URL", s);
+    for (const char *q = s; *q; q++)
+        if (net__bad_url_char((uint8_t)*q)) return err_set(e, "URL '%.200s' contains a space or control character", s);
+    size_t an = strcspn(p, "/?#");            /* authority */
+    const char *at = NULL;
+    for (size_t k = 0; k < an; k++) if (p[k] == '@') at = p + k;
+    if (at) {
+        if ((size_t)(at - p) >= sizeof u->userinfo) return err_set(e, "URL '%.200s': user part too long", s);
+        memcpy(u->userinfo, p, (size_t)(at - p));
+        an -= (size_t)(at + 1 - p);
+        p = at + 1;
+    }
+    const char *hp = p, *he, *port = NULL;
+    if (*p == '[') {
+        he = memchr(p, ']', an);
+        if (!he) return err_set(e, "URL '%.200s': unclosed '[' in the host", s);
+        hp = p + 1;
+        if (he + 1 < p + an) {
+            if (he[1] != ':') return err_set(e, "URL '%.200s': bad host", s);
+            port = he + 2;
+        }
+    } else {
+        he = memchr(p, ':', an);
+        if (he) port = he + 1;
+        else he = p + an;
+    }
+    if (he == hp || (size_t)(he - hp) >= sizeof u->host) return err_set(e, "URL '%.200s': bad host", s);
+    for (const char *q = hp; q < he; q++) u->host[q - hp] = (char)tolower((uint8_t)*q);
+    u->port = u->https ? 443 : 80;
+    if (port) {
+        long v = 0;
+        const char *q = port;
+        for (; q < p + an; q++) {
+            if (*q < '0' || *q > '9' || v > 65535) return err_set(e, "URL '%.200s': bad port", s);
+            v = v * 10 + (*q - '0');
+        }
+        if (q == port || v < 1 || v > 65535) return err_set(e, "URL '%.200s': bad port", s);
+        u->port = (int)v;
+    }
+    const char *rest = p + an;
+    size_t rn = strcspn(rest, "#");
+    if (rn + 2 > sizeof u->path) return err_set(e, "URL '%.200s...' is too long", s);
+    if (*rest != '/') u->path[0] = '/';
+    memcpy(u->path + strlen(u->path), rest, rn);
+    return 0;
+}
+
+/* "https://host:port" of u, for messages and Link/Location resolution. */
+static void url_origin(const Url *u, char *out, size_t cap) {
+    int def = u->port == (u->https ? 443 : 80);
+    int v6 = strchr(u->host, ':') != NULL;
+    snprintf(out, cap, "%s://%s%s%s%s%.0d", u->https ? "https" : "http", v6 ? "[" : "", u->host,
+             v6 ? "]" : "", def ? "" : ":", def ? 0 : u->port);
+}
+
+/* The target of a redirect: absolute, scheme-relative, absolute-path or relative. */
+static int url_resolve(const Url *base, const char *loc, Url *out, Err *e) {
+    char buf[8192], origin[400];
+    if (!strncasecmp(loc, "http://", 7) || !strncasecmp(loc, "https://", 8)) return url_parse(loc, out, e);
+    url_origin(base, origin, sizeof origin);
+    if (loc[0] == '/' && loc[1] == '/')
+        snprintf(buf, sizeof buf, "%s:%s", base->https ? "https" : "http", loc);
+    else if (loc[0] == '/')
+        snprintf(buf, sizeof buf, "%s%s", origin, loc);
+    else {
+        size_t dir = strcspn(base->path, "?");
+        while (dir > 0 && base->path[dir - 1] != '/') dir--;
+        snprintf(buf, sizeof buf, "%s%.*s%s", origin, (int)dir, base->path, loc);
+    }
+    return url_parse(buf, out, e);
+}
+
+/* Percent-encodes a path for a URL, keeping '/' and the unreserved characters. */
+static void url_encode_path(const char *s, char *out, size_t cap) {
+    static const char hx[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (; *s && o + 4 < cap; s++) {
+        uint8_t c = (uint8_t)*s;
+        if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') out[o++] = (char)c;
+        else out[o++] = '%', out[o++] = hx[c >> 4], out[o++] = hx[c & 15];
+    }
+    out[o] = 0;
+}
+
+/* ---- the clock ---- */
+
+/* Seconds since 1970 when this file was compiled (from __DATE__, at midnight UTC). */
+static int64_t net_build_time(void) {
+    static const char *mon = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    const char *d = __DATE__;                       /* "Nov 23 2026" */
+    int m = (int)((strstr(mon, (char[4]){ d[0], d[1], d[2], 0 }) - mon) / 3) + 1;
+    int day = atoi(d + 4), y = atoi(d + 7);
+    /* days from civil (proleptic Gregorian), after Howard Hinnant's published formula */
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (int64_t)(era * 146097 + doe - 719468) * 86400;
+}
+
+static int64_t net_clock_override;   /* tests: pretend the system clock says this */
+
+static int64_t net_now(void) { return net_clock_override ? net_clock_override : (int64_t)time(NULL); }
+
+static const char *net__date(int64_t t, char *buf, size_t cap) {
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, cap, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+/* A clock earlier than the build date is wrong; say so before TLS blames a certificate. */
+static int net_check_clock(Err *e) {
+    int64_t now = net_now(), built = net_build_time();
+    if (now >= built - 86400) return 0;
+    char a[32], b[32];
+    return err_set(e, "the system clock says %s, before this llm was built (%s), so no certificate "
+                   "can be checked: set the time (date -s 'YYYY-MM-DD HH:MM', or enable NTP) and try again",
+                   net__date(now, a, sizeof a), net__date(built, b, sizeof b));
+}
+
+/* ---- trust anchors ---- */
+
+typedef struct {
+    br_x509_trust_anchor *ta;
+    size_t n, cap;
+    char source[4096];      /* the file they came from, for messages */
+} Trust;
+
+typedef struct { uint8_t buf[4096]; size_t n; int over; } NetDn;
+
+static void net__dn_append(void *ctx, const void *p, size_t n) {
+    NetDn *d = ctx;
+    if (d->n + n > sizeof d->buf) { d->over = 1; return; }
+    memcpy(d->buf + d->n, p, n);
+    d->n += n;
+}
+
+static void *net__dup(Arena *a, const void *p, size_t n) {
+    void *q = arena_alloc(a, n ? n : 1);
+    if (q && n) memcpy(q, p, n);
+    return q;
+}
+
+/* Adds the certificate in `der` as a trust anchor. */
+static int net__add_anchor(Arena *a, Trust *t, br_x509_decoder_context *dc, NetDn *dn, Err *e) {
+    br_x509_pkey *pk = br_x509_decoder_get_pkey(dc);
+    if (!pk || dn->over) return 0;                    /* unusable certificate: skip it */
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        br_x509_trust_anchor *nt = arena_alloc(a, cap * sizeof *nt);
+        if (!nt) return err_set(e, "out of memory reading the trust store %s", t->source);
+        if (t->n) memcpy(nt, t->ta, t->n * sizeof *nt);
+        t->ta = nt, t->cap = cap;
+    }
+    br_x509_trust_anchor *ta = &t->ta[t->n];
+    memset(ta, 0, sizeof *ta);
+    ta->dn.data = net__dup(a, dn->buf, dn->n);
+    ta->dn.len = dn->n;
+    ta->flags = br_x509_decoder_isCA(dc) ? BR_X509_TA_CA : 0;
+    ta->pkey.key_type = pk->key_type;
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        ta->pkey.key.rsa.n = net__dup(a, pk->key.rsa.n, pk->key.rsa.nlen);
+        ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
+        ta->pkey.key.rsa.e = net__dup(a, pk->key.rsa.e, pk->key.rsa.elen);
+        ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+        if (!ta->pkey.key.rsa.n || !ta->pkey.key.rsa.e) return err_set(e, "out of memory reading the trust store");
+    } else if (pk->key_type == BR_KEYTYPE_EC) {
+        ta->pkey.key.ec.curve = pk->key.ec.curve;
+        ta->pkey.key.ec.q = net__dup(a, pk->key.ec.q, pk->key.ec.qlen);
+        ta->pkey.key.ec.qlen = pk->key.ec.qlen;
+        if (!ta->pkey.key.ec.q) return err_set(e, "out of memory reading the trust store");
+    } else return 0;
+    if (!ta->dn.data) return err_set(e, "out of memory reading the trust store");
+    t->n++;
+    return 0;
+}
+
+typedef struct { br_x509_decoder_context *dc; } NetPemDest;
+static void net__pem_to_x509(void *ctx, const void *p, size_t n) { br_x509_decoder_push(ctx, p, n); }
+
+/* Reads every CERTIFICATE of a PEM file into t. */
+static int net_trust_load_file(Arena *a, Trust *t, const char *path, Err *e) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return err_set(e, "cannot read the certificate file '%s': %s", path, strerror(errno));
+    snprintf(t->source, sizeof t->source, "%s", path);
+    static br_pem_decoder_context pc;
+    static br_x509_decoder_context dc;
+    static NetDn dn;
+    br_pem_decoder_init(&pc);
+    int in_cert = 0, rc = 0;
+    uint8_t buf[4096];
+    ssize_t r;
+    while (rc == 0 && (r = read(fd, buf, sizeof buf)) > 0) {
+        size_t off = 0;
+        while (rc == 0 && off < (size_t)r) {
+            off += br_pem_decoder_push(&pc, buf + off, (size_t)r - off);
+            switch (br_pem_decoder_event(&pc)) {
+            case BR_PEM_BEGIN_OBJ:
+                in_cert = !strcmp(br_pem_decoder_name(&pc), "CERTIFICATE") ||
+                          !strcmp(br_pem_decoder_name(&pc), "X509 CERTIFICATE");
+                if (in_cert) {
+                    dn.n = 0, dn.over = 0;
+                    br_x509_decoder_init(&dc, net__dn_append, &dn);
+                    br_pem_decoder_setdest(&pc, net__pem_to_x509, &dc);
+                } else br_pem_decoder_setdest(&pc, NULL, NULL);
+                break;
+            case BR_PEM_END_OBJ:
+                if (in_cert && br_x509_decoder_last_error(&dc) == 0) rc = net__add_anchor(a, t, &dc, &dn, e);
+                in_cert = 0;
+                break;
+            case BR_PEM_ERROR:
+                rc = err_set(e, "'%s' is not a valid PEM certificate file", path);
+                break;
+            }
+        }
+    }
+    if (r < 0 && rc == 0) rc = err_set(e, "cannot read '%s': %s", path, strerror(errno));
+    close(fd);
+    if (rc == 0 && t->n == 0) rc = err_set(e, "no certificate found in '%s' (expected PEM: -----BEGIN CERTIFICATE-----)", path);
+    return rc;
+}
+
+/* The trust store: --cacert FILE, else $SSL_CERT_FILE, else the first system bundle. */
+static int net_trust_load(Arena *a, Trust *t, const char *cacert, Err *e) {
+    static const char *sys[] = {
+        "/etc/ssl/certs/ca-certificates.crt",                 /* Debian, Ubuntu, Alpine, Buildroot */
+        "/etc/pki/tls/certs/ca-bundle.crt",                   /* Fedora, RHEL */
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+        "/etc/ssl/ca-bundle.pem",                             /* openSUSE */
+        "/etc/ssl/cert.pem",                                  /* Alpine, macOS, BSD */
+    };
+    memset(t, 0, sizeof *t);
+    const char *env = getenv("SSL_CERT_FILE");
+    if (cacert) return net_trust_load_file(a, t, cacert, e);
+    if (env && *env) return net_trust_load_file(a, t, env, e);
+    for (size_t k = 0; k < sizeof sys / sizeof *sys; k++)
+        if (access(sys[k], R_OK) == 0) return net_trust_load_file(a, t, sys[k], e);
+    return err_set(e, "no trusted certificates found (looked for /etc/ssl/certs/ca-certificates.crt and "
+                   "other system bundles): install ca-certificates, or pass --cacert FILE or SSL_CERT_FILE");
+}
+
+/* ---- connections: TCP, TLS, timeouts ---- */
+
+typedef struct {
+    int fd;
+    int timeout_ms;
+    int timed_out, eof, sys_errno;   /* why the last socket read or write failed */
+    int permanent;                   /* the failure is not worth retrying (certificates, DNS, clock) */
+    int tls;
+    char host[256];
+    int port;
+    br_ssl_client_context sc;
+    br_x509_minimal_context xc;
+    br_sslio_context io;
+    unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+    uint8_t rbuf[16384];             /* bytes received and not yet consumed */
+    size_t rpos, rlen;
+} Conn;
+
+static int conn__wait(Conn *c, short ev) {
+    struct pollfd p = { c->fd, ev, 0 };
+    for (;;) {
+        int r = poll(&p, 1, c->timeout_ms);
+        if (r < 0 && errno == EINTR) continue;
+        if (r == 0) { c->timed_out = 1; return -1; }
+        if (r < 0) { c->sys_errno = errno; return -1; }
+        return 0;
+    }
+}
+
+static int conn__sock_read(void *ctx, unsigned char *buf, size_t n) {
+    Conn *c = ctx;
+    for (;;) {
+        if (conn__wait(c, POLLIN)) return -1;
+        ssize_t r = recv(c->fd, buf, n, 0);
+        if (r > 0) return (int)r;
+        if (r == 0) { c->eof = 1; return -1; }
+        if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
+        c->sys_errno = errno;
+        return -1;
+    }
+}
+
+static int conn__sock_write(void *ctx, const unsigned char *buf, size_t n) {
+    Conn *c = ctx;
+    for (;;) {
+        if (conn__wait(c, POLLOUT)) return -1;
+        ssize_t r = send(c->fd, buf, n, MSG_NOSIGNAL);
+        if (r > 0) return (int)r;
+        if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+        c->sys_errno = r < 0 ? errno : EPIPE;
+        return -1;
+    }
+}
+
+/* A one-line reason for the last failed read or write on c. */
+static int conn__io_error(Conn *c, const char *what, Err *e) {
+    if (c->tls) {
+        int te = br_ssl_engine_last_error(&c->sc.eng);
+        char when[32];
+        switch (te) {
+        case BR_ERR_OK: case BR_ERR_IO: break;
+        case BR_ERR_X509_NOT_TRUSTED:
+            c->permanent = 1;
+            return err_set(e, "the certificate of %s is not signed by an authority in the trust store: "
+                           "if a proxy or mirror uses its own authority, pass its CA with --cacert FILE or SSL_CERT_FILE", c->host);
+        case BR_ERR_X509_EXPIRED:
+            c->permanent = 1;
+            return err_set(e, "the certificate of %s has expired or is not valid yet (this machine's date is %s): "
+                           "check the clock (date), else the server's certificate is out of date",
+                           c->host, net__date(net_now(), when, sizeof when));
+        case BR_ERR_X509_BAD_SERVER_NAME:
+            c->permanent = 1;
+            return err_set(e, "the certificate presented by %s is for another host name: refusing to talk to it", c->host);
+        default:
+            c->permanent = te >= BR_ERR_X509_OK && te < 256;
+            if (c->permanent)
+                return err_set(e, "the certificate of %s could not be verified (BearSSL X.509 error %d)", c->host, te);
+            if (te >= BR_ERR_RECV_FATAL_ALERT)
+                return err_set(e, "%s ended the TLS session with alert %d while %s", c->host, te - BR_ERR_RECV_FATAL_ALERT, what);
+            return err_set(e, "TLS error %d with %s while %s (does the server speak TLS 1.2?)", te, c->host, what);
+        }
+    }
+    if (c->timed_out)
+        return err_set(e, "%s:%d sent nothing for %d s while %s (timeout; --timeout SECONDS to wait longer)",
+                       c->host, c->port, c->timeout_ms / 1000, what);
+    if (c->eof) return err_set(e, "%s:%d closed the connection while %s", c->host, c->port, what);
+    return err_set(e, "network error with %s:%d while %s: %s", c->host, c->port, what,
+                   strerror(c->sys_errno ? c->sys_errno : EIO));
+}
+
+/* TCP connection to host:port with a timeout on connect, trying each address. */
+static int conn__tcp(Conn *c, const char *host, int port, Err *e) {
+    struct addrinfo hints = { 0 }, *res = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", port);
+    int g = getaddrinfo(host, ps, &hints, &res);
+    if (g != 0 && (c->permanent = 1))
+        return err_set(e, "cannot resolve host name '%s' (%s): is the network up, and DNS set in "
+                       "/etc/resolv.conf?", host, g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
+    int last = ETIMEDOUT;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+        if (fd < 0) { last = errno; continue; }
+        int r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+        if (r != 0 && errno == EINPROGRESS) {
+            struct pollfd p = { fd, POLLOUT, 0 };
+            int pr;
+            while ((pr = poll(&p, 1, c->timeout_ms)) < 0 && errno == EINTR) {}
+            int so = ETIMEDOUT;
+            socklen_t sl = sizeof so;
+            if (pr > 0) getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl);
+            r = so ? -1 : 0;
+            errno = so;
+        }
+        if (r == 0) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            c->fd = fd;
+            freeaddrinfo(res);
+            return 0;
+        }
+        last = errno;
+        close(fd);
+    }
+    freeaddrinfo(res);
+    if (last == ETIMEDOUT)
+        return err_set(e, "connecting to %s:%d timed out after %d s: is the network up?", host, port, c->timeout_ms / 1000);
+    if (last == ENETUNREACH || last == EHOSTUNREACH)
+        return err_set(e, "cannot reach %s:%d: %s (is this machine online?)", host, port, strerror(last));
+    return err_set(e, "cannot connect to %s:%d: %s", host, port, strerror(last));
+}
+
+static int conn_write(Conn *c, const void *p, size_t n, Err *e) {
+    if (c->tls) {
+        if (br_sslio_write_all(&c->io, p, n) != 0 || br_sslio_flush(&c->io) != 0)
+            return conn__io_error(c, "sending the request", e);
+        return 0;
+    }
+    const uint8_t *b = p;
+    while (n) {
+        int w = conn__sock_write(c, b, n);
+        if (w < 0) return conn__io_error(c, "sending the request", e);
+        b += w, n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Receives more bytes into rbuf: >0 bytes added, 0 at a clean end of stream, -1 error. */
+static int conn_fill(Conn *c, const char *what, Err *e) {
+    if (c->rpos == c->rlen) c->rpos = c->rlen = 0;
+    if (c->rlen == sizeof c->rbuf) {
+        if (c->rpos == 0) return err_set(e, "internal: connection buffer full");
+        memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+        c->rlen -= c->rpos, c->rpos = 0;
+    }
+    size_t room = sizeof c->rbuf - c->rlen;
+    int r;
+    if (c->tls) {
+        r = br_sslio_read(&c->io, c->rbuf + c->rlen, room);
+        if (r < 0) {
+            /* close_notify, or the peer closed TCP without it (common, and harmless for
+             * bodies with a length: those are checked by length and hash) */
+            int te = br_ssl_engine_last_error(&c->sc.eng);
+            if (te == BR_ERR_OK || (te == BR_ERR_IO && c->eof)) return 0;
+            return conn__io_error(c, what, e);
+        }
+    } else {
+        r = conn__sock_read(c, c->rbuf + c->rlen, room);
+        if (r < 0) return c->eof ? 0 : conn__io_error(c, what, e);
+    }
+    c->rlen += (size_t)r;
+    return r;
+}
+
+static void conn_close(Conn *c) {
+    if (c->fd >= 0) close(c->fd);
+    c->fd = -1;
+}
+
+/* ---- the HTTP response head ---- */
+
+typedef struct {
+    int status;                 /* 200, 206, 302, ... */
+    char reason[64];
+    int64_t content_length;     /* -1 when absent */
+    int chunked;
+    int64_t range_start, range_end, range_total;   /* Content-Range, -1 when absent */
+    int64_t linked_size;        /* X-Linked-Size, -1 when absent */
+    int retry_after;            /* seconds, -1 when absent */
+    char location[4096];
+    char linked_etag[80];       /* X-Linked-Etag without quotes: the SHA-256 of an LFS file */
+    char etag[80];
+    char repo_commit[64];       /* X-Repo-Commit */
+    char error_code[64];        /* X-Error-Code */
+    char error_message[512];    /* X-Error-Message */
+    char link_next[4096];       /* the URL of Link: <URL>; rel="next" */
+} HttpResp;
+
+static void http__copy_value(char *dst, size_t cap, const char *v, size_t n) {
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, v, n);
+    dst[n] = 0;
+}
+
+static int http__int(const char *v, size_t n, int64_t *out) {
+    int64_t x = 0;
+    if (n == 0 || n > 18) return -1;
+    for (size_t k = 0; k < n; k++) {
+        if (v[k] < '0' || v[k] > '9') return -1;
+        x = x * 10 + (v[k] - '0');
+    }
+    *out = x;
+    return 0;
+}
+
+static int http__hname(const char *name, size_t n, const char *want) {
+    return strlen(want) == n && !strncasecmp(name, want, n);
+}
+
+/* Parses a response head (the bytes up to and including the blank line). */
+static int http_parse_head(const char *buf, size_t n, HttpResp *r, Err *e) {
+    memset(r, 0, sizeof *r);
+    r->content_length = r->range_start = r->range_end = r->range_total = r->linked_size = -1;
+    r->retry_after = -1;
+    size_t i = 0, nh = 0;
+    /* status line: HTTP/1.x SP 3DIGIT [SP reason] */
+    size_t le = 0;
+    while (le < n && buf[le] != '\n') le++;
+    if (le == n) return err_set(e, "the server's response has no complete status line");
+    size_t ll = le && buf[le - 1] == '\r' ? le - 1 : le;
+    if (ll < 12 || memcmp(buf, "HTTP/1.", 7) || (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' ||
+        !isdigit((uint8_t)buf[9]) || !isdigit((uint8_t)buf[10]) || !isdigit((uint8_t)buf[11]) ||
+        (ll > 12 && buf[12] != ' '))
+        return err_set(e, "the server did not answer with HTTP/1.x (status line '%.40s')", buf);
+    r->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
+    if (r->status < 100) return err_set(e, "the server answered with status %d", r->status);
+    if (ll > 13) http__copy_value(r->reason, sizeof r->reason, buf + 13, ll - 13);
+    i = le + 1;
+    for (;;) {
+        if (i >= n) return err_set(e, "the server's response head is cut short");
+        size_t s = i;
+        while (i < n && buf[i] != '\n') i++;
+        if (i == n) return err_set(e, "the server's response head is cut short");
+        size_t end = i > s && buf[i - 1] == '\r' ? i - 1 : i;
+        i++;
+        if (end == s) break;                                   /* the blank line */
+        if (++nh > HTTP_MAX_HEADERS) return err_set(e, "the server sent more than %d headers", HTTP_MAX_HEADERS);
+        const char *line = buf + s;
+        size_t L = end - s, c = 0;
+        if (line[0] == ' ' || line[0] == '\t') return err_set(e, "the server sent a folded header line (obsolete HTTP)");
+        while (c < L && line[c] != ':') {
+            uint8_t ch = (uint8_t)line[c];
+            if (ch <= 0x20 || ch >= 0x7f) return err_set(e, "the server sent a malformed header name");
+            c++;
+        }
+        if (c == L || c == 0) return err_set(e, "the server sent a malformed header line");
+        const char *name = line, *v = line + c + 1;
+        size_t nn = c, vn = L - c - 1;
+        while (vn && (*v == ' ' || *v == '\t')) v++, vn--;
+        while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t')) vn--;
+        for (size_t k = 0; k < vn; k++)
+            if ((uint8_t)v[k] < 0x20 && v[k] != '\t') return err_set(e, "the server sent a control character in a header");
+        if (http__hname(name, nn, "content-length")) {
+            int64_t x;
+            if (http__int(v, vn, &x)) return err_set(e, "the server sent a bad Content-Length '%.*s'", (int)(vn > 40 ? 40 : vn), v);
+            if (r->content_length >= 0 && r->content_length != x) return err_set(e, "the server sent two different Content-Lengths");
+            r->content_length = x;
+        } else if (http__hname(name, nn, "transfer-encoding")) {
+            if (vn == 7 && !strncasecmp(v, "chunked", 7)) r->chunked = 1;
+            else if (!(vn == 8 && !strncasecmp(v, "identity", 8)))
+                return err_set(e, "the server used Transfer-Encoding '%.*s', which llm does not decode", (int)(vn > 40 ? 40 : vn), v);
+        } else if (http__hname(name, nn, "location")) {
+            if (vn >= sizeof r->location) return err_set(e, "the server sent a redirect location longer than %zu bytes", sizeof r->location - 1);
+            http__copy_value(r->location, sizeof r->location, v, vn);
+        } else if (http__hname(name, nn, "x-linked-etag") || http__hname(name, nn, "etag")) {
+            char *dst = http__hname(name, nn, "etag") ? r->etag : r->linked_etag;
+            if (vn >= 2 && v[0] == 'W' && v[1] == '/') v += 2, vn -= 2;
+            if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') v++, vn -= 2;
+            http__copy_value(dst, 80, v, vn);
+        } else if (http__hname(name, nn, "x-linked-size")) {
+            if (http__int(v, vn, &r->linked_size)) r->linked_size = -1;
+        } else if (http__hname(name, nn, "x-repo-commit")) {
+            http__copy_value(r->repo_commit, sizeof r->repo_commit, v, vn);
+        } else if (http__hname(name, nn, "x-error-code")) {
+            http__copy_value(r->error_code, sizeof r->error_code, v, vn);
+        } else if (http__hname(name, nn, "x-error-message")) {
+            http__copy_value(r->error_message, sizeof r->error_message, v, vn);
+        } else if (http__hname(name, nn, "retry-after")) {
+            int64_t x;
+            if (!http__int(v, vn, &x)) r->retry_after = x > 3600 ? 3600 : (int)x;
+        } else if (http__hname(name, nn, "content-range")) {
+            /* bytes A-B/T or bytes A-B/ * or bytes * /T */
+            char tmp[128];
+            http__copy_value(tmp, sizeof tmp, v, vn);
+            long long a, b, t;
+            if (sscanf(tmp, "bytes %lld-%lld/%lld", &a, &b, &t) == 3 && a >= 0 && b >= a && t > b)
+                r->range_start = a, r->range_end = b, r->range_total = t;
+            else if (sscanf(tmp, "bytes */%lld", &t) == 1 && t >= 0) r->range_total = t;
+            else if (sscanf(tmp, "bytes %lld-%lld/*", &a, &b) == 2 && a >= 0 && b >= a) r->range_start = a, r->range_end = b;
+            else return err_set(e, "the server sent a bad Content-Range '%.60s'", tmp);
+        } else if (http__hname(name, nn, "link")) {
+            /* <url>; rel="next", <url>; rel="prev" */
+            const char *p = v, *end = v + vn;
+            while (p < end) {
+                const char *lt = memchr(p, '<', (size_t)(end - p));
+                if (!lt) break;
+                const char *gt = memchr(lt, '>', (size_t)(end - lt));
+                if (!gt) break;
+                const char *comma = memchr(gt, ',', (size_t)(end - gt));
+                const char *stop = comma ? comma : end;
+                int next = 0;
+                for (const char *q = gt; q + 8 <= stop; q++)
+                    if (!strncasecmp(q, "rel=\"next\"", 10) || !strncasecmp(q, "rel=next", 8)) next = 1;
+                if (next && (size_t)(gt - lt - 1) < sizeof r->link_next)
+                    http__copy_value(r->link_next, sizeof r->link_next, lt + 1, (size_t)(gt - lt - 1));
+                p = stop + (comma ? 1 : 0);
+            }
+        }
+    }
+    if (r->chunked) r->content_length = -1;   /* RFC 9112: chunked wins */
+    return 0;
+}
+
+/* ---- chunked bodies ----
+ * A push decoder: feed it received bytes, it says how many it consumed and which of
+ * them (a contiguous span) are body data. */
+
+enum { CHUNK_SIZE, CHUNK_EXT, CHUNK_SIZE_LF, CHUNK_DATA, CHUNK_DATA_CR, CHUNK_DATA_LF, CHUNK_TRAILER, CHUNK_TRAILER_LINE, CHUNK_DONE };
+
+typedef struct {
+    int state;
+    int digits;          /* hex digits of the size seen so far */
+    uint64_t left;       /* bytes left in the current chunk / size being read */
+    size_t line;         /* bytes of the current size or trailer line (bounded) */
+} HttpChunk;
+
+/* Consumes bytes of in[0..n): returns bytes consumed (>= 1 when n > 0 and not done), or
+ * -1 on a malformed body; *data / *data_n point at body bytes within what was consumed. */
+static long http_chunk_step(HttpChunk *c, const uint8_t *in, size_t n, size_t *data_off, size_t *data_n, Err *e) {
+    *data_off = *data_n = 0;
+    size_t i = 0;
+    while (i < n && c->state != CHUNK_DONE) {
+        uint8_t b = in[i];
+        switch (c->state) {
+        case CHUNK_SIZE: {
+            int d = b >= '0' && b <= '9' ? b - '0' : b >= 'a' && b <= 'f' ? b - 'a' + 10 : b >= 'A' && b <= 'F' ? b - 'A' + 10 : -1;
+            if (d >= 0) {
+                if (++c->digits > 15) return err_set(e, "the server sent an impossible chunk size"), -1;
+                c->left = c->left * 16 + (uint64_t)d;
+                i++;
+            } else if (c->digits && (b == ';' || b == ' ' || b == '\t')) c->state = CHUNK_EXT, i++;
+            else if (c->digits && b == '\r') c->state = CHUNK_SIZE_LF, i++;
+            else if (c->digits && b == '\n') goto size_done;
+            else return err_set(e, "the server sent a bad chunk size (byte 0x%02x)", b), -1;
+            break;
+        }
+        case CHUNK_EXT:
+            if (++c->line > 4096) return err_set(e, "the server sent a chunk extension longer than 4 KiB"), -1;
+            if (b == '\n') goto size_done;
+            if (b == '\r') c->state = CHUNK_SIZE_LF;
+            i++;
+            break;
+        case CHUNK_SIZE_LF:
+            if (b != '\n') return err_set(e, "the server sent a bad chunk size line"), -1;
+        size_done:
+            i++;
+            c->digits = 0, c->line = 0;
+            c->state = c->left ? CHUNK_DATA : CHUNK_TRAILER;
+            break;
+        case CHUNK_DATA: {
+            if (*data_n) return (long)i;                 /* one data span per call */
+            size_t take = n - i < c->left ? n - i : (size_t)c->left;
+            *data_off = i, *data_n = take;
+            c->left -= take;
+            i += take;
+            if (!c->left) c->state = CHUNK_DATA_CR;
+            break;
+        }
+        case CHUNK_DATA_CR:
+            if (b == '\n') { c->state = CHUNK_SIZE; i++; break; }
+            if (b != '\r') return err_set(e, "the server sent a chunk longer than its size"), -1;
+            c->state = CHUNK_DATA_LF, i++;
+            break;
+        case CHUNK_DATA_LF:
+            if (b != '\n') return err_set(e, "the server sent a chunk longer than its size"), -1;
+            c->state = CHUNK_SIZE, i++;
+            break;
+        case CHUNK_TRAILER:                               /* at the start of a trailer line */
+            if (b == '\r') { i++; break; }
+            if (b == '\n') { c->state = CHUNK_DONE, i++; break; }
+            c->state = CHUNK_TRAILER_LINE, c->line = 0;
+            break;
+        case CHUNK_TRAILER_LINE:
+            if (++c->line > 8192) return err_set(e, "the server sent a trailer line longer than 8 KiB"), -1;
+            if (b == '\n') c->state = CHUNK_TRAILER;
+            i++;
+            break;
+        }
+    }
+    return (long)i;
+}
+
+/* ---- the client ---- */
+
+typedef struct {
+    /* set up once */
+    Arena *arena;              /* trust anchors live here */
+    Trust trust;
+    int trust_loaded;
+    const char *cacert;        /* --cacert */
+    int timeout_ms;
+    char token[512];           /* "" when none */
+    Url auth;                  /* the only origin that is sent the token (https only) */
+    int have_auth;
+    int permanent;             /* the last failure is not worth retrying */
+    /* the response in progress */
+    Conn conn;
+    Url url;                   /* where the response came from, after redirects */
+    HttpResp r;                /* its head */
+    HttpResp first;            /* the head of the first answer (the Hub's, before a CDN redirect) */
+    int mode;                  /* HTTP_BODY_* */
+    uint64_t left;             /* HTTP_BODY_LENGTH: bytes still to come */
+    uint64_t got;              /* body bytes delivered */
+    HttpChunk chunk;
+} Http;
+
+enum { HTTP_BODY_NONE, HTTP_BODY_LENGTH, HTTP_BODY_CHUNKED, HTTP_BODY_CLOSE };
+
+/* The proxy for url, from HTTPS_PROXY / https_proxy unless NO_PROXY / no_proxy names
+ * the host: 1 and *p filled, 0 for a direct connection, -1 on a malformed setting. */
+static int net__proxy_for(const Url *u, Url *p, Err *e) {
+    if (!u->https) return 0;                 /* plain http (tests, mirrors on a LAN): direct */
+    const char *v = getenv("HTTPS_PROXY");
+    if (!v || !*v) v = getenv("https_proxy");
+    if (!v || !*v) return 0;
+    const char *np = getenv("NO_PROXY");
+    if (!np || !*np) np = getenv("no_proxy");
+    if (np) {
+        char list[4096];
+        snprintf(list, sizeof list, "%s", np);
+        for (char *save = NULL, *t = strtok_r(list, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+            if (!strcmp(t, "*")) return 0;
+            char *colon = strrchr(t, ':');
+            if (colon && !strchr(colon, ']') && atoi(colon + 1) != u->port && colon[1]) continue;
+            if (colon && !strchr(colon, ']')) *colon = 0;
+            if (*t == '.') t++;
+            size_t tl = strlen(t), hl = strlen(u->host);
+            if (tl && (!strcasecmp(t, u->host) ||
+                       (hl > tl && !strcasecmp(u->host + hl - tl, t) && u->host[hl - tl - 1] == '.')))
+                return 0;
+        }
+    }
+    char buf[4200];
+    if (!strstr(v, "://")) snprintf(buf, sizeof buf, "http://%s", v);
+    else snprintf(buf, sizeof buf, "%s", v);
+    Err pe = { { 0 } };
+    if (url_parse(buf, p, &pe)) return err_set(e, "HTTPS_PROXY is not a usable proxy URL (%s)", pe.msg);
+    if (p->https) return err_set(e, "HTTPS_PROXY: a proxy reached over https:// is not supported; use http://HOST:PORT (the tunnel inside is still TLS)");
+    return 1;
+}
+
+static void net__base64(const char *in, char *out, size_t cap) {
+    static const char b[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(in), o = 0;
+    for (size_t i = 0; i < n && o + 5 < cap; i += 3) {
+        uint32_t v = (uint32_t)(uint8_t)in[i] << 16;
+        if (i + 1 < n) v |= (uint32_t)(uint8_t)in[i + 1] << 8;
+        if (i + 2 < n) v |= (uint8_t)in[i + 2];
+        out[o++] = b[v >> 18 & 63];
+        out[o++] = b[v >> 12 & 63];
+        out[o++] = i + 1 < n ? b[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? b[v & 63] : '=';
+    }
+    out[o] = 0;
+}
+
+/* Reads a response head from c into buf (which keeps it), leaving body bytes in c. */
+static int http__read_head(Conn *c, HttpResp *r, Err *e) {
+    static char head[HTTP_MAX_HEAD];
+    size_t n = 0;
+    for (;;) {
+        while (c->rpos < c->rlen) {
+            if (n == sizeof head)
+                return err_set(e, "the response headers from %s are larger than %d KiB", c->host, HTTP_MAX_HEAD >> 10);
+            char ch = (char)c->rbuf[c->rpos++];
+            head[n++] = ch;
+            if (ch == '\n' && ((n >= 2 && head[n - 2] == '\n') || (n >= 3 && head[n - 2] == '\r' && head[n - 3] == '\n')))
+                return http_parse_head(head, n, r, e);
+        }
+        int g = conn_fill(c, "waiting for the response", e);
+        if (g < 0) return -1;
+        if (g == 0)
+            return err_set(e, "%s:%d closed the connection %s", c->host, c->port,
+                           n ? "in the middle of the response headers" : "without answering");
+    }
+}
+
+/* Opens a connection to u (through the proxy when one applies), TLS when https. */
+static int http__connect(Http *h, const Url *u, Err *e) {
+    Conn *c = &h->conn;
+    memset(c, 0, offsetof(Conn, iobuf));
+    c->fd = -1;
+    c->timeout_ms = h->timeout_ms;
+    snprintf(c->host, sizeof c->host, "%s", u->host);
+    c->port = u->port;
+    Url px;
+    int via = net__proxy_for(u, &px, e);
+    if (via < 0) return c->permanent = 1, -1;
+    if (conn__tcp(c, via ? px.host : u->host, via ? px.port : u->port, e)) {
+        if (via) { Err pe = *e; e->msg[0] = 0; return err_set(e, "proxy (HTTPS_PROXY): %s", pe.msg); }
+        return -1;
+    }
+    if (via) {
+        char req[1024], auth[600] = "";
+        if (px.userinfo[0]) {
+            char b64[400];
+            net__base64(px.userinfo, b64, sizeof b64);
+            snprintf(auth, sizeof auth, "Proxy-Authorization: Basic %s\r\n", b64);
+        }
+        int v6 = strchr(u->host, ':') != NULL;
+        snprintf(req, sizeof req, "CONNECT %s%s%s:%d HTTP/1.1\r\nHost: %s%s%s:%d\r\n%sUser-Agent: llm/" LLM_VERSION "\r\n\r\n",
+                 v6 ? "[" : "", u->host, v6 ? "]" : "", u->port, v6 ? "[" : "", u->host, v6 ? "]" : "", u->port, auth);
+        snprintf(c->host, sizeof c->host, "%s", px.host);
+        c->port = px.port;
+        HttpResp pr;
+        if (conn_write(c, req, strlen(req), e) || http__read_head(c, &pr, e)) { conn_close(c); return -1; }
+        if (pr.status != 200) {
+            conn_close(c);
+            c->permanent = 1;
+            return err_set(e, "the proxy %s:%d refused the tunnel to %s:%d: %d %s (check HTTPS_PROXY and NO_PROXY%s)",
+                           px.host, px.port, u->host, u->port, pr.status, pr.reason,
+                           pr.status == 407 ? "; the proxy wants a user and password: http://USER:PASS@HOST:PORT" : "");
+        }
+        if (c->rpos != c->rlen) { conn_close(c); return err_set(e, "the proxy sent data before the tunnel was set up"); }
+        snprintf(c->host, sizeof c->host, "%s", u->host);
+        c->port = u->port;
+    }
+    if (u->https) {
+        if (!h->trust_loaded) {
+            if (net_trust_load(h->arena, &h->trust, h->cacert, e)) { c->permanent = 1; conn_close(c); return -1; }
+            h->trust_loaded = 1;
+        }
+        if (net_check_clock(e)) { c->permanent = 1; conn_close(c); return -1; }
+        c->tls = 1;
+        br_ssl_client_init_full(&c->sc, &c->xc, h->trust.ta, h->trust.n);
+        int64_t now = net_now();
+        br_x509_minimal_set_time(&c->xc, (uint32_t)(now / 86400 + 719528), (uint32_t)(now % 86400));
+        br_ssl_engine_set_buffer(&c->sc.eng, c->iobuf, sizeof c->iobuf, 1);
+        if (!br_ssl_client_reset(&c->sc, u->host, 0)) {
+            conn_close(c);
+            return err_set(e, "cannot start TLS with %s (BearSSL error %d)", u->host, br_ssl_engine_last_error(&c->sc.eng));
+        }
+        br_sslio_init(&c->io, &c->sc.eng, conn__sock_read, c, conn__sock_write, c);
+    }
+    return 0;
+}
+
+/* Whether url may be sent the token: https, and the endpoint's own host and port. */
+static int http__may_auth(const Http *h, const Url *u) {
+    return h->token[0] && h->have_auth && u->https && h->auth.https &&
+           !strcmp(u->host, h->auth.host) && u->port == h->auth.port;
+}
+
+/* Sends METHOD url (following up to 10 redirects) and reads the response head into
+ * h->r; the body is then read with http_read. range_from >= 0 asks for bytes from
+ * there on. The first answer's head is kept in h->first (the Hub's X-Linked-* headers
+ * come with its redirect to the CDN). Non-2xx statuses are not errors here. */
+static int http_request(Http *h, const char *method, const char *url, int64_t range_from, Err *e) {
+    Url u;
+    h->permanent = 1;
+    if (url_parse(url, &u, e)) return -1;
+    for (int hop = 0;; hop++) {
+        h->permanent = 0;
+        if (http__connect(h, &u, e)) return h->permanent = h->conn.permanent, -1;
+        char req[8192], extra[1200] = "";
+        size_t xl = 0;
+        if (http__may_auth(h, &u))
+            xl += (size_t)snprintf(extra + xl, sizeof extra - xl, "Authorization: Bearer %s\r\n", h->token);
+        if (range_from >= 0)
+            xl += (size_t)snprintf(extra + xl, sizeof extra - xl, "Range: bytes=%lld-\r\n", (long long)range_from);
+        int def = u.port == (u.https ? 443 : 80), v6 = strchr(u.host, ':') != NULL;
+        int rl = snprintf(req, sizeof req,
+                          "%s %s HTTP/1.1\r\nHost: %s%s%s%s%.0d\r\nUser-Agent: llm/" LLM_VERSION "\r\n"
+                          "Accept: */*\r\nAccept-Encoding: identity\r\nConnection: close\r\n%s\r\n",
+                          method, u.path, v6 ? "[" : "", u.host, v6 ? "]" : "", def ? "" : ":", def ? 0 : u.port, extra);
+        if (rl < 0 || (size_t)rl >= sizeof req) { conn_close(&h->conn); return err_set(e, "request for %.200s is too long", url); }
+        if (conn_write(&h->conn, req, (size_t)rl, e) || http__read_head(&h->conn, &h->r, e)) {
+            h->permanent = h->conn.permanent;
+            conn_close(&h->conn);
+            return -1;
+        }
+        if (hop == 0) h->first = h->r;
+        h->url = u;
+        int st = h->r.status;
+        if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) && h->r.location[0]) {
+            conn_close(&h->conn);
+            h->permanent = 1;
+            if (hop + 1 > HTTP_MAX_REDIRECTS)
+                return err_set(e, "more than %d redirects fetching %.200s (a redirect loop on the server)", HTTP_MAX_REDIRECTS, url);
+            Url next;
+            if (url_resolve(&u, h->r.location, &next, e)) return -1;
+            h->permanent = 0;
+            u = next;
+            if (st == 303) method = "GET";
+            continue;
+        }
+        break;
+    }
+    h->got = 0;
+    memset(&h->chunk, 0, sizeof h->chunk);
+    int st = h->r.status;
+    if (!strcmp(method, "HEAD") || st == 204 || st == 304 || (st >= 100 && st < 200)) h->mode = HTTP_BODY_NONE;
+    else if (h->r.chunked) h->mode = HTTP_BODY_CHUNKED;
+    else if (h->r.content_length >= 0) h->mode = HTTP_BODY_LENGTH, h->left = (uint64_t)h->r.content_length;
+    else h->mode = HTTP_BODY_CLOSE;
+    return 0;
+}
+
+/* Reads body bytes: >0 bytes, 0 at the end of the body, -1 on error (a body cut short
+ * is an error that says how much came). */
+static long http_read(Http *h, void *buf, size_t cap, Err *e) {
+    Conn *c = &h->conn;
+    for (;;) {
+        if (h->mode == HTTP_BODY_NONE) return 0;
+        if (h->mode == HTTP_BODY_LENGTH && h->left == 0) return 0;
+        if (h->mode == HTTP_BODY_CHUNKED && h->chunk.state == CHUNK_DONE) return 0;
+        if (c->rpos == c->rlen) {
+            int g = conn_fill(c, "receiving the body", e);
+            if (g < 0) return -1;
+            if (g == 0) {
+                if (h->mode == HTTP_BODY_CLOSE) return 0;
+                if (h->mode == HTTP_BODY_LENGTH)
+                    return err_set(e, "%s closed the connection after %llu of %llu bytes", c->host,
+                                   (unsigned long long)h->got, (unsigned long long)(h->got + h->left));
+                return err_set(e, "%s closed the connection in the middle of a chunked body (after %llu bytes)",
+                               c->host, (unsigned long long)h->got);
+            }
+        }
+        const uint8_t *in = c->rbuf + c->rpos;
+        size_t avail = c->rlen - c->rpos;
+        if (h->mode == HTTP_BODY_CHUNKED) {
+            size_t off, dn;
+            long used = http_chunk_step(&h->chunk, in, avail < cap ? avail : cap, &off, &dn, e);
+            if (used < 0) return -1;
+            c->rpos += (size_t)used;
+            if (dn) {
+                memcpy(buf, in + off, dn);
+                h->got += dn;
+                return (long)dn;
+            }
+            continue;
+        }
+        size_t take = avail < cap ? avail : cap;
+        if (h->mode == HTTP_BODY_LENGTH && take > h->left) take = (size_t)h->left;
+        memcpy(buf, in, take);
+        c->rpos += take;
+        h->got += take;
+        if (h->mode == HTTP_BODY_LENGTH) h->left -= take;
+        return (long)take;
+    }
+}
+
+static void http_close(Http *h) { conn_close(&h->conn); }
+
+/* ============================================================================
+ * 7. hub: Hugging Face API, tokens, fetch, manifests, offline mode
+ *
+ * --fetch ORG/NAME[:QUANT][@REVISION] asks the Hub (HF_ENDPOINT, else huggingface.co)
+ * for the repository's files at the revision, pins the commit it reports, chooses the
+ * files (one GGUF quant and all its split parts, or the safetensors set), and streams
+ * each to MODELS/ORG/NAME/PATH.<id>.part with SHA-256 on the fly. A partial file keeps
+ * its bytes across runs and is resumed with a Range request; only a file whose size and
+ * hash match what the Hub published is renamed into place. manifest.json, written last,
+ * records repository, commit, files, sizes and hashes: a folder without it is not a
+ * model. -m ORG/NAME then finds the model with no network.
+ *
+ * The token goes only to the endpoint's own host over https: never to the CDN a
+ * download is redirected to, never over plain http, never into any output except
+ * masked (hf_****abcd).
+ * ========================================================================== */
+
+/* models/catalog, built in: `--fetch ID` of a catalog model knows where its GGUF is. */
+__asm__(".pushsection .rodata\n"
+        "llm__catalog:\n"
+        ".incbin \"models/catalog\"\n"
+        ".byte 0\n"
+        ".popsection\n");
+extern const char llm__catalog[];
+
+#define HUB_MAX_FILES 4096
+#define HUB_API_MAX (16u << 20)   /* bytes of one API answer */
+
+typedef struct {
+    char path[1024];
+    uint64_t size;
+    char sha256[65];       /* LFS files: from the tree API; "" for plain git files */
+    char oid[41];          /* git blob id (SHA-1 of "blob N\0" + content) */
+    int want;              /* chosen for download */
+} HubFile;
+
+typedef struct {
+    /* set-up */
+    char endpoint[512];        /* "https://huggingface.co", no trailing slash */
+    Url ep;
+    char models_dir[2048];
+    char token[512];
+    char token_src[128];       /* where the token came from, for messages */
+    int retries;               /* attempts after the first */
+    int dry_run, offline;
+    Http http;
+    Arena arena;
+    char *body;                /* API answers */
+    /* the repository being fetched */
+    char id[256];              /* what the user asked for (the folder's name) */
+    char repo[256];            /* the repository files come from */
+    char rev[256], commit[64], quant[64];
+    char want_file[1024];      /* the catalog's file, "" when none */
+    HubFile *files;
+    int n_files;
+    int gated, private_;
+} Hub;
+
+/* ---- tokens ---- */
+
+/* "hf_****abcd": enough to tell tokens apart, never enough to use one. */
+static const char *hub_mask(const char *tok, char *out, size_t cap) {
+    size_t n = strlen(tok);
+    if (n < 12) snprintf(out, cap, "****");
+    else snprintf(out, cap, "%.3s****%s", tok, tok + n - 4);
+    return out;
+}
+
+static int hub__token_ok(const char *t) {
+    if (!*t || strlen(t) > 400) return 0;
+    for (; *t; t++) if ((uint8_t)*t <= 0x20 || (uint8_t)*t >= 0x7f) return 0;
+    return 1;
+}
+
+/* Reads the first line of a token file into out; 0 when found. */
+static int hub__token_file(const char *path, char *out, size_t cap) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char buf[1024];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    size_t s = 0, e = strcspn(buf, "\r\n");
+    while (s < e && isspace((uint8_t)buf[s])) s++;
+    while (e > s && isspace((uint8_t)buf[e - 1])) e--;
+    if (e - s >= cap) return -1;
+    memcpy(out, buf + s, e - s);
+    out[e - s] = 0;
+    return *out ? 0 : -1;
+}
+
+/* Where `llm --login` and huggingface-cli keep the token. */
+static void hub_token_path(char *out, size_t cap) {
+    const char *x;
+    if ((x = getenv("HF_TOKEN_PATH")) && *x) snprintf(out, cap, "%s", x);
+    else if ((x = getenv("HF_HOME")) && *x) snprintf(out, cap, "%s/token", x);
+    else snprintf(out, cap, "%s/.cache/huggingface/token", (x = getenv("HOME")) && *x ? x : ".");
+}
+
+/* The token: --token-file, HF_TOKEN, HF_TOKEN_PATH, $HF_HOME/token,
+ * ~/.cache/huggingface/token, in that order. No token is fine (public models). */
+static int hub_find_token(Hub *h, const char *token_file, Err *e) {
+    const char *x;
+    char p[4096];
+    h->token[0] = 0;
+    if (token_file) {
+        if (hub__token_file(token_file, h->token, sizeof h->token))
+            return err_set(e, "cannot read a token from --token-file '%s' (the file should hold the token on its first line)", token_file);
+        snprintf(h->token_src, sizeof h->token_src, "--token-file");
+    } else if ((x = getenv("HF_TOKEN")) && *x) {
+        snprintf(h->token, sizeof h->token, "%s", x);
+        snprintf(h->token_src, sizeof h->token_src, "HF_TOKEN");
+    } else {
+        const char *home = getenv("HOME");
+        const char *cands[3][2] = {
+            { getenv("HF_TOKEN_PATH"), "HF_TOKEN_PATH" },
+            { getenv("HF_HOME"), "$HF_HOME/token" },
+            { home && *home ? home : NULL, "~/.cache/huggingface/token" },
+        };
+        for (int k = 0; k < 3 && !h->token[0]; k++) {
+            if (!cands[k][0] || !*cands[k][0]) continue;
+            if (k == 0) snprintf(p, sizeof p, "%s", cands[k][0]);
+            else if (k == 1) snprintf(p, sizeof p, "%s/token", cands[k][0]);
+            else snprintf(p, sizeof p, "%s/.cache/huggingface/token", cands[k][0]);
+            if (!hub__token_file(p, h->token, sizeof h->token)) snprintf(h->token_src, sizeof h->token_src, "%s", cands[k][1]);
+        }
+    }
+    if (h->token[0] && !hub__token_ok(h->token)) {
+        h->token[0] = 0;
+        return err_set(e, "the token from %s contains spaces or control characters: it is not a Hugging Face token", h->token_src);
+    }
+    return 0;
+}
+
+/* ---- set-up ---- */
+
+static int hub_init(Hub *h, const char *models_dir, const char *token_file, const char *cacert,
+                    int timeout_s, int retries, Err *e) {
+    memset(h, 0, sizeof *h);
+    const char *ep = getenv("HF_ENDPOINT");
+    snprintf(h->endpoint, sizeof h->endpoint, "%s", ep && *ep ? ep : "https://huggingface.co");
+    size_t L = strlen(h->endpoint);
+    while (L > 0 && h->endpoint[L - 1] == '/') h->endpoint[--L] = 0;
+    Err ue = { { 0 } };
+    if (url_parse(h->endpoint, &h->ep, &ue)) return err_set(e, "HF_ENDPOINT: %s", ue.msg);
+    if (strlen(models_dir) >= sizeof h->models_dir) return err_set(e, "the models directory path is too long: %.100s...", models_dir);
+    snprintf(h->models_dir, sizeof h->models_dir, "%s", models_dir);
+    h->retries = retries;
+    const char *off = getenv("HF_HUB_OFFLINE");
+    if (off && *off && strcmp(off, "0") && strcasecmp(off, "false")) h->offline = 1;
+    if (hub_find_token(h, token_file, e)) return -1;
+    if (arena_create(&h->arena, (size_t)64 << 20, e)) return -1;
+    h->body = arena_alloc(&h->arena, HUB_API_MAX + 1);
+    h->files = arena_alloc(&h->arena, HUB_MAX_FILES * sizeof *h->files);
+    if (!h->body || !h->files) return err_set(e, "out of memory");
+    h->http.arena = &h->arena;
+    h->http.cacert = cacert;
+    h->http.timeout_ms = timeout_s * 1000;
+    snprintf(h->http.token, sizeof h->http.token, "%s", h->token);
+    h->http.auth = h->ep;
+    h->http.have_auth = 1;
+    if (h->token[0] && !h->ep.https) {
+        log_msg(LOG_INFO, "llm: note: %s is plain http: the token is not sent to it\n", h->endpoint);
+    }
+    return 0;
+}
+
+static void hub_free(Hub *h) {
+    http_close(&h->http);
+    arena_destroy(&h->arena);
+}
+
+/* ---- requests with retries ---- */
+
+static void hub__sleep(double s) {
+    struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+/* Replaces any copy of the token in a message by its mask (a server might echo it). */
+static void hub__scrub(const Hub *h, char *msg) {
+    if (!h->token[0]) return;
+    char mask[32], *p;
+    hub_mask(h->token, mask, sizeof mask);
+    size_t tl = strlen(h->token), ml = strlen(mask);
+    while ((p = strstr(msg, h->token))) {
+        memmove(p + ml, p + tl, strlen(p + tl) + 1);
+        memcpy(p, mask, ml);
+    }
+}
+
+/* The message for an HTTP error status from the Hub; `what` names the repository or
+ * file. Returns -1 always. */
+static int hub__status_error(Hub *h, const HttpResp *r, const char *what, Err *e) {
+    char mask[32], page[800];
+    const char *code = r->error_code;
+    snprintf(page, sizeof page, "%s/%s", h->endpoint, h->repo);
+    if (h->token[0]) hub_mask(h->token, mask, sizeof mask);
+    int st = r->status;
+    if (!strcmp(code, "GatedRepo") || (st == 403 && h->gated)) {
+        if (!h->token[0] || st == 401)
+            return err_set(e, "%s is gated: accept its licence at %s while logged in, then give llm a token "
+                           "(HF_TOKEN=hf_..., --token-file FILE or llm --login; tokens: https://huggingface.co/settings/tokens)",
+                           h->repo, page);
+        return err_set(e, "%s is gated and the token %s (from %s) has not been granted access: accept the "
+                       "licence at %s with that account, wait for approval if the page says so, then try again",
+                       h->repo, mask, h->token_src, page);
+    }
+    if (st == 401) {
+        if (strstr(r->error_message, "Invalid credentials") || (h->token[0] && strcmp(code, "RepoNotFound")))
+            return err_set(e, "the Hub rejected the token %s (from %s): it is wrong, expired or revoked; make a "
+                           "new one at https://huggingface.co/settings/tokens", mask, h->token_src);
+        if (!h->token[0])
+            return err_set(e, "%s was not found, or it is private and needs a token: check the name, or give llm a "
+                           "token that can read it (HF_TOKEN=hf_..., --token-file FILE or llm --login; tokens: "
+                           "https://huggingface.co/settings/tokens)", h->repo);
+        return err_set(e, "%s was not found, or the token %s (from %s) cannot read it: check the name and the "
+                       "token's permissions", h->repo, mask, h->token_src);
+    }
+    if (st == 404 && !strcmp(code, "RevisionNotFound"))
+        return err_set(e, "revision '%s' not found in %s: give a branch, tag or commit that exists (@main is the default)",
+                       h->rev, h->repo);
+    if (st == 404 && !strcmp(code, "EntryNotFound"))
+        return err_set(e, "file %s not found in %s at commit %.12s", what, h->repo, h->commit);
+    if (st == 404 && (!strcmp(code, "RepoNotFound") || !code[0]))
+        return err_set(e, "%s not found on %s: check the spelling (ORG/NAME, as in the model page's URL)%s",
+                       h->repo, h->endpoint, h->token[0] ? "" : "; a private repository also needs a token");
+    if (st == 403)
+        return err_set(e, "access to %s denied (403 %s)%s%s", what, r->reason, r->error_message[0] ? ": " : "", r->error_message);
+    if (st == 429)
+        return err_set(e, "the Hub keeps refusing requests for now (429 Too Many Requests): wait a few minutes and try again");
+    if (st >= 500)
+        return err_set(e, "the server answered %d %s for %s %d times: the Hub may be down; try again later",
+                       st, r->reason, what, h->retries + 1);
+    return err_set(e, "unexpected answer %d %s for %s%s%s", st, r->reason, what,
+                   r->error_message[0] ? ": " : "", r->error_message);
+}
+
+static int hub__retryable_status(int st) { return st == 429 || st == 408 || st >= 500; }
+
+/* GET url with retries; on success the response head is in h->http.r (any status that
+ * is not worth retrying) and the body is ready to read. */
+static int hub__get(Hub *h, const char *url, int64_t range_from, Err *e) {
+    for (int attempt = 0;; attempt++) {
+        Err te = { { 0 } };
+        int rc = http_request(&h->http, "GET", url, range_from, &te);
+        int st = rc ? 0 : h->http.r.status;
+        if (rc == 0 && !hub__retryable_status(st)) return 0;
+        if (rc) {
+            hub__scrub(h, te.msg);
+            if (h->http.permanent || attempt >= h->retries) {
+                if (attempt && !h->http.permanent)
+                    return err_set(e, "%s (gave up after %d attempts)", te.msg, attempt + 1);
+                return err_set(e, "%s", te.msg);
+            }
+        } else if (attempt >= h->retries) {
+            http_close(&h->http);
+            return hub__status_error(h, &h->http.r, url, e);
+        }
+        double wait = attempt < 5 ? (double)(1 << attempt) : 30;
+        if (rc == 0 && h->http.r.retry_after >= 0) wait = h->http.r.retry_after;
+        if (rc) log_msg(LOG_INFO, "llm: %s; retrying in %.0f s (attempt %d of %d)\n", te.msg, wait, attempt + 2, h->retries + 1);
+        else {
+            http_close(&h->http);
+            log_msg(LOG_INFO, "llm: the server answered %d %s; retrying in %.0f s (attempt %d of %d)\n",
+                    st, h->http.r.reason, wait, attempt + 2, h->retries + 1);
+        }
+        hub__sleep(wait);
+    }
+}
+
+/* GET an API URL and parse its JSON answer into the arena. */
+static int hub__api(Hub *h, const char *url, const char *what, JsonVal **out, Err *e) {
+    for (int attempt = 0;; attempt++) {
+        if (hub__get(h, url, -1, e)) return -1;
+        if (h->http.r.status != 200) {
+            http_close(&h->http);
+            return hub__status_error(h, &h->http.r, what, e);
+        }
+        size_t n = 0;
+        long r;
+        Err re = { { 0 } };
+        while ((r = http_read(&h->http, h->body + n, HUB_API_MAX - n, &re)) > 0) {
+            n += (size_t)r;
+            if (n == HUB_API_MAX) { http_close(&h->http); return err_set(e, "the Hub's answer for %s is larger than %u MiB", what, HUB_API_MAX >> 20); }
+        }
+        http_close(&h->http);
+        if (r < 0) {
+            if (attempt >= h->retries) return err_set(e, "%s", re.msg);
+            log_msg(LOG_INFO, "llm: %s; retrying\n", re.msg);
+            hub__sleep(1 << (attempt < 5 ? attempt : 5));
+            continue;
+        }
+        h->body[n] = 0;
+        Err je = { { 0 } };
+        if (json_parse(&h->arena, h->body, n, out, &je))
+            return err_set(e, "the Hub's answer for %s is not valid JSON (%s)", what, je.msg);
+        return 0;
+    }
+}
+
+/* ---- what the repository holds ---- */
+
+static int hub__valid_repo(const char *r) {
+    const char *slash = strchr(r, '/');
+    if (!slash || slash == r || !slash[1] || strchr(slash + 1, '/') || strlen(r) > 200) return 0;
+    if (strstr(r, "..") || r[0] == '.' || slash[1] == '.') return 0;
+    for (const char *p = r; *p; p++)
+        if (!isalnum((uint8_t)*p) && !strchr("-_./", *p)) return 0;
+    return 1;
+}
+
+/* "ORG/NAME[:QUANT][@REVISION]" into h->id, h->quant, h->rev. */
+static int hub_parse_spec(Hub *h, const char *spec, Err *e) {
+    char s[600];
+    snprintf(s, sizeof s, "%s", spec);
+    h->quant[0] = 0;
+    snprintf(h->rev, sizeof h->rev, "main");
+    char *at = strchr(s, '@'), *colon = strchr(s, ':');
+    if (at) *at = 0;
+    if (colon) *colon = 0;
+    if (at) {
+        char *q = at + 1;
+        if (!*q || strlen(q) >= sizeof h->rev) return err_set(e, "'%s': empty or too long revision after '@'", spec);
+        snprintf(h->rev, sizeof h->rev, "%s", q);
+        for (const char *p = h->rev; *p; p++)
+            if ((uint8_t)*p <= 0x20 || *p == '?' || *p == '#' || *p == '%' || (uint8_t)*p >= 0x7f)
+                return err_set(e, "'%s': a revision is a branch, tag or commit id", spec);
+    }
+    if (colon) {
+        if (!colon[1] || strlen(colon + 1) >= sizeof h->quant) return err_set(e, "'%s': empty or too long quant after ':'", spec);
+        snprintf(h->quant, sizeof h->quant, "%s", colon + 1);
+    }
+    if (!hub__valid_repo(s))
+        return err_set(e, "'%s' is not a model name: use ORG/NAME as in the Hub's URL, e.g. TinyLlama/TinyLlama-1.1B-Chat-v1.0, "
+                       "optionally with :QUANT (e.g. :Q8_0) and @REVISION", spec);
+    size_t L = strlen(s);      /* < 201: hub__valid_repo checked */
+    memcpy(h->id, s, L + 1);
+    memcpy(h->repo, s, L + 1);
+    return 0;
+}
+
+/* The catalog's line for id: its GGUF source REPO/FILE into repo and file; 0 when found. */
+static int hub_catalog_source(const char *id, char *repo, size_t rcap, char *file, size_t fcap) {
+    const char *p = llm__catalog;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t L = eol ? (size_t)(eol - p) : strlen(p);
+        char line[1024], f[8][512];
+        snprintf(line, sizeof line, "%.*s", (int)(L < sizeof line ? L : sizeof line - 1), p);
+        p += L + (eol ? 1 : 0);
+        if (line[0] == '#' || !line[0]) continue;
+        if (sscanf(line, "%511s %511s %511s %511s %511s %511s %511s %511s", f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]) != 8)
+            continue;
+        if (strcasecmp(f[0], id) || strcmp(f[1], "gguf")) continue;
+        char *s1 = strchr(f[7], '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+        if (!s2) continue;
+        snprintf(repo, rcap, "%.*s", (int)(s2 - f[7]), f[7]);
+        snprintf(file, fcap, "%s", s2 + 1);
+        return 0;
+    }
+    return -1;
+}
+
+/* Lists the repository at h->rev: pins h->commit and fills h->files from the tree API. */
+static int hub_list_files(Hub *h, Err *e) {
+    char url[4600], erev[600], what[400];
+    JsonVal *v;
+    url_encode_path(h->rev, erev, sizeof erev);
+    snprintf(url, sizeof url, "%s/api/models/%s/revision/%s", h->endpoint, h->repo, erev);
+    snprintf(what, sizeof what, "%s", h->repo);
+    if (hub__api(h, url, what, &v, e)) return -1;
+    Str sha = json_get_str(v, "sha", (Str){ "", 0 });
+    if (sha.n < 7 || sha.n >= sizeof h->commit)
+        return err_set(e, "the Hub's answer for %s has no commit id (is HF_ENDPOINT a Hugging Face hub?)", h->repo);
+    for (size_t k = 0; k < sha.n; k++)
+        if (!isxdigit((uint8_t)sha.p[k])) return err_set(e, "the Hub sent a malformed commit id for %s", h->repo);
+    memcpy(h->commit, sha.p, sha.n);
+    h->commit[sha.n] = 0;
+    const JsonVal *g = json_get(v, "gated");
+    h->gated = g && ((g->type == JSON_BOOL && g->b) || g->type == JSON_STR);
+    const JsonVal *pv = json_get(v, "private");
+    h->private_ = pv && pv->type == JSON_BOOL && pv->b;
+    /* sizes and hashes: the tree API, page by page */
+    h->n_files = 0;
+    snprintf(url, sizeof url, "%s/api/models/%s/tree/%s?recursive=true", h->endpoint, h->repo, h->commit);
+    for (int page = 0; page < 10000; page++) {
+        if (hub__api(h, url, what, &v, e)) return -1;
+        if (v->type != JSON_ARR) return err_set(e, "the Hub's file list for %s is not a JSON array", h->repo);
+        for (size_t k = 0; k < v->n; k++) {
+            const JsonVal *f = v->kids[k];
+            Str type = json_get_str(f, "type", (Str){ "", 0 }), path = json_get_str(f, "path", (Str){ "", 0 });
+            if (!str_eq(type, "file")) continue;
+            if (!path.n || path.n >= sizeof h->files[0].path || memchr(path.p, 0, path.n))
+                return err_set(e, "the Hub listed a file with an unusable name in %s", h->repo);
+            if (h->n_files == HUB_MAX_FILES) return err_set(e, "%s has more than %d files", h->repo, HUB_MAX_FILES);
+            HubFile *hf = &h->files[h->n_files++];
+            memset(hf, 0, sizeof *hf);
+            memcpy(hf->path, path.p, path.n);
+            const JsonVal *sz = json_get(f, "size");
+            if (!sz || sz->type != JSON_INT || sz->i < 0) return err_set(e, "the Hub listed %s without a size", hf->path);
+            hf->size = (uint64_t)sz->i;
+            Str oid = json_get_str(f, "oid", (Str){ "", 0 });
+            if (oid.n == 40) memcpy(hf->oid, oid.p, 40);
+            const JsonVal *lfs = json_get(f, "lfs");
+            if (lfs) {
+                Str lo = json_get_str(lfs, "oid", (Str){ "", 0 });
+                const JsonVal *ls = json_get(lfs, "size");
+                if (lo.n != 64) return err_set(e, "the Hub listed %s without its SHA-256", hf->path);
+                memcpy(hf->sha256, lo.p, 64);
+                if (ls && ls->type == JSON_INT) hf->size = (uint64_t)ls->i;
+            }
+            /* a file name must stay inside the model's folder */
+            if (hf->path[0] == '/' || strstr(hf->path, "../") || !strncmp(hf->path, "..", 2) || strstr(hf->path, "/./") ||
+                strstr(hf->path, "//"))
+                return err_set(e, "the Hub listed a file name that leaves the model folder: %s", hf->path);
+        }
+        if (!h->http.r.link_next[0]) break;
+        Url base, next;
+        if (url_parse(url, &base, e) || url_resolve(&base, h->http.r.link_next, &next, e)) return -1;
+        char origin[400];
+        url_origin(&next, origin, sizeof origin);
+        snprintf(url, sizeof url, "%s%s", origin, next.path);
+        /* follow pages only on the endpoint itself */
+        if (strcmp(next.host, h->ep.host) || next.port != h->ep.port)
+            return err_set(e, "the Hub's file list for %s points to another host (%s)", h->repo, next.host);
+    }
+    return 0;
+}
+
+/* ---- choosing files ---- */
+
+/* Whether quant q names this file: a case-insensitive match not glued to letters or
+ * digits before, nor to letters, digits or '_' after (so Q4_K does not pick Q4_K_M). */
+static int hub__quant_match(const char *path, const char *q) {
+    size_t ql = strlen(q), pl = strlen(path);
+    for (size_t i = 0; i + ql <= pl; i++) {
+        if (strncasecmp(path + i, q, ql)) continue;
+        int before = i == 0 || !isalnum((uint8_t)path[i - 1]);
+        char a = path[i + ql];
+        int after = !a || (!isalnum((uint8_t)a) && a != '_');
+        if (before && after) return 1;
+    }
+    return 0;
+}
+
+/* For "…-00001-of-00003.gguf": the length of the prefix shared by the parts and the
+ * part count; 0 when the name is not a split part. */
+static size_t hub__split(const char *p, int *no, int *of) {
+    size_t L = strlen(p);
+    if (L < 5 + 15 || strcmp(p + L - 5, ".gguf")) return 0;
+    const char *s = p + L - 5 - 15;   /* "-00001-of-00003" */
+    if (s[0] != '-' || strncmp(s + 6, "-of-", 4)) return 0;
+    for (int k = 1; k < 6; k++) if (!isdigit((uint8_t)s[k]) || !isdigit((uint8_t)s[k + 9])) return 0;
+    *no = atoi(s + 1), *of = atoi(s + 10);
+    return (size_t)(s - p);
+}
+
+static int hub__is_gguf(const HubFile *f) {
+    size_t L = strlen(f->path);
+    const char *base = strrchr(f->path, '/');
+    base = base ? base + 1 : f->path;
+    /* vision projectors ride along in GGUF repositories; they are not language models */
+    return L > 5 && !strcmp(f->path + L - 5, ".gguf") && strncasecmp(base, "mmproj", 6) && !strstr(base, "mmproj");
+}
+
+/* Marks file k and, when it is a split part, all parts of its set. */
+static int hub__want_unit(Hub *h, int k, Err *e) {
+    int no, of;
+    size_t pre = hub__split(h->files[k].path, &no, &of);
+    if (!pre) { h->files[k].want = 1; return 0; }
+    int found = 0;
+    for (int j = 0; j < h->n_files; j++) {
+        int n2, o2;
+        size_t p2 = hub__split(h->files[j].path, &n2, &o2);
+        if (p2 == pre && !strncmp(h->files[j].path, h->files[k].path, pre) && o2 == of) h->files[j].want = 1, found++;
+    }
+    if (found != of)
+        return err_set(e, "%s is split in %d parts but the repository holds %d of them", h->files[k].path, of, found);
+    return 0;
+}
+
+/* The GGUF to fetch: the catalog's file, else :QUANT, else Q4_K_M, Q8_0, the first. */
+static int hub__choose_gguf(Hub *h, Err *e) {
+    if (h->want_file[0] && !h->quant[0]) {
+        for (int k = 0; k < h->n_files; k++)
+            if (!strcmp(h->files[k].path, h->want_file)) return hub__want_unit(h, k, e);
+        log_msg(LOG_INFO, "llm: note: the catalog's file %s is not in %s; choosing by quant\n", h->want_file, h->repo);
+    }
+    const char *tries[3] = { h->quant, "Q4_K_M", "Q8_0" };
+    for (int t = h->quant[0] ? 0 : 1; t < 3; t++) {
+        int pick = -1;
+        char first_unit[1024] = "";
+        for (int k = 0; k < h->n_files; k++) {
+            HubFile *f = &h->files[k];
+            if (!hub__is_gguf(f) || !hub__quant_match(f->path, tries[t])) continue;
+            int no, of;
+            size_t pre = hub__split(f->path, &no, &of);
+            char unit[1024];
+            snprintf(unit, sizeof unit, "%.*s", (int)(pre ? pre : strlen(f->path)), f->path);
+            if (pick < 0) pick = k, snprintf(first_unit, sizeof first_unit, "%s", unit);
+            else if (strcmp(unit, first_unit))
+                return err_set(e, "several GGUF files in %s match '%s' (%s, %s): name one more exactly, e.g. :%s",
+                               h->repo, tries[t], first_unit, unit, tries[t]);
+        }
+        if (pick >= 0) return hub__want_unit(h, pick, e);
+        if (t == 0) {
+            char list[600] = "";
+            for (int k = 0; k < h->n_files; k++) {
+                if (!hub__is_gguf(&h->files[k])) continue;
+                size_t L = strlen(list);
+                if (L < sizeof list - 80) snprintf(list + L, sizeof list - L, "%s%.200s", L ? ", " : "", h->files[k].path);
+            }
+            return err_set(e, "no GGUF file in %s matches '%s'; it has: %s", h->repo, h->quant, list);
+        }
+    }
+    for (int k = 0; k < h->n_files; k++)
+        if (hub__is_gguf(&h->files[k])) return hub__want_unit(h, k, e);
+    return err_set(e, "internal: no GGUF to choose");
+}
+
+static HubFile *hub__file(Hub *h, const char *path) {
+    for (int k = 0; k < h->n_files; k++)
+        if (!strcmp(h->files[k].path, path)) return &h->files[k];
+    return NULL;
+}
+
+/* A small file of the repository read into memory (config.json, the shard index). */
+static int hub__small_file(Hub *h, const char *path, JsonVal **out, Err *e) {
+    char url[3000], ep[2100];
+    url_encode_path(path, ep, sizeof ep);
+    snprintf(url, sizeof url, "%s/%s/resolve/%s/%s", h->endpoint, h->repo, h->commit, ep);
+    return hub__api(h, url, path, out, e);
+}
+
+/* Refuses, before any weights move, what llm could not run: multimodal models and
+ * architectures it does not implement. */
+static int hub__check_config(Hub *h, const JsonVal *cfg, Err *e) {
+    static const char *mm[] = { "vision_config", "audio_config", "vision_tower", "mm_vision_tower", "speech_config",
+                                "image_token_index", "image_token_id", "audio_token_index", "visual" };
+    for (size_t k = 0; k < sizeof mm / sizeof *mm; k++)
+        if (json_get(cfg, mm[k]))
+            return err_set(e, "%s is multimodal (its config.json has '%s'): llm runs text-only language models; "
+                           "nothing was downloaded", h->repo, mm[k]);
+    const JsonVal *archs = json_get(cfg, "architectures");
+    Str mt = json_get_str(cfg, "model_type", (Str){ "?", 1 });
+    const JsonVal *a0 = json_at(archs, 0);
+    Str arch = a0 && a0->type == JSON_STR ? a0->s : (Str){ "?", 1 };
+    static const char *ok[] = { "LlamaForCausalLM", "MistralForCausalLM" };
+    for (size_t k = 0; k < sizeof ok / sizeof *ok; k++)
+        if (str_eq(arch, ok[k])) return 0;
+    return err_set(e, "%s is a %.*s model (model_type %.*s), which llm cannot run (it runs LlamaForCausalLM and "
+                   "MistralForCausalLM); nothing was downloaded", h->repo, (int)arch.n, arch.p, (int)mt.n, mt.p);
+}
+
+/* The safetensors set: the config and tokenizer files, and the weights. */
+static int hub__choose_safetensors(Hub *h, Err *e) {
+    HubFile *cfgf = hub__file(h, "config.json");
+    if (!cfgf) return err_set(e, "%s has safetensors weights but no config.json: not a model llm can use", h->repo);
+    JsonVal *cfg;
+    size_t mark = arena_mark(&h->arena);
+    if (hub__small_file(h, "config.json", &cfg, e)) return -1;
+    if (hub__check_config(h, cfg, e)) return -1;
+    arena_reset(&h->arena, mark);
+    static const char *side[] = { "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                                  "special_tokens_map.json" };
+    for (size_t k = 0; k < sizeof side / sizeof *side; k++) {
+        HubFile *f = hub__file(h, side[k]);
+        if (f) f->want = 1;
+    }
+    HubFile *f;
+    if (!hub__file(h, "tokenizer.json") && (f = hub__file(h, "tokenizer.model"))) f->want = 1;
+    if ((f = hub__file(h, "model.safetensors"))) { f->want = 1; return 0; }
+    HubFile *idx = hub__file(h, "model.safetensors.index.json");
+    if (!idx) return err_set(e, "%s has no model.safetensors and no model.safetensors.index.json", h->repo);
+    idx->want = 1;
+    JsonVal *iv;
+    if (hub__small_file(h, idx->path, &iv, e)) return -1;
+    const JsonVal *wm = json_get(iv, "weight_map");
+    if (!wm || wm->type != JSON_OBJ || !wm->n) return err_set(e, "%s: model.safetensors.index.json has no weight_map", h->repo);
+    for (size_t k = 0; k < wm->n; k++) {
+        if (wm->kids[k]->type != JSON_STR) return err_set(e, "%s: a weight_map entry is not a file name", h->repo);
+        char name[1024];
+        snprintf(name, sizeof name, "%.*s", (int)wm->kids[k]->s.n, wm->kids[k]->s.p);
+        HubFile *sf = hub__file(h, name);
+        if (!sf) return err_set(e, "%s: the shard %s named in model.safetensors.index.json is not in the repository", h->repo, name);
+        sf->want = 1;
+    }
+    arena_reset(&h->arena, mark);
+    return 0;
+}
+
+static int hub_choose(Hub *h, Err *e) {
+    int gguf = 0, st = 0;
+    for (int k = 0; k < h->n_files; k++) {
+        h->files[k].want = 0;
+        size_t L = strlen(h->files[k].path);
+        gguf += hub__is_gguf(&h->files[k]);
+        st += L > 12 && !strcmp(h->files[k].path + L - 12, ".safetensors");
+    }
+    if (gguf) return hub__choose_gguf(h, e);
+    if (st) return hub__choose_safetensors(h, e);
+    return err_set(e, "%s holds no GGUF and no safetensors files: not a model llm can fetch", h->repo);
+}
+
+/* ---- the models folder ---- */
+
+static int hub__mkdirs(const char *path, Err *e) {   /* mkdir -p of path's directories and path */
+    char p[4096];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || !*s) {
+            char c = *s;
+            *s = 0;
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) return err_set(e, "cannot create folder '%s': %s", p, strerror(errno));
+            *s = c;
+            if (!c) break;
+        }
+    }
+    return 0;
+}
+
+static void hub__fsync_dir(const char *dir) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) { fsync(fd); close(fd); }
+}
+
+/* ---- progress ---- */
+
+typedef struct {
+    const char *name;
+    uint64_t total, done, at_start;
+    double t0, last;
+    int tty;
+    int shown;
+} Progress;
+
+static void hub__progress(Progress *p, int final) {
+    if (log_level < LOG_INFO) return;
+    double now = time_now();
+    if (!final && now - p->last < (p->tty ? 0.2 : 5.0)) return;
+    p->last = now;
+    double el = now - p->t0, rate = el > 0 ? (double)(p->done - p->at_start) / el : 0;
+    char a[32], b[32], r[32], eta[32] = "";
+    fmt_size(a, sizeof a, (double)p->done);
+    fmt_size(b, sizeof b, (double)p->total);
+    fmt_size(r, sizeof r, rate);
+    if (!final && rate > 0 && p->total > p->done) {
+        long s = (long)((double)(p->total - p->done) / rate);
+        snprintf(eta, sizeof eta, " ETA %ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    }
+    int pct = p->total ? (int)(100.0 * (double)p->done / (double)p->total) : 100;
+    if (p->tty) {
+        int w = 24, fill = p->total ? (int)((double)w * (double)p->done / (double)p->total) : w;
+        char bar[32];
+        for (int k = 0; k < w; k++) bar[k] = k < fill ? '#' : '.';
+        bar[w] = 0;
+        fprintf(stderr, "\r%-.40s [%s] %3d%% %s / %s  %s/s%s\033[K", p->name, bar, pct, a, b, r, eta);
+        if (final) fputc('\n', stderr);
+    } else {
+        fprintf(stderr, "llm: %s: %d%% (%s of %s, %s/s%s)\n", p->name, pct, a, b, r, eta);
+    }
+    fflush(stderr);
+    p->shown = 1;
+}
+
+/* ---- one file ---- */
+
+/* Hashes the bytes already in a partial file, so that hashing can go on where it stopped. */
+static int hub__hash_existing(int fd, uint64_t n, br_sha256_context *s2, br_sha1_context *s1, Err *e) {
+    static uint8_t buf[1 << 16];
+    uint64_t off = 0;
+    while (off < n) {
+        size_t want = n - off < sizeof buf ? (size_t)(n - off) : sizeof buf;
+        ssize_t r = pread(fd, buf, want, (off_t)off);
+        if (r <= 0) return err_set(e, "cannot read back the partial download: %s", r < 0 ? strerror(errno) : "short file");
+        br_sha256_update(s2, buf, (size_t)r);
+        br_sha1_update(s1, buf, (size_t)r);
+        off += (uint64_t)r;
+    }
+    return 0;
+}
+
+static void hub__hash_start(br_sha256_context *s2, br_sha1_context *s1, uint64_t size) {
+    char hdr[40];
+    int n = snprintf(hdr, sizeof hdr, "blob %llu", (unsigned long long)size);
+    br_sha256_init(s2);
+    br_sha1_init(s1);
+    br_sha1_update(s1, hdr, (size_t)n + 1);   /* with its NUL: git's blob header */
+}
+
+/* Downloads one file into dir, resuming a partial download; verifies size and hash,
+ * then renames it into place. Records the SHA-256 in f->sha256. */
+static int hub__download(Hub *h, HubFile *f, const char *dir, Err *e) {
+    char final[3500], part[3600], url[3200], ep[2100];
+    const char *id = f->sha256[0] ? f->sha256 : f->oid[0] ? f->oid : "nohash";
+    snprintf(final, sizeof final, "%s/%s", dir, f->path);
+    snprintf(part, sizeof part, "%s.%.12s.part", final, id);
+    char *slash = strrchr(final, '/');
+    *slash = 0;
+    if (hub__mkdirs(final, e)) return -1;
+    *slash = '/';
+    int fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return err_set(e, "cannot create '%s': %s", part, strerror(errno));
+    struct stat st;
+    fstat(fd, &st);
+    uint64_t have = (uint64_t)st.st_size;
+    static br_sha256_context s2;
+    static br_sha1_context s1;
+    hub__hash_start(&s2, &s1, f->size);
+    if (have > f->size || !strcmp(id, "nohash")) { if (ftruncate(fd, 0)) {} have = 0; }
+    if (have && hub__hash_existing(fd, have, &s2, &s1, e)) { close(fd); return -1; }
+    if (have) {
+        char a[32], b[32];
+        log_msg(LOG_INFO, "llm: %s: resuming at %s of %s\n", f->path, fmt_size(a, sizeof a, (double)have), fmt_size(b, sizeof b, (double)f->size));
+    }
+    url_encode_path(f->path, ep, sizeof ep);
+    snprintf(url, sizeof url, "%s/%s/resolve/%s/%s", h->endpoint, h->repo, h->commit, ep);
+    Progress pg = { f->path, f->size, have, have, time_now(), 0, isatty(2), 0 };
+    static uint8_t buf[1 << 18];
+    for (int attempt = 0; have < f->size;) {
+        if (hub__get(h, url, have ? (int64_t)have : -1, e)) { close(fd); return -1; }
+        HttpResp *r = &h->http.r;
+        if (r->status == 416 && have && r->range_total == (int64_t)f->size) { http_close(&h->http); have = f->size; break; }
+        if (r->status != 200 && r->status != 206) {
+            http_close(&h->http);
+            close(fd);
+            return hub__status_error(h, r, f->path, e);
+        }
+        if (h->http.first.linked_size >= 0 && (uint64_t)h->http.first.linked_size != f->size) {
+            http_close(&h->http);
+            close(fd);
+            return err_set(e, "%s: the Hub lists %llu bytes but serves %lld: the repository changed while fetching; run the command again",
+                           f->path, (unsigned long long)f->size, (long long)h->http.first.linked_size);
+        }
+        if (f->sha256[0] && h->http.first.linked_etag[0] && strcasecmp(h->http.first.linked_etag, f->sha256)) {
+            http_close(&h->http);
+            close(fd);
+            return err_set(e, "%s: the Hub lists SHA-256 %.12s but serves %.12s: the repository changed while fetching; run the command again",
+                           f->path, f->sha256, h->http.first.linked_etag);
+        }
+        if (r->status == 200 && have) {
+            log_msg(LOG_INFO, "llm: %s: the server does not resume downloads; starting this file again\n", f->path);
+            if (ftruncate(fd, 0)) {}
+            have = 0, pg.done = pg.at_start = 0;
+            hub__hash_start(&s2, &s1, f->size);
+        } else if (r->status == 206 && (r->range_start != (int64_t)have || (r->range_total >= 0 && r->range_total != (int64_t)f->size))) {
+            http_close(&h->http);
+            close(fd);
+            return err_set(e, "%s: the server sent bytes from %lld when asked for %llu", f->path, (long long)r->range_start, (unsigned long long)have);
+        }
+        long n;
+        Err re = { { 0 } };
+        uint64_t before = have;
+        while ((n = http_read(&h->http, buf, sizeof buf, &re)) > 0) {
+            if (have + (uint64_t)n > f->size) {
+                http_close(&h->http);
+                close(fd);
+                unlink(part);
+                return err_set(e, "%s: the server sent more than the %llu bytes the Hub lists; the download was deleted",
+                               f->path, (unsigned long long)f->size);
+            }
+            if (pwrite(fd, buf, (size_t)n, (off_t)have) != n) {
+                int er = errno;
+                http_close(&h->http);
+                close(fd);
+                char a[32], b[32];
+                return err_set(e, "cannot write %s: %s; %s of %s are kept in %s: %s and run the same command to resume",
+                               f->path, strerror(er), fmt_size(a, sizeof a, (double)have), fmt_size(b, sizeof b, (double)f->size), part,
+                               er == ENOSPC ? "free disk space" : er == EFBIG ? "raise the file size limit (ulimit -f)" : "fix that");
+            }
+            br_sha256_update(&s2, buf, (size_t)n);
+            br_sha1_update(&s1, buf, (size_t)n);
+            have += (uint64_t)n;
+            pg.done = have;
+            hub__progress(&pg, 0);
+        }
+        http_close(&h->http);
+        if (n == 0 && have == f->size) break;
+        if (n == 0 && !re.msg[0]) snprintf(re.msg, sizeof re.msg, "the server ended the file after %llu of %llu bytes",
+                                           (unsigned long long)have, (unsigned long long)f->size);
+        hub__scrub(h, re.msg);
+        if (pg.tty && pg.shown) fputc('\n', stderr);
+        if (have == before) attempt++;       /* progress resets the count: only stalls give up */
+        if (attempt > h->retries) {
+            close(fd);
+            char a[32], b[32];
+            return err_set(e, "%s (%s); %s of %s are kept: run the same command again to resume", re.msg, f->path,
+                           fmt_size(a, sizeof a, (double)have), fmt_size(b, sizeof b, (double)f->size));
+        }
+        double wait = have > before ? 0 : (double)(1 << (attempt < 5 ? attempt - 1 : 4));
+        log_msg(LOG_INFO, "llm: %s; resuming %s at byte %llu%s\n", re.msg, f->path, (unsigned long long)have,
+                wait > 0 ? " after a pause" : "");
+        hub__sleep(wait);
+    }
+    /* the whole file is here: check it */
+    uint8_t d2[32], d1[20];
+    char x2[65], x1[41];
+    br_sha256_out(&s2, d2);
+    br_sha1_out(&s1, d1);
+    hex_encode(d2, 32, x2);
+    hex_encode(d1, 20, x1);
+    const char *bad = NULL, *want = NULL, *got = NULL;
+    if (f->sha256[0] && strcasecmp(x2, f->sha256)) bad = "SHA-256", want = f->sha256, got = x2;
+    else if (!f->sha256[0] && f->oid[0] && strcasecmp(x1, f->oid)) bad = "git blob id", want = f->oid, got = x1;
+    if (bad) {
+        close(fd);
+        unlink(part);
+        return err_set(e, "%s: the %s of the download is %.16s..., not the %.16s... the Hub lists: it was corrupted "
+                       "on the way and has been deleted; run the command again", f->path, bad, got, want);
+    }
+    if (fsync(fd) != 0) {
+        int er = errno;
+        close(fd);
+        return err_set(e, "cannot write %s: %s", part, strerror(er));
+    }
+    close(fd);
+    if (rename(part, final) != 0) return err_set(e, "cannot rename '%s' to '%s': %s", part, final, strerror(errno));
+    *slash = 0;
+    hub__fsync_dir(final);
+    *slash = '/';
+    memcpy(f->sha256, x2, 65);
+    pg.done = f->size;
+    hub__progress(&pg, 1);
+    return 0;
+}
+
+/* ---- manifests ---- */
+
+static void hub__dir(const Hub *h, char *out, size_t cap) { snprintf(out, cap, "%s/%s", h->models_dir, h->id); }
+
+static void hub__now_iso(char *out, size_t cap) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Writes dir/manifest.json (atomically) for the files just fetched, keeping the entries
+ * of an earlier fetch into the same folder whose files are still there. */
+static int hub__write_manifest(Hub *h, const char *dir, const char *format, const char *model, Err *e) {
+    char path[4200], date[40];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    size_t cap = 1u << 20;
+    char *buf = arena_alloc(&h->arena, cap);
+    if (!buf) return err_set(e, "out of memory writing the manifest");
+    JsonBuf b = { buf, cap, 0, 0 };
+    hub__now_iso(date, sizeof date);
+    json_buf_puts(&b, "{\n  \"id\": ");
+    json_write_str(&b, h->id, strlen(h->id));
+    json_buf_puts(&b, ",\n  \"repo\": ");
+    json_write_str(&b, h->repo, strlen(h->repo));
+    json_buf_puts(&b, ",\n  \"revision\": ");
+    json_write_str(&b, h->rev, strlen(h->rev));
+    json_buf_puts(&b, ",\n  \"commit\": ");
+    json_write_str(&b, h->commit, strlen(h->commit));
+    json_buf_puts(&b, ",\n  \"endpoint\": ");
+    json_write_str(&b, h->endpoint, strlen(h->endpoint));
+    json_buf_puts(&b, ",\n  \"format\": ");
+    json_write_str(&b, format, strlen(format));
+    json_buf_puts(&b, ",\n  \"model\": ");
+    json_write_str(&b, model, strlen(model));
+    json_buf_puts(&b, ",\n  \"fetched\": ");
+    json_write_str(&b, date, strlen(date));
+    json_buf_puts(&b, ",\n  \"files\": [");
+    int first = 1;
+    char line[1400];
+    for (int k = 0; k < h->n_files; k++) {
+        HubFile *f = &h->files[k];
+        if (!f->want) continue;
+        json_buf_puts(&b, first ? "\n    {\"path\": " : ",\n    {\"path\": ");
+        first = 0;
+        json_write_str(&b, f->path, strlen(f->path));
+        snprintf(line, sizeof line, ", \"size\": %llu, \"sha256\": \"%s\"}", (unsigned long long)f->size, f->sha256);
+        json_buf_puts(&b, line);
+    }
+    /* earlier entries for other files that are still on disk */
+    FileMap old;
+    Err oe = { { 0 } };
+    if (file_map(&old, path, &oe) == 0) {
+        JsonVal *ov;
+        if (old.data && json_parse(&h->arena, (const char *)old.data, old.size, &ov, &oe) == 0) {
+            const JsonVal *fl = json_get(ov, "files");
+            for (size_t k = 0; fl && fl->type == JSON_ARR && k < fl->n; k++) {
+                Str p = json_get_str(fl->kids[k], "path", (Str){ "", 0 });
+                char fp[1024], full[5200];
+                snprintf(fp, sizeof fp, "%.*s", (int)p.n, p.p);
+                HubFile *now = hub__file(h, fp);
+                snprintf(full, sizeof full, "%s/%s", dir, fp);
+                if (!p.n || (now && now->want) || access(full, F_OK)) continue;
+                const JsonVal *sz = json_get(fl->kids[k], "size");
+                Str sh = json_get_str(fl->kids[k], "sha256", (Str){ "", 0 });
+                json_buf_puts(&b, ",\n    {\"path\": ");
+                json_write_str(&b, p.p, p.n);
+                snprintf(line, sizeof line, ", \"size\": %lld, \"sha256\": \"%.*s\"}", sz && sz->type == JSON_INT ? (long long)sz->i : 0LL,
+                         (int)(sh.n > 64 ? 64 : sh.n), sh.p);
+                json_buf_puts(&b, line);
+            }
+        }
+        file_unmap(&old);
+    }
+    json_buf_puts(&b, "\n  ]\n}\n");
+    if (b.over) return err_set(e, "the manifest of %s is larger than 1 MiB", h->id);
+    FileOut fo;
+    if (file_out_open(&fo, path, e)) return -1;
+    file_out_write(&fo, buf, b.n);
+    if (file_out_commit(&fo, e)) return -1;
+    hub__fsync_dir(dir);
+    return 0;
+}
+
+/* ---- --fetch ---- */
+
+static int hub__free_space(const char *dir, uint64_t *out) {
+    struct statvfs s;
+    char p[2400];
+    snprintf(p, sizeof p, "%s", dir);
+    while (statvfs(p, &s) != 0) {          /* the nearest existing parent */
+        char *sl = strrchr(p, '/');
+        if (!sl || sl == p) return -1;
+        *sl = 0;
+    }
+    *out = (uint64_t)s.f_bavail * (uint64_t)s.f_frsize;
+    return 0;
+}
+
+/* Size of the bytes already on disk for f (complete or partial), to skip or resume. */
+static uint64_t hub__have(const char *dir, const HubFile *f, int *complete) {
+    char p[4200];
+    struct stat st;
+    *complete = 0;
+    snprintf(p, sizeof p, "%s/%s", dir, f->path);
+    if (!stat(p, &st) && (uint64_t)st.st_size == f->size) { *complete = 1; return f->size; }
+    const char *id = f->sha256[0] ? f->sha256 : f->oid;
+    snprintf(p, sizeof p, "%s/%s.%.12s.part", dir, f->path, id);
+    if (!stat(p, &st) && (uint64_t)st.st_size <= f->size) return (uint64_t)st.st_size;
+    return 0;
+}
+
+/* SHA-256 of an existing file (to trust a complete file left by an earlier run). */
+static int hub__sha256_file(const char *path, char out[65]) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    static uint8_t buf[1 << 16];
+    br_sha256_context c;
+    br_sha256_init(&c);
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof buf)) > 0) br_sha256_update(&c, buf, (size_t)r);
+    close(fd);
+    if (r < 0) return -1;
+    uint8_t d[32];
+    br_sha256_out(&c, d);
+    hex_encode(d, 32, out);
+    return 0;
+}
+
+static int hub_fetch(Hub *h, const char *spec, Err *e) {
+    if (h->offline)
+        return err_set(e, "--fetch needs the network, but offline mode is on (--offline or HF_HUB_OFFLINE=1)");
+    size_t mark = arena_mark(&h->arena);
+    if (hub_parse_spec(h, spec, e)) return -1;
+    h->want_file[0] = 0;
+    char crepo[256], cfile[1024];
+    if (!hub_catalog_source(h->id, crepo, sizeof crepo, cfile, sizeof cfile) && strcasecmp(crepo, h->id)) {
+        snprintf(h->repo, sizeof h->repo, "%s", crepo);
+        snprintf(h->want_file, sizeof h->want_file, "%s", cfile);
+        log_msg(LOG_INFO, "llm: %s: the catalog's GGUF build is %s\n", h->id, h->repo);
+    }
+    if (hub_list_files(h, e) || hub_choose(h, e)) return -1;
+    char dir[2400];
+    hub__dir(h, dir, sizeof dir);
+    uint64_t total = 0, todo = 0;
+    int nw = 0;
+    const char *model = "", *format = "safetensors";
+    for (int k = 0; k < h->n_files; k++) {
+        HubFile *f = &h->files[k];
+        if (!f->want) continue;
+        int complete;
+        uint64_t have = hub__have(dir, f, &complete);
+        total += f->size, todo += f->size - have, nw++;
+        size_t L = strlen(f->path);
+        if (L > 5 && !strcmp(f->path + L - 5, ".gguf")) {
+            format = "gguf";
+            int no, of;
+            if (!*model || (hub__split(f->path, &no, &of) && no == 1)) model = f->path;
+        }
+    }
+    if (!*model) model = "config.json";
+    char a[32], b[32], c[32];
+    uint64_t free_b = 0;
+    int have_free = hub__free_space(dir, &free_b) == 0;
+    log_msg(LOG_INFO, "llm: %s@%.12s: %d file%s, %s%s%s into %s%s%s\n", h->repo, h->commit, nw, nw == 1 ? "" : "s",
+            fmt_size(a, sizeof a, (double)total), todo != total ? ", to download: " : "",
+            todo != total ? fmt_size(b, sizeof b, (double)todo) : "", dir, have_free ? ", free: " : "",
+            have_free ? fmt_size(c, sizeof c, (double)free_b) : "");
+    if (h->dry_run) {
+        for (int k = 0; k < h->n_files; k++)
+            if (h->files[k].want)
+                printf("%s  %s\n", fmt_size(a, sizeof a, (double)h->files[k].size), h->files[k].path);
+        fflush(stdout);
+        arena_reset(&h->arena, mark);
+        return 0;
+    }
+    uint64_t margin = 16u << 20;
+    if (have_free && todo + margin > free_b)
+        return err_set(e, "not enough disk space for %s: %s to download, %s free in %s; free some space or fetch into "
+                       "another folder with --models-dir DIR", h->id, fmt_size(a, sizeof a, (double)todo),
+                       fmt_size(b, sizeof b, (double)free_b), h->models_dir);
+    if (hub__mkdirs(dir, e)) return -1;
+    for (int k = 0; k < h->n_files; k++) {
+        HubFile *f = &h->files[k];
+        if (!f->want) continue;
+        int complete;
+        hub__have(dir, f, &complete);
+        if (complete) {
+            char p[4200], sum[65];
+            snprintf(p, sizeof p, "%s/%s", dir, f->path);
+            if (f->sha256[0] && !hub__sha256_file(p, sum) && !strcasecmp(sum, f->sha256)) {
+                log_msg(LOG_INFO, "llm: %s: already here and verified\n", f->path);
+                continue;
+            }
+        }
+        if (hub__download(h, f, dir, e)) return -1;
+    }
+    if (hub__write_manifest(h, dir, format, model, e)) return -1;
+    log_msg(LOG_INFO, "llm: %s is ready: llm -m %s%s\n", h->id, h->id,
+            strcmp(format, "gguf") ? " (safetensors: conversion to GGUF is not implemented yet; --info reads its config)" : "");
+    arena_reset(&h->arena, mark);
+    return 0;
+}
+
+/* --fetch-list FILE: one model per line, '#' comments. */
+static int hub_fetch_list(Hub *h, const char *file, int keep_going, Err *e) {
+    FILE *f = fopen(file, "r");
+    if (!f) return err_set(e, "cannot open the list '%s': %s", file, strerror(errno));
+    char line[1024];
+    int lineno = 0, failed = 0, done = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = line;
+        while (isspace((uint8_t)*s)) s++;
+        char *hash = strchr(s, '#');
+        if (hash) *hash = 0;
+        size_t L = strlen(s);
+        while (L && isspace((uint8_t)s[L - 1])) s[--L] = 0;
+        if (!*s) continue;
+        Err fe = { { 0 } };
+        if (hub_fetch(h, s, &fe)) {
+            failed++;
+            if (!keep_going) { fclose(f); return err_set(e, "%s line %d (%s): %s", file, lineno, s, fe.msg); }
+            fprintf(stderr, "llm: %s line %d (%s): %s\n", file, lineno, s, fe.msg);
+        } else done++;
+    }
+    fclose(f);
+    if (failed) return err_set(e, "%d of %d models in %s failed (see above)", failed, failed + done, file);
+    return 0;
+}
+
+/* ---- models on disk: -m ORG/NAME, --list, --rm ---- */
+
+/* Reads MODELS/ID/manifest.json; NULL when absent or unreadable. */
+static JsonVal *hub_manifest(Arena *a, const char *models_dir, const char *id, Err *e) {
+    char p[4600];
+    snprintf(p, sizeof p, "%s/%s/manifest.json", models_dir, id);
+    FileMap m;
+    Err me = { { 0 } };
+    if (file_map(&m, p, &me)) return NULL;
+    JsonVal *v = NULL;
+    if (!m.data || json_parse(a, (const char *)m.data, m.size, &v, &me) || v->type != JSON_OBJ) {
+        err_set(e, "%s is damaged (%s): fetch the model again with llm --fetch %s", p, me.msg[0] ? me.msg : "empty", id);
+        v = NULL;
+    }
+    file_unmap(&m);
+    return v;
+}
+
+/* -m ORG/NAME[:QUANT]: the GGUF of a fetched model. 1 when spec is not such a name
+ * (the caller treats it as a file path), 0 with path filled, 2 with the path of
+ * config.json for a safetensors model, -1 with a message. */
+static int hub_resolve_model(const char *models_dir, const char *spec, char *path, size_t cap, Err *e) {
+    char id[600], quant[64] = "";
+    snprintf(id, sizeof id, "%s", spec);
+    char *colon = strchr(id, ':');
+    if (colon) snprintf(quant, sizeof quant, "%s", colon + 1), *colon = 0;
+    if (!hub__valid_repo(id) || !access(spec, F_OK)) return 1;
+    Arena a;
+    if (arena_create(&a, 4u << 20, e)) return -1;
+    Err me = { { 0 } };
+    JsonVal *m = hub_manifest(&a, models_dir, id, &me);
+    int rc = -1;
+    if (!m) {
+        if (me.msg[0]) err_set(e, "%s", me.msg);
+        else if (strchr(spec, '.') && strstr(spec, ".gguf")) err_set(e, "cannot open '%s': no such file", spec);
+        else err_set(e, "%s is not in %s: fetch it first with llm --fetch %s (online), or give a GGUF file with -m FILE",
+                     id, models_dir, id);
+        goto out;
+    }
+    Str fmt = json_get_str(m, "format", (Str){ "", 0 }), model = json_get_str(m, "model", (Str){ "", 0 });
+    if (!str_eq(fmt, "gguf")) {           /* safetensors: the caller decides (--info reads the config) */
+        rc = (size_t)snprintf(path, cap, "%s/%s/config.json", models_dir, id) < cap ? 2 : err_set(e, "path too long");
+        goto out;
+    }
+    if (quant[0]) {
+        const JsonVal *fl = json_get(m, "files");
+        model.n = 0;
+        for (size_t k = 0; fl && fl->type == JSON_ARR && k < fl->n; k++) {
+            Str p = json_get_str(fl->kids[k], "path", (Str){ "", 0 });
+            char pp[1024];
+            snprintf(pp, sizeof pp, "%.*s", (int)p.n, p.p);
+            int no = 1, of;
+            if (strstr(pp, ".gguf") && hub__quant_match(pp, quant) && (!hub__split(pp, &no, &of) || no == 1)) { model = p; break; }
+        }
+        if (!model.n) {
+            err_set(e, "%s has no %s file on disk: fetch it with llm --fetch %s:%s", id, quant, id, quant);
+            goto out;
+        }
+    }
+    if ((size_t)snprintf(path, cap, "%s/%s/%.*s", models_dir, id, (int)model.n, model.p) >= cap) {
+        err_set(e, "path too long");
+        goto out;
+    }
+    if (access(path, R_OK)) {
+        err_set(e, "%s is missing from %s/%s (deleted?): fetch the model again with llm --fetch %s", path, models_dir, id, id);
+        goto out;
+    }
+    rc = 0;
+out:
+    arena_destroy(&a);
+    return rc;
+}
+
+/* --list: the models in the models folder (those with a manifest, and unfinished ones). */
+static int hub_list(const char *models_dir, Err *e) {
+    DIR *d1 = opendir(models_dir);
+    if (!d1) {
+        if (errno == ENOENT) { printf("no models in %s yet: llm --fetch ORG/NAME\n", models_dir); return 0; }
+        return err_set(e, "cannot read %s: %s", models_dir, strerror(errno));
+    }
+    Arena a;
+    if (arena_create(&a, 8u << 20, e)) { closedir(d1); return -1; }
+    struct dirent *o, *n;
+    int count = 0;
+    while ((o = readdir(d1))) {
+        if (o->d_name[0] == '.') continue;
+        char od[4400];
+        snprintf(od, sizeof od, "%s/%s", models_dir, o->d_name);
+        DIR *d2 = opendir(od);
+        if (!d2) continue;
+        while ((n = readdir(d2))) {
+            if (n->d_name[0] == '.') continue;
+            char id[600];
+            snprintf(id, sizeof id, "%s/%s", o->d_name, n->d_name);
+            if (!hub__valid_repo(id)) continue;
+            size_t mark = arena_mark(&a);
+            Err me = { { 0 } };
+            JsonVal *m = hub_manifest(&a, models_dir, id, &me);
+            char sz[32];
+            if (!m) {
+                char dp[5000];
+                snprintf(dp, sizeof dp, "%s/%s", models_dir, id);
+                struct stat st;
+                if (stat(dp, &st) || !S_ISDIR(st.st_mode)) continue;
+                printf("%-44s  %s\n", id, me.msg[0] ? "damaged manifest: fetch it again" : "incomplete: run llm --fetch again to finish");
+                count++;
+                continue;
+            }
+            const JsonVal *fl = json_get(m, "files");
+            double total = 0;
+            for (size_t k = 0; fl && fl->type == JSON_ARR && k < fl->n; k++) {
+                const JsonVal *s = json_get(fl->kids[k], "size");
+                if (s && s->type == JSON_INT) total += (double)s->i;
+            }
+            Str fmt = json_get_str(m, "format", (Str){ "?", 1 }), model = json_get_str(m, "model", (Str){ "?", 1 });
+            Str date = json_get_str(m, "fetched", (Str){ "?", 1 }), commit = json_get_str(m, "commit", (Str){ "?", 1 });
+            printf("%-44s  %-11.*s  %9s  %.10s  %.12s  %.*s\n", id, (int)fmt.n, fmt.p, fmt_size(sz, sizeof sz, total),
+                   date.p, commit.p, (int)model.n, model.p);
+            count++;
+            arena_reset(&a, mark);
+        }
+        closedir(d2);
+    }
+    closedir(d1);
+    arena_destroy(&a);
+    if (!count) printf("no models in %s yet: llm --fetch ORG/NAME\n", models_dir);
+    return 0;
+}
+
+/* Removes the files a folder's manifest names, partial downloads, the manifest, then
+ * the empty folders. Files llm did not put there are left. */
+static int hub__rm_tree(const char *dir, const char *rel, uint64_t *freed, int *left) {
+    char p[4600];
+    snprintf(p, sizeof p, "%s%s%s", dir, *rel ? "/" : "", rel);
+    DIR *d = opendir(p);
+    if (!d) return -1;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        char sub[4600], full[5000];
+        snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+        snprintf(full, sizeof full, "%s/%s", dir, sub);
+        struct stat st;
+        if (lstat(full, &st)) continue;
+        if (S_ISDIR(st.st_mode)) { hub__rm_tree(dir, sub, freed, left); rmdir(full); continue; }
+        size_t L = strlen(de->d_name);
+        int ours = (L > 5 && !strcmp(de->d_name + L - 5, ".part")) || (L > 4 && !strcmp(de->d_name + L - 4, ".tmp"));
+        if (ours && !unlink(full)) *freed += (uint64_t)st.st_size;
+        else if (!ours) (*left)++;
+    }
+    closedir(d);
+    return 0;
+}
+
+static int hub_rm(const char *models_dir, const char *id, Err *e) {
+    if (!hub__valid_repo(id)) return err_set(e, "'%s' is not a model name (ORG/NAME; see llm --list)", id);
+    char dir[4600], p[5200];
+    snprintf(dir, sizeof dir, "%s/%s", models_dir, id);
+    struct stat st;
+    if (stat(dir, &st) || !S_ISDIR(st.st_mode)) return err_set(e, "%s is not in %s (see llm --list)", id, models_dir);
+    Arena a;
+    if (arena_create(&a, 8u << 20, e)) return -1;
+    Err me = { { 0 } };
+    JsonVal *m = hub_manifest(&a, models_dir, id, &me);
+    uint64_t freed = 0;
+    int left = 0;
+    const JsonVal *fl = m ? json_get(m, "files") : NULL;
+    for (size_t k = 0; fl && fl->type == JSON_ARR && k < fl->n; k++) {
+        Str fp = json_get_str(fl->kids[k], "path", (Str){ "", 0 });
+        if (!fp.n || memmem(fp.p, fp.n, "..", 2)) continue;
+        snprintf(p, sizeof p, "%s/%.*s", dir, (int)fp.n, fp.p);
+        if (!lstat(p, &st) && !unlink(p)) freed += (uint64_t)st.st_size;
+    }
+    snprintf(p, sizeof p, "%s/manifest.json", dir);
+    if (!lstat(p, &st) && !unlink(p)) freed += (uint64_t)st.st_size;
+    hub__rm_tree(dir, "", &freed, &left);
+    arena_destroy(&a);
+    char sz[32];
+    if (left)
+        printf("removed %s (%s freed); %d file%s llm did not fetch %s left in %s\n", id, fmt_size(sz, sizeof sz, (double)freed),
+               left, left == 1 ? "" : "s", left == 1 ? "is" : "are", dir);
+    else {
+        rmdir(dir);
+        char *sl = strrchr(dir, '/');
+        *sl = 0;
+        rmdir(dir);                                      /* the ORG folder, when empty */
+        printf("removed %s (%s freed)\n", id, fmt_size(sz, sizeof sz, (double)freed));
+    }
+    return 0;
+}
+
+/* --login: reads a token at a no-echo prompt, checks it with the Hub when it can, and
+ * stores it where huggingface-cli does, readable only by its owner. */
+static int hub_login(Hub *h, Err *e) {
+    int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    int in = tty >= 0 ? tty : 0, out = tty >= 0 ? tty : 2;
+    struct termios old, noecho;
+    int have_tc = tcgetattr(in, &old) == 0;
+    const char *ask = "Hugging Face token (from https://huggingface.co/settings/tokens; input hidden): ";
+    if (write(out, ask, strlen(ask)) < 0) {}
+    if (have_tc) {
+        noecho = old;
+        noecho.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(in, TCSAFLUSH, &noecho);
+    }
+    char tok[600];
+    size_t n = 0;
+    for (;;) {
+        char ch;
+        ssize_t r = read(in, &ch, 1);
+        if (r <= 0 || ch == '\n' || ch == '\r') break;
+        if (n < sizeof tok - 1) tok[n++] = ch;
+    }
+    tok[n] = 0;
+    if (have_tc) tcsetattr(in, TCSAFLUSH, &old);
+    if (write(out, "\n", 1) < 0) {}
+    if (tty >= 0) close(tty);
+    char *s = tok;
+    while (isspace((uint8_t)*s)) s++;
+    n = strlen(s);
+    while (n && isspace((uint8_t)s[n - 1])) s[--n] = 0;
+    if (!hub__token_ok(s)) return err_set(e, "that is not a token (tokens look like hf_...; nothing was stored)");
+    char mask[32];
+    hub_mask(s, mask, sizeof mask);
+    if (!h->offline) {
+        char url[700];
+        snprintf(url, sizeof url, "%s/api/whoami-v2", h->endpoint);
+        snprintf(h->http.token, sizeof h->http.token, "%s", s);
+        Err we = { { 0 } };
+        int retries = h->retries;
+        h->retries = 0;
+        int rc = hub__get(h, url, -1, &we);
+        h->retries = retries;
+        if (!rc) {
+            int st = h->http.r.status;
+            http_close(&h->http);
+            if (st == 401) return err_set(e, "the Hub rejected the token %s: copy it again from https://huggingface.co/settings/tokens (nothing was stored)", mask);
+        } else log_msg(LOG_INFO, "llm: could not check the token with the Hub (%s); storing it anyway\n", we.msg);
+    }
+    char path[4096];
+    hub_token_path(path, sizeof path);
+    char *sl = strrchr(path, '/');
+    if (sl) {
+        *sl = 0;
+        if (*path && hub__mkdirs(path, e)) return -1;
+        *sl = '/';
+    }
+    FileOut fo;
+    if (file_out_open(&fo, path, e)) return -1;
+    fchmod(fo.fd, 0600);
+    file_out_write(&fo, s, n);
+    file_out_write(&fo, "\n", 1);
+    if (file_out_commit(&fo, e)) return -1;
+    chmod(path, 0600);
+    log_msg(LOG_INFO, "llm: token %s stored in %s (mode 0600)\n", mask, path);
     return 0;
 }
 
@@ -11069,6 +13342,9 @@ typedef struct {
     int hugepages;             /* -1 auto, 0 off, 1 on */
     const char *n_gen_arg;     /* -n as given (bench reads it as its own default) */
     const char *render_template, *context;   /* --render-template FILE|NAME, --context FILE */
+    const char *fetch, *fetch_list, *rm;      /* --fetch SPEC, --fetch-list FILE, --rm ID */
+    const char *token_file, *cacert;          /* --token-file, --cacert */
+    int list, login, offline, dry_run, keep_going, timeout, retries;
     SampParams sp;
     int seed_given;
     GenParams gp;
@@ -11121,6 +13397,22 @@ static void cli__usage(FILE *f) {
 "                            --context CONTEXT.json (messages, add_generation_prompt, bos_token,\n"
 "                            tools, ...), as Hugging Face renders it; FILE may be a built-in:\n"
 "                            chatml, llama2, llama3, zephyr, gemma, mistral, phi3\n"
+"models from the Hugging Face Hub (the only commands that use the network):\n"
+"  --fetch ORG/NAME[:QUANT][@REV]  download a model into the models directory, once; then\n"
+"                            -m ORG/NAME runs it offline. GGUF repositories: one quant (default\n"
+"                            Q4_K_M, then Q8_0); safetensors repositories: config, tokenizer, weights\n"
+"  --fetch-list FILE         --fetch each model named in FILE (one per line, # comments)\n"
+"  --continue-on-error       with --fetch-list: go on after a model fails\n"
+"  --dry-run                 with --fetch: say what would be downloaded, download nothing\n"
+"  --list                    the models in the models directory\n"
+"  --rm ORG/NAME             delete a fetched model\n"
+"  --login                   store a Hugging Face token (typed at a hidden prompt) for gated models\n"
+"  --token-file FILE         read the token from FILE (else HF_TOKEN, HF_TOKEN_PATH, $HF_HOME/token,\n"
+"                            ~/.cache/huggingface/token)\n"
+"  --cacert FILE             trusted certificates (PEM) instead of the system's (or SSL_CERT_FILE)\n"
+"  --timeout SECONDS         network connect and read timeout (default 30)\n"
+"  --retries N               retries after a failed request or a stalled download (default 4)\n"
+"  --offline                 never use the network (also HF_HUB_OFFLINE=1): --fetch refuses\n"
 "  --verbose, --quiet        more or no messages on standard error\n"
 "  -h, --help, --version\n");
 }
@@ -11158,6 +13450,8 @@ static int cli_parse(int argc, char **argv, Opts *o) {
     o->gp.out_fd = 1;
     o->bench_reps = 3;
     o->hugepages = -1;
+    o->timeout = 30;
+    o->retries = 4;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define FLAG(s) (!strcmp(a, s))
@@ -11218,6 +13512,18 @@ static int cli_parse(int argc, char **argv, Opts *o) {
         else if (FLAG("--no-hugepages")) o->hugepages = 0;
         else if (FLAG("--tokenize")) o->tokenize = 1;
         else if (FLAG("--perplexity")) o->perplexity = 1;
+        else if (FLAG("--fetch")) { NEED(); o->fetch = v; }
+        else if (FLAG("--fetch-list")) { NEED(); o->fetch_list = v; }
+        else if (FLAG("--continue-on-error")) o->keep_going = 1;
+        else if (FLAG("--dry-run")) o->dry_run = 1;
+        else if (FLAG("--list")) o->list = 1;
+        else if (FLAG("--rm")) { NEED(); o->rm = v; }
+        else if (FLAG("--login")) o->login = 1;
+        else if (FLAG("--token-file")) { NEED(); o->token_file = v; }
+        else if (FLAG("--cacert")) { NEED(); o->cacert = v; }
+        else if (FLAG("--timeout")) { NEED(); if (cli__int(a, v, 1, 3600, &o->timeout)) return -1; }
+        else if (FLAG("--retries")) { NEED(); if (cli__int(a, v, 0, 100, &o->retries)) return -1; }
+        else if (FLAG("--offline")) o->offline = 1;
         else if (FLAG("--verbose")) log_level = LOG_VERBOSE;
         else if (FLAG("--quiet")) log_level = LOG_QUIET;
         else { fprintf(stderr, "llm: unknown option '%s' (see llm --help)\n", a); return -1; }
@@ -11235,8 +13541,6 @@ static void cli__models_dir(const Opts *o, char *buf, size_t cap) {
     else if ((x = getenv("XDG_CACHE_HOME")) && *x) snprintf(buf, cap, "%s/llm", x);
     else snprintf(buf, cap, "%s/.cache/llm", (x = getenv("HOME")) && *x ? x : ".");
 }
-
-#include <dirent.h>
 
 /* Collects up to max .gguf paths under dir (three levels deep: ORG/NAME/file). */
 static int cli__scan(const char *dir, int depth, char found[][4096], int n, int max) {
@@ -11472,6 +13776,36 @@ static int cli__bench(Opts *o, const char *path, Err *e) {
     return 0;
 }
 
+/* --info of a model fetched as safetensors: what its config.json says. */
+static int cli__info_config(const char *id, const char *path, Err *e) {
+    FileMap f;
+    if (file_map(&f, path, e)) return -1;
+    Arena a;
+    if (arena_create(&a, (4u << 20) + 8 * f.size, e)) { file_unmap(&f); return -1; }
+    JsonVal *c;
+    int rc = json_parse(&a, f.data ? (const char *)f.data : "", f.size, &c, e);
+    if (!rc && c->type != JSON_OBJ) rc = err_set(e, "%s is not a JSON object", path);
+    if (!rc) {
+        const JsonVal *ar = json_at(json_get(c, "architectures"), 0);
+        printf("model:          %s (safetensors; conversion to GGUF is not implemented yet)\n", id);
+        printf("architecture:   %.*s\n", ar && ar->type == JSON_STR ? (int)ar->s.n : 1, ar && ar->type == JSON_STR ? ar->s.p : "?");
+        static const char *keys[] = { "model_type", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                                      "num_key_value_heads", "intermediate_size", "vocab_size", "max_position_embeddings",
+                                      "rope_theta", "rms_norm_eps", "torch_dtype", "tie_word_embeddings" };
+        for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+            const JsonVal *v = json_get(c, keys[k]);
+            if (!v) continue;
+            char buf[256];
+            long n = json_write(v, -1, buf, sizeof buf, e);
+            if (n < 0) { e->msg[0] = 0; continue; }
+            printf("%-15s %.*s\n", keys[k], (int)n, buf);
+        }
+    }
+    arena_destroy(&a);
+    file_unmap(&f);
+    return rc;
+}
+
 /* --render-template FILE --context CONTEXT.json: the rendering alone on stdout. The
  * template runs in an arena sized from the inputs, with the interpreter's step bound. */
 static int cli__render_template(const Opts *o, Err *e) {
@@ -11525,7 +13859,33 @@ int main(int argc, char **argv) {
         err_set(&e, "--context goes with --render-template");
         goto fail;
     }
-    if (o.model) snprintf(path, sizeof path, "%s", o.model);
+    char models_dir[4096];
+    cli__models_dir(&o, models_dir, sizeof models_dir);
+    if (o.fetch || o.fetch_list || o.login) {
+        static Hub hub;
+        if (hub_init(&hub, models_dir, o.token_file, o.cacert, o.timeout, o.retries, &e)) goto fail;
+        hub.offline |= o.offline;
+        hub.dry_run = o.dry_run;
+        if (o.login) r = hub_login(&hub, &e);
+        else if (o.fetch) r = hub_fetch(&hub, o.fetch, &e);
+        else r = hub_fetch_list(&hub, o.fetch_list, o.keep_going, &e);
+        hub_free(&hub);
+        if (r) goto fail;
+        return 0;
+    }
+    if (o.list) return hub_list(models_dir, &e) ? (fprintf(stderr, "llm: %s\n", e.msg), 1) : 0;
+    if (o.rm) return hub_rm(models_dir, o.rm, &e) ? (fprintf(stderr, "llm: %s\n", e.msg), 1) : 0;
+    if (o.model) {
+        r = hub_resolve_model(models_dir, o.model, path, sizeof path, &e);
+        if (r < 0) goto fail;
+        if (r == 1) snprintf(path, sizeof path, "%s", o.model);
+        if (r == 2) {
+            if (o.info) return cli__info_config(o.model, path, &e) ? (fprintf(stderr, "llm: %s\n", e.msg), 1) : 0;
+            err_set(&e, "%s was fetched as safetensors; converting it to GGUF is not implemented yet "
+                    "(llm --info -m %s shows its config)", o.model, o.model);
+            goto fail;
+        }
+    }
     else if (!o.synthetic && cli__default_model(&o, path, sizeof path, &e)) goto fail;
     if (o.synthetic && !o.bench) {
         err_set(&e, "--synthetic works with --bench");
