@@ -58,6 +58,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1613,12 +1614,12 @@ static int http__read_head(Conn *c, HttpResp *r, Err *e) {
     size_t n = 0;
     for (;;) {
         while (c->rpos < c->rlen) {
-            if (n == sizeof head)
+            if (n == sizeof head && (c->permanent = 1))
                 return err_set(e, "the response headers from %s are larger than %d KiB", c->host, HTTP_MAX_HEAD >> 10);
             char ch = (char)c->rbuf[c->rpos++];
             head[n++] = ch;
             if (ch == '\n' && ((n >= 2 && head[n - 2] == '\n') || (n >= 3 && head[n - 2] == '\r' && head[n - 3] == '\n')))
-                return http_parse_head(head, n, r, e);
+                return http_parse_head(head, n, r, e) ? (c->permanent = 1, -1) : 0;
         }
         int g = conn_fill(c, "waiting for the response", e);
         if (g < 0) return -1;
@@ -1631,11 +1632,13 @@ static int http__read_head(Conn *c, HttpResp *r, Err *e) {
 /* Opens a connection to u (through the proxy when one applies), TLS when https. */
 static int http__connect(Http *h, const Url *u, Err *e) {
     Conn *c = &h->conn;
-    memset(c, 0, offsetof(Conn, iobuf));
+    memset(c, 0, offsetof(Conn, iobuf));   /* not the 33 KiB TLS buffer */
     c->fd = -1;
+    c->rpos = c->rlen = 0;
     c->timeout_ms = h->timeout_ms;
     snprintf(c->host, sizeof c->host, "%s", u->host);
     c->port = u->port;
+    if (u->https && net_check_clock(e)) return c->permanent = 1, -1;
     Url px;
     int via = net__proxy_for(u, &px, e);
     if (via < 0) return c->permanent = 1, -1;
@@ -1673,7 +1676,6 @@ static int http__connect(Http *h, const Url *u, Err *e) {
             if (net_trust_load(h->arena, &h->trust, h->cacert, e)) { c->permanent = 1; conn_close(c); return -1; }
             h->trust_loaded = 1;
         }
-        if (net_check_clock(e)) { c->permanent = 1; conn_close(c); return -1; }
         c->tls = 1;
         br_ssl_client_init_full(&c->sc, &c->xc, h->trust.ta, h->trust.n);
         int64_t now = net_now();
@@ -1774,7 +1776,7 @@ static long http_read(Http *h, void *buf, size_t cap, Err *e) {
         if (h->mode == HTTP_BODY_CHUNKED) {
             size_t off, dn;
             long used = http_chunk_step(&h->chunk, in, avail < cap ? avail : cap, &off, &dn, e);
-            if (used < 0) return -1;
+            if (used < 0) return c->permanent = 1, -1;
             c->rpos += (size_t)used;
             if (dn) {
                 memcpy(buf, in + off, dn);
@@ -1948,6 +1950,8 @@ static int hub_init(Hub *h, const char *models_dir, const char *token_file, cons
     if (off && *off && strcmp(off, "0") && strcasecmp(off, "false")) h->offline = 1;
     if (hub_find_token(h, token_file, e)) return -1;
     if (arena_create(&h->arena, (size_t)64 << 20, e)) return -1;
+    signal(SIGXFSZ, SIG_IGN);   /* a file size limit is a write error with a message, not a kill */
+    signal(SIGPIPE, SIG_IGN);
     h->body = arena_alloc(&h->arena, HUB_API_MAX + 1);
     h->files = arena_alloc(&h->arena, HUB_MAX_FILES * sizeof *h->files);
     if (!h->body || !h->files) return err_set(e, "out of memory");
@@ -2084,7 +2088,7 @@ static int hub__api(Hub *h, const char *url, const char *what, JsonVal **out, Er
         }
         http_close(&h->http);
         if (r < 0) {
-            if (attempt >= h->retries) return err_set(e, "%s", re.msg);
+            if (attempt >= h->retries || h->http.conn.permanent) return err_set(e, "%s", re.msg);
             log_msg(LOG_INFO, "llm: %s; retrying\n", re.msg);
             hub__sleep(1 << (attempt < 5 ? attempt : 5));
             continue;
@@ -2514,15 +2518,20 @@ static int hub__download(Hub *h, HubFile *f, const char *dir, Err *e) {
     }
     url_encode_path(f->path, ep, sizeof ep);
     snprintf(url, sizeof url, "%s/%s/resolve/%s/%s", h->endpoint, h->repo, h->commit, ep);
-    Progress pg = { f->path, f->size, have, have, time_now(), 0, isatty(2), 0 };
+    Progress pg = { f->path, f->size, have, have, time_now(), time_now(), isatty(2), 0 };
     static uint8_t buf[1 << 18];
     for (int attempt = 0; have < f->size;) {
-        if (hub__get(h, url, have ? (int64_t)have : -1, e)) { close(fd); return -1; }
+        if (hub__get(h, url, have ? (int64_t)have : -1, e)) {
+            close(fd);
+            if (!have) unlink(part);
+            return -1;
+        }
         HttpResp *r = &h->http.r;
         if (r->status == 416 && have && r->range_total == (int64_t)f->size) { http_close(&h->http); have = f->size; break; }
         if (r->status != 200 && r->status != 206) {
             http_close(&h->http);
             close(fd);
+            if (!have) unlink(part);
             return hub__status_error(h, r, f->path, e);
         }
         if (h->http.first.linked_size >= 0 && (uint64_t)h->http.first.linked_size != f->size) {
@@ -2579,12 +2588,17 @@ static int hub__download(Hub *h, HubFile *f, const char *dir, Err *e) {
                                            (unsigned long long)have, (unsigned long long)f->size);
         hub__scrub(h, re.msg);
         if (pg.tty && pg.shown) fputc('\n', stderr);
-        if (have == before) attempt++;       /* progress resets the count: only stalls give up */
+        if (have == before || h->retries == 0) attempt++;   /* progress resets the count: only stalls give up */
+        if (h->http.conn.permanent) {
+            close(fd);
+            if (!have) unlink(part);
+            return err_set(e, "%s (%s): the server's answer is malformed; try again later", re.msg, f->path);
+        }
         if (attempt > h->retries) {
             close(fd);
-            char a[32], b[32];
-            return err_set(e, "%s (%s); %s of %s are kept: run the same command again to resume", re.msg, f->path,
-                           fmt_size(a, sizeof a, (double)have), fmt_size(b, sizeof b, (double)f->size));
+            if (!have) unlink(part);
+            return err_set(e, "%s (%s); %llu of %llu bytes are kept: run the same command again to resume", re.msg, f->path,
+                           (unsigned long long)have, (unsigned long long)f->size);
         }
         double wait = have > before ? 0 : (double)(1 << (attempt < 5 ? attempt - 1 : 4));
         log_msg(LOG_INFO, "llm: %s; resuming %s at byte %llu%s\n", re.msg, f->path, (unsigned long long)have,
@@ -2709,6 +2723,16 @@ static int hub__write_manifest(Hub *h, const char *dir, const char *format, cons
 
 /* ---- --fetch ---- */
 
+/* Removes dir and its ORG parent when a failed first fetch left them empty. */
+static void hub__prune(char *dir) {
+    if (rmdir(dir) != 0) return;
+    char *sl = strrchr(dir, '/');
+    if (!sl) return;
+    *sl = 0;
+    rmdir(dir);
+    *sl = '/';
+}
+
 static int hub__free_space(const char *dir, uint64_t *out) {
     struct statvfs s;
     char p[2400];
@@ -2818,7 +2842,10 @@ static int hub_fetch(Hub *h, const char *spec, Err *e) {
                 continue;
             }
         }
-        if (hub__download(h, f, dir, e)) return -1;
+        if (hub__download(h, f, dir, e)) {
+            hub__prune(dir);
+            return -1;
+        }
     }
     if (hub__write_manifest(h, dir, format, model, e)) return -1;
     log_msg(LOG_INFO, "llm: %s is ready: llm -m %s%s\n", h->id, h->id,
