@@ -25,6 +25,7 @@ CFLAGS   ?= -O2 -Wall -Wextra
 LDFLAGS  ?= -static
 LDLIBS   ?= -lm -lpthread
 SRC      ?= llm.c
+EMBED    := models/catalog   # built into the binary (.incbin in section 7)
 BIN      ?= llm
 RUN_ARGS ?=
 
@@ -78,13 +79,13 @@ CROSS_UNIT_TESTS ?= $(sort $(wildcard tests/unit_kernels.c tests/unit_simd*.c))
 $(foreach a,$(CROSS_ARCHS),$(eval $(call bearssl_rules,$(CROSS_CC_$(a)))))
 
 define cross_rules
-$(DIST)/llm-$(1): $(SRC) $(call bearssl_lib,$(CROSS_CC_$(1))) Makefile vendor/bearssl.mk
+$(DIST)/llm-$(1): $(SRC) $(EMBED) $(call bearssl_lib,$(CROSS_CC_$(1))) Makefile vendor/bearssl.mk
 	@mkdir -p $$(@D)
 	@echo "  CROSS   $$@"
 	$(Q)$(CROSS_CC_$(1)) $(CSTD) $(CROSS_CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC) -static -o $$@.tmp $(SRC) \
 	  $(call bearssl_lib,$(CROSS_CC_$(1))) $(LDLIBS) && mv $$@.tmp $$@
 
-$(BUILD)/cross/$(1)/%: tests/%.c tests/test.h $(SRC) $(call bearssl_lib,$(CROSS_CC_$(1))) Makefile
+$(BUILD)/cross/$(1)/%: tests/%.c tests/test.h $(SRC) $(EMBED) $(call bearssl_lib,$(CROSS_CC_$(1))) Makefile
 	@mkdir -p $$(@D)
 	@echo "  CROSS   $$@"
 	$(Q)$(CROSS_CC_$(1)) $(CSTD) $(CROSS_TEST_CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC) -static -o $$@ $$< \
@@ -100,7 +101,7 @@ $(foreach a,$(CROSS_ARCHS),$(eval $(call cross_rules,$(a))))
 
 all: $(BIN)
 
-$(BIN): $(SRC) $(BEARSSL_LIB) Makefile vendor/bearssl.mk
+$(BIN): $(SRC) $(EMBED) $(BEARSSL_LIB) Makefile vendor/bearssl.mk
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SRC) $(BEARSSL_LIB) $(LDLIBS)
@@ -140,13 +141,13 @@ test-asan:
 	  CFLAGS='-O1 -g -Wall -Wextra -fsanitize=address,undefined -fno-omit-frame-pointer' \
 	  LDLIBS='-fsanitize=address,undefined -lm -lpthread'
 
-# Fuzz: tests/fuzz_$(FUZZ_TARGET).c (gguf, template) with libFuzzer for FUZZ_SECONDS on a
+# Fuzz: tests/fuzz_$(FUZZ_TARGET).c (gguf, template, http) with libFuzzer for FUZZ_SECONDS on a
 # corpus seeded from tests/corpus/$(FUZZ_TARGET)/, the chat templates (template) and
 # (for gguf) the GGUF files < 2 MB in
 # LLM_TEST_DATA, copied into a temp dir. Crashes are kept in build/fuzz/artifacts/.
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_$(FUZZ_TARGET)
 
-$(FUZZ_BIN): tests/fuzz_$(FUZZ_TARGET).c $(SRC) $(FUZZ_BEARSSL_LIB)
+$(FUZZ_BIN): tests/fuzz_$(FUZZ_TARGET).c $(SRC) $(EMBED) $(FUZZ_BEARSSL_LIB)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZ_CC) $(CSTD) $(FUZZ_CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC) -o $@ $< $(FUZZ_BEARSSL_LIB) -lm -lpthread

@@ -1,7 +1,7 @@
 #!/bin/sh
-# tests/t_fuzz.sh -- `make fuzz` as checks of `make test`: the GGUF reader, and the JSON
-# parser with the Jinja interpreter, under libFuzzer with AddressSanitizer and UBSan for
-# FUZZ_SECONDS (default 30) seconds each.
+# tests/t_fuzz.sh -- `make fuzz` as checks of `make test`: the GGUF reader, the JSON
+# parser with the Jinja interpreter, and the HTTP response parser, under libFuzzer with
+# AddressSanitizer and UBSan for FUZZ_SECONDS (default 30) seconds each.
 # SKIP when the fuzz target or clang's fuzzer runtime is missing.
 set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -23,7 +23,7 @@ if ! "$FUZZ_CC" -fsanitize=fuzzer,address,undefined -o "$probe" "$probe.c" >/dev
 fi
 
 secs=${FUZZ_SECONDS:-30}
-for target in gguf template; do
+for target in gguf template http; do
   name=fuzz_$target
   log=$TESTS_TMP/$name.log
   [ -f "$ROOT/tests/$name.c" ] || { echo "SKIP $name: tests/$name.c does not exist"; continue; }

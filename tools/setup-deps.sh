@@ -5,7 +5,8 @@
 # install and goes on if the essentials are already there.
 #
 #   build: gcc, musl-tools (musl-gcc), dpkg-dev (for `apt-get source`), file, ca-certificates
-#   test:  the above and clang + compiler-rt (fuzzing, sanitizers), python3 with
+#   test:  the above and clang + compiler-rt (fuzzing, sanitizers), openssl (the mock
+#          Hub's certificates), strace (no socket when offline), python3 with
 #          regex and numpy (reference checks), unicode-data (Unicode tables)
 #   cross: the build set and the cross compilers of `make cross` (gcc-aarch64-linux-gnu,
 #          gcc-arm-linux-gnueabihf, musl-dev:arm64, musl-dev:armhf: adds the arm64 and
@@ -19,7 +20,7 @@ mode=${1:-build}
 cd "$(dirname "$0")/.."
 
 build_pkgs="gcc musl-tools dpkg-dev file ca-certificates make"
-test_pkgs="clang python3 python3-regex python3-numpy python3-jinja2 unicode-data"
+test_pkgs="clang python3 python3-regex python3-numpy python3-jinja2 unicode-data openssl strace util-linux"
 cross_pkgs="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf musl-dev:arm64 musl-dev:armhf qemu-user-static"
 case $mode in
   build) pkgs=$build_pkgs ;;
