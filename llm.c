@@ -7020,6 +7020,11 @@ static int model__parse(Model *m, const char *path, Err *e) {
     }
     Gguf *g = &m->gguf;
     HParams *hp = &m->hp;
+    int64_t parts = gguf_get_int(g, "split.count", 1);
+    if (parts > 1)
+        return err_set(e, "%s is part %lld of a model split in %lld files: llm cannot run split GGUF models yet "
+                       "(choose a quant that comes in one file)", path, (long long)gguf_get_int(g, "split.no", 0) + 1,
+                       (long long)parts);
     hp->arch = gguf_get_str(g, "general.architecture");
     hp->name = gguf_get_str(g, "general.name");
     if (!hp->arch.n) return err_set(e, "%s has no general.architecture: not a model GGUF", path);

@@ -259,6 +259,20 @@ fetch bighdr test/big-headers; expect bighdr 1 "response headers from 127.0.0.1 
 fetch badchunk test/bad-chunk; expect badchunk 1 "bad chunk size"
 fetch short test/short-body --retries 1; expect short 1 "closed the connection after 0 of 1000 bytes"
 
+# ---- no network, progress display ----
+HF_ENDPOINT=https://no-such-host.invalid fetch nodns test/tiny-GGUF --retries 0; expect nodns 1 "cannot resolve host name 'no-such-host.invalid'"
+HF_ENDPOINT=https://127.0.0.1:1 fetch refused test/tiny-GGUF --retries 0; expect refused 1 "cannot connect to 127.0.0.1:1: Connection refused"
+if grep -q "$(printf '\r')" "$T"/*.err; then fail "progress on a pipe: plain lines, no carriage returns" "$(grep -l "$(printf '\r')" "$T"/*.err)"
+else pass "progress on a pipe: plain lines, no carriage returns"; fi
+if command -v script >/dev/null 2>&1; then
+  rm -rf "$T/m-tty"
+  script -qec "'$LLM' --cacert '$CA' --models-dir '$T/m-tty' --fetch test/tiny-GGUF 2>&1" /dev/null > "$T/tty.log" 2>&1
+  grep -q "$(printf '\r')tiny-model.Q4_K_M.gguf \[########################\] 100%" "$T/tty.log" \
+    && pass "progress on a terminal: a one-line bar" || fail "progress on a terminal: a one-line bar" "$(tr '\r' '\n' < "$T/tty.log" | tail -3)"
+else skip "progress on a terminal" "script (util-linux) missing"; fi
+HF_TOKEN_PATH=$T/tokfile MD=$T/m-tokpath fetch tokpath test/private
+[ $rc -eq 0 ] && pass "HF_TOKEN_PATH is read" || fail "HF_TOKEN_PATH is read" "rc $rc: $(tail -1 "$T/tokpath.err")"
+
 # ---- proxy ----
 reset
 HTTPS_PROXY=http://127.0.0.1:$PROXY MD=$T/m-proxy fetch proxy test/single-st

@@ -10,6 +10,7 @@ typedef struct {
     uint32_t wtype;        /* type of the 2-D weights (F32, F16, Q8_0, ...) */
     const char *arch;      /* general.architecture (default "llama") */
     int bad_shape;         /* write attn_q with a wrong shape */
+    int split_count;       /* write split.no = 0 and split.count (a split GGUF's first part) */
 } TinySpec;
 
 typedef struct {
@@ -116,12 +117,16 @@ static int tiny_write(const char *path, const TinySpec *spec, TinyWeights *w, Er
     tiny__vocab(tok, score, type, V);
     const char *arch = s->arch ? s->arch : "llama";
     GgufWriter gw;
-    int n_kv = 15 + (s->rope_scale > 0 ? 2 : 0);
+    int n_kv = 15 + (s->rope_scale > 0 ? 2 : 0) + (s->split_count ? 2 : 0);
     if (gguf_w_begin(&gw, path, (uint64_t)nt, (uint64_t)n_kv, e)) return -1;
     char k[128];
 #define AK(x) (snprintf(k, sizeof k, "%s.%s", arch, x), k)
     gguf_w_kv_str(&gw, "general.architecture", arch);
     gguf_w_kv_str(&gw, "general.name", "tiny");
+    if (s->split_count) {
+        gguf_w_kv_u32(&gw, "split.no", 0);
+        gguf_w_kv_u32(&gw, "split.count", (uint32_t)s->split_count);
+    }
     gguf_w_kv_u32(&gw, AK("context_length"), (uint32_t)s->n_ctx);
     gguf_w_kv_u32(&gw, AK("embedding_length"), (uint32_t)E);
     gguf_w_kv_u32(&gw, AK("block_count"), (uint32_t)s->n_layer);

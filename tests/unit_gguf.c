@@ -188,10 +188,12 @@ int main(void) {
     struct { const char *name, *expect; TinySpec s; } mc[] = {
         { "a tensor with the wrong shape", "has shape", base },
         { "an unknown architecture by name", "architecture 'mamba9' is not supported", base },
+        { "a split GGUF's first part", "is part 1 of a model split in 3 files", base },
     };
     mc[0].s.bad_shape = 1;
     mc[1].s.arch = "mamba9";
-    for (size_t i = 0; i < 2; i++) {
+    mc[2].s.split_count = 3;
+    for (size_t i = 0; i < sizeof mc / sizeof *mc; i++) {
         Err e2 = { { 0 } };
         test_tmp("bad-model.gguf", path, sizeof path);
         if (tiny_write(path, &mc[i].s, &tw, &e2)) { CHECK("tiny model written", 0, "%s", e2.msg); tiny_free(&tw); continue; }
