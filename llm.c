@@ -12944,7 +12944,12 @@ typedef struct {
     size_t pend_n, pend_cap;
     double t_prompt, t_gen;   /* seconds of the last run */
     int n_prompt, n_gen;
+    char *cap;                /* (cap_max) when set: a copy of the text written (a chat answer) */
+    size_t cap_n, cap_max;
 } Session;
+
+/* Set by SIGINT (Ctrl-C) while an answer is generated: stop the answer, not the program. */
+static volatile sig_atomic_t sess_interrupt;
 
 static void sess__write(int fd, const char *p, size_t n) {
     while (n) {
@@ -12957,11 +12962,20 @@ static void sess__write(int fd, const char *p, size_t n) {
     }
 }
 
+static void sess__out(Session *s, const GenParams *g, const char *p, size_t n) {
+    sess__write(g->out_fd, p, n);
+    if (s->cap) {
+        size_t k = n < s->cap_max - s->cap_n ? n : s->cap_max - s->cap_n;
+        memcpy(s->cap + s->cap_n, p, k);
+        s->cap_n += k;
+    }
+}
+
 /* Appends piece to the pending text and writes what is safe to write. Returns 1 when a
  * stop string was found (the text before it is written, the rest dropped). */
 static int sess__emit(Session *s, const GenParams *g, const char *piece, size_t n, int final) {
     if (n > s->pend_cap - s->pend_n) {            /* cannot happen with the planned size */
-        sess__write(g->out_fd, s->pend, s->pend_n);
+        sess__out(s, g, s->pend, s->pend_n);
         s->pend_n = 0;
         if (n > s->pend_cap) n = s->pend_cap;
     }
@@ -12971,7 +12985,7 @@ static int sess__emit(Session *s, const GenParams *g, const char *piece, size_t 
         size_t L = strlen(g->stops[i]);
         for (size_t k = 0; L && k + L <= s->pend_n; k++)
             if (!memcmp(s->pend + k, g->stops[i], L)) {
-                sess__write(g->out_fd, s->pend, k);
+                sess__out(s, g, s->pend, k);
                 s->pend_n = 0;
                 return 1;
             }
@@ -12985,7 +12999,7 @@ static int sess__emit(Session *s, const GenParams *g, const char *piece, size_t 
         }
     size_t out = s->pend_n - keep;
     if (!final) out = utf8_complete_prefix(s->pend, out);
-    sess__write(g->out_fd, s->pend, out);
+    sess__out(s, g, s->pend, out);
     memmove(s->pend, s->pend + out, s->pend_n - out);
     s->pend_n -= out;
     return 0;
@@ -12997,6 +13011,40 @@ static int sess_eval(Session *s, const int32_t *toks, int n, Err *e) {
         int nb = n - i < s->st.o.n_batch ? n - i : s->st.o.n_batch;
         if (model_forward(&s->st, toks + i, nb, 0, e)) return -1;
     }
+    return 0;
+}
+
+/* Samples and streams tokens after a prompt whose last token was prev, until an
+ * end-of-generation token (or end_tok), a stop string, n_predict tokens, a full
+ * context or Ctrl-C. Each token fed back into the model is stored in track[position]
+ * when track is given (the chat's record of what the KV cache holds). */
+static int sess__gen_loop(Session *s, const GenParams *g, int32_t prev, int32_t end_tok, int32_t *track, Err *e) {
+    double t0 = time_now();
+    s->n_gen = 0;
+    s->pend_n = 0;
+    for (;;) {
+        if (g->n_predict >= 0 && s->n_gen >= g->n_predict) break;
+        if (sess_interrupt) break;
+        int32_t id = samp_sample(&s->samp, s->st.logits);
+        s->n_gen++;
+        if (!g->ignore_eos && (tok_is_eog(s->tok, id) || id == end_tok)) break;
+        samp_accept(&s->samp, id);
+        char piece[1024];
+        int pn = tok_piece(s->tok, id, piece, sizeof piece);
+        if (pn < 0) pn = 0;    /* a token longer than 1 KiB: no real vocabulary has one */
+        const char *pp = piece;
+        if (s->spm_strip && prev == s->bos && pn > 0 && piece[0] == ' ') pp++, pn--;
+        prev = id;
+        if (sess__emit(s, g, pp, (size_t)pn, 0)) break;
+        if (s->st.n_past >= s->st.o.n_ctx) {
+            log_msg(LOG_INFO, "\nllm: the context is full (%d tokens); stopping (use a larger -c)\n", s->st.o.n_ctx);
+            break;
+        }
+        if (track) track[s->st.n_past] = id;
+        if (model_forward(&s->st, &id, 1, 0, e)) return -1;
+    }
+    sess__emit(s, g, "", 0, 1);
+    s->t_gen = time_now() - t0;
     return 0;
 }
 
@@ -13017,31 +13065,315 @@ static int sess_generate(Session *s, const char *prompt, size_t len, const GenPa
     if (sess_eval(s, s->toks, n, e)) return -1;
     s->t_prompt = time_now() - t0;
     s->n_prompt = n;
-    t0 = time_now();
-    s->n_gen = 0;
-    s->pend_n = 0;
-    int32_t prev = s->toks[n - 1];
-    for (;;) {
-        if (g->n_predict >= 0 && s->n_gen >= g->n_predict) break;
-        int32_t id = samp_sample(&s->samp, s->st.logits);
-        s->n_gen++;
-        if (!g->ignore_eos && tok_is_eog(s->tok, id)) break;
-        samp_accept(&s->samp, id);
-        char piece[1024];
-        int pn = tok_piece(s->tok, id, piece, sizeof piece);
-        if (pn < 0) pn = 0;    /* a token longer than 1 KiB: no real vocabulary has one */
-        const char *pp = piece;
-        if (s->spm_strip && prev == s->bos && pn > 0 && piece[0] == ' ') pp++, pn--;
-        prev = id;
-        if (sess__emit(s, g, pp, (size_t)pn, 0)) break;
-        if (s->st.n_past >= s->st.o.n_ctx) {
-            log_msg(LOG_INFO, "\nllm: the context is full (%d tokens); stopping (use a larger -c)\n", s->st.o.n_ctx);
-            break;
-        }
-        if (model_forward(&s->st, &id, 1, 0, e)) return -1;
+    return sess__gen_loop(s, g, s->toks[n - 1], -1, NULL, e);
+}
+
+/* ---- chat: the conversation through the model's own template ----
+ *
+ * Each turn renders the whole conversation with the chat template (as Hugging Face
+ * does: messages, add_generation_prompt, bos_token, eos_token), tokenises it, and
+ * evaluates only the tokens after the longest prefix the KV cache already holds, so
+ * earlier turns are not read again. When the conversation no longer fits in the
+ * context, the oldest turns go (the system prompt stays), said once. An answer ends at
+ * an end-of-generation token, at the template's own end-of-turn marker, or at Ctrl-C;
+ * what was said so far stays in the conversation either way. */
+
+#define CHAT_MAX_MSGS 4096
+enum { CHAT_SYSTEM, CHAT_USER, CHAT_ASSISTANT };
+static const char *const chat_roles[] = { "system", "user", "assistant" };
+
+typedef struct { int role; size_t off, len; } ChatMsg;
+
+typedef struct {
+    Session *s;
+    const char *tmpl;             /* the template's Jinja source */
+    size_t tmpl_n;
+    Arena tarena;                 /* the interpreter's scratch, reset for every render */
+    char *text;                   /* (text_cap) the messages' contents, one after another */
+    size_t text_n, text_cap;
+    ChatMsg *msg;                 /* (CHAT_MAX_MSGS) */
+    int n_msg;
+    char *json;                   /* (json_cap) the variables the template sees */
+    size_t json_cap;
+    char *render;                 /* (render_cap) the rendered conversation */
+    size_t render_cap;
+    int32_t *cache;               /* (n_ctx) the tokens at KV positions 0 .. n_cache-1 */
+    int n_cache;
+    char bos_text[128], eos_text[128];
+    char end_marker[64];          /* what the template puts after an answer, e.g. <|im_end|> */
+    int32_t end_tok;              /* that marker's token, -1 when it is not one token */
+    int dropped;                  /* turns dropped for room */
+    int last_eval, last_reused;   /* the last turn: prompt tokens evaluated / taken from the cache */
+    double last_t_eval;
+} Chat;
+
+/* Bytes of text the conversation may hold: a full context at 6 bytes a token (English
+ * averages about 4). More is dropped like turns that do not fit; the bound matters
+ * because the tokenizer's scratch grows with the text it may be given. */
+static size_t chat_text_cap(int n_ctx) { return (size_t)n_ctx * 6 + (16u << 10); }
+
+/* The rendered size the tokenizer's scratch must take: the text and the markup. */
+static size_t chat_render_cap(int n_ctx) { return chat_text_cap(n_ctx) + (16u << 10); }
+
+static size_t chat_mem_size(int n_ctx, size_t tmpl_n) {
+    size_t t = chat_text_cap(n_ctx);
+    return ARENA_ROUND(t) + ARENA_ROUND(chat_render_cap(n_ctx)) * 2 + ARENA_ROUND(CHAT_MAX_MSGS * sizeof(ChatMsg)) +
+           ARENA_ROUND((size_t)n_ctx * 4) + ARENA_ROUND((2u << 20) + 16 * (tmpl_n + 2 * t));
+}
+
+
+static void chat__token_text(const Tokenizer *t, int32_t id, char *out, size_t cap) {
+    out[0] = 0;
+    if (id >= 0 && id < t->n_vocab && t->tokens[id].n < cap) {
+        memcpy(out, t->tokens[id].p, t->tokens[id].n);
+        out[t->tokens[id].n] = 0;
     }
-    sess__emit(s, g, "", 0, 1);
-    s->t_gen = time_now() - t0;
+}
+
+/* The template's variables as JSON: messages, add_generation_prompt, bos/eos tokens. */
+static int chat__json(Chat *c, int add_gen, size_t *n) {
+    JsonBuf b = { c->json, c->json_cap, 0, 0 };
+    json_buf_puts(&b, "{\"messages\": [");
+    for (int i = 0; i < c->n_msg; i++) {
+        json_buf_puts(&b, i ? ", {\"role\": " : "{\"role\": ");
+        json_write_str(&b, chat_roles[c->msg[i].role], strlen(chat_roles[c->msg[i].role]));
+        json_buf_puts(&b, ", \"content\": ");
+        json_write_str(&b, c->text + c->msg[i].off, c->msg[i].len);
+        json_buf_puts(&b, "}");
+    }
+    json_buf_puts(&b, add_gen ? "], \"add_generation_prompt\": true" : "], \"add_generation_prompt\": false");
+    json_buf_puts(&b, ", \"bos_token\": ");
+    json_write_str(&b, c->bos_text, strlen(c->bos_text));
+    json_buf_puts(&b, ", \"eos_token\": ");
+    json_write_str(&b, c->eos_text, strlen(c->eos_text));
+    json_buf_puts(&b, "}");
+    *n = b.n;
+    return b.over ? -1 : 0;
+}
+
+/* Renders the conversation into c->render. *too_big is set when it failed for size. */
+static int chat_render(Chat *c, int add_gen, size_t *len, int *too_big, Err *e) {
+    size_t jn;
+    *too_big = 0;
+    arena_reset(&c->tarena, 0);
+    if (chat__json(c, add_gen, &jn)) { *too_big = 1; return err_set(e, "the conversation is too long"); }
+    JsonVal *ctx;
+    if (json_parse(&c->tarena, c->json, jn, &ctx, e)) { *too_big = 1; return -1; }
+    if (tmpl_render(&c->tarena, c->tmpl, c->tmpl_n, ctx, c->render, c->render_cap, len, e)) {
+        *too_big = strstr(e->msg, "output exceeds") || strstr(e->msg, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Adds a message; 0, or -1 when the text buffer has no room even after dropping. */
+static int chat__push(Chat *c, int role, const char *p, size_t n) {
+    if (c->n_msg == CHAT_MAX_MSGS || n > c->text_cap - c->text_n) return -1;
+    memcpy(c->text + c->text_n, p, n);
+    c->msg[c->n_msg++] = (ChatMsg){ role, c->text_n, n };
+    c->text_n += n;
+    return 0;
+}
+
+/* Removes messages [i, j) and closes the gap in the text. */
+static void chat__remove(Chat *c, int i, int j) {
+    if (i >= j) return;
+    size_t from = c->msg[i].off, to = j < c->n_msg ? c->msg[j].off : c->text_n, gap = to - from;
+    memmove(c->text + from, c->text + to, c->text_n - to);
+    c->text_n -= gap;
+    for (int k = j; k < c->n_msg; k++) c->msg[k].off -= gap;
+    memmove(c->msg + i, c->msg + j, (size_t)(c->n_msg - j) * sizeof *c->msg);
+    c->n_msg -= j - i;
+}
+
+/* Drops the oldest turn (a user message and what follows up to the next user
+ * message), never the system prompt nor the last user message. */
+static int chat__drop_oldest(Chat *c) {
+    int i = 0;
+    while (i < c->n_msg && c->msg[i].role == CHAT_SYSTEM) i++;
+    int j = i + 1;
+    while (j < c->n_msg && c->msg[j].role != CHAT_USER) j++;
+    if (j >= c->n_msg) return -1;
+    chat__remove(c, i, j);
+    c->dropped++;
+    return 0;
+}
+
+/* Sets (or with n == 0 removes) the system prompt. */
+static int chat_set_system(Chat *c, const char *p, size_t n) {
+    if (c->n_msg && c->msg[0].role == CHAT_SYSTEM) chat__remove(c, 0, 1);
+    if (!n) return 0;
+    if (chat__push(c, CHAT_SYSTEM, p, n)) return -1;
+    ChatMsg m = c->msg[c->n_msg - 1];                      /* move it to the front */
+    memmove(c->msg + 1, c->msg, (size_t)(c->n_msg - 1) * sizeof *c->msg);
+    c->msg[0] = m;
+    return 0;
+}
+
+static void chat_reset(Chat *c) {   /* the conversation, not the system prompt */
+    int keep = c->n_msg && c->msg[0].role == CHAT_SYSTEM;
+    chat__remove(c, keep, c->n_msg);
+    c->dropped = 0;
+}
+
+static int chat_init(Chat *c, Session *s, Arena *a, const char *tmpl, size_t tmpl_n, Err *e) {
+    memset(c, 0, sizeof *c);
+    int n_ctx = s->st.o.n_ctx;
+    c->s = s, c->tmpl = tmpl, c->tmpl_n = tmpl_n;
+    c->text_cap = chat_text_cap(n_ctx);
+    c->json_cap = c->render_cap = chat_render_cap(n_ctx);
+    c->text = arena_alloc(a, c->text_cap);
+    c->json = arena_alloc(a, c->json_cap);
+    c->render = arena_alloc(a, c->render_cap);
+    c->msg = arena_alloc(a, CHAT_MAX_MSGS * sizeof *c->msg);
+    c->cache = arena_alloc(a, (size_t)n_ctx * 4);
+    if (!c->text || !c->json || !c->render || !c->msg || !c->cache ||
+        arena_sub(a, &c->tarena, (2u << 20) + 16 * (tmpl_n + 2 * c->text_cap)))
+        return err_set(e, "internal error: the arena is smaller than the memory plan");
+    chat__token_text(s->tok, s->tok->bos, c->bos_text, sizeof c->bos_text);
+    chat__token_text(s->tok, s->tok->eos, c->eos_text, sizeof c->eos_text);
+    /* the end-of-turn marker: what the template writes right after an answer */
+    c->end_tok = -1;
+    static const char probe[] = "Zq7Xw";
+    size_t len;
+    int big;
+    Err pe = { { 0 } };
+    if (chat__push(c, CHAT_USER, "Hi", 2) || chat__push(c, CHAT_ASSISTANT, probe, sizeof probe - 1))
+        return err_set(e, "internal error: chat buffers");
+    int r = chat_render(c, 0, &len, &big, &pe);
+    chat__remove(c, 0, c->n_msg);
+    if (r) return err_set(e, "the chat template fails on a plain conversation: %s", pe.msg);
+    const char *at = strstr(c->render, probe);
+    if (at) {
+        const char *p = at + sizeof probe - 1, *end = c->render + len;
+        while (p < end && (*p == ' ' || *p == '\n')) p++;
+        size_t n = 0;
+        while (p + n < end && p[n] != '\n' && !(n && p[n] == '<' && p[n - 1] == '>') && n < sizeof c->end_marker - 1) n++;
+        memcpy(c->end_marker, p, n);
+        c->end_marker[n] = 0;
+        while (n && c->end_marker[n - 1] == ' ') c->end_marker[--n] = 0;
+        if (n) c->end_tok = tok_find(s->tok, c->end_marker, n);
+    }
+    log_msg(LOG_VERBOSE, "llm: chat: end of turn '%s' (token %d)\n", c->end_marker, c->end_tok);
+    return 0;
+}
+
+/* One turn: the user's message in, the answer streamed to g->out_fd and kept. */
+static int chat_turn(Chat *c, const char *user, size_t un, const GenParams *gp, Err *e) {
+    Session *s = c->s;
+    int n_ctx = s->st.o.n_ctx;
+    while (chat__push(c, CHAT_USER, user, un))
+        if (chat__drop_oldest(c)) return err_set(e, "this message is too long for the conversation buffer (-c %d)", n_ctx);
+    int reserve = gp->n_predict > 0 ? (gp->n_predict < n_ctx / 2 ? gp->n_predict : n_ctx / 2) : n_ctx / 4;
+    int nt, dropped_before = c->dropped;
+    for (;;) {
+        size_t len;
+        int big = 0;
+        Err re = { { 0 } };
+        nt = -1;
+        if (chat_render(c, 1, &len, &big, &re) == 0) {
+            int add_bos = !(c->bos_text[0] && len >= strlen(c->bos_text) && !memcmp(c->render, c->bos_text, strlen(c->bos_text)));
+            nt = tok_encode(s->tok, &s->scratch, c->render, len, add_bos, 1, s->toks, s->toks_cap, &re);
+            if (nt < 0) big = 1;
+        }
+        if (nt > 0 && nt + reserve <= n_ctx) break;
+        if (nt == 0) { c->n_msg--; c->text_n = c->msg[c->n_msg].off; return err_set(e, "the template rendered nothing"); }
+        if (nt < 0 && !big) {                          /* the template refused: its own message */
+            c->n_msg--;
+            c->text_n = c->msg[c->n_msg].off;
+            return err_set(e, "%s", re.msg);
+        }
+        if (chat__drop_oldest(c)) {
+            c->n_msg--;
+            c->text_n = c->msg[c->n_msg].off;
+            return err_set(e, "this message does not fit in the context of %d tokens with room for an answer: "
+                           "use a larger -c or a shorter message", n_ctx);
+        }
+    }
+    if (c->dropped > dropped_before && !dropped_before)
+        log_msg(LOG_INFO, "llm: the conversation no longer fits in the context (%d tokens): dropping the oldest "
+                "turns (the system prompt stays)\n", n_ctx);
+    /* reuse the longest prefix the cache holds; at least one token is evaluated for logits */
+    int p = 0;
+    while (p < c->n_cache && p < nt && c->cache[p] == s->toks[p]) p++;
+    if (p == nt) p = nt - 1;
+    double t0 = time_now();
+    s->st.n_past = p;
+    c->n_cache = 0;                                   /* until the evaluation succeeds */
+    if (sess_eval(s, s->toks + p, nt - p, e)) return -1;
+    memcpy(c->cache, s->toks, (size_t)nt * 4);
+    c->n_cache = nt;
+    for (int i = p; i < nt; i++) samp_accept(&s->samp, s->toks[i]);
+    c->last_eval = nt - p, c->last_reused = p, c->last_t_eval = time_now() - t0;
+    s->n_prompt = nt - p, s->t_prompt = c->last_t_eval;
+    /* the answer, with the template's end marker as one more stop string */
+    GenParams g = *gp;
+    if (c->end_marker[0] && c->end_tok < 0 && g.n_stops < SESS_MAX_STOPS) g.stops[g.n_stops++] = c->end_marker;
+    s->cap = c->text + c->text_n;
+    s->cap_max = c->text_cap - c->text_n;
+    s->cap_n = 0;
+    int r = sess__gen_loop(s, &g, s->toks[nt - 1], c->end_tok, c->cache, e);
+    c->n_cache = s->st.n_past;
+    size_t an = s->cap_n;
+    s->cap = NULL;
+    if (r) return -1;
+    /* the answer joins the conversation as the model said it (also when interrupted) */
+    if (c->n_msg < CHAT_MAX_MSGS) {
+        c->msg[c->n_msg++] = (ChatMsg){ CHAT_ASSISTANT, c->text_n, an };
+        c->text_n += an;
+    }
+    log_msg(LOG_VERBOSE, "llm: turn: %d prompt tokens evaluated, %d reused from the cache; %d generated\n",
+            c->last_eval, c->last_reused, s->n_gen);
+    return 0;
+}
+
+/* /save: the conversation as a JSON array of {"role", "content"} messages. */
+static int chat_save(Chat *c, const char *path, Err *e) {
+    JsonBuf b = { c->json, c->json_cap, 0, 0 };
+    json_buf_puts(&b, "[");
+    for (int i = 0; i < c->n_msg; i++) {
+        json_buf_puts(&b, i ? ",\n  {\"role\": " : "\n  {\"role\": ");
+        json_write_str(&b, chat_roles[c->msg[i].role], strlen(chat_roles[c->msg[i].role]));
+        json_buf_puts(&b, ", \"content\": ");
+        json_write_str(&b, c->text + c->msg[i].off, c->msg[i].len);
+        json_buf_puts(&b, "}");
+    }
+    json_buf_puts(&b, "\n]\n");
+    if (b.over) return err_set(e, "the conversation is too long to save");
+    FileOut f;
+    if (file_out_open(&f, path, e)) return -1;
+    file_out_write(&f, c->json, b.n);
+    return file_out_commit(&f, e);
+}
+
+/* /load: a JSON array of messages, or an object with "messages" (what /save and
+ * --render-template's context files hold). Replaces the conversation. */
+static int chat_load(Chat *c, const char *path, Err *e) {
+    FileMap f;
+    if (file_map(&f, path, e)) return -1;
+    arena_reset(&c->tarena, 0);
+    JsonVal *v;
+    Err je = { { 0 } };
+    int r = json_parse(&c->tarena, f.data ? (const char *)f.data : "", f.size, &v, &je);
+    file_unmap(&f);
+    if (r) return err_set(e, "%s: %s", path, je.msg);
+    const JsonVal *msgs = v->type == JSON_ARR ? v : json_get(v, "messages");
+    if (!msgs || msgs->type != JSON_ARR) return err_set(e, "%s: expected a JSON array of messages (or {\"messages\": [...]})", path);
+    for (size_t i = 0; i < msgs->n; i++) {
+        Str role = json_get_str(msgs->kids[i], "role", (Str){ "", 0 });
+        const JsonVal *ct = json_get(msgs->kids[i], "content");
+        if (!str_eq(role, "system") && !str_eq(role, "user") && !str_eq(role, "assistant"))
+            return err_set(e, "%s: message %zu has role '%.*s' (system, user or assistant)", path, i + 1, (int)role.n, role.p);
+        if (!ct || ct->type != JSON_STR) return err_set(e, "%s: message %zu has no text content", path, i + 1);
+    }
+    chat__remove(c, 0, c->n_msg);
+    c->dropped = 0;
+    for (size_t i = 0; i < msgs->n; i++) {
+        Str role = json_get_str(msgs->kids[i], "role", (Str){ "", 0 });
+        const JsonVal *ct = json_get(msgs->kids[i], "content");
+        int ro = str_eq(role, "system") ? CHAT_SYSTEM : str_eq(role, "user") ? CHAT_USER : CHAT_ASSISTANT;
+        if (chat__push(c, ro, ct->s.p, ct->s.n)) return err_set(e, "%s: the conversation is too long for -c %d", path, c->s->st.o.n_ctx);
+    }
     return 0;
 }
 
@@ -13377,6 +13709,8 @@ typedef struct {
     const char *fetch, *fetch_list, *rm;      /* --fetch SPEC, --fetch-list FILE, --rm ID */
     const char *token_file, *cacert;          /* --token-file, --cacert */
     int list, login, offline, dry_run, keep_going, timeout, retries;
+    const char *template_, *system;           /* --template FILE|NAME, --system TEXT */
+    int chat, no_chat;                        /* --chat, --no-chat */
     SampParams sp;
     int seed_given;
     GenParams gp;
@@ -13392,7 +13726,15 @@ static void cli__usage(FILE *f) {
 "                            or ~/.cache/llm)\n"
 "  -p, --prompt TEXT         prompt; the generated text goes to standard output\n"
 "  -f, --file FILE           read the prompt (or the --perplexity text) from FILE\n"
-"                            (without -p and -f, standard input is read when it is not a terminal)\n"
+"                            (without -p and -f: a chat when the model has a chat template, one\n"
+"                            turn per line when standard input is not a terminal; without a\n"
+"                            template, standard input is the prompt)\n"
+"chat:\n"
+"  --template FILE|NAME      chat template instead of the model's own (built-in NAMEs: chatml,\n"
+"                            llama2, llama3, zephyr, gemma, mistral, phi3)\n"
+"  --system TEXT             the system prompt\n"
+"  --chat                    with -p/-f: one chat turn through the template\n"
+"  --no-chat                 plain completion even when the model has a chat template\n"
 "generation:\n"
 "  -n, --n-predict N         tokens to generate (default -1: until end of text or full context)\n"
 "  -c, --ctx-size N          context length in tokens (default: the model's, at most 4096)\n"
@@ -13556,6 +13898,10 @@ static int cli_parse(int argc, char **argv, Opts *o) {
         else if (FLAG("--timeout")) { NEED(); if (cli__int(a, v, 1, 3600, &o->timeout)) return -1; }
         else if (FLAG("--retries")) { NEED(); if (cli__int(a, v, 0, 100, &o->retries)) return -1; }
         else if (FLAG("--offline")) o->offline = 1;
+        else if (FLAG("--template")) { NEED(); o->template_ = v; }
+        else if (FLAG("--system")) { NEED(); o->system = v; }
+        else if (FLAG("--chat")) o->chat = 1;
+        else if (FLAG("--no-chat")) o->no_chat = 1;
         else if (FLAG("--verbose")) log_level = LOG_VERBOSE;
         else if (FLAG("--quiet")) log_level = LOG_QUIET;
         else { fprintf(stderr, "llm: unknown option '%s' (see llm --help)\n", a); return -1; }
@@ -13808,6 +14154,297 @@ static int cli__bench(Opts *o, const char *path, Err *e) {
     return 0;
 }
 
+/* ---- the REPL: chat on a terminal, a serial line, SSH or a pipe ----
+ *
+ * On a terminal the line is edited here, in raw mode, with nothing but characters,
+ * backspace-space-backspace and newlines on the screen: no escape sequences, so the
+ * dumbest terminal and a 115200-baud serial console show it right. Keys: Backspace,
+ * Ctrl-U (line), Ctrl-W (word), Up/Down (history), Ctrl-C (clear the line), Ctrl-D on
+ * an empty line (leave). During an answer the terminal is back in its normal mode, so
+ * Ctrl-C is a signal, which stops the answer and returns to the prompt. With standard
+ * input not a terminal, each line is a turn and the answers are printed plainly. */
+
+#define REPL_LINE_MAX (64 << 10)
+#define REPL_HIST 64
+
+typedef struct {
+    int tty;
+    struct termios cooked;
+    int raw;
+    char hist[REPL_HIST][1024];
+    int n_hist;
+    FILE *in;
+} Repl;
+
+static Repl *repl__active;   /* for restoring the terminal at exit */
+
+static void repl__cooked(Repl *r) {
+    if (r->tty && r->raw) tcsetattr(0, TCSAFLUSH, &r->cooked), r->raw = 0;
+}
+
+static void repl__atexit(void) { if (repl__active) repl__cooked(repl__active); }
+
+static void repl__raw(Repl *r) {
+    if (!r->tty || r->raw) return;
+    struct termios t = r->cooked;
+    t.c_lflag &= ~(tcflag_t)(ECHO | ICANON | ISIG | IEXTEN);
+    t.c_iflag &= ~(tcflag_t)(IXON | ICRNL | INLCR | ISTRIP | BRKINT);
+    t.c_cc[VMIN] = 1, t.c_cc[VTIME] = 0;
+    tcsetattr(0, TCSAFLUSH, &t);
+    r->raw = 1;
+}
+
+static void repl__put(const char *s, size_t n) { sess__write(1, s, n); }
+static void repl__puts(const char *s) { repl__put(s, strlen(s)); }
+
+/* Erases the last k characters of the line on the screen. */
+static void repl__rub(const char *buf, size_t from, size_t to) {
+    for (size_t i = from; i < to; i++)
+        if (((uint8_t)buf[i] & 0xC0) != 0x80) repl__puts("\b \b");
+}
+
+static void repl__sigint(int sig) { (void)sig; sess_interrupt = 1; }
+
+/* Reads one line: 1 a line, 0 end of input, 2 cancelled with Ctrl-C. */
+static int repl_getline(Repl *r, const char *prompt, char *buf, size_t cap, size_t *n) {
+    *n = 0;
+    if (!r->tty) {
+        if (!fgets(buf, (int)cap, r->in)) return 0;
+        *n = strcspn(buf, "\n");
+        if (*n && buf[*n - 1] == '\r') (*n)--;
+        buf[*n] = 0;
+        return 1;
+    }
+    repl__raw(r);
+    repl__puts(prompt);
+    int h = r->n_hist;
+    for (;;) {
+        uint8_t ch;
+        ssize_t got = read(0, &ch, 1);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) { repl__puts("\n"); return 0; }
+        size_t L = *n;
+        if (ch == '\r' || ch == '\n') { repl__puts("\n"); buf[L] = 0; break; }
+        if (ch == 3) { repl__puts("^C\n"); *n = 0; buf[0] = 0; return 2; }
+        if (ch == 4) { if (!L) { repl__puts("\n"); return 0; } continue; }
+        if (ch == 127 || ch == 8) {
+            size_t k = L;
+            while (k > 0 && ((uint8_t)buf[k - 1] & 0xC0) == 0x80) k--;
+            if (k > 0) k--;
+            repl__rub(buf, k, L);
+            *n = k;
+        } else if (ch == 21) {
+            repl__rub(buf, 0, L);
+            *n = 0;
+        } else if (ch == 23) {
+            size_t k = L;
+            while (k > 0 && buf[k - 1] == ' ') k--;
+            while (k > 0 && buf[k - 1] != ' ') k--;
+            repl__rub(buf, k, L);
+            *n = k;
+        } else if (ch == 27) {                     /* ESC [ A / ESC O A and friends */
+            uint8_t seq[8];
+            size_t sn = 0;
+            while (sn < sizeof seq && read(0, &seq[sn], 1) == 1) {
+                if (sn > 0 && seq[sn] >= 0x40 && seq[sn] <= 0x7e) { sn++; break; }
+                if (sn == 0 && seq[0] != '[' && seq[0] != 'O') { sn++; break; }
+                sn++;
+            }
+            char fin = sn ? (char)seq[sn - 1] : 0;
+            if (fin == 'A' && h > 0 && r->n_hist - (h - 1) <= REPL_HIST) h--;
+            else if (fin == 'B' && h < r->n_hist) h++;
+            else continue;
+            {
+                const char *hl = h < r->n_hist ? r->hist[h % REPL_HIST] : "";
+                repl__rub(buf, 0, L);
+                size_t k = strlen(hl) < cap - 1 ? strlen(hl) : cap - 1;
+                memcpy(buf, hl, k);
+                *n = k;
+                repl__put(buf, k);
+            }
+        } else if (ch == '\t' || ch >= 0x20) {
+            if (L + 1 < cap) { buf[L] = (char)ch; *n = L + 1; repl__put((char *)&ch, 1); }
+        }
+    }
+    if (*n && *n < sizeof r->hist[0] && (!r->n_hist || strcmp(r->hist[(r->n_hist - 1) % REPL_HIST], buf))) {
+        memcpy(r->hist[r->n_hist % REPL_HIST], buf, *n + 1);
+        r->n_hist++;
+    }
+    return 1;
+}
+
+/* A whole input: a line; a line ending in \ goes on; a """ line starts a block that
+ * ends at the next """ line. 1 input, 0 end, 2 cancelled. */
+static int repl_read(Repl *r, char *buf, size_t cap, size_t *n) {
+    size_t len = 0, got;
+    int block = 0;
+    for (;;) {
+        int k = repl_getline(r, len || block ? "... " : "> ", buf + len, cap - len, &got);
+        if (k != 1) return k == 0 && len ? (buf[len] = 0, *n = len, 1) : k;
+        if (!block && len == 0 && got == 3 && !memcmp(buf, "\"\"\"", 3)) { block = 1; continue; }
+        if (block && got == 3 && !memcmp(buf + len, "\"\"\"", 3)) {
+            if (len && buf[len - 1] == '\n') len--;
+            break;
+        }
+        len += got;
+        if (block) { if (len + 1 < cap) buf[len++] = '\n'; continue; }
+        if (len && buf[len - 1] == '\\') { buf[len - 1] = '\n'; continue; }
+        break;
+    }
+    buf[len] = 0;
+    *n = len;
+    return 1;
+}
+
+static void repl__help(int chat) {
+    repl__puts("Type a message and press Enter; the answer streams back. Ctrl-C stops an answer or clears the line,\n"
+               "Ctrl-D leaves. A line ending in \\ continues on the next line; \"\"\" on its own line starts and ends\n"
+               "a block of several lines. Backspace, Ctrl-U and Ctrl-W edit; Up and Down recall earlier lines.\n"
+               "/help              this text\n");
+    if (chat)
+        repl__puts("/reset             forget the conversation (the system prompt stays)\n"
+                   "/system TEXT       set the system prompt (/system alone removes it)\n"
+                   "/save FILE         write the conversation as JSON messages\n"
+                   "/load FILE         read a conversation written by /save\n");
+    repl__puts("/set NAME VALUE    temp, top-k, top-p, min-p, seed or n (tokens per answer, -1 = no limit)\n"
+               "/info              model, context used and left, speed of the last answer\n"
+               "/quit              leave (also Ctrl-D)\n");
+}
+
+typedef struct {
+    Session *s;
+    Chat *chat;               /* NULL: plain completion of each line */
+    GenParams *gp;
+    const char *model_path, *tmpl_name;
+} ReplCtx;
+
+/* A command line: 1 to leave, 0 otherwise (errors are printed). */
+static int repl_command(ReplCtx *x, char *line) {
+    char *arg = line + strcspn(line, " \t");
+    if (*arg) *arg++ = 0;
+    while (*arg == ' ' || *arg == '\t') arg++;
+    Err e = { { 0 } };
+    Chat *c = x->chat;
+    Session *s = x->s;
+    char out[600];
+    if (!strcmp(line, "/quit") || !strcmp(line, "/exit")) return 1;
+    if (!strcmp(line, "/help")) { repl__help(c != NULL); return 0; }
+    if (!strcmp(line, "/info")) {
+        const HParams *hp = &s->m->hp;
+        int used = c ? c->n_cache : s->st.n_past, n_ctx = s->st.o.n_ctx;
+        snprintf(out, sizeof out, "model: %s (%.*s, %.1f M parameters)%s%s\ncontext: %d of %d tokens used, %d left\n",
+                 x->model_path, (int)hp->arch.n, hp->arch.p, s->m->n_params / 1e6, c ? ", chat template: " : ", no chat template",
+                 c ? x->tmpl_name : "", used, n_ctx, n_ctx - used);
+        repl__puts(out);
+        if (s->n_gen || s->n_prompt) {
+            snprintf(out, sizeof out, "last answer: %d tokens, %.1f tokens/s; prompt: %d tokens evaluated (%.1f t/s)%s",
+                     s->n_gen, s->n_gen / (s->t_gen > 0 ? s->t_gen : 1e-9), s->n_prompt,
+                     s->n_prompt / (s->t_prompt > 0 ? s->t_prompt : 1e-9), c ? "" : "\n");
+            repl__puts(out);
+            if (c) {
+                snprintf(out, sizeof out, ", %d reused from the cache\n", c->last_reused);
+                repl__puts(out);
+            }
+        }
+        return 0;
+    }
+    if (!strcmp(line, "/set")) {
+        char name[32] = "";
+        double v = 0;
+        char *end = NULL;
+        sscanf(arg, "%31s", name);
+        const char *val = arg + strlen(name);
+        while (*val == ' ') val++;
+        v = strtod(val, &end);
+        if (!*name || !*val || (end && *end)) { repl__puts("usage: /set temp|top-k|top-p|min-p|seed|n VALUE\n"); return 0; }
+        if (!strcmp(name, "temp") && v >= 0 && v <= 100) s->samp.p.temp = (float)v;
+        else if (!strcmp(name, "top-k") && v >= 0 && v == (int)v) s->samp.p.top_k = (int)v;
+        else if (!strcmp(name, "top-p") && v >= 0 && v <= 1) s->samp.p.top_p = (float)v;
+        else if (!strcmp(name, "min-p") && v >= 0 && v <= 1) s->samp.p.min_p = (float)v;
+        else if (!strcmp(name, "seed") && v >= 0 && v == floor(v)) s->samp.p.seed = s->samp.rng = (uint64_t)v;
+        else if (!strcmp(name, "n") && v >= -1 && v == (int)v) x->gp->n_predict = (int)v;
+        else { snprintf(out, sizeof out, "/set: %s %s is not a known setting or is out of range\n", name, val); repl__puts(out); return 0; }
+        snprintf(out, sizeof out, "%s = %s\n", name, val);
+        repl__puts(out);
+        return 0;
+    }
+    if (!c && (!strcmp(line, "/reset") || !strcmp(line, "/system") || !strcmp(line, "/save") || !strcmp(line, "/load"))) {
+        snprintf(out, sizeof out, "%s needs chat mode: this model has no chat template (give --template NAME)\n", line);
+        repl__puts(out);
+        return 0;
+    }
+    if (!strcmp(line, "/reset")) { chat_reset(c); repl__puts("conversation cleared\n"); return 0; }
+    if (!strcmp(line, "/system")) {
+        if (chat_set_system(c, arg, strlen(arg))) repl__puts("/system: the text is too long\n");
+        else repl__puts(*arg ? "system prompt set\n" : "system prompt removed\n");
+        return 0;
+    }
+    if (!strcmp(line, "/save") || !strcmp(line, "/load")) {
+        if (!*arg) { snprintf(out, sizeof out, "usage: %s FILE\n", line); repl__puts(out); return 0; }
+        int r = line[1] == 's' ? chat_save(c, arg, &e) : chat_load(c, arg, &e);
+        if (r) snprintf(out, sizeof out, "%s: %.500s\n", line, e.msg);
+        else snprintf(out, sizeof out, "%s %d messages %s %.400s\n", line[1] == 's' ? "saved" : "loaded", c->n_msg,
+                      line[1] == 's' ? "to" : "from", arg);
+        repl__puts(out);
+        return 0;
+    }
+    snprintf(out, sizeof out, "unknown command %.100s (/help lists them)\n", line);
+    repl__puts(out);
+    return 0;
+}
+
+static int cli__repl(ReplCtx *x, Err *e) {
+    static Repl r;
+    static char line[REPL_LINE_MAX];
+    r.tty = isatty(0) && tcgetattr(0, &r.cooked) == 0;
+    r.in = stdin;
+    repl__active = &r;
+    atexit(repl__atexit);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = repl__sigint;                  /* no SA_RESTART: a read is interrupted */
+    sigaction(SIGINT, &sa, NULL);
+    if (r.tty)
+        log_msg(LOG_INFO, "llm: %s with %s%s%s; /help for commands, Ctrl-D to leave\n", x->chat ? "chat" : "completion",
+                x->model_path, x->chat ? ", template: " : " (no chat template: each line is completed as it is)",
+                x->chat ? x->tmpl_name : "");
+    for (;;) {
+        size_t n;
+        sess_interrupt = 0;
+        int k = repl_read(&r, line, sizeof line, &n);
+        if (k == 0) break;
+        if (k == 2) continue;
+        if (!r.tty && sess_interrupt) break;
+        size_t a = 0;
+        while (a < n && isspace((uint8_t)line[a])) a++;
+        if (a == n) continue;
+        if (line[a] == '/') {
+            if (repl_command(x, line + a)) break;
+            continue;
+        }
+        repl__cooked(&r);                         /* Ctrl-C is a signal during the answer */
+        Err te = { { 0 } };
+        int rc;
+        if (x->chat) rc = chat_turn(x->chat, line, n, x->gp, &te);
+        else {
+            x->s->st.n_past = 0;
+            rc = sess_generate(x->s, line, n, x->gp, &te);
+        }
+        if (sess_interrupt && r.tty) repl__puts("\n[stopped]");
+        repl__puts("\n");
+        if (rc) {
+            fprintf(stderr, "llm: %s\n", te.msg);
+            if (!r.tty && !strstr(te.msg, "does not fit") && !strstr(te.msg, "too long")) {
+                repl__cooked(&r);
+                return err_set(e, "%s", te.msg);
+            }
+        }
+        if (!r.tty && sess_interrupt) break;
+    }
+    repl__cooked(&r);
+    return 0;
+}
+
 /* --info of a model fetched as safetensors: what its config.json says. */
 static int cli__info_config(const char *id, const char *path, Err *e) {
     FileMap f;
@@ -13929,25 +14566,21 @@ int main(int argc, char **argv) {
         return r;
     }
 
-    /* the input text, before planning: its length sizes the token buffers */
+    if (o.chat && o.no_chat) { err_set(&e, "--chat and --no-chat contradict each other"); goto fail; }
     const char *text = NULL;
     size_t text_len = 0;
-    FileMap text_map = { 0 };
+    FileMap text_map = { 0 }, tmpl_map = { 0 };
     char *stdin_buf = NULL;
     if (o.prompt) text = o.prompt, text_len = strlen(o.prompt);
     else if (o.prompt_file) {
         if (file_map(&text_map, o.prompt_file, &e)) goto fail;
         text = (const char *)text_map.data, text_len = text_map.size;
         if (!text) text = "";
-    } else if (!o.info && !isatty(0)) {
-        if (!(stdin_buf = cli__read_stdin(&text_len, &e))) goto fail;
-        text = stdin_buf;
-    } else if (!o.info) {
-        err_set(&e, "no prompt: give -p TEXT or -f FILE, or pipe text to standard input "
-                "(the interactive chat arrives in a later version)");
+    }
+    if ((o.perplexity || o.tokenize) && !text && isatty(0)) {
+        err_set(&e, "%s needs a text: -f FILE or -p TEXT", o.perplexity ? "--perplexity" : "--tokenize");
         goto fail;
     }
-    if (o.perplexity && !text_len) { err_set(&e, "--perplexity needs a text: -f FILE"); goto fail; }
 
     static Model m;
     if (model_load(&m, path, &e)) goto fail;
@@ -13980,6 +14613,42 @@ int main(int argc, char **argv) {
         log_level = lvl;
         if (hr) goto fail;
     }
+    /* chat or completion: the model's chat template (or --template), and where the text comes from */
+    const char *tmpl = NULL, *tmpl_name = "";
+    size_t tmpl_n = 0;
+    if (o.template_) {
+        if (access(o.template_, F_OK) != 0 && tmpl_builtin(o.template_)) {
+            tmpl = tmpl_builtin(o.template_), tmpl_n = strlen(tmpl), tmpl_name = o.template_;
+        } else {
+            if (file_map(&tmpl_map, o.template_, &e)) {
+                char msg[sizeof e.msg];
+                snprintf(msg, sizeof msg, "--template: %.400s (built-in templates: chatml, llama2, llama3, zephyr, gemma, mistral, phi3)", e.msg);
+                strcpy(e.msg, msg);
+                goto fail;
+            }
+            tmpl = tmpl_map.data ? (const char *)tmpl_map.data : "", tmpl_n = tmpl_map.size, tmpl_name = o.template_;
+        }
+    } else {
+        Str ct = gguf_get_str(&m.gguf, "tokenizer.chat_template");
+        if (ct.n) tmpl = ct.p, tmpl_n = ct.n, tmpl_name = "the model's own";
+    }
+    int interactive = !text && !o.info && !o.tokenize && !o.perplexity;
+    int chat = !o.no_chat && (o.chat || (interactive && tmpl));
+    if (chat && !tmpl) {
+        err_set(&e, "--chat needs a chat template and this model has none: give --template NAME|FILE (chatml, llama2, "
+                "llama3, zephyr, gemma, mistral, phi3)");
+        goto fail;
+    }
+    if (chat && (o.tokenize || o.perplexity || o.info)) chat = 0;
+    int repl = interactive && (chat || isatty(0));      /* turns line by line (or lines completed on a terminal) */
+    if (interactive && !chat && !o.no_chat)
+        log_msg(LOG_INFO, "llm: %s has no chat template: plain completion (--template NAME for a chat)\n", path);
+    if (!text && !repl && !o.info) {                   /* the prompt is all of standard input */
+        if (!(stdin_buf = cli__read_stdin(&text_len, &e))) goto fail;
+        text = stdin_buf;
+    }
+    if (o.perplexity && !text_len) { err_set(&e, "--perplexity needs a text: -f FILE"); goto fail; }
+
     RunOpts ro;
     ro.n_ctx = o.n_ctx ? o.n_ctx : (hp->n_ctx_train < 4096 ? hp->n_ctx_train : 4096);
     ro.n_batch = o.n_batch < ro.n_ctx ? o.n_batch : ro.n_ctx;
@@ -13999,7 +14668,9 @@ int main(int argc, char **argv) {
     for (int i = 0; i < o.gp.n_stops; i++) pend_cap += 2 * strlen(o.gp.stops[i]);
     budget_add(&b, "vocabulary", tok_desc_mem_size(tc) + tok_plan_size(&m.gguf, tc));
     budget_add(&b, "token buffer", (size_t)toks_cap * 4);
-    budget_add(&b, "tokenizer scratch", tok_scratch_size(text_len));
+    size_t scratch_text = chat ? chat_render_cap(ro.n_ctx) : repl ? REPL_LINE_MAX : text_len;
+    budget_add(&b, "tokenizer scratch", tok_scratch_size(scratch_text));
+    if (chat) budget_add(&b, "chat (conversation, template, cache record)", chat_mem_size(ro.n_ctx, tmpl_n));
     if (!o.tokenize) {
         state_budget(&m, &ro, &b);
         budget_add(&b, "sampler", samp_mem_size(hp->n_vocab, &o.sp));
@@ -14029,7 +14700,7 @@ int main(int argc, char **argv) {
     s.spm_strip = str_eq(td.model, "llama") && td.add_space_prefix != 0;
     s.toks_cap = toks_cap;
     s.toks = arena_alloc(&arena, (size_t)toks_cap * 4);
-    if (!s.toks || arena_sub(&arena, &s.scratch, tok_scratch_size(text_len))) {
+    if (!s.toks || arena_sub(&arena, &s.scratch, tok_scratch_size(scratch_text))) {
         err_set(&e, "internal error: the arena is smaller than the memory plan");
         goto fail;
     }
@@ -14054,7 +14725,20 @@ int main(int argc, char **argv) {
         log_msg(LOG_VERBOSE, "llm: memory: weights %s mapped, arena %s\n", fmt_size(s1, 32, (double)weights),
                 fmt_size(s2, 32, (double)b.total));
     }
-    if (o.perplexity) {
+    if (chat || repl) {
+        static Chat ch;
+        if (chat && chat_init(&ch, &s, &arena, tmpl, tmpl_n, &e)) goto fail;
+        if (chat && o.system && chat_set_system(&ch, o.system, strlen(o.system))) { err_set(&e, "--system: the text is too long"); goto fail; }
+        if (repl) {
+            ReplCtx x = { &s, chat ? &ch : NULL, &o.gp, path, tmpl_name };
+            if (cli__repl(&x, &e)) goto fail;
+        } else {                                        /* --chat with -p or -f: one turn */
+            if (chat_turn(&ch, text, text_len, &o.gp, &e)) goto fail;
+            sess__write(1, "\n", 1);
+            log_msg(LOG_INFO, "llm: prompt %d tokens, %.1f t/s; generated %d tokens, %.1f t/s\n", s.n_prompt,
+                    s.n_prompt / (s.t_prompt > 0 ? s.t_prompt : 1e-9), s.n_gen, s.n_gen / (s.t_gen > 0 ? s.t_gen : 1e-9));
+        }
+    } else if (o.perplexity) {
         if (sess_perplexity(&s, text, text_len, NULL, &e)) goto fail;
     } else {
         if (sess_generate(&s, text, text_len, &o.gp, &e)) goto fail;
@@ -14066,6 +14750,7 @@ int main(int argc, char **argv) {
     arena_destroy(&arena);
     model_free(&m);
     file_unmap(&text_map);
+    file_unmap(&tmpl_map);
     free(stdin_buf);
     return 0;
 fail:
