@@ -349,6 +349,22 @@ static int json__utf8_valid(const uint8_t *s, size_t n) {
     return len;
 }
 
+/* Makes p[0..n) valid UTF-8 in place, each invalid byte becoming U+FFFD (as Python's
+ * errors='replace' does), within cap bytes (a '?' when the room runs out); the new
+ * length. Model output and terminal input may hold broken sequences; JSON may not. */
+static size_t utf8_sanitize(char *p, size_t n, size_t cap) {
+    for (size_t i = 0; i < n;) {
+        int k = json__utf8_valid((const uint8_t *)p + i, n - i);
+        if (k) { i += (size_t)k; continue; }
+        if (n + 2 <= cap) {
+            memmove(p + i + 3, p + i + 1, n - i - 1);
+            memcpy(p + i, "\xEF\xBF\xBD", 3);
+            n += 2, i += 3;
+        } else p[i++] = '?';
+    }
+    return n;
+}
+
 /* Appends code point cp as UTF-8 at o; returns bytes written. */
 static int json__put_utf8(char *o, uint32_t cp) {
     if (cp < 0x80) { o[0] = (char)cp; return 1; }
@@ -13166,10 +13182,11 @@ static int chat_render(Chat *c, int add_gen, size_t *len, int *too_big, Err *e) 
     return 0;
 }
 
-/* Adds a message; 0, or -1 when the text buffer has no room even after dropping. */
+/* Adds a message (made valid UTF-8); 0, or -1 when the text buffer has no room. */
 static int chat__push(Chat *c, int role, const char *p, size_t n) {
     if (c->n_msg == CHAT_MAX_MSGS || n > c->text_cap - c->text_n) return -1;
     memcpy(c->text + c->text_n, p, n);
+    n = utf8_sanitize(c->text + c->text_n, n, c->text_cap - c->text_n);
     c->msg[c->n_msg++] = (ChatMsg){ role, c->text_n, n };
     c->text_n += n;
     return 0;
@@ -13319,6 +13336,7 @@ static int chat_turn(Chat *c, const char *user, size_t un, const GenParams *gp, 
     if (r) return -1;
     /* the answer joins the conversation as the model said it (also when interrupted) */
     if (c->n_msg < CHAT_MAX_MSGS) {
+        an = utf8_sanitize(c->text + c->text_n, an, c->text_cap - c->text_n);
         c->msg[c->n_msg++] = (ChatMsg){ CHAT_ASSISTANT, c->text_n, an };
         c->text_n += an;
     }
@@ -14179,18 +14197,18 @@ typedef struct {
 static Repl *repl__active;   /* for restoring the terminal at exit */
 
 static void repl__cooked(Repl *r) {
-    if (r->tty && r->raw) tcsetattr(0, TCSAFLUSH, &r->cooked), r->raw = 0;
+    if (r->tty && r->raw) tcsetattr(0, TCSADRAIN, &r->cooked), r->raw = 0;
 }
 
 static void repl__atexit(void) { if (repl__active) repl__cooked(repl__active); }
 
 static void repl__raw(Repl *r) {
     if (!r->tty || r->raw) return;
-    struct termios t = r->cooked;
+    struct termios t = r->cooked;   /* TCSADRAIN below: keys typed during an answer are kept */
     t.c_lflag &= ~(tcflag_t)(ECHO | ICANON | ISIG | IEXTEN);
     t.c_iflag &= ~(tcflag_t)(IXON | ICRNL | INLCR | ISTRIP | BRKINT);
     t.c_cc[VMIN] = 1, t.c_cc[VTIME] = 0;
-    tcsetattr(0, TCSAFLUSH, &t);
+    tcsetattr(0, TCSADRAIN, &t);
     r->raw = 1;
 }
 
