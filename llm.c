@@ -13938,7 +13938,8 @@ static void cli__models_dir(const Opts *o, char *buf, size_t cap) {
     else snprintf(buf, cap, "%s/.cache/llm", (x = getenv("HOME")) && *x ? x : ".");
 }
 
-/* Collects up to max .gguf paths under dir (three levels deep: ORG/NAME/file). */
+/* Collects up to max .gguf paths under dir (three levels deep: ORG/NAME/file), leaving
+ * out the second and later parts of split files. */
 static int cli__scan(const char *dir, int depth, char found[][4096], int n, int max) {
     DIR *d = opendir(dir);
     if (!d) return n;
@@ -13950,8 +13951,10 @@ static int cli__scan(const char *dir, int depth, char found[][4096], int n, int 
         struct stat st;
         if (stat(p, &st)) continue;
         size_t L = strlen(de->d_name);
+        int no = 1, of;
         if (S_ISDIR(st.st_mode) && depth < 3) n = cli__scan(p, depth + 1, found, n, max);
-        else if (S_ISREG(st.st_mode) && L > 5 && !strcmp(de->d_name + L - 5, ".gguf")) {
+        else if (S_ISREG(st.st_mode) && L > 5 && !strcmp(de->d_name + L - 5, ".gguf") &&
+                 (!hub__split(de->d_name, &no, &of) || no == 1)) {
             if (n < max) strcpy(found[n], p);
             n++;
         }
@@ -13960,24 +13963,57 @@ static int cli__scan(const char *dir, int depth, char found[][4096], int n, int 
     return n;
 }
 
-/* Finds the model to run when -m is not given: the only GGUF in the models directory. */
-static int cli__default_model(const Opts *o, char *path, size_t cap, Err *e) {
-    char dir[4096];
-    static char found[8][4096];
-    cli__models_dir(o, dir, sizeof dir);
-    int n = cli__scan(dir, 0, found, 0, 8);
-    if (n == 1) { snprintf(path, cap, "%s", found[0]); return 0; }
-    if (n == 0)
-        return err_set(e, "no model given and none in %s. Put a GGUF model there or pass -m FILE; the "
-                       "recommended first model is TinyLlama/TinyLlama-1.1B-Chat-v1.0 "
-                       "(https://huggingface.co/TheBloke/TinyLlama-1.1B-Chat-v1.0-GGUF, file "
-                       "tinyllama-1.1b-chat-v1.0.Q4_K_M.gguf)", dir);
-    char list[400] = "";
-    for (int i = 0; i < n && i < 8; i++) {
-        size_t L = strlen(list);
-        snprintf(list + L, sizeof list - L, "%s%s", i ? ", " : "", strrchr(found[i], '/') + 1);
+/* The catalog's default model: the first model line of models/catalog. */
+static void cli__catalog_default(char *id, size_t cap) {
+    const char *p = llm__catalog;
+    id[0] = 0;
+    while (*p) {
+        size_t L = strcspn(p, "\n");
+        if (*p != '#' && L && !isspace((uint8_t)*p)) {
+            size_t k = strcspn(p, " \t\n");
+            snprintf(id, cap, "%.*s", (int)k, p);
+            return;
+        }
+        p += L + (p[L] ? 1 : 0);
     }
-    return err_set(e, "%d models in %s (%s); choose one with -m FILE", n, dir, list);
+}
+
+/* The model to run when -m is not given: the only one in the models directory; among
+ * several, the catalog's default when it is there, else (on a terminal) the one the
+ * user picks from a numbered list. */
+static int cli__default_model(const Opts *o, char *path, size_t cap, Err *e) {
+    char dir[4096], def[256];
+    static char found[32][4096];
+    cli__models_dir(o, dir, sizeof dir);
+    int n = cli__scan(dir, 0, found, 0, 32);
+    if (n == 1) { snprintf(path, cap, "%s", found[0]); return 0; }
+    cli__catalog_default(def, sizeof def);
+    if (n == 0)
+        return err_set(e, "no model given and none in %s: fetch one with llm --fetch %s (online, once), or give a "
+                       "GGUF file with -m FILE", dir, def);
+    Err de = { { 0 } };
+    if (def[0] && hub_resolve_model(dir, def, path, cap, &de) == 0) {
+        log_msg(LOG_INFO, "llm: %d models in %s; running the default, %s (choose another with -m)\n", n, dir, def);
+        return 0;
+    }
+    size_t dl = strlen(dir);
+    if (isatty(0) && isatty(2)) {
+        fprintf(stderr, "llm: %d models in %s:\n", n, dir);
+        for (int i = 0; i < n && i < 32; i++) fprintf(stderr, "  %2d  %s\n", i + 1, found[i] + dl + 1);
+        fprintf(stderr, "which one (1-%d)? ", n < 32 ? n : 32);
+        char line[64];
+        if (fgets(line, sizeof line, stdin)) {
+            int k = atoi(line);
+            if (k >= 1 && k <= n && k <= 32) { snprintf(path, cap, "%s", found[k - 1]); return 0; }
+        }
+        return err_set(e, "no model chosen; pass -m FILE or -m ORG/NAME");
+    }
+    char list[600] = "";
+    for (int i = 0; i < n && i < 32; i++) {
+        size_t L = strlen(list);
+        if (L < sizeof list - 100) snprintf(list + L, sizeof list - L, "%s%.90s", i ? ", " : "", found[i] + dl + 1);
+    }
+    return err_set(e, "%d models in %s (%s); choose one with -m", n, dir, list);
 }
 
 /* Reads standard input to its end (start-up only: the arena is planned from its size). */
@@ -14493,24 +14529,48 @@ static int cli__info_config(const char *id, const char *path, Err *e) {
     return rc;
 }
 
+/* A chat template named on the command line: a built-in (chatml, llama2, ...), a Jinja
+ * file, or a tokenizer_config.json, whose chat_template is a string or a list of
+ * {"name", "template"} (the one named "default" is used). The text lives in fm or a. */
+static int cli__load_template(const char *arg, FileMap *fm, Arena *a, const char **src, size_t *n, Err *e) {
+    memset(fm, 0, sizeof *fm);
+    memset(a, 0, sizeof *a);
+    if (access(arg, F_OK) != 0 && tmpl_builtin(arg)) {
+        *src = tmpl_builtin(arg), *n = strlen(*src);
+        return 0;
+    }
+    if (file_map(fm, arg, e)) {
+        char m[sizeof e->msg];
+        snprintf(m, sizeof m, "%.400s (built-in templates: chatml, llama2, llama3, zephyr, gemma, mistral, phi3)", e->msg);
+        strcpy(e->msg, m);
+        return -1;
+    }
+    *src = fm->data ? (const char *)fm->data : "", *n = fm->size;
+    size_t L = strlen(arg);
+    if (L < 5 || strcmp(arg + L - 5, ".json")) return 0;
+    JsonVal *v;
+    if (arena_create(a, (1u << 20) + 8 * fm->size, e)) return -1;
+    if (json_parse(a, *src, *n, &v, e)) return -1;
+    const JsonVal *ct = json_get(v, "chat_template");
+    if (ct && ct->type == JSON_ARR) {
+        const JsonVal *pick = NULL;
+        for (size_t k = 0; k < ct->n; k++)
+            if (str_eq(json_get_str(ct->kids[k], "name", (Str){ "", 0 }), "default") || !pick) pick = ct->kids[k];
+        ct = json_get(pick, "template");
+    }
+    if (!ct || ct->type != JSON_STR) return err_set(e, "%s has no chat_template (a string, or a list of {\"name\", \"template\"})", arg);
+    *src = ct->s.p, *n = ct->s.n;
+    return 0;
+}
+
 /* --render-template FILE --context CONTEXT.json: the rendering alone on stdout. The
  * template runs in an arena sized from the inputs, with the interpreter's step bound. */
 static int cli__render_template(const Opts *o, Err *e) {
-    FileMap tf = { 0 }, cf = { 0 };
+    FileMap tf, cf = { 0 };
+    Arena ta;
     const char *src;
     size_t n;
-    if (access(o->render_template, F_OK) != 0 && tmpl_builtin(o->render_template)) {
-        src = tmpl_builtin(o->render_template);
-        n = strlen(src);
-    } else {
-        if (file_map(&tf, o->render_template, e)) {
-            char m[sizeof e->msg];
-            snprintf(m, sizeof m, "%.400s (built-in templates: chatml, llama2, llama3, zephyr, gemma, mistral, phi3)", e->msg);
-            strcpy(e->msg, m);
-            return -1;
-        }
-        src = tf.data ? (const char *)tf.data : "", n = tf.size;
-    }
+    if (cli__load_template(o->render_template, &tf, &ta, &src, &n, e)) return -1;
     if (o->context && file_map(&cf, o->context, e)) return -1;
     const char *cj = o->context ? (cf.data ? (const char *)cf.data : "") : "{}";
     size_t cn = o->context ? cf.size : 2, cap = (8u << 20) + 4 * (n + cn);
@@ -14527,6 +14587,7 @@ static int cli__render_template(const Opts *o, Err *e) {
         fflush(stdout);
     }
     arena_destroy(&a);
+    arena_destroy(&ta);
     file_unmap(&tf);
     file_unmap(&cf);
     return r;
@@ -14588,6 +14649,7 @@ int main(int argc, char **argv) {
     const char *text = NULL;
     size_t text_len = 0;
     FileMap text_map = { 0 }, tmpl_map = { 0 };
+    Arena tmpl_arena = { 0 };
     char *stdin_buf = NULL;
     if (o.prompt) text = o.prompt, text_len = strlen(o.prompt);
     else if (o.prompt_file) {
@@ -14635,17 +14697,13 @@ int main(int argc, char **argv) {
     const char *tmpl = NULL, *tmpl_name = "";
     size_t tmpl_n = 0;
     if (o.template_) {
-        if (access(o.template_, F_OK) != 0 && tmpl_builtin(o.template_)) {
-            tmpl = tmpl_builtin(o.template_), tmpl_n = strlen(tmpl), tmpl_name = o.template_;
-        } else {
-            if (file_map(&tmpl_map, o.template_, &e)) {
-                char msg[sizeof e.msg];
-                snprintf(msg, sizeof msg, "--template: %.400s (built-in templates: chatml, llama2, llama3, zephyr, gemma, mistral, phi3)", e.msg);
-                strcpy(e.msg, msg);
-                goto fail;
-            }
-            tmpl = tmpl_map.data ? (const char *)tmpl_map.data : "", tmpl_n = tmpl_map.size, tmpl_name = o.template_;
+        if (cli__load_template(o.template_, &tmpl_map, &tmpl_arena, &tmpl, &tmpl_n, &e)) {
+            char msg[sizeof e.msg];
+            snprintf(msg, sizeof msg, "--template: %.480s", e.msg);
+            strcpy(e.msg, msg);
+            goto fail;
         }
+        tmpl_name = o.template_;
     } else {
         Str ct = gguf_get_str(&m.gguf, "tokenizer.chat_template");
         if (ct.n) tmpl = ct.p, tmpl_n = ct.n, tmpl_name = "the model's own";
@@ -14769,6 +14827,7 @@ int main(int argc, char **argv) {
     model_free(&m);
     file_unmap(&text_map);
     file_unmap(&tmpl_map);
+    arena_destroy(&tmpl_arena);
     free(stdin_buf);
     return 0;
 fail:

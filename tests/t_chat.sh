@@ -151,6 +151,41 @@ EOF
 [ $rc -eq 0 ] && pass "no template on a terminal: lines completed, chat commands say they need a template" \
   || fail "no template on a terminal" "$(cat "$T/notmpl.err")"
 
+# ---- --template with a tokenizer_config.json (a string, or named templates) ----
+J=$D/templates/chat_templates/chatml.jinja
+"$PY" -c "
+import json
+src = open('$J', encoding='utf-8').read()
+json.dump({'chat_template': src, 'bos_token': '<s>'}, open('$T/tc1.json', 'w'))
+json.dump({'chat_template': [{'name': 'tool_use', 'template': 'TOOLS'}, {'name': 'default', 'template': src}]}, open('$T/tc2.json', 'w'))
+json.dump({'messages': [{'role': 'system', 'content': 'S'}, {'role': 'user', 'content': 'U é'}], 'add_generation_prompt': True}, open('$T/ctx.json', 'w'))"
+ref=$("$LLM" --render-template "$J" --context "$T/ctx.json")
+r1=$("$LLM" --render-template "$T/tc1.json" --context "$T/ctx.json")
+r2=$("$LLM" --render-template "$T/tc2.json" --context "$T/ctx.json")
+[ -n "$ref" ] && [ "$r1" = "$ref" ] && [ "$r2" = "$ref" ] && pass "tokenizer_config.json templates: a string, and the \"default\" of a list" \
+  || fail "tokenizer_config.json templates" "[$r1] [$r2] vs [$ref]"
+printf 'hi\n' | "$LLM" -m "$M" --template "$T/tc2.json" --temp 0 -n 4 --verbose 2>"$T/tc.err" >/dev/null
+grep -qF "chat: end of turn '<|im_end|>'" "$T/tc.err" && pass "--template tokenizer_config.json runs a chat" || fail "--template tokenizer_config.json" "$(tail -2 "$T/tc.err")"
+
+# ---- which model, without -m ----
+MD=$T/models; mkdir -p "$MD/a" "$MD/TinyLlama/TinyLlama-1.1B-Chat-v1.0"
+cp "$M" "$MD/a/one.gguf"; cp "$M" "$MD/two.gguf"
+LLM_MODELS=$MD "$LLM" -p hi -n 2 </dev/null >/dev/null 2>"$T/which.err"; rc=$?
+[ $rc -eq 1 ] && grep -q "2 models in $MD (.*one.gguf.*two.gguf\|.*two.gguf.*one.gguf.*); choose one with -m" "$T/which.err" \
+  && pass "several models and no default: listed, choose with -m" || fail "several models" "rc $rc: $(cat "$T/which.err")"
+LLM_MODELS=$MD drive choose dumb -p "Once upon a time" -n 4 --temp 0 <<EOF
+expect which one (1-2)? 
+type 2\r
+expect , there was
+wait-exit 0
+EOF
+[ $rc -eq 0 ] && pass "on a terminal: a numbered list to choose from" || fail "choose from a list" "$(cat "$T/choose.err")"
+cp "$M" "$MD/TinyLlama/TinyLlama-1.1B-Chat-v1.0/tiny.gguf"
+printf '{"id": "TinyLlama/TinyLlama-1.1B-Chat-v1.0", "format": "gguf", "model": "tiny.gguf", "files": []}\n' > "$MD/TinyLlama/TinyLlama-1.1B-Chat-v1.0/manifest.json"
+LLM_MODELS=$MD "$LLM" -p hi -n 2 </dev/null >/dev/null 2>"$T/which2.err"; rc=$?
+[ $rc -eq 0 ] && grep -q "3 models in $MD; running the default, TinyLlama/TinyLlama-1.1B-Chat-v1.0" "$T/which2.err" \
+  && pass "several models: the catalog's default is run" || fail "the catalog's default" "rc $rc: $(cat "$T/which2.err")"
+
 # Ctrl-C during an answer: the slow reference kernels on a 3.4M-parameter model, asked
 # for 2000 tokens, are stopped after a second; the next answer comes and the
 # conversation holds the cut answer.
