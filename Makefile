@@ -121,8 +121,14 @@ deps-cross:
 cross: deps-cross
 	$(Q)$(MAKE) --no-print-directory $(CROSS_BINS)
 
+# With no RUN_ARGS and no model fetched yet, the catalog's default is fetched first
+# (online, once); then ./llm starts (a chat when the model has a chat template).
 run: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)if [ -z "$(RUN_ARGS)" ] && ./$(BIN) --list | grep -q '^no models in'; then \
+	  id=$$(awk '!/^#/ && NF { print $$1; exit }' models/catalog); \
+	  echo "make run: no model yet: fetching the catalog's default, $$id (online, once)"; \
+	  ./$(BIN) --fetch "$$id" || echo "make run: the fetch failed (see above)"; fi
 	./$(BIN) $(RUN_ARGS)
 
 # The tests get the toolchain through the environment (see tests/run.sh).

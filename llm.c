@@ -349,9 +349,9 @@ static int json__utf8_valid(const uint8_t *s, size_t n) {
     return len;
 }
 
-/* Makes p[0..n) valid UTF-8 in place, each invalid byte becoming U+FFFD (as Python's
- * errors='replace' does), within cap bytes (a '?' when the room runs out); the new
- * length. Model output and terminal input may hold broken sequences; JSON may not. */
+/* Makes p[0..n) valid UTF-8 in place, each byte that starts no valid sequence becoming
+ * U+FFFD, within cap bytes (a '?' when the room runs out); the new length. Model output
+ * and terminal input may hold broken sequences; JSON may not. */
 static size_t utf8_sanitize(char *p, size_t n, size_t cap) {
     for (size_t i = 0; i < n;) {
         int k = json__utf8_valid((const uint8_t *)p + i, n - i);
@@ -13216,14 +13216,20 @@ static int chat__drop_oldest(Chat *c) {
     return 0;
 }
 
-/* Sets (or with n == 0 removes) the system prompt. */
+/* Sets (or with n == 0 removes) the system prompt: the first message, its text first in
+ * the buffer (messages keep their texts in order, which chat__remove relies on). */
 static int chat_set_system(Chat *c, const char *p, size_t n) {
     if (c->n_msg && c->msg[0].role == CHAT_SYSTEM) chat__remove(c, 0, 1);
     if (!n) return 0;
-    if (chat__push(c, CHAT_SYSTEM, p, n)) return -1;
-    ChatMsg m = c->msg[c->n_msg - 1];                      /* move it to the front */
-    memmove(c->msg + 1, c->msg, (size_t)(c->n_msg - 1) * sizeof *c->msg);
-    c->msg[0] = m;
+    if (c->n_msg == CHAT_MAX_MSGS || n > c->text_cap - c->text_n) return -1;
+    memmove(c->text + n, c->text, c->text_n);
+    memcpy(c->text, p, n);
+    utf8_sanitize(c->text, n, n);                          /* no room to grow: '?' for broken bytes */
+    c->text_n += n;
+    for (int k = 0; k < c->n_msg; k++) c->msg[k].off += n;
+    memmove(c->msg + 1, c->msg, (size_t)c->n_msg * sizeof *c->msg);
+    c->msg[0] = (ChatMsg){ CHAT_SYSTEM, 0, n };
+    c->n_msg++;
     return 0;
 }
 
