@@ -2485,7 +2485,7 @@ static void hub__progress(Progress *p, int final) {
 /* ---- one file ---- */
 
 /* Hashes the bytes already in a partial file, so that hashing can go on where it stopped. */
-static int hub__hash_existing(int fd, uint64_t n, br_sha256_context *s2, br_sha1_context *s1, Err *e) {
+static int hub__hash_existing(int fd, uint64_t n, br_sha256_context *s2, br_sha1_context *s1, int git, Err *e) {
     static uint8_t buf[1 << 16];
     uint64_t off = 0;
     while (off < n) {
@@ -2493,7 +2493,7 @@ static int hub__hash_existing(int fd, uint64_t n, br_sha256_context *s2, br_sha1
         ssize_t r = pread(fd, buf, want, (off_t)off);
         if (r <= 0) return err_set(e, "cannot read back the partial download: %s", r < 0 ? strerror(errno) : "short file");
         br_sha256_update(s2, buf, (size_t)r);
-        br_sha1_update(s1, buf, (size_t)r);
+        if (git) br_sha1_update(s1, buf, (size_t)r);
         off += (uint64_t)r;
     }
     return 0;
@@ -2527,7 +2527,8 @@ static int hub__download(Hub *h, HubFile *f, const char *dir, Err *e) {
     static br_sha1_context s1;
     hub__hash_start(&s2, &s1, f->size);
     if (have > f->size || !strcmp(id, "nohash")) { if (ftruncate(fd, 0)) {} have = 0; }
-    if (have && hub__hash_existing(fd, have, &s2, &s1, e)) { close(fd); return -1; }
+    int git = !f->sha256[0];   /* small files are checked by their git blob id (SHA-1) */
+    if (have && hub__hash_existing(fd, have, &s2, &s1, git, e)) { close(fd); return -1; }
     if (have) {
         char a[32], b[32];
         log_msg(LOG_INFO, "llm: %s: resuming at %s of %s\n", f->path, fmt_size(a, sizeof a, (double)have), fmt_size(b, sizeof b, (double)f->size));
@@ -2593,7 +2594,7 @@ static int hub__download(Hub *h, HubFile *f, const char *dir, Err *e) {
                                er == ENOSPC ? "free disk space" : er == EFBIG ? "raise the file size limit (ulimit -f)" : "fix that");
             }
             br_sha256_update(&s2, buf, (size_t)n);
-            br_sha1_update(&s1, buf, (size_t)n);
+            if (git) br_sha1_update(&s1, buf, (size_t)n);
             have += (uint64_t)n;
             pg.done = have;
             hub__progress(&pg, 0);
