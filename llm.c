@@ -6165,7 +6165,6 @@ KG_KQ(q5_k, BlockQ5_K, 1, avx2, KQ_AVX2, KQ_NOPREP)
 KG_KQ(q2_k, BlockQ2_K, 1, avx512vnni, KQ_VNNI, kq__vnni_scales)
 KG_KQ(q3_k, BlockQ3_K, 0, avx512vnni, KQ_VNNI, kq__vnni_scales)
 KG_KQ(q5_k, BlockQ5_K, 1, avx512vnni, KQ_VNNI, kq__vnni_scales)
-KG_KQ(q6_k, BlockQ6_K, 0, avx512vnni, KQ_VNNI, kq__vnni_scales)
 
 /* Q4_K with 512-bit vectors (the generation kernel of the catalog's default quant).
  * Per row and block: the 128 code bytes in two loads, four vpdpbusd of 64 bytes against
@@ -6182,6 +6181,60 @@ static const uint8_t kg__k4_sc512[2][64] __attribute__((aligned(64))) = {
     { KG_S(4, 5), KG_S(4, 5), KG_S(6, 7), KG_S(6, 7) },
 #undef KG_S
 };
+
+/* Q6_K the same way: per half of the block, the 64 ql bytes and 32 qh bytes give the
+ * 6-bit codes of elements 0..63 (low nibbles; qh bits 0-1, 2-3) and 64..127 (high
+ * nibbles; bits 4-5, 6-7); every 128-bit lane of a dot is one 16-element sub-block,
+ * so the packed sums meet their scales through one vpermw per half. The codes are
+ * q + 32; the offset comes back through bsums (-32 sc per sub-block), as in KqRow. */
+static const uint16_t kg__k6_sc512[2][32] __attribute__((aligned(64))) = {
+#define KG_S(h, l) 8*h+l, 8*h+l, 8*h+l, 8*h+l, 8*h+4+l, 8*h+4+l, 8*h+4+l, 8*h+4+l
+    { KG_S(0, 0), KG_S(0, 1), KG_S(0, 2), KG_S(0, 3) },
+    { KG_S(1, 0), KG_S(1, 1), KG_S(1, 2), KG_S(1, 3) },
+#undef KG_S
+};
+
+static KQ_VNNI void kern_gemv_q6_k_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
+                                       int nt, int64_t n, float *out, int64_t os) {
+    (void)nr; (void)nt; (void)x_row; (void)os;
+    const __m512i m4 = _mm512_set1_epi8(0x0f), m2 = _mm512_set1_epi8(0x30), z = _mm512_setzero_si512();
+    const __m512i i0 = _mm512_load_si512((const void *)kg__k6_sc512[0]), i1 = _mm512_load_si512((const void *)kg__k6_sc512[1]);
+    const BlockQ8_K *xq = (const BlockQ8_K *)x;
+    __m128 acc = _mm_setzero_ps();
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        const BlockQ8_K *xb = xq + b;
+        __m512i X0 = _mm512_loadu_si512((const void *)xb->qs), X1 = _mm512_loadu_si512((const void *)(xb->qs + 64));
+        __m512i X2 = _mm512_loadu_si512((const void *)(xb->qs + 128)), X3 = _mm512_loadu_si512((const void *)(xb->qs + 192));
+        __m256i bs = _mm256_loadu_si256((const __m256i *)xb->bsums);
+        __m256i a[4];
+        float d[4];
+        KQ_UNROLL for (int k = 0; k < 4; k++) {
+            const BlockQ6_K *blk = (const BlockQ6_K *)(w + (size_t)k * w_row) + b;
+            KQ_UNROLL for (size_t o = 0; o < sizeof(BlockQ6_K); o += 64) KG_PREFETCH((const uint8_t *)blk + o, w_row);
+            __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)blk->scales));
+            __m512i scz = _mm512_castsi256_si512(sc16);
+            __m512i s = z;
+            KQ_UNROLL for (int h = 0; h < 2; h++) {
+                __m512i L = _mm512_loadu_si512((const void *)(blk->ql + 64 * h));
+                __m256i qh = _mm256_loadu_si256((const __m256i *)(blk->qh + 32 * h));
+                __m512i q2 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_slli_epi16(qh, 4)), _mm256_slli_epi16(qh, 2), 1);
+                __m512i q3 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+                __m512i ulo = _mm512_or_si512(_mm512_and_si512(L, m4), _mm512_and_si512(q2, m2));
+                __m512i uhi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(L, 4), m4), _mm512_and_si512(q3, m2));
+                __m512i plo = _mm512_dpbusd_epi32(z, ulo, h ? X2 : X0);
+                __m512i phi = _mm512_dpbusd_epi32(z, uhi, h ? X3 : X1);
+                s = _mm512_dpwssd_epi32(s, _mm512_packs_epi32(plo, phi), _mm512_permutexvar_epi16(h ? i1 : i0, scz));
+            }
+            __m256i c = _mm256_madd_epi16(bs, _mm256_slli_epi16(_mm256_sub_epi16(_mm256_setzero_si256(), sc16), 5));
+            a[k] = _mm256_add_epi32(c, _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1)));
+            d[k] = _cvtsh_ss(blk->d);
+        }
+        __m128 xd = _mm_set1_ps(xb->d);
+        __m128 dw = _mm_setr_ps(d[0], d[1], d[2], d[3]);
+        acc = _mm_add_ps(acc, _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(kq__hsum4_avx512vnni(a[0], a[1], a[2], a[3]))));
+    }
+    _mm_storeu_ps(out, acc);
+}
 
 static KQ_VNNI void kern_gemv_q4_k_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
                                        int nt, int64_t n, float *out, int64_t os) {
@@ -6738,7 +6791,7 @@ static const KernVariant kern__variants[] = {
     { T_Q3_K, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q3_k_avx512vnni, 4 },
     { T_Q4_K, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q4_k_zmm, 4 },
     { T_Q5_K, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q5_k_avx512vnni, 4 },
-    { T_Q6_K, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q6_k_avx512vnni, 4 },
+    { T_Q6_K, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q6_k_zmm, 4 },
 #endif
 #if defined(LLM_SIMD_ARM)
     /* ARM NEON (aarch64 baseline, armv7 when AT_HWCAP has NEON); quant_act rows first */
