@@ -6115,7 +6115,6 @@ KG_SIMPLE(q4_1, T_Q4_1, avx2, KG_AVX2, kg__q_gemv_avx2(T_Q4_1, w, w_row, x, n, o
 KG_SIMPLE(q5_0, T_Q5_0, avx2, KG_AVX2, kg__q_gemv_avx2(T_Q5_0, w, w_row, x, n, out))
 KG_SIMPLE(q5_1, T_Q5_1, avx2, KG_AVX2, kg__q_gemv_avx2(T_Q5_1, w, w_row, x, n, out))
 KG_SIMPLE(q8_0, T_Q8_0, avx2, KG_AVX2, kg__q8_gemv_avx2(w, w_row, x, n, out))
-KG_SIMPLE(q4_0, T_Q4_0, avx512vnni, KG_VNNI, kg__q_gemv_vnni(T_Q4_0, w, w_row, x, n, out))
 KG_SIMPLE(q4_1, T_Q4_1, avx512vnni, KG_VNNI, kg__q_gemv_vnni(T_Q4_1, w, w_row, x, n, out))
 KG_SIMPLE(q5_0, T_Q5_0, avx512vnni, KG_VNNI, kg__q_gemv_vnni(T_Q5_0, w, w_row, x, n, out))
 KG_SIMPLE(q5_1, T_Q5_1, avx512vnni, KG_VNNI, kg__q_gemv_vnni(T_Q5_1, w, w_row, x, n, out))
@@ -6181,6 +6180,61 @@ static const uint8_t kg__k4_sc512[2][64] __attribute__((aligned(64))) = {
     { KG_S(4, 5), KG_S(4, 5), KG_S(6, 7), KG_S(6, 7) },
 #undef KG_S
 };
+
+/* Q4_0 with 512-bit vectors: four blocks per vector (each 128-bit lane one block), the
+ * block sums of the four rows brought together by an in-lane transpose (unpack and add)
+ * instead of hadd, so one multiply-add scales 4 rows x 4 blocks. The integer sum of
+ * every block is the reference's; the float sum runs in another order (the simple
+ * types' tolerance of tests/unit_gemv.c). Blocks past a multiple of 4: the 256-bit step. */
+static KG_VNNI void kern_gemv_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
+                                       int nt, int64_t n, float *out, int64_t os) {
+    (void)nr; (void)nt; (void)x_row; (void)os;
+    const int64_t nb = n / QK;
+    const size_t wbs = sizeof(BlockQ4_0), xbs = sizeof(BlockQ8_0);
+    const __m512i m4 = _mm512_set1_epi8(0x0f), ov = _mm512_set1_epi8(8), z = _mm512_setzero_si512();
+    __m512 acc = _mm512_setzero_ps();
+    int64_t b = 0;
+    for (; b + 4 <= nb; b += 4) {
+        const uint8_t *xb = x + (size_t)b * xbs, *wb = w + (size_t)b * wbs;
+        __m512i XL = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(xb + 2)));
+        __m512i XH = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(xb + 18)));
+        XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + xbs + 2)), 1);
+        XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + xbs + 18)), 1);
+        XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + 2 * xbs + 2)), 2);
+        XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + 2 * xbs + 18)), 2);
+        XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + 3 * xbs + 2)), 3);
+        XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + 3 * xbs + 18)), 3);
+        __m512i xo = _mm512_sub_epi32(z, _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, ov, XL), ov, XH));
+        const uint64_t rep = 0x0001000100010001ull;
+        __m512 dx = _mm512_cvtph_ps(_mm256_set_epi64x((long long)(kx__u16(xb + 3 * xbs) * rep), (long long)(kx__u16(xb + 2 * xbs) * rep),
+                                                      (long long)(kx__u16(xb + xbs) * rep), (long long)(kx__u16(xb) * rep)));
+        __m512i sr[4];
+        KX_UNROLL for (int r = 0; r < 4; r++) {
+            const uint8_t *p = wb + (size_t)r * w_row;
+            KG_PREFETCH(p, w_row);
+            KG_PREFETCH(p + 64, w_row);
+            __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p + 2)));
+            v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p + wbs + 2)), 1);
+            v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p + 2 * wbs + 2)), 2);
+            v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p + 3 * wbs + 2)), 3);
+            __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+            sr[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(xo, lo, XL), hi, XH);
+        }
+        /* per 128-bit lane (block): [row 0, row 1, row 2, row 3] block sums */
+        __m512i a01 = _mm512_add_epi32(_mm512_unpacklo_epi32(sr[0], sr[1]), _mm512_unpackhi_epi32(sr[0], sr[1]));
+        __m512i a23 = _mm512_add_epi32(_mm512_unpacklo_epi32(sr[2], sr[3]), _mm512_unpackhi_epi32(sr[2], sr[3]));
+        __m512i sum = _mm512_add_epi32(_mm512_unpacklo_epi64(a01, a23), _mm512_unpackhi_epi64(a01, a23));
+        __m512 dw = _mm512_cvtph_ps(_mm256_set_epi64x((long long)kg__f16x4(wb + 3 * wbs, w_row, 0), (long long)kg__f16x4(wb + 2 * wbs, w_row, 0),
+                                                      (long long)kg__f16x4(wb + wbs, w_row, 0), (long long)kg__f16x4(wb, w_row, 0)));
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, dx), acc);
+    }
+    __m256 acc2 = _mm256_setzero_ps(), macc = _mm256_setzero_ps();
+    for (; b + 2 <= nb; b += 2) kg__q_step_vnni(T_Q4_0, w, w_row, x, b, 1, &acc2, &macc);
+    if (b < nb) kg__q_step_vnni(T_Q4_0, w, w_row, x, b, 0, &acc2, &macc);
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(acc), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));
+    h = _mm256_add_ps(h, acc2);
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+}
 
 /* Q6_K the same way: per half of the block, the 64 ql bytes and 32 qh bytes give the
  * 6-bit codes of elements 0..63 (low nibbles; qh bits 0-1, 2-3) and 64..127 (high
@@ -6782,7 +6836,7 @@ static const KernVariant kern__variants[] = {
     { T_Q3_K, ISA_AVX2, NULL, NULL, 0, 0, NULL, kern_gemv_q3_k_avx2, 4 },
     { T_Q4_K, ISA_AVX2, NULL, NULL, 0, 0, NULL, kern_gemv_q4_k_avx2, 4 },
     { T_Q5_K, ISA_AVX2, NULL, NULL, 0, 0, NULL, kern_gemv_q5_k_avx2, 4 },
-    { T_Q4_0, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q4_0_avx512vnni, 4 },
+    { T_Q4_0, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q4_0_zmm, 4 },
     { T_Q4_1, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q4_1_avx512vnni, 4 },
     { T_Q5_0, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q5_0_avx512vnni, 4 },
     { T_Q5_1, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q5_1_avx512vnni, 4 },
