@@ -5905,13 +5905,14 @@ static void kern_quant_q8_k_neon(const float *x, void *vy, int64_t n) {
 #define KG_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
 #define KG_INLINE static inline __attribute__((always_inline))
 #ifndef KG_PF
-#define KG_PF 16384
+#define KG_PF 32768
 #endif
 /* Software prefetch (into L2: prefetcht1) of the same bytes KG_PF bytes further: the
    four rows are four short interleaved streams that the hardware prefetcher follows
    badly (measured on Zen 4, Q4_0 2048 columns: 6.6 GB/s without, 14 GB/s with
    prefetcht0, whose L1 miss buffers are too few, 18.5 GB/s with prefetcht1 = the
-   in-cache speed of the kernel). */
+   in-cache speed of the kernel). The distance: 32 KiB ahead beat 16 KiB by 3% (Q4_0)
+   to 9% (Q8_0) for one thread with the 512-bit kernels (tinyllama-1.1b, 32 tokens). */
 #ifndef KG_HINT
 #define KG_HINT _MM_HINT_T1
 #endif
