@@ -6164,7 +6164,6 @@ KG_KQ(q5_k, BlockQ5_K, 1, avx2, KQ_AVX2, KQ_NOPREP)
    2048-element row; its unpack dominates and gains nothing from four rows) */
 KG_KQ(q2_k, BlockQ2_K, 1, avx512vnni, KQ_VNNI, kq__vnni_scales)
 KG_KQ(q3_k, BlockQ3_K, 0, avx512vnni, KQ_VNNI, kq__vnni_scales)
-KG_KQ(q5_k, BlockQ5_K, 1, avx512vnni, KQ_VNNI, kq__vnni_scales)
 
 /* Q4_K with 512-bit vectors (the generation kernel of the catalog's default quant).
  * Per row and block: the 128 code bytes in two loads, four vpdpbusd of 64 bytes against
@@ -6291,10 +6290,13 @@ static KQ_VNNI void kern_gemv_q6_k_zmm(const uint8_t *w, size_t w_row, int nr, c
     _mm_storeu_ps(out, acc);
 }
 
-static KQ_VNNI void kern_gemv_q4_k_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
-                                       int nt, int64_t n, float *out, int64_t os) {
-    (void)nr; (void)nt; (void)x_row; (void)os;
-    const __m512i m4 = _mm512_set1_epi8(0x0f), z = _mm512_setzero_si512();
+/* Q4_K and Q5_K (is5: the fifth bit of element 64p + 32s + l is bit 2p + s of qh[l];
+ * with qh in the low half of a vector and qh >> 2 in the high half, the bit of every
+ * code byte of the two 64-byte loads sits at one shift per load and nibble). */
+static KQ_INL KQ_VNNI void kg__k45_gemv(int is5, const uint8_t *w, size_t w_row, const uint8_t *x, int64_t n, float *out) {
+    const size_t bsz = is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
+    const size_t oqs = is5 ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
+    const __m512i m4 = _mm512_set1_epi8(0x0f), b4 = _mm512_set1_epi8(0x10), z = _mm512_setzero_si512();
     const __m512i i0 = _mm512_load_si512((const void *)kg__k4_sc512[0]), i1 = _mm512_load_si512((const void *)kg__k4_sc512[1]);
     const BlockQ8_K *xq = (const BlockQ8_K *)x;
     __m128 acc = _mm_setzero_ps();
@@ -6309,11 +6311,11 @@ static KQ_VNNI void kern_gemv_q4_k_zmm(const uint8_t *w, size_t w_row, int nr, c
         __m256i a[4], c[4];
         float d[4], dmin[4];
         KQ_UNROLL for (int k = 0; k < 4; k++) {
-            const BlockQ4_K *blk = (const BlockQ4_K *)(w + (size_t)k * w_row) + b;
-            KQ_UNROLL for (size_t o = 0; o < sizeof(BlockQ4_K); o += 64) KG_PREFETCH((const uint8_t *)blk + o, w_row);
-            /* the 6-bit scales and mins, as kq__k4_scales */
+            const uint8_t *blk = w + (size_t)k * w_row + (size_t)b * bsz;
+            KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH(blk + o, w_row);
+            /* the 6-bit scales and mins (at offset 4 in both types), as kq__k4_scales */
             uint32_t u[4];
-            memcpy(u, blk->scales, 12);
+            memcpy(u, blk + 4, 12);
             const uint32_t m1 = 0x3f3f3f3f, m2 = 0x0f0f0f0f, m3 = 0x03030303;
             u[3] = ((u[2] >> 4) & m2) | (((u[1] >> 6) & m3) << 4);
             uint32_t ua = u[1] & m1;
@@ -6323,16 +6325,24 @@ static KQ_VNNI void kern_gemv_q4_k_zmm(const uint8_t *w, size_t w_row, int nr, c
             __m128i sm = _mm_loadu_si128((const __m128i *)u);                 /* sc0..7, m0..7 */
             __m512i sc = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(sm));
             c[k] = _mm256_madd_epi16(bs, _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm)));
-            __m512i z0 = _mm512_loadu_si512((const void *)blk->qs), z1 = _mm512_loadu_si512((const void *)(blk->qs + 64));
-            __m512i p0 = _mm512_dpbusd_epi32(z, _mm512_and_si512(z0, m4), XA);
-            __m512i p1 = _mm512_dpbusd_epi32(z, _mm512_and_si512(_mm512_srli_epi16(z0, 4), m4), XB);
-            __m512i p2 = _mm512_dpbusd_epi32(z, _mm512_and_si512(z1, m4), XC);
-            __m512i p3 = _mm512_dpbusd_epi32(z, _mm512_and_si512(_mm512_srli_epi16(z1, 4), m4), XD);
+            __m512i z0 = _mm512_loadu_si512((const void *)(blk + oqs)), z1 = _mm512_loadu_si512((const void *)(blk + oqs + 64));
+            __m512i lo0 = _mm512_and_si512(z0, m4), hi0 = _mm512_and_si512(_mm512_srli_epi16(z0, 4), m4);
+            __m512i lo1 = _mm512_and_si512(z1, m4), hi1 = _mm512_and_si512(_mm512_srli_epi16(z1, 4), m4);
+            if (is5) {
+                __m256i qh = _mm256_loadu_si256((const __m256i *)(blk + offsetof(BlockQ5_K, qh)));
+                __m512i h = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+                lo0 = _mm512_or_si512(lo0, _mm512_and_si512(_mm512_slli_epi16(h, 4), b4));   /* bits 0 | 2 */
+                hi0 = _mm512_or_si512(hi0, _mm512_and_si512(_mm512_slli_epi16(h, 3), b4));   /* bits 1 | 3 */
+                lo1 = _mm512_or_si512(lo1, _mm512_and_si512(h, b4));                          /* bits 4 | 6 */
+                hi1 = _mm512_or_si512(hi1, _mm512_and_si512(_mm512_srli_epi16(h, 1), b4));   /* bits 5 | 7 */
+            }
+            __m512i p0 = _mm512_dpbusd_epi32(z, lo0, XA), p1 = _mm512_dpbusd_epi32(z, hi0, XB);
+            __m512i p2 = _mm512_dpbusd_epi32(z, lo1, XC), p3 = _mm512_dpbusd_epi32(z, hi1, XD);
             __m512i s = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(p0, p1), _mm512_shuffle_epi8(sc, i0));
             s = _mm512_dpwssd_epi32(s, _mm512_packs_epi32(p2, p3), _mm512_shuffle_epi8(sc, i1));
             a[k] = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
-            d[k] = _cvtsh_ss(blk->d);
-            dmin[k] = _cvtsh_ss(blk->dmin);
+            d[k] = _cvtsh_ss(kx__u16(blk));
+            dmin[k] = _cvtsh_ss(kx__u16(blk + 2));
         }
         __m128 xd = _mm_set1_ps(xb->d);
         __m128 dw = _mm_setr_ps(d[0], d[1], d[2], d[3]);
@@ -6343,6 +6353,16 @@ static KQ_VNNI void kern_gemv_q4_k_zmm(const uint8_t *w, size_t w_row, int nr, c
         acc = _mm_add_ps(acc, v);
     }
     _mm_storeu_ps(out, acc);
+}
+static KQ_VNNI void kern_gemv_q4_k_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
+                                       int nt, int64_t n, float *out, int64_t os) {
+    (void)nr; (void)nt; (void)x_row; (void)os;
+    kg__k45_gemv(0, w, w_row, x, n, out);
+}
+static KQ_VNNI void kern_gemv_q5_k_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
+                                       int nt, int64_t n, float *out, int64_t os) {
+    (void)nr; (void)nt; (void)x_row; (void)os;
+    kg__k45_gemv(1, w, w_row, x, n, out);
 }
 
 #endif /* __x86_64__ */
@@ -6845,7 +6865,7 @@ static const KernVariant kern__variants[] = {
     { T_Q2_K, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q2_k_avx512vnni, 4 },
     { T_Q3_K, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q3_k_avx512vnni, 4 },
     { T_Q4_K, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q4_k_zmm, 4 },
-    { T_Q5_K, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q5_k_avx512vnni, 4 },
+    { T_Q5_K, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q5_k_zmm, 4 },
     { T_Q6_K, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q6_k_zmm, 4 },
 #endif
 #if defined(LLM_SIMD_ARM)
