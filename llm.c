@@ -1082,7 +1082,6 @@ static int net__add_anchor(Arena *a, Trust *t, br_x509_decoder_context *dc, NetD
     return 0;
 }
 
-typedef struct { br_x509_decoder_context *dc; } NetPemDest;
 static void net__pem_to_x509(void *ctx, const void *p, size_t n) { br_x509_decoder_push(ctx, p, n); }
 
 /* Reads every CERTIFICATE of a PEM file into t. */
@@ -1561,7 +1560,6 @@ typedef struct {
     int timeout_ms;
     char token[512];           /* "" when none */
     Url auth;                  /* the only origin that is sent the token (https only) */
-    int have_auth;
     int permanent;             /* the last failure is not worth retrying */
     /* the response in progress */
     Conn conn;
@@ -1708,7 +1706,7 @@ static int http__connect(Http *h, const Url *u, Err *e) {
 
 /* Whether url may be sent the token: https, and the endpoint's own host and port. */
 static int http__may_auth(const Http *h, const Url *u) {
-    return h->token[0] && h->have_auth && u->https && h->auth.https &&
+    return h->token[0] && u->https && h->auth.https &&
            !strcmp(u->host, h->auth.host) && u->port == h->auth.port;
 }
 
@@ -1976,7 +1974,6 @@ static int hub_init(Hub *h, const char *models_dir, const char *token_file, cons
     h->http.timeout_ms = timeout_s * 1000;
     snprintf(h->http.token, sizeof h->http.token, "%s", h->token);
     h->http.auth = h->ep;
-    h->http.have_auth = 1;
     if (h->token[0] && !h->ep.https) {
         log_msg(LOG_INFO, "llm: note: %s is plain http: the token is not sent to it\n", h->endpoint);
     }
@@ -2158,18 +2155,27 @@ static int hub_parse_spec(Hub *h, const char *spec, Err *e) {
     return 0;
 }
 
+/* The next model line of the catalog after *p (comments and blank lines skipped) split
+ * into its first eight columns; 0 at the end. */
+static int hub__catalog_next(const char **p, char f[8][512]) {
+    while (**p) {
+        const char *eol = strchr(*p, '\n');
+        size_t L = eol ? (size_t)(eol - *p) : strlen(*p);
+        char line[1024];
+        snprintf(line, sizeof line, "%.*s", (int)(L < sizeof line ? L : sizeof line - 1), *p);
+        *p += L + (eol ? 1 : 0);
+        if (line[0] != '#' && !isspace((uint8_t)line[0]) && line[0] &&
+            sscanf(line, "%511s %511s %511s %511s %511s %511s %511s %511s", f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]) == 8)
+            return 1;
+    }
+    return 0;
+}
+
 /* The catalog's line for id: its GGUF source REPO/FILE into repo and file; 0 when found. */
 static int hub_catalog_source(const char *id, char *repo, size_t rcap, char *file, size_t fcap) {
     const char *p = llm__catalog;
-    while (*p) {
-        const char *eol = strchr(p, '\n');
-        size_t L = eol ? (size_t)(eol - p) : strlen(p);
-        char line[1024], f[8][512];
-        snprintf(line, sizeof line, "%.*s", (int)(L < sizeof line ? L : sizeof line - 1), p);
-        p += L + (eol ? 1 : 0);
-        if (line[0] == '#' || !line[0]) continue;
-        if (sscanf(line, "%511s %511s %511s %511s %511s %511s %511s %511s", f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]) != 8)
-            continue;
+    char f[8][512];
+    while (hub__catalog_next(&p, f)) {
         if (strcasecmp(f[0], id) || strcmp(f[1], "gguf")) continue;
         char *s1 = strchr(f[7], '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
         if (!s2) continue;
@@ -2178,6 +2184,13 @@ static int hub_catalog_source(const char *id, char *repo, size_t rcap, char *fil
         return 0;
     }
     return -1;
+}
+
+/* The catalog's default model: its first model line ("" when it has none). */
+static void hub_catalog_default(char *id, size_t cap) {
+    const char *p = llm__catalog;
+    char f[8][512];
+    snprintf(id, cap, "%.200s", hub__catalog_next(&p, f) ? f[0] : "");   /* ids are at most 200 bytes */
 }
 
 /* Lists the repository at h->rev: pins h->commit and fills h->files from the tree API. */
@@ -2932,7 +2945,7 @@ static int hub_resolve_model(const char *models_dir, const char *spec, char *pat
     int rc = -1;
     if (!m) {
         if (me.msg[0]) err_set(e, "%s", me.msg);
-        else if (strchr(spec, '.') && strstr(spec, ".gguf")) err_set(e, "cannot open '%s': no such file", spec);
+        else if (strstr(spec, ".gguf")) err_set(e, "cannot open '%s': no such file", spec);
         else err_set(e, "%s is not in %s: fetch it first with llm --fetch %s (online), or give a GGUF file with -m FILE",
                      id, models_dir, id);
         goto out;
@@ -4567,6 +4580,18 @@ static const uint8_t kq__pair8[8][16] __attribute__((aligned(16))) = {
 #undef KQ_P
 };
 
+/* The 12 bytes of Q4_K/Q5_K scales and mins (6 bits each) as 16 bytes: sc0..7, m0..7
+ * (kern__k4_scale_min for all j at once, in 32-bit integer steps). */
+static inline void kq__k4_unpack(const uint8_t *s, uint32_t u[4]) {
+    memcpy(u, s, 12);
+    const uint32_t m1 = 0x3f3f3f3f, m2 = 0x0f0f0f0f, m3 = 0x03030303;
+    u[3] = ((u[2] >> 4) & m2) | (((u[1] >> 6) & m3) << 4);
+    uint32_t ua = u[1] & m1;
+    u[1] = (u[2] & m2) | (((u[0] >> 6) & m3) << 4);
+    u[2] = ua;
+    u[0] &= m1;
+}
+
 /* The unpackers are written once and compiled for each ISA (the macro body is
  * instantiated with that ISA's target attribute). */
 #define KQ_UNPACKERS(SFX, TGT)                                                                   \
@@ -4580,13 +4605,7 @@ static KQ_INL TGT void kq__sc16_##SFX(__m128i s8, int is_signed, KqRow *r) {    
 /* Q4_K / Q5_K: 8 scales and 8 mins of 6 bits (kern__k4_scale_min for all j at once). */       \
 static KQ_INL TGT void kq__k4_scales_##SFX(const uint8_t *s, KqRow *r) {                        \
     uint32_t u[4];                                                                               \
-    memcpy(u, s, 12);                                                                            \
-    const uint32_t m1 = 0x3f3f3f3f, m2 = 0x0f0f0f0f, m3 = 0x03030303;                            \
-    u[3] = ((u[2] >> 4) & m2) | (((u[1] >> 6) & m3) << 4);                                       \
-    uint32_t ua = u[1] & m1;                                                                     \
-    u[1] = (u[2] & m2) | (((u[0] >> 6) & m3) << 4);                                              \
-    u[2] = ua;                                                                                   \
-    u[0] &= m1;                                                                                  \
+    kq__k4_unpack(s, u);                                                                         \
     __m128i b = _mm_loadu_si128((const __m128i *)u);          /* sc0..7, m0..7 */                \
     __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(b));                              \
     KQ_UNROLL for (int i = 0; i < 8; i++)                                                                  \
@@ -6313,15 +6332,8 @@ static KQ_INL KQ_VNNI void kg__k45_gemv(int is5, const uint8_t *w, size_t w_row,
         KQ_UNROLL for (int k = 0; k < 4; k++) {
             const uint8_t *blk = w + (size_t)k * w_row + (size_t)b * bsz;
             KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH(blk + o, w_row);
-            /* the 6-bit scales and mins (at offset 4 in both types), as kq__k4_scales */
             uint32_t u[4];
-            memcpy(u, blk + 4, 12);
-            const uint32_t m1 = 0x3f3f3f3f, m2 = 0x0f0f0f0f, m3 = 0x03030303;
-            u[3] = ((u[2] >> 4) & m2) | (((u[1] >> 6) & m3) << 4);
-            uint32_t ua = u[1] & m1;
-            u[1] = (u[2] & m2) | (((u[0] >> 6) & m3) << 4);
-            u[2] = ua;
-            u[0] &= m1;
+            kq__k4_unpack(blk + 4, u);                    /* the scales sit at offset 4 in both types */
             __m128i sm = _mm_loadu_si128((const __m128i *)u);                 /* sc0..7, m0..7 */
             __m512i sc = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(sm));
             c[k] = _mm256_madd_epi16(bs, _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm)));
@@ -13317,8 +13329,8 @@ typedef struct {
     char end_marker[64];          /* what the template puts after an answer, e.g. <|im_end|> */
     int32_t end_tok;              /* that marker's token, -1 when it is not one token */
     int dropped;                  /* turns dropped for room */
-    int last_eval, last_reused;   /* the last turn: prompt tokens evaluated / taken from the cache */
-    double last_t_eval;
+    int last_reused;              /* the last turn: prompt tokens taken from the cache (the
+                                     evaluated ones are the session's n_prompt) */
 } Chat;
 
 /* Bytes of text the conversation may hold: a full context at 6 bytes a token (English
@@ -13344,17 +13356,25 @@ static void chat__token_text(const Tokenizer *t, int32_t id, char *out, size_t c
     }
 }
 
+/* The conversation as a JSON array of {"role", "content"}; sep goes before each message. */
+static void chat__messages(const Chat *c, JsonBuf *b, const char *sep) {
+    json_buf_puts(b, "[");
+    for (int i = 0; i < c->n_msg; i++) {
+        json_buf_puts(b, i ? "," : "");
+        json_buf_puts(b, sep);
+        json_buf_puts(b, "{\"role\": ");
+        json_write_str(b, chat_roles[c->msg[i].role], strlen(chat_roles[c->msg[i].role]));
+        json_buf_puts(b, ", \"content\": ");
+        json_write_str(b, c->text + c->msg[i].off, c->msg[i].len);
+        json_buf_puts(b, "}");
+    }
+}
+
 /* The template's variables as JSON: messages, add_generation_prompt, bos/eos tokens. */
 static int chat__json(Chat *c, int add_gen, size_t *n) {
     JsonBuf b = { c->json, c->json_cap, 0, 0 };
-    json_buf_puts(&b, "{\"messages\": [");
-    for (int i = 0; i < c->n_msg; i++) {
-        json_buf_puts(&b, i ? ", {\"role\": " : "{\"role\": ");
-        json_write_str(&b, chat_roles[c->msg[i].role], strlen(chat_roles[c->msg[i].role]));
-        json_buf_puts(&b, ", \"content\": ");
-        json_write_str(&b, c->text + c->msg[i].off, c->msg[i].len);
-        json_buf_puts(&b, "}");
-    }
+    json_buf_puts(&b, "{\"messages\": ");
+    chat__messages(c, &b, "");
     json_buf_puts(&b, add_gen ? "], \"add_generation_prompt\": true" : "], \"add_generation_prompt\": false");
     json_buf_puts(&b, ", \"bos_token\": ");
     json_write_str(&b, c->bos_text, strlen(c->bos_text));
@@ -13498,15 +13518,10 @@ static int chat_turn(Chat *c, const char *user, size_t un, const GenParams *gp, 
             if (nt < 0) big = 1;
         }
         if (nt > 0 && nt + reserve <= n_ctx) break;
-        if (nt == 0) { c->n_msg--; c->text_n = c->msg[c->n_msg].off; return err_set(e, "the template rendered nothing"); }
-        if (nt < 0 && !big) {                          /* the template refused: its own message */
-            c->n_msg--;
-            c->text_n = c->msg[c->n_msg].off;
-            return err_set(e, "%s", re.msg);
-        }
-        if (chat__drop_oldest(c)) {
-            c->n_msg--;
-            c->text_n = c->msg[c->n_msg].off;
+        if (nt == 0 || (nt < 0 && !big) || chat__drop_oldest(c)) {   /* the user message is taken back */
+            chat__remove(c, c->n_msg - 1, c->n_msg);
+            if (nt == 0) return err_set(e, "the template rendered nothing");
+            if (nt < 0 && !big) return err_set(e, "%s", re.msg);      /* the template refused: its own message */
             return err_set(e, "this message does not fit in the context of %d tokens with room for an answer: "
                            "use a larger -c or a shorter message", n_ctx);
         }
@@ -13525,8 +13540,8 @@ static int chat_turn(Chat *c, const char *user, size_t un, const GenParams *gp, 
     memcpy(c->cache, s->toks, (size_t)nt * 4);
     c->n_cache = nt;
     for (int i = p; i < nt; i++) samp_accept(&s->samp, s->toks[i]);
-    c->last_eval = nt - p, c->last_reused = p, c->last_t_eval = time_now() - t0;
-    s->n_prompt = nt - p, s->t_prompt = c->last_t_eval;
+    c->last_reused = p;
+    s->n_prompt = nt - p, s->t_prompt = time_now() - t0;
     /* the answer, with the template's end marker as one more stop string */
     GenParams g = *gp;
     if (c->end_marker[0] && c->end_tok < 0 && g.n_stops < SESS_MAX_STOPS) g.stops[g.n_stops++] = c->end_marker;
@@ -13545,21 +13560,14 @@ static int chat_turn(Chat *c, const char *user, size_t un, const GenParams *gp, 
         c->text_n += an;
     }
     log_msg(LOG_VERBOSE, "llm: turn: %d prompt tokens evaluated, %d reused from the cache; %d generated\n",
-            c->last_eval, c->last_reused, s->n_gen);
+            s->n_prompt, c->last_reused, s->n_gen);
     return 0;
 }
 
 /* /save: the conversation as a JSON array of {"role", "content"} messages. */
 static int chat_save(Chat *c, const char *path, Err *e) {
     JsonBuf b = { c->json, c->json_cap, 0, 0 };
-    json_buf_puts(&b, "[");
-    for (int i = 0; i < c->n_msg; i++) {
-        json_buf_puts(&b, i ? ",\n  {\"role\": " : "\n  {\"role\": ");
-        json_write_str(&b, chat_roles[c->msg[i].role], strlen(chat_roles[c->msg[i].role]));
-        json_buf_puts(&b, ", \"content\": ");
-        json_write_str(&b, c->text + c->msg[i].off, c->msg[i].len);
-        json_buf_puts(&b, "}");
-    }
+    chat__messages(c, &b, "\n  ");
     json_buf_puts(&b, "\n]\n");
     if (b.over) return err_set(e, "the conversation is too long to save");
     FileOut f;
@@ -14167,21 +14175,6 @@ static int cli__scan(const char *dir, int depth, char found[][4096], int n, int 
     return n;
 }
 
-/* The catalog's default model: the first model line of models/catalog. */
-static void cli__catalog_default(char *id, size_t cap) {
-    const char *p = llm__catalog;
-    id[0] = 0;
-    while (*p) {
-        size_t L = strcspn(p, "\n");
-        if (*p != '#' && L && !isspace((uint8_t)*p)) {
-            size_t k = strcspn(p, " \t\n");
-            snprintf(id, cap, "%.*s", (int)k, p);
-            return;
-        }
-        p += L + (p[L] ? 1 : 0);
-    }
-}
-
 /* The model to run when -m is not given: the only one in the models directory; among
  * several, the catalog's default when it is there, else (on a terminal) the one the
  * user picks from a numbered list. */
@@ -14191,7 +14184,7 @@ static int cli__default_model(const Opts *o, char *path, size_t cap, Err *e) {
     cli__models_dir(o, dir, sizeof dir);
     int n = cli__scan(dir, 0, found, 0, 32);
     if (n == 1) { snprintf(path, cap, "%s", found[0]); return 0; }
-    cli__catalog_default(def, sizeof def);
+    hub_catalog_default(def, sizeof def);
     if (n == 0)
         return err_set(e, "no model given and none in %s: fetch one with llm --fetch %s (online, once), or give a "
                        "GGUF file with -m FILE", dir, def);
