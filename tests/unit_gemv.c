@@ -13,8 +13,10 @@
  *     (+ sum |m_b s_b| for Q4_1/Q5_1), nb blocks: the tolerance of tests/unit_simd.c
  *     (each block term is rounded a few times; the order of the float sum differs).
  *   - the output cells next to the gemv_r written ones stay untouched.
+ *   - a row with gen_prep/gen (generation's prepared activations): gen after gen_prep
+ *     the same way, the prepared bytes within KERN_PREP_BYTES(n) (a canary after it).
  *   - through the driver: model__matmul_job with one token over rows not a multiple of
- *     gemv_r (gemv for whole groups, dot for the rest) against the reference.
+ *     gemv_r (gemv or gen for whole groups, dot for the rest) against the reference.
  */
 #define LLM_NO_MAIN
 #pragma GCC diagnostic push
@@ -78,28 +80,38 @@ static int same(int t, float a, float b, double tol) {
     return fabs((double)a - b) <= tol;
 }
 
-static void test_gemv(const KernVariant *v, const char *name) {
-    const KernType *kt = kern_type(v->type), *xt = kern_type(kt->vec_dot_type);
-    int64_t B = blk_of(v->type);
-    int R = v->gemv_r;
+static void test_gemv(int type, KernTileFn fn, KernPrepFn prep, int R, const char *name) {
+    const KernType *kt = kern_type(type), *xt = kern_type(kt->vec_dot_type);
+    int64_t B = blk_of(type);
     int64_t lens[] = { 1 * B, 2 * B, 3 * B, 7 * B, 8 * B, 22 * B, 2048, 5632 };
     Agg a = { 0 };
     for (int rep = 0; rep < 8; rep++)
         for (int li = 0; li < 8; li++) {
             int64_t n = lens[li];
             if (n % B) continue;
-            size_t wrow = type_row_size(v->type, n) + 36 * (rep & 3), xrow = type_row_size(kt->vec_dot_type, n);
+            size_t wrow = type_row_size(type, n) + 36 * (rep & 3), xrow = type_row_size(kt->vec_dot_type, n);
             uint8_t *w = calloc((size_t)R, wrow), *xq = malloc(xrow + 64);
             float *x = malloc((size_t)n * 4), out[64 + 8];
-            for (int r = 0; r < R; r++) gen_weights(v->type, w + r * wrow, n);
+            for (int r = 0; r < R; r++) gen_weights(type, w + r * wrow, n);
             gen_act(x, n);
             xt->from_float_act(x, xq, n);
             for (int i = 0; i < R + 8; i++) out[i] = -12345.0f;
-            v->gemv(w, wrow, R, xq, xrow, 1, n, out + 4, 1);
+            if (prep) {
+                size_t pb = KERN_PREP_BYTES(n);
+                uint8_t *xp = malloc(pb + 64);
+                memset(xp, 0xa5, pb + 64);
+                prep(xq, xp, n);
+                int canary = 1;
+                for (size_t i = pb; i < pb + 64; i++) canary &= xp[i] == 0xa5;
+                agg(&a, canary, "n=%lld: gen_prep wrote past KERN_PREP_BYTES", (long long)n);
+                fn(w, wrow, R, xp, 0, 1, n, out + 4, 1);
+                free(xp);
+            } else
+                fn(w, wrow, R, xq, xrow, 1, n, out + 4, 1);
             for (int r = 0; r < R; r++) {
                 float ref = kt->dot(w + r * wrow, xq, n);
-                double S = abs_dot(v->type, w + r * wrow, xq, n), tol = (2.0 * (double)(n / B) + 16) * U24 * S + 1e-30;
-                agg(&a, same(v->type, out[4 + r], ref, tol), "n=%lld rep %d row %d: gemv %.9g ref %.9g (diff %.3g, tol %.3g)",
+                double S = abs_dot(type, w + r * wrow, xq, n), tol = (2.0 * (double)(n / B) + 16) * U24 * S + 1e-30;
+                agg(&a, same(type, out[4 + r], ref, tol), "n=%lld rep %d row %d: gemv %.9g ref %.9g (diff %.3g, tol %.3g)",
                     (long long)n, rep, r, out[4 + r], ref, fabs((double)out[4 + r] - ref), tol);
             }
             for (int i = 0; i < 4; i++) agg(&a, out[i] == -12345.0f && out[4 + R + i] == -12345.0f, "n=%lld: wrote outside", (long long)n);
@@ -112,8 +124,8 @@ static void test_gemv(const KernVariant *v, const char *name) {
 static void test_driver(int t) {
     const KernType *kt = kern_type(t), *xt = kern_type(kt->vec_dot_type);
     char name[96];
-    snprintf(name, sizeof name, "matmul %s: one token through the driver (gemv %s)", type_layouts[t].name,
-             kern_impl[t].gemv ? "installed" : "not installed");
+    snprintf(name, sizeof name, "matmul %s: one token through the driver (%s)", type_layouts[t].name,
+             kern_impl[t].gen ? "gen" : kern_impl[t].gemv ? "gemv" : "dot");
     int64_t n = 2048, rows = 4 * 5 + 3;
     Mat m;
     memset(&m, 0, sizeof m);
@@ -124,8 +136,11 @@ static void test_driver(int t) {
     gen_act(x, n);
     xt->from_float_act(x, xq, n);
     m.type = t, m.rows = rows, m.cols = n, m.data = w;
-    MatmulJob j = { &m, xq, type_row_size(kt->vec_dot_type, n), 1, out, rows, x, n };
+    uint8_t *xp = kern_impl[t].gen ? malloc(KERN_PREP_BYTES(n)) : NULL;
+    if (xp) kern_impl[t].gen_prep(xq, xp, n);
+    MatmulJob j = { &m, xq, type_row_size(kt->vec_dot_type, n), 1, out, rows, x, n, xp };
     model__matmul_job(&j, 0, 1);
+    free(xp);
     Agg a = { 0 };
     for (int64_t r = 0; r < rows; r++) {
         float ref = kt->dot(w + r * wrow, xq, n);
@@ -144,7 +159,15 @@ int main(void) {
         char name[96];
         snprintf(name, sizeof name, "gemv %s %s x%d", type_layouts[v->type].name, isa_names[v->isa], v->gemv_r);
         if (!kern_isa_have[v->isa]) { SKIP(name, "CPU lacks ISA %s", isa_names[v->isa]); continue; }
-        test_gemv(v, name);
+        test_gemv(v->type, v->gemv, NULL, v->gemv_r, name);
+    }
+    for (size_t i = 0; kern__gen_variants[i].type >= 0; i++) {
+        const KernGenVariant *v = &kern__gen_variants[i];
+        char name[96];
+        snprintf(name, sizeof name, "gen %s %s x%d (prepared activations)", type_layouts[v->type].name,
+                 isa_names[v->isa], v->rows);
+        if (!kern_isa_have[v->isa]) { SKIP(name, "CPU lacks ISA %s", isa_names[v->isa]); continue; }
+        test_gemv(v->type, v->fn, v->prep, v->rows, name);
     }
     int types[] = { T_Q4_0, T_Q4_1, T_Q5_0, T_Q5_1, T_Q8_0, T_Q2_K, T_Q3_K, T_Q4_K, T_Q5_K, T_Q6_K };
     for (int i = 0; i < 10; i++) test_driver(types[i]);
