@@ -6189,12 +6189,12 @@ KG_KQ(q3_k, BlockQ3_K, 0, avx512vnni, KQ_VNNI, kq__vnni_scales)
  * the activation rearranged once per block for the four rows (XA = [x0..31 | x64..95],
  * XB = [x32..63 | x96..127], XC, XD the same for the second half: the nibbles of 64
  * code bytes are two sub-blocks each), packed to int16 and scaled by two vpdpwssd whose
- * scale vectors are one vpshufb each of the broadcast scales. The integer sums are the
+ * scale vectors are one vpshufb each of the row's scales. The integer sums are the
  * reference's; the float step per block is the KG_KQ one, so the result stays
  * bit-identical to kern_dot_q4_k_ref. About half the vector instructions of the
  * 256-bit KqRow path per block (measured below in tests and --bench). */
-static const uint8_t kg__k4_sc512[2][64] __attribute__((aligned(64))) = {
-#define KG_S(a, b) 2*a, 2*a+1, 2*a, 2*a+1, 2*a, 2*a+1, 2*a, 2*a+1, 2*b, 2*b+1, 2*b, 2*b+1, 2*b, 2*b+1, 2*b, 2*b+1
+static const uint8_t kg__k4_sc512[2][64] __attribute__((aligned(64))) = {   /* scale bytes to int16 */
+#define KG_S(a, b) a, 0x80, a, 0x80, a, 0x80, a, 0x80, b, 0x80, b, 0x80, b, 0x80, b, 0x80
     { KG_S(0, 1), KG_S(0, 1), KG_S(2, 3), KG_S(2, 3) },
     { KG_S(4, 5), KG_S(4, 5), KG_S(6, 7), KG_S(6, 7) },
 #undef KG_S
@@ -6368,32 +6368,55 @@ static KQ_VNNI void kern_gemv_q6_k_zmm(const uint8_t *w, size_t w_row, int nr, c
 
 /* Q4_K and Q5_K (is5: the fifth bit of element 64p + 32s + l is bit 2p + s of qh[l];
  * with qh in the low half of a vector and qh >> 2 in the high half, the bit of every
- * code byte of the two 64-byte loads sits at one shift per load and nibble). */
-static KQ_INL KQ_VNNI void kg__k45_gemv(int is5, const uint8_t *w, size_t w_row, const uint8_t *x, int64_t n, float *out) {
+ * code byte of the two 64-byte loads sits at one shift per load and nibble).
+ *
+ * The activation side of a block (XA..XD, the bsums of each 32-element sub-block packed
+ * to int16 and broadcast, d broadcast: KG_K4P vectors) is prepared once per block: by
+ * kern_prep_k45_zmm once per generation matmul, or per block on the stack for a gemv.
+ * The scales and mins of the 4 rows are unpacked together, one row per 128-bit lane:
+ * dwords [s0..3 & 63, (s8..11 & 15) | (s0..3 >> 6) << 4, s4..7 & 63, s8..11 >> 4 |
+ * (s4..7 >> 6) << 4] = sc0..7, m0..7 as kq__k4_unpack gives them, so the mins of the 4
+ * rows take one vpmaddwd and the scales of a row one lane broadcast. Tinyllama-1.1b Q4_K
+ * rows, one thread: 24.8 -> 32.3 GB/s in cache, 21.2 -> 28.5 GB/s streamed. */
+#define KG_K4P 6
+KQ_VNNI KG_INLINE void kg__k45_xprep(const BlockQ8_K *xb, __m512i *pp) {
+    const __m256i *q8 = (const __m256i *)xb->qs;
+    KQ_UNROLL for (int i = 0; i < 4; i++) {       /* XA = [x0..31 | x64..95], XB = [x32..63 | x96..127], XC, XD */
+        int j = (i & 1) + 4 * (i >> 1);
+        _mm512_storeu_si512(pp + i, _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(q8 + j)),
+                                                       _mm256_loadu_si256(q8 + j + 2), 1));
+    }
+    __m256i bs = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)xb->bsums), _mm256_set1_epi16(1));
+    _mm512_storeu_si512(pp + 4, _mm512_broadcast_i32x4(_mm_packs_epi32(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1))));
+    _mm512_storeu_ps((float *)(pp + 5), _mm512_set1_ps(xb->d));
+}
+
+/* Blocks [0, nb) of 4 rows (w: block 0 of row 0) against prepared activations pp. */
+KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb, __m128 acc) {
     const size_t bsz = is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
     const size_t oqs = is5 ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     const __m512i m4 = _mm512_set1_epi8(0x0f), b4 = _mm512_set1_epi8(0x10), z = _mm512_setzero_si512();
     const __m512i i0 = _mm512_load_si512((const void *)kg__k4_sc512[0]), i1 = _mm512_load_si512((const void *)kg__k4_sc512[1]);
-    const BlockQ8_K *xq = (const BlockQ8_K *)x;
-    __m128 acc = _mm_setzero_ps();
-    for (int64_t b = 0; b < n / QK_K; b++) {
-        const BlockQ8_K *xb = xq + b;
-        const __m256i *q8 = (const __m256i *)xb->qs;
-        __m512i XA = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(q8 + 0)), _mm256_loadu_si256(q8 + 2), 1);
-        __m512i XB = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(q8 + 1)), _mm256_loadu_si256(q8 + 3), 1);
-        __m512i XC = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(q8 + 4)), _mm256_loadu_si256(q8 + 6), 1);
-        __m512i XD = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(q8 + 5)), _mm256_loadu_si256(q8 + 7), 1);
-        __m256i bs = _mm256_loadu_si256((const __m256i *)xb->bsums);
-        __m256i a[4], c[4];
-        float d[4], dmin[4];
+    const __m512i K1 = _mm512_maskz_mov_epi32(0x5555, _mm512_set1_epi8(0x3f));
+    const __m512i K2 = _mm512_maskz_mov_epi32(0xaaaa, _mm512_set1_epi8(0x30)), K3 = _mm512_maskz_mov_epi32(0xaaaa, m4);
+    const __m512i sh = _mm512_set_epi32(4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0);
+    const __m512i imin = _mm512_broadcast_i32x4(_mm_setr_epi8(8, -128, 9, -128, 10, -128, 11, -128, 12, -128, 13, -128, 14, -128, 15, -128));
+    const __m512i lane0 = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0);
+    for (int64_t b = 0; b < nb; b++, pp += KG_K4P) {
+        const uint8_t *wb = w + (size_t)b * bsz;
+        const __m512i XA = _mm512_loadu_si512(pp), XB = _mm512_loadu_si512(pp + 1);
+        const __m512i XC = _mm512_loadu_si512(pp + 2), XD = _mm512_loadu_si512(pp + 3);
+        __m512i V = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(wb + 4)));   /* scales at offset 4 */
+        KQ_UNROLL for (int k = 1; k < 4; k++) V = _mm512_inserti32x4(V, _mm_loadu_si128((const __m128i *)(wb + k * w_row + 4)), k);
+        __m512i P = _mm512_shuffle_epi32(V, 0x50), Q = _mm512_srlv_epi32(_mm512_shuffle_epi32(V, 0xaa), sh);
+        __m512i sm = _mm512_or_si512(_mm512_or_si512(_mm512_and_si512(P, K1), _mm512_and_si512(_mm512_srli_epi32(P, 2), K2)),
+                                     _mm512_and_si512(Q, K3));
+        __m512i md = _mm512_madd_epi16(_mm512_shuffle_epi8(sm, imin), _mm512_loadu_si512(pp + 4));
+        __m512i s[4];
         KQ_UNROLL for (int k = 0; k < 4; k++) {
-            const uint8_t *blk = w + (size_t)k * w_row + (size_t)b * bsz;
+            const uint8_t *blk = wb + (size_t)k * w_row;
             KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH(blk + o, w_row);
-            uint32_t u[4];
-            kq__k4_unpack(blk + 4, u);                    /* the scales sit at offset 4 in both types */
-            __m128i sm = _mm_loadu_si128((const __m128i *)u);                 /* sc0..7, m0..7 */
-            __m512i sc = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(sm));
-            c[k] = _mm256_madd_epi16(bs, _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm)));
+            __m512i sc = _mm512_shuffle_i32x4(sm, sm, k * 0x55);
             __m512i z0 = _mm512_loadu_si512((const void *)(blk + oqs)), z1 = _mm512_loadu_si512((const void *)(blk + oqs + 64));
             __m512i lo0 = _mm512_and_si512(z0, m4), hi0 = _mm512_and_si512(_mm512_srli_epi16(z0, 4), m4);
             __m512i lo1 = _mm512_and_si512(z1, m4), hi1 = _mm512_and_si512(_mm512_srli_epi16(z1, 4), m4);
@@ -6407,32 +6430,57 @@ static KQ_INL KQ_VNNI void kg__k45_gemv(int is5, const uint8_t *w, size_t w_row,
             }
             __m512i p0 = _mm512_dpbusd_epi32(z, lo0, XA), p1 = _mm512_dpbusd_epi32(z, hi0, XB);
             __m512i p2 = _mm512_dpbusd_epi32(z, lo1, XC), p3 = _mm512_dpbusd_epi32(z, hi1, XD);
-            __m512i s = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(p0, p1), _mm512_shuffle_epi8(sc, i0));
-            s = _mm512_dpwssd_epi32(s, _mm512_packs_epi32(p2, p3), _mm512_shuffle_epi8(sc, i1));
-            a[k] = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
-            d[k] = _cvtsh_ss(kx__u16(blk));
-            dmin[k] = _cvtsh_ss(kx__u16(blk + 2));
+            __m512i t = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(p0, p1), _mm512_shuffle_epi8(sc, i0));
+            s[k] = _mm512_dpwssd_epi32(t, _mm512_packs_epi32(p2, p3), _mm512_shuffle_epi8(sc, i1));
         }
-        __m128 xd = _mm_set1_ps(xb->d);
-        __m128 dw = _mm_setr_ps(d[0], d[1], d[2], d[3]);
-        __m128 v = _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(kq__hsum4_avx512vnni(a[0], a[1], a[2], a[3])));
-        __m128 mw = _mm_setr_ps(dmin[0], dmin[1], dmin[2], dmin[3]);
-        __m128 msum = _mm_cvtepi32_ps(kq__hsum4_avx512vnni(c[0], c[1], c[2], c[3]));
-        v = _mm_sub_ps(v, _mm_mul_ps(_mm_mul_ps(mw, xd), msum));
+        /* in-lane transpose and add as in kg__q4_0_rows, then the four lanes */
+        __m512i a01 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[0], s[1]), _mm512_unpackhi_epi32(s[0], s[1]));
+        __m512i a23 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[2], s[3]), _mm512_unpackhi_epi32(s[2], s[3]));
+        __m512i sum = _mm512_add_epi32(_mm512_unpacklo_epi64(a01, a23), _mm512_unpackhi_epi64(a01, a23));
+        sum = _mm512_add_epi32(sum, _mm512_shuffle_i32x4(sum, sum, 0x4e));
+        sum = _mm512_add_epi32(sum, _mm512_shuffle_i32x4(sum, sum, 0xb1));
+        md = _mm512_add_epi32(md, _mm512_shuffle_epi32(md, 0x4e));
+        md = _mm512_add_epi32(md, _mm512_shuffle_epi32(md, 0xb1));
+        __m128i msum = _mm512_castsi512_si128(_mm512_permutexvar_epi32(lane0, md));
+        /* the float step of KG_KQ, so the result stays bit-identical to the reference */
+        __m128 dw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, 0)));
+        __m128 mw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, 2)));
+        __m128 xd = _mm512_castps512_ps128(_mm512_loadu_ps((const float *)(pp + 5)));
+        __m128 v = _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(_mm512_castsi512_si128(sum)));
+        v = _mm_sub_ps(v, _mm_mul_ps(_mm_mul_ps(mw, xd), _mm_cvtepi32_ps(msum)));
         acc = _mm_add_ps(acc, v);
+    }
+    return acc;
+}
+
+/* Generation's activation step for Q4_K and Q5_K: Q8_K to 1.5 bytes per element. */
+static KQ_VNNI void kern_prep_k45_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) {
+    for (int64_t b = 0; b < n / QK_K; b++) kg__k45_xprep((const BlockQ8_K *)xq + b, (__m512i *)xp + b * KG_K4P);
+}
+
+static KQ_INL KQ_VNNI void kg__k45_gemv(int is5, const uint8_t *w, size_t w_row, const uint8_t *x, int64_t n, float *out) {
+    __m512i pp[KG_K4P];
+    __m128 acc = _mm_setzero_ps();
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        kg__k45_xprep((const BlockQ8_K *)x + b, pp);
+        acc = kg__k45_rows(is5, w + (size_t)b * (is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K)), w_row, pp, 1, acc);
     }
     _mm_storeu_ps(out, acc);
 }
-static KQ_VNNI void kern_gemv_q4_k_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
-                                       int nt, int64_t n, float *out, int64_t os) {
-    (void)nr; (void)nt; (void)x_row; (void)os;
-    kg__k45_gemv(0, w, w_row, x, n, out);
+
+#define KG_K45(NAME, IS5)                                                                                      \
+static KQ_VNNI void kern_gemv_##NAME##_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, \
+                                          int nt, int64_t n, float *out, int64_t os) {                        \
+    (void)nr; (void)nt; (void)x_row; (void)os;                                                                 \
+    kg__k45_gemv(IS5, w, w_row, x, n, out);                                                                    \
+}                                                                                                              \
+static KQ_VNNI void kern_gen_##NAME##_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row, \
+                                         int nt, int64_t n, float *out, int64_t os) {                         \
+    (void)nr; (void)nt; (void)x_row; (void)os;                                                                 \
+    _mm_storeu_ps(out, kg__k45_rows(IS5, w, w_row, (const __m512i *)xp, n / QK_K, _mm_setzero_ps()));          \
 }
-static KQ_VNNI void kern_gemv_q5_k_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
-                                       int nt, int64_t n, float *out, int64_t os) {
-    (void)nr; (void)nt; (void)x_row; (void)os;
-    kg__k45_gemv(1, w, w_row, x, n, out);
-}
+KG_K45(q4_k, 0)
+KG_K45(q5_k, 1)
 
 #endif /* __x86_64__ */
 
@@ -6901,6 +6949,8 @@ static const KernBatchVariant kern__batch_variants[] = {
 static const KernGenVariant kern__gen_variants[] = {
 #if defined(__x86_64__)
     { T_Q4_0, ISA_AVX512VNNI, kern_prep_q4_0_zmm, kern_gen_q4_0_zmm, 4 },
+    { T_Q4_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q4_k_zmm, 4 },
+    { T_Q5_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q5_k_zmm, 4 },
 #endif
     { -1, ISA_REF, NULL, NULL, 0 }
 };
