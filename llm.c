@@ -15027,8 +15027,9 @@ int main(int argc, char **argv) {
             if (used[t]) {
                 int q = kern_type(t)->vec_dot_type;
                 if (q < 0 || q >= T_COUNT) continue;
-                log_msg(LOG_VERBOSE, " %s %s%s%s (activations %s %s)", type_name((uint32_t)t),
+                log_msg(LOG_VERBOSE, " %s %s%s%s%s (activations %s %s)", type_name((uint32_t)t),
                         isa_names[kern_impl[t].isa], kern_impl[t].tile ? " tiled" : "",
+                        kern_impl[t].gen ? " gen-prepared" : kern_impl[t].gemv ? " gemv" : "",
                         force && *force && strcmp(force, "0") ? " (LLM_FORCE_REF)" : "", type_name((uint32_t)q),
                         kern_impl[q].quant_act == kern_type(q)->from_float_act ? "ref" : "simd");
             }
