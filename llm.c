@@ -6931,12 +6931,7 @@ typedef struct {
 } KernBatchVariant;
 
 static const KernBatchVariant kern__batch_variants[] = {
-    /* SIMD_BATCH_VARIANTS */
-/* Rows for kern__batch_variants[] (the table pp_driver.diff adds), pasted at its
- * SIMD_BATCH_VARIANTS line. Format: { type, isa, fn, rows, min_t }: fn takes all of a
- * thread's rows (split between threads in multiples of `rows`) times all tokens in one
- * call, used for matmuls of >= min_t tokens; below min_t the kern__variants tile, gemv
- * and dot are used as before. No kern__variants row changes. */
+    /* { type, isa, fn, rows, min_t } */
 #if defined(__x86_64__)
     { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_avx512vnni, 16, 4 },
     { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_avx512vnni, 16, 4 },
@@ -6956,7 +6951,6 @@ static const KernGenVariant kern__gen_variants[] = {
 };
 
 static const KernVariant kern__variants[] = {
-    /* SIMD_VARIANTS */
 #if defined(__x86_64__)
     { T_F32,  ISA_AVX2, kern_dot_f32_avx2,  kern_tile_f32_avx2,  4, 2, NULL, NULL, 0 },
     { T_F16,  ISA_AVX2, kern_dot_f16_avx2,  kern_tile_f16_avx2,  4, 2, kern_quant_f16_avx2, NULL, 0 },
