@@ -6219,10 +6219,12 @@ KG_VNNI KG_INLINE void kg__q4_0_xprep(const uint8_t *xb, __m512i *pp) {
     const __m512i ov = _mm512_set1_epi8(8), z = _mm512_setzero_si512();
     __m512i XL = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(xb + 2)));
     __m512i XH = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(xb + 18)));
-    KX_UNROLL for (int i = 1; i < 4; i++) {
-        XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + i * xbs + 2)), i);
-        XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + i * xbs + 18)), i);
-    }
+    XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + xbs + 2)), 1);   /* lane numbers must be */
+    XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + xbs + 18)), 1);  /* literals for clang */
+    XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + 2 * xbs + 2)), 2);
+    XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + 2 * xbs + 18)), 2);
+    XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + 3 * xbs + 2)), 3);
+    XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + 3 * xbs + 18)), 3);
     const uint64_t rep = 0x0001000100010001ull;
     __m512 dx = _mm512_cvtph_ps(_mm256_set_epi64x((long long)(kx__u16(xb + 3 * xbs) * rep), (long long)(kx__u16(xb + 2 * xbs) * rep),
                                                   (long long)(kx__u16(xb + xbs) * rep), (long long)(kx__u16(xb) * rep)));
@@ -6407,16 +6409,20 @@ KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, const uint8_t *w, size_t w_row, c
         const __m512i XA = _mm512_loadu_si512(pp), XB = _mm512_loadu_si512(pp + 1);
         const __m512i XC = _mm512_loadu_si512(pp + 2), XD = _mm512_loadu_si512(pp + 3);
         __m512i V = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(wb + 4)));   /* scales at offset 4 */
-        KQ_UNROLL for (int k = 1; k < 4; k++) V = _mm512_inserti32x4(V, _mm_loadu_si128((const __m128i *)(wb + k * w_row + 4)), k);
+        V = _mm512_inserti32x4(V, _mm_loadu_si128((const __m128i *)(wb + w_row + 4)), 1);
+        V = _mm512_inserti32x4(V, _mm_loadu_si128((const __m128i *)(wb + 2 * w_row + 4)), 2);
+        V = _mm512_inserti32x4(V, _mm_loadu_si128((const __m128i *)(wb + 3 * w_row + 4)), 3);
         __m512i P = _mm512_shuffle_epi32(V, 0x50), Q = _mm512_srlv_epi32(_mm512_shuffle_epi32(V, 0xaa), sh);
         __m512i sm = _mm512_or_si512(_mm512_or_si512(_mm512_and_si512(P, K1), _mm512_and_si512(_mm512_srli_epi32(P, 2), K2)),
                                      _mm512_and_si512(Q, K3));
         __m512i md = _mm512_madd_epi16(_mm512_shuffle_epi8(sm, imin), _mm512_loadu_si512(pp + 4));
+        const __m512i scs[4] = { _mm512_shuffle_i32x4(sm, sm, 0x00), _mm512_shuffle_i32x4(sm, sm, 0x55),
+                                 _mm512_shuffle_i32x4(sm, sm, 0xaa), _mm512_shuffle_i32x4(sm, sm, 0xff) };
         __m512i s[4];
         KQ_UNROLL for (int k = 0; k < 4; k++) {
             const uint8_t *blk = wb + (size_t)k * w_row;
             KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH(blk + o, w_row);
-            __m512i sc = _mm512_shuffle_i32x4(sm, sm, k * 0x55);
+            __m512i sc = scs[k];
             __m512i z0 = _mm512_loadu_si512((const void *)(blk + oqs)), z1 = _mm512_loadu_si512((const void *)(blk + oqs + 64));
             __m512i lo0 = _mm512_and_si512(z0, m4), hi0 = _mm512_and_si512(_mm512_srli_epi16(z0, 4), m4);
             __m512i lo1 = _mm512_and_si512(z1, m4), hi1 = _mm512_and_si512(_mm512_srli_epi16(z1, 4), m4);
