@@ -7529,15 +7529,17 @@ static size_t state__kv_bytes(const Model *m, const RunOpts *o) {   /* K and V *
            (o->kv_type == T_F16 ? 2 : 4);
 }
 
-/* Largest bytes per element any activation conversion needs (F32 weights: 4). */
-static size_t state__xq_row(const Model *m) {
+/* The widest input of any matmul. */
+static int64_t state__width(const Model *m) {
     int64_t width = m->hp.n_ff > m->hp.n_embd ? m->hp.n_ff : m->hp.n_embd;
     int64_t qw = (int64_t)m->hp.n_head * m->hp.head_dim;
-    if (qw > width) width = qw;
-    return (size_t)width * 4 + 1024;
+    return qw > width ? qw : width;
 }
 
-static size_t state__xp_bytes(const Model *m) { return KERN_PREP_BYTES(state__xq_row(m) / 4); }
+/* Largest bytes per element any activation conversion needs (F32 weights: 4). */
+static size_t state__xq_row(const Model *m) { return (size_t)state__width(m) * 4 + 1024; }
+
+static size_t state__xp_bytes(const Model *m) { return KERN_PREP_BYTES(state__width(m)); }
 
 static void state_budget(const Model *m, const RunOpts *o, Budget *b) {
     const HParams *hp = &m->hp;
