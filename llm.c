@@ -6314,56 +6314,102 @@ static KG_VNNI void kern_gemv_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, c
     kg__q4_0_end(w, w_row, x + (size_t)ng * 4 * sizeof(BlockQ8_0), 4 * ng, nb, acc, out);
 }
 
-/* Q6_K the same way: per half of the block, the 64 ql bytes and 32 qh bytes give the
- * 6-bit codes of elements 0..63 (low nibbles; qh bits 0-1, 2-3) and 64..127 (high
- * nibbles; bits 4-5, 6-7); every 128-bit lane of a dot is one 16-element sub-block,
- * so the packed sums meet their scales through one vpermw per half. The codes are
- * q + 32; the offset comes back through bsums (-32 sc per sub-block), as in KqRow. */
-static const uint16_t kg__k6_sc512[2][32] __attribute__((aligned(64))) = {
-#define KG_S(h, l) 8*h+l, 8*h+l, 8*h+l, 8*h+l, 8*h+4+l, 8*h+4+l, 8*h+4+l, 8*h+4+l
-    { KG_S(0, 0), KG_S(0, 1), KG_S(0, 2), KG_S(0, 3) },
-    { KG_S(1, 0), KG_S(1, 1), KG_S(1, 2), KG_S(1, 3) },
-#undef KG_S
+/* Q6_K: per half of the block, the 64 ql bytes and 32 qh bytes give the 6-bit codes of
+ * elements 0..63 (low nibbles; qh bits 0-1, 2-3) and 64..127 (high nibbles; bits 4-5,
+ * 6-7). qh is loaded into both 256-bit halves, masked to the two bits each half needs,
+ * and moved to bits 4-5 by a 64-bit shift per half (the masked bits never cross a
+ * byte); a ternlog merges them with the nibble. The codes are q + 32: the prepared
+ * activations carry -32 x (sum of each 4 bytes) as the vpdpbusd accumulators, so the
+ * packed int16 sums are exact (|sum of 4 q x| <= 16256) and no per-row bsum step is
+ * left. Every 128-bit lane of a dot is one 16-element sub-block; its scale reaches
+ * the packed sums through one in-lane vpshufb and a sign extension per half.
+ * Prepared block: X0..X3 (the 256 codes), C0..C3, d broadcast: KG_K6P vectors.
+ * Tinyllama-1.1b shape rows in L1, one thread: 33.0 -> 38.2 GB/s. */
+#define KG_K6P 9
+#define KG_K6C(a, b) a, a, a, a, b, b, b, b
+static const int8_t kg__k6_sc[2][32] __attribute__((aligned(32))) = {
+    { KG_K6C(0, 4), KG_K6C(1, 5), KG_K6C(2, 6), KG_K6C(3, 7) },
+    { KG_K6C(8, 12), KG_K6C(9, 13), KG_K6C(10, 14), KG_K6C(11, 15) },
 };
+#undef KG_K6C
+
+KQ_VNNI KG_INLINE void kg__k6_xprep(const BlockQ8_K *xb, __m512i *pp) {
+    const __m512i k32 = _mm512_set1_epi8(32), z = _mm512_setzero_si512();
+    KQ_UNROLL for (int i = 0; i < 4; i++) {
+        __m512i X = _mm512_loadu_si512((const void *)(xb->qs + 64 * i));
+        _mm512_storeu_si512(pp + i, X);
+        _mm512_storeu_si512(pp + 4 + i, _mm512_sub_epi32(z, _mm512_dpbusd_epi32(z, k32, X)));
+    }
+    _mm512_storeu_ps((float *)(pp + 8), _mm512_set1_ps(xb->d));
+}
+
+/* Blocks [0, nb) of 4 rows (w: block 0 of row 0) against prepared activations pp. */
+KQ_VNNI KG_INLINE __m128 kg__k6_rows(const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb, __m128 acc) {
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    const __m512i mlo = _mm512_inserti64x4(_mm512_set1_epi8(0x03), _mm256_set1_epi8(0x0c), 1);
+    const __m512i mhi = _mm512_inserti64x4(_mm512_set1_epi8(0x30), _mm256_set1_epi8((char)0xc0), 1);
+    const __m512i clo = _mm512_inserti64x4(_mm512_set1_epi64(4), _mm256_set1_epi64x(2), 1);
+    const __m512i chi = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi64x(2), 1);
+    const __m256i t0 = _mm256_load_si256((const __m256i *)kg__k6_sc[0]), t1 = _mm256_load_si256((const __m256i *)kg__k6_sc[1]);
+    _Pragma("GCC unroll 2") for (int64_t b = 0; b < nb; b++, pp += KG_K6P) {
+        const uint8_t *wb = w + (size_t)b * sizeof(BlockQ6_K);
+        const __m512i X[4] = { _mm512_loadu_si512(pp), _mm512_loadu_si512(pp + 1), _mm512_loadu_si512(pp + 2),
+                               _mm512_loadu_si512(pp + 3) };
+        const __m512i C[4] = { _mm512_loadu_si512(pp + 4), _mm512_loadu_si512(pp + 5), _mm512_loadu_si512(pp + 6),
+                               _mm512_loadu_si512(pp + 7) };
+        __m512i s[4];
+        KQ_UNROLL for (int k = 0; k < 4; k++) {
+            const BlockQ6_K *blk = (const BlockQ6_K *)(wb + (size_t)k * w_row);
+            KQ_UNROLL for (size_t o = 0; o < sizeof(BlockQ6_K); o += 64) KG_PREFETCH((const uint8_t *)blk + o, w_row);
+            __m256i sb = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)blk->scales));
+            const __m512i sc[2] = { _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(sb, t0)),
+                                    _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(sb, t1)) };
+            s[k] = _mm512_setzero_si512();
+            KQ_UNROLL for (int h = 0; h < 2; h++) {
+                __m512i L = _mm512_loadu_si512((const void *)(blk->ql + 64 * h));
+                __m512i H = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(blk->qh + 32 * h)));
+                /* ternlog 0xec: (L & m4) | bits */
+                __m512i ulo = _mm512_ternarylogic_epi32(L, _mm512_sllv_epi64(_mm512_and_si512(H, mlo), clo), m4, 0xec);
+                __m512i uhi = _mm512_ternarylogic_epi32(_mm512_srli_epi16(L, 4),
+                                                        _mm512_srlv_epi64(_mm512_and_si512(H, mhi), chi), m4, 0xec);
+                __m512i plo = _mm512_dpbusd_epi32(C[2 * h], ulo, X[2 * h]);
+                __m512i phi = _mm512_dpbusd_epi32(C[2 * h + 1], uhi, X[2 * h + 1]);
+                s[k] = _mm512_dpwssd_epi32(s[k], _mm512_packs_epi32(plo, phi), sc[h]);
+            }
+        }
+        /* in-lane transpose and add as in kg__q4_0_rows, then the four lanes */
+        __m512i a01 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[0], s[1]), _mm512_unpackhi_epi32(s[0], s[1]));
+        __m512i a23 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[2], s[3]), _mm512_unpackhi_epi32(s[2], s[3]));
+        __m512i sum = _mm512_add_epi32(_mm512_unpacklo_epi64(a01, a23), _mm512_unpackhi_epi64(a01, a23));
+        sum = _mm512_add_epi32(sum, _mm512_shuffle_i32x4(sum, sum, 0x4e));
+        sum = _mm512_add_epi32(sum, _mm512_shuffle_i32x4(sum, sum, 0xb1));
+        /* the reference's float step, so the result stays bit-identical */
+        __m128 dw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, offsetof(BlockQ6_K, d))));
+        __m128 xd = _mm512_castps512_ps128(_mm512_loadu_ps((const float *)(pp + 8)));
+        acc = _mm_add_ps(acc, _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(_mm512_castsi512_si128(sum))));
+    }
+    return acc;
+}
+
+/* Generation's activation step for Q6_K: Q8_K to 2.25 bytes per element. */
+static KQ_VNNI void kern_prep_q6_k_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) {
+    for (int64_t b = 0; b < n / QK_K; b++) kg__k6_xprep((const BlockQ8_K *)xq + b, (__m512i *)xp + b * KG_K6P);
+}
+
+static KQ_VNNI void kern_gen_q6_k_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
+                                      int nt, int64_t n, float *out, int64_t os) {
+    (void)nr; (void)nt; (void)x_row; (void)os;
+    _mm_storeu_ps(out, kg__k6_rows(w, w_row, (const __m512i *)xp, n / QK_K, _mm_setzero_ps()));
+}
 
 static KQ_VNNI void kern_gemv_q6_k_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
                                        int nt, int64_t n, float *out, int64_t os) {
     (void)nr; (void)nt; (void)x_row; (void)os;
-    const __m512i m4 = _mm512_set1_epi8(0x0f), m2 = _mm512_set1_epi8(0x30), z = _mm512_setzero_si512();
-    const __m512i i0 = _mm512_load_si512((const void *)kg__k6_sc512[0]), i1 = _mm512_load_si512((const void *)kg__k6_sc512[1]);
-    const BlockQ8_K *xq = (const BlockQ8_K *)x;
+    __m512i pp[KG_K6P];
     __m128 acc = _mm_setzero_ps();
     for (int64_t b = 0; b < n / QK_K; b++) {
-        const BlockQ8_K *xb = xq + b;
-        __m512i X0 = _mm512_loadu_si512((const void *)xb->qs), X1 = _mm512_loadu_si512((const void *)(xb->qs + 64));
-        __m512i X2 = _mm512_loadu_si512((const void *)(xb->qs + 128)), X3 = _mm512_loadu_si512((const void *)(xb->qs + 192));
-        __m256i bs = _mm256_loadu_si256((const __m256i *)xb->bsums);
-        __m256i a[4];
-        float d[4];
-        KQ_UNROLL for (int k = 0; k < 4; k++) {
-            const BlockQ6_K *blk = (const BlockQ6_K *)(w + (size_t)k * w_row) + b;
-            KQ_UNROLL for (size_t o = 0; o < sizeof(BlockQ6_K); o += 64) KG_PREFETCH((const uint8_t *)blk + o, w_row);
-            __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)blk->scales));
-            __m512i scz = _mm512_castsi256_si512(sc16);
-            __m512i s = z;
-            KQ_UNROLL for (int h = 0; h < 2; h++) {
-                __m512i L = _mm512_loadu_si512((const void *)(blk->ql + 64 * h));
-                __m256i qh = _mm256_loadu_si256((const __m256i *)(blk->qh + 32 * h));
-                __m512i q2 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_slli_epi16(qh, 4)), _mm256_slli_epi16(qh, 2), 1);
-                __m512i q3 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
-                __m512i ulo = _mm512_or_si512(_mm512_and_si512(L, m4), _mm512_and_si512(q2, m2));
-                __m512i uhi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(L, 4), m4), _mm512_and_si512(q3, m2));
-                __m512i plo = _mm512_dpbusd_epi32(z, ulo, h ? X2 : X0);
-                __m512i phi = _mm512_dpbusd_epi32(z, uhi, h ? X3 : X1);
-                s = _mm512_dpwssd_epi32(s, _mm512_packs_epi32(plo, phi), _mm512_permutexvar_epi16(h ? i1 : i0, scz));
-            }
-            __m256i c = _mm256_madd_epi16(bs, _mm256_slli_epi16(_mm256_sub_epi16(_mm256_setzero_si256(), sc16), 5));
-            a[k] = _mm256_add_epi32(c, _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1)));
-            d[k] = _cvtsh_ss(blk->d);
-        }
-        __m128 xd = _mm_set1_ps(xb->d);
-        __m128 dw = _mm_setr_ps(d[0], d[1], d[2], d[3]);
-        acc = _mm_add_ps(acc, _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(kq__hsum4_avx512vnni(a[0], a[1], a[2], a[3]))));
+        kg__k6_xprep((const BlockQ8_K *)x + b, pp);
+        acc = kg__k6_rows(w + (size_t)b * sizeof(BlockQ6_K), w_row, pp, 1, acc);
     }
     _mm_storeu_ps(out, acc);
 }
@@ -6881,7 +6927,7 @@ typedef void (*KernTileFn)(const uint8_t *w, size_t w_row, int nr, const uint8_t
 /* Generation: one token's activations xq (n elements, the weights' dot type) rearranged
  * into xp, at most KERN_PREP_BYTES(n), for a kernel that reads them once per row group. */
 typedef void (*KernPrepFn)(const uint8_t *xq, uint8_t *xp, int64_t n);
-#define KERN_PREP_BYTES(n) (2 * (size_t)(n) + 256)
+#define KERN_PREP_BYTES(n) (9 * (size_t)(n) / 4 + 256)
 
 enum { ISA_REF, ISA_AVX2, ISA_AVX512, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT, ISA_COUNT };
 static const char *const isa_names[ISA_COUNT] = { "ref", "avx2", "avx512", "avx512vnni", "neon", "neon-dotprod" };
@@ -6952,6 +6998,7 @@ static const KernGenVariant kern__gen_variants[] = {
     { T_Q4_0, ISA_AVX512VNNI, kern_prep_q4_0_zmm, kern_gen_q4_0_zmm, 4 },
     { T_Q4_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q4_k_zmm, 4 },
     { T_Q5_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q5_k_zmm, 4 },
+    { T_Q6_K, ISA_AVX512VNNI, kern_prep_q6_k_zmm, kern_gen_q6_k_zmm, 4 },
 #endif
     { -1, ISA_REF, NULL, NULL, 0 }
 };
