@@ -5786,8 +5786,30 @@ static float kern_dot_f32_neon(const void *vw, const void *vx, int64_t n) {
     return (float)sum;
 }
 
-#if defined(__aarch64__)
-static float kern_dot_f16_neon(const void *vw, const void *vx, int64_t n) {
+/* ---- F16 conversions and FMA: the F16 dot, attention over the F16 cache, SwiGLU ----
+ * aarch64 always has them; armv7 needs VFPv4 (ISA_NEONV4: AT_HWCAP has HWCAP_VFPv4, as
+ * on every Pi from the Pi 2 on). GCC's armv7 arm_neon.h declares no float16 types
+ * without the global -mfp16-format=ieee, so there the two conversions are one
+ * instruction each in assembly. */
+#if defined(__arm__)
+#define ARM_V4 __attribute__((target("fpu=neon-vfpv4")))
+ARM_AI float32x4_t arm__h2f4(uint16x4_t h) {
+    float32x4_t r;
+    __asm__("vcvt.f32.f16 %q0, %P1" : "=w"(r) : "w"(h));
+    return r;
+}
+ARM_AI uint16x4_t arm__f2h4(float32x4_t f) {
+    uint16x4_t r;
+    __asm__("vcvt.f16.f32 %P0, %q1" : "=w"(r) : "w"(f));
+    return r;
+}
+#else
+#define ARM_V4
+ARM_AI float32x4_t arm__h2f4(uint16x4_t h) { return vcvt_f32_f16(vreinterpret_f16_u16(h)); }
+ARM_AI uint16x4_t arm__f2h4(float32x4_t f) { return vreinterpret_u16_f16(vcvt_f16_f32(f)); }
+#endif
+
+ARM_V4 static float kern_dot_f16_neon(const void *vw, const void *vx, int64_t n) {
     const uint16_t *w = vw, *x = vx;
     double sum = 0.0;
     int64_t i = 0;
@@ -5795,19 +5817,85 @@ static float kern_dot_f16_neon(const void *vw, const void *vx, int64_t n) {
         int64_t end = i + 256 <= n ? i + 256 : n - (n - i) % 16;
         float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
         for (; i < end; i += 16) {
-            float16x8_t w0 = vreinterpretq_f16_u16(vld1q_u16(w + i)), w1 = vreinterpretq_f16_u16(vld1q_u16(w + i + 8));
-            float16x8_t x0 = vreinterpretq_f16_u16(vld1q_u16(x + i)), x1 = vreinterpretq_f16_u16(vld1q_u16(x + i + 8));
-            a0 = vfmaq_f32(a0, vcvt_f32_f16(vget_low_f16(w0)), vcvt_f32_f16(vget_low_f16(x0)));
-            a1 = vfmaq_f32(a1, vcvt_high_f32_f16(w0), vcvt_high_f32_f16(x0));
-            a2 = vfmaq_f32(a2, vcvt_f32_f16(vget_low_f16(w1)), vcvt_f32_f16(vget_low_f16(x1)));
-            a3 = vfmaq_f32(a3, vcvt_high_f32_f16(w1), vcvt_high_f32_f16(x1));
+            a0 = vfmaq_f32(a0, arm__h2f4(vld1_u16(w + i)), arm__h2f4(vld1_u16(x + i)));
+            a1 = vfmaq_f32(a1, arm__h2f4(vld1_u16(w + i + 4)), arm__h2f4(vld1_u16(x + i + 4)));
+            a2 = vfmaq_f32(a2, arm__h2f4(vld1_u16(w + i + 8)), arm__h2f4(vld1_u16(x + i + 8)));
+            a3 = vfmaq_f32(a3, arm__h2f4(vld1_u16(w + i + 12)), arm__h2f4(vld1_u16(x + i + 12)));
         }
-        sum += (double)vaddvq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
+        sum += (double)arm__hadd_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
     }
-    for (; i < n; i++) sum += (double)(arm__h2f(w[i]) * arm__h2f(x[i]));
+    for (; i < n; i++) sum += (double)(f16_to_f32(w[i]) * f16_to_f32(x[i]));
     return (float)sum;
 }
+
+/* kern_attn_f16_ref with 4-wide F16 conversions and FMA (head sizes that are multiples
+   of 8); the dot of a query and a key is summed in float lanes, not in double. */
+ARM_V4 static void kern_attn_f16_neon(const float *qs, const uint16_t *k, const uint16_t *v, size_t stride, int n,
+                                      int hd, float scale, float *out) {
+    if (hd % 8 || hd > 1024) { kern_attn_f16_ref(qs, k, v, stride, n, hd, scale, out); return; }
+    const int nv = hd / 4;
+    float32x4_t q[256];
+    uint16_t acc[1024];
+    float M = -INFINITY, S = 0;
+    for (int i = 0; i < nv; i++) q[i] = arm__h2f4(arm__f2h4(vld1q_f32(qs + 4 * i)));
+    memset(acc, 0, (size_t)hd * sizeof *acc);
+    for (int p = 0; p < n; p++, k += stride, v += stride) {
+        float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0;
+        for (int i = 0; i < nv; i += 2) {
+            s0 = vfmaq_f32(s0, q[i], arm__h2f4(vld1_u16(k + 4 * i)));
+            s1 = vfmaq_f32(s1, q[i + 1], arm__h2f4(vld1_u16(k + 4 * i + 4)));
+        }
+        float sc = arm__hadd_f32(vaddq_f32(s0, s1)) * scale, ms = 1.0f, vs = 1.0f;
+        if (sc > M) {
+            ms = expf(M - sc);
+            M = sc;
+            for (int i = 0; i < nv; i++)
+                vst1_u16(acc + 4 * i, arm__f2h4(vmulq_n_f32(arm__h2f4(vld1_u16(acc + 4 * i)), ms)));
+        } else {
+            vs = expf(sc - M);
+        }
+        const float32x4_t w = vdupq_n_f32(vs);
+        for (int i = 0; i < nv; i++)
+            vst1_u16(acc + 4 * i, arm__f2h4(vfmaq_f32(arm__h2f4(vld1_u16(acc + 4 * i)), arm__h2f4(vld1_u16(v + 4 * i)), w)));
+        S = S * ms + vs;
+    }
+    const float32x4_t inv = vdupq_n_f32(S == 0.0f ? 0.0f : 1.0f / S);
+    for (int i = 0; i < nv; i++) vst1q_f32(out + 4 * i, vmulq_f32(arm__h2f4(vld1_u16(acc + 4 * i)), inv));
+}
+
+/* e^x for 4 floats as kern__exp_avx2 computes it (clamped to normal results, x = k ln2
+   + r with ln2 in two parts, Taylor polynomial of degree 7, 2^k in the exponent bits). */
+ARM_V4 static inline __attribute__((always_inline)) float32x4_t arm__exp4(float32x4_t x) {
+    x = vminq_f32(vmaxq_f32(x, vdupq_n_f32(-87.0f)), vdupq_n_f32(88.0f));
+    int32x4_t ki = arm__rne_s32(vmulq_n_f32(x, 1.44269504088896341f));
+    float32x4_t k = vcvtq_f32_s32(ki);
+    float32x4_t r = vfmsq_f32(x, k, vdupq_n_f32(0.693145751953125f));
+    r = vfmsq_f32(r, k, vdupq_n_f32(1.428606765330187e-06f));
+    static const float c[7] = { 1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f };
+    float32x4_t p = vdupq_n_f32(1.0f / 5040);
+    for (int i = 0; i < 7; i++) p = vfmaq_f32(vdupq_n_f32(c[i]), p, r);
+    return vmulq_f32(p, vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(ki, vdupq_n_s32(127)), 23)));
+}
+
+ARM_V4 static void kern_swiglu_neon(float *g, const float *u, int64_t n) {
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        float32x4_t x = vld1q_f32(g + i);
+        float32x4_t d = vaddq_f32(vdupq_n_f32(1.0f), arm__exp4(vnegq_f32(x)));
+#if defined(__aarch64__)
+        float32x4_t s = vdivq_f32(x, d);
+#else
+        float32x4_t r = vrecpeq_f32(d);       /* no division: the estimate and 3 Newton steps */
+        r = vmulq_f32(vrecpsq_f32(d, r), r);
+        r = vmulq_f32(vrecpsq_f32(d, r), r);
+        r = vmulq_f32(vrecpsq_f32(d, r), r);
+        float32x4_t s = vmulq_f32(x, r);
 #endif
+        vst1q_f32(g + i, vmulq_f32(s, vld1q_f32(u + i)));
+    }
+    kern_swiglu_ref(g + i, u + i, n - i);
+}
+#undef ARM_V4
 
 /* ---- activation conversions (same bytes as the reference) ---- */
 
@@ -6929,8 +7017,9 @@ typedef void (*KernTileFn)(const uint8_t *w, size_t w_row, int nr, const uint8_t
 typedef void (*KernPrepFn)(const uint8_t *xq, uint8_t *xp, int64_t n);
 #define KERN_PREP_BYTES(n) (9 * (size_t)(n) / 4 + 256)
 
-enum { ISA_REF, ISA_AVX2, ISA_AVX512, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT, ISA_COUNT };
-static const char *const isa_names[ISA_COUNT] = { "ref", "avx2", "avx512", "avx512vnni", "neon", "neon-dotprod" };
+enum { ISA_REF, ISA_AVX2, ISA_AVX512, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT, ISA_NEONV4, ISA_COUNT };
+static const char *const isa_names[ISA_COUNT] = { "ref", "avx2", "avx512", "avx512vnni", "neon", "neon-dotprod",
+                                                  "neon-vfpv4" };
 
 typedef struct {
     int isa;                                                  /* ISA_* of the dot product */
@@ -7074,6 +7163,9 @@ static const KernVariant kern__variants[] = {
     { T_Q4_K, ISA_NEON, kern_dot_q4_k_neon, NULL, 0, 0, NULL, NULL, 0 },
     { T_Q5_K, ISA_NEON, kern_dot_q5_k_neon, NULL, 0, 0, NULL, NULL, 0 },
     { T_Q6_K, ISA_NEON, kern_dot_q6_k_neon, NULL, 0, 0, NULL, NULL, 0 },
+#if defined(__arm__)
+    { T_F16,  ISA_NEONV4, kern_dot_f16_neon, NULL, 0, 0, NULL, NULL, 0 },   /* F16 conversions: VFPv4 */
+#endif
 #if defined(__aarch64__)
     { T_F16,  ISA_NEON, kern_dot_f16_neon,  NULL, 0, 0, NULL, NULL, 0 },
     /* aarch64 with the dot-product instructions (AT_HWCAP & HWCAP_ASIMDDP) */
@@ -7096,6 +7188,7 @@ static KernImpl kern_impl[T_COUNT];
 static void (*kern_attn_f16)(const float *q, const uint16_t *k, const uint16_t *v, size_t stride, int n,
                              int hd, float scale, float *out) = kern_attn_f16_ref;
 static void (*kern_swiglu)(float *g, const float *u, int64_t n) = kern_swiglu_ref;
+static int kern_attn_isa;              /* ISA_* of kern_attn_f16 and kern_swiglu */
 static int kern_isa_have[ISA_COUNT];   /* what this CPU runs */
 static int kern_ready;                 /* kern_init has run */
 
@@ -7112,8 +7205,10 @@ static void kern__detect(void) {
 #elif defined(__aarch64__)
     kern_isa_have[ISA_NEON] = 1;
     kern_isa_have[ISA_NEONDOT] = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+    kern_isa_have[ISA_NEONV4] = 1;
 #elif defined(__arm__)
     kern_isa_have[ISA_NEON] = (getauxval(AT_HWCAP) & HWCAP_NEON) != 0;
+    kern_isa_have[ISA_NEONV4] = kern_isa_have[ISA_NEON] && (getauxval(AT_HWCAP) & HWCAP_VFPv4) != 0;
 #endif
 }
 
@@ -7128,9 +7223,13 @@ static void kern_init(int force_ref) {
     }
     kern_attn_f16 = kern_attn_f16_ref;
     kern_swiglu = kern_swiglu_ref;
+    kern_attn_isa = ISA_REF;
     if (force_ref) return;
 #if defined(__x86_64__)
-    if (kern_isa_have[ISA_AVX2]) kern_attn_f16 = kern_attn_f16_avx2, kern_swiglu = kern_swiglu_avx2;
+    if (kern_isa_have[ISA_AVX2]) kern_attn_f16 = kern_attn_f16_avx2, kern_swiglu = kern_swiglu_avx2, kern_attn_isa = ISA_AVX2;
+#elif defined(LLM_SIMD_ARM)
+    if (kern_isa_have[ISA_NEONV4])
+        kern_attn_f16 = kern_attn_f16_neon, kern_swiglu = kern_swiglu_neon, kern_attn_isa = ISA_NEONV4;
 #endif
     for (size_t i = 0; kern__variants[i].type >= 0; i++) {
         const KernVariant *v = &kern__variants[i];
@@ -15082,7 +15181,7 @@ int main(int argc, char **argv) {
                         force && *force && strcmp(force, "0") ? " (LLM_FORCE_REF)" : "", type_name((uint32_t)q),
                         kern_impl[q].quant_act == kern_type(q)->from_float_act ? "ref" : "simd");
             }
-        log_msg(LOG_VERBOSE, "\n");
+        log_msg(LOG_VERBOSE, " attention+swiglu %s\n", isa_names[kern_attn_isa]);
     }
     if (!o.info && !o.tokenize && cli__want_hugepages(&o, m.map.size)) {
         int lvl = log_level;

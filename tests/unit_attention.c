@@ -31,6 +31,9 @@ int main(void) {
 #if defined(__x86_64__)
         { "avx2", kern_attn_f16_avx2, ISA_AVX2 },
 #endif
+#if defined(LLM_SIMD_ARM)
+        { "neon-vfpv4", kern_attn_f16_neon, ISA_NEONV4 },
+#endif
         { NULL, NULL, 0 },
     };
     kern__detect();
@@ -78,6 +81,9 @@ int main(void) {
             { "ref", kern_swiglu_ref, ISA_REF },
 #if defined(__x86_64__)
             { "avx2", kern_swiglu_avx2, ISA_AVX2 },
+#endif
+#if defined(LLM_SIMD_ARM)
+            { "neon-vfpv4", kern_swiglu_neon, ISA_NEONV4 },
 #endif
         };
         for (size_t k = 0; k < sizeof sv / sizeof *sv; k++) {
