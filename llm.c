@@ -5741,8 +5741,183 @@ ARM_AI float arm__dot_q2_k(const void *vw, const void *vx, int64_t n, arm__dotfn
     return sum;
 }
 
+/* ---- tiles for prompt processing: 1 weight row x ARM_TT tokens ----
+ * A batch of tokens multiplies every weight row by ARM_TT tokens at a time: the row's
+ * blocks are unpacked once for all of them instead of once per token, and the tokens'
+ * sums are reduced together, one token per lane, into one float step per block. The
+ * K-quants keep the dot's exact integers and the reference's float operations lane by
+ * lane, so they stay bit-identical to it. */
+enum { ARM_TT = 4 };
+#define ARM_UNROLL _Pragma("GCC unroll 8")   /* the token and vector loops: registers, not arrays */
+
+/* [sum of a's lanes, b's, c's, d's] */
+ARM_AI int32x4_t arm__hadd4(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) {
+#if defined(__aarch64__)
+    return vpaddq_s32(vpaddq_s32(a, b), vpaddq_s32(c, d));
+#else
+    int32x2_t ab = vpadd_s32(vadd_s32(vget_low_s32(a), vget_high_s32(a)), vadd_s32(vget_low_s32(b), vget_high_s32(b)));
+    int32x2_t cd = vpadd_s32(vadd_s32(vget_low_s32(c), vget_high_s32(c)), vadd_s32(vget_low_s32(d), vget_high_s32(d)));
+    return vcombine_s32(ab, cd);
+#endif
+}
+
+ARM_AI void arm__tile_store(float32x4_t acc, float *out, int64_t os) {
+    float o[ARM_TT];
+    vst1q_f32(o, acc);
+    ARM_UNROLL for (int t = 0; t < ARM_TT; t++) out[t * os] = o[t];
+}
+
+/* Q4_0 (q4 = 1) and Q8_0 rows against Q8_0 tokens. */
+ARM_AI void arm__tile_32(const uint8_t *w, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
+                         arm__dotfn dot, int q4) {
+    const int64_t nb = n / QK;
+    const uint8x16_t m4 = vdupq_n_u8(0x0f);
+    const int8x16_t s8 = vdupq_n_s8(8);
+    float32x4_t acc = vdupq_n_f32(0.0f);
+    for (int64_t b = 0; b < nb; b++) {
+        int8x16_t lo, hi;
+        float dw;
+        if (q4) {
+            const BlockQ4_0 *wb = (const BlockQ4_0 *)w + b;
+            uint8x16_t v = vld1q_u8(wb->qs);
+            lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(v, m4)), s8);
+            hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(v, 4)), s8);
+            dw = arm__h2f(wb->d);
+        } else {
+            const BlockQ8_0 *wb = (const BlockQ8_0 *)w + b;
+            lo = vld1q_s8(wb->qs), hi = vld1q_s8(wb->qs + 16);
+            dw = arm__h2f(wb->d);
+        }
+        int32x4_t p[ARM_TT];
+        float dx[ARM_TT];
+        ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+            const BlockQ8_0 *xb = (const BlockQ8_0 *)(x + t * x_row) + b;
+            p[t] = dot(dot(vdupq_n_s32(0), lo, vld1q_s8(xb->qs)), hi, vld1q_s8(xb->qs + 16));
+            dx[t] = arm__h2f(xb->d);
+        }
+        float32x4_t sum = vcvtq_f32_s32(arm__hadd4(p[0], p[1], p[2], p[3]));
+        acc = vaddq_f32(acc, vmulq_f32(sum, vmulq_n_f32(vld1q_f32(dx), dw)));
+    }
+    arm__tile_store(acc, out, os);
+}
+
+/* Q4_K / Q5_K rows against Q8_K tokens: arm__dot_q45_k per lane. */
+ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
+                            arm__dotfn dot, int five) {
+    const int64_t nb = n / QK_K;
+    const uint8x16_t m4 = vdupq_n_u8(0x0f), one = vdupq_n_u8(1);
+    float32x4_t sum = vdupq_n_f32(0.0f);
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *scales, *qs, *qh = NULL;
+        uint16_t d16, dmin16;
+        if (five) {
+            const BlockQ5_K *w = (const BlockQ5_K *)vw + b;
+            scales = w->scales, qs = w->qs, qh = w->qh, d16 = w->d, dmin16 = w->dmin;
+        } else {
+            const BlockQ4_K *w = (const BlockQ4_K *)vw + b;
+            scales = w->scales, qs = w->qs, d16 = w->d, dmin16 = w->dmin;
+        }
+        const BlockQ8_K *xb[ARM_TT];
+        float xd[ARM_TT];
+        ARM_UNROLL for (int t = 0; t < ARM_TT; t++) xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d;
+        int sc[8], mn[8];
+        int16_t m16[8];
+        ARM_UNROLL for (int j = 0; j < 8; j++) kern__k4_scale_min(j, scales, &sc[j], &mn[j]), m16[j] = (int16_t)mn[j];
+        /* msum per token: the mins times the bsums of each 32-element sub-block */
+        const int16x8_t m8 = vld1q_s16(m16);
+        int32x4_t mm[ARM_TT], acc[ARM_TT];
+        ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+            int16x8_t b0 = vld1q_s16(xb[t]->bsums), b1 = vld1q_s16(xb[t]->bsums + 8);
+#if defined(__aarch64__)
+            int16x8_t pr = vpaddq_s16(b0, b1);
+#else
+            int16x8_t pr = vcombine_s16(vpadd_s16(vget_low_s16(b0), vget_high_s16(b0)),
+                                        vpadd_s16(vget_low_s16(b1), vget_high_s16(b1)));
+#endif
+            mm[t] = vmlal_s16(vmull_s16(vget_low_s16(pr), vget_low_s16(m8)), vget_high_s16(pr), vget_high_s16(m8));
+            acc[t] = vdupq_n_s32(0);
+        }
+        uint8x16_t h0 = vdupq_n_u8(0), h1 = vdupq_n_u8(0);
+        if (five) h0 = vld1q_u8(qh), h1 = vld1q_u8(qh + 16);
+        ARM_UNROLL for (int p = 0; p < 4; p++) {
+            uint8x16_t v0 = vld1q_u8(qs + 32 * p), v1 = vld1q_u8(qs + 32 * p + 16);
+            uint8x16_t l0 = vandq_u8(v0, m4), l1 = vandq_u8(v1, m4);
+            uint8x16_t u0 = vshrq_n_u8(v0, 4), u1 = vshrq_n_u8(v1, 4);
+            if (five) {
+                l0 = vorrq_u8(l0, vshlq_n_u8(vandq_u8(h0, one), 4));
+                l1 = vorrq_u8(l1, vshlq_n_u8(vandq_u8(h1, one), 4));
+                h0 = vshrq_n_u8(h0, 1), h1 = vshrq_n_u8(h1, 1);
+                u0 = vorrq_u8(u0, vshlq_n_u8(vandq_u8(h0, one), 4));
+                u1 = vorrq_u8(u1, vshlq_n_u8(vandq_u8(h1, one), 4));
+                h0 = vshrq_n_u8(h0, 1), h1 = vshrq_n_u8(h1, 1);
+            }
+            ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+                const int8_t *q8 = xb[t]->qs + 64 * p;
+                int32x4_t pl = dot(dot(vdupq_n_s32(0), vreinterpretq_s8_u8(l0), vld1q_s8(q8)), vreinterpretq_s8_u8(l1),
+                                   vld1q_s8(q8 + 16));
+                int32x4_t ph = dot(dot(vdupq_n_s32(0), vreinterpretq_s8_u8(u0), vld1q_s8(q8 + 32)),
+                                   vreinterpretq_s8_u8(u1), vld1q_s8(q8 + 48));
+                acc[t] = vmlaq_n_s32(vmlaq_n_s32(acc[t], pl, sc[2 * p]), ph, sc[2 * p + 1]);
+            }
+        }
+        float32x4_t isum = vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]));
+        float32x4_t msum = vcvtq_f32_s32(arm__hadd4(mm[0], mm[1], mm[2], mm[3]));
+        float32x4_t x4 = vld1q_f32(xd);
+        float32x4_t d = vmulq_n_f32(x4, arm__h2f(d16)), dmin = vmulq_n_f32(x4, arm__h2f(dmin16));
+        sum = vaddq_f32(sum, vsubq_f32(vmulq_f32(d, isum), vmulq_f32(dmin, msum)));
+    }
+    arm__tile_store(sum, out, os);
+}
+
+/* Q6_K rows against Q8_K tokens: arm__dot_q6_k per lane. */
+ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
+                           arm__dotfn dot) {
+    const BlockQ6_K *w = (const BlockQ6_K *)vw;
+    const int64_t nb = n / QK_K;
+    const uint8x16_t m4 = vdupq_n_u8(0x0f), m3 = vdupq_n_u8(3);
+    const int8x16_t s32 = vdupq_n_s8(32);
+    float32x4_t sum = vdupq_n_f32(0.0f);
+    for (int64_t b = 0; b < nb; b++) {
+        const BlockQ8_K *xb[ARM_TT];
+        float xd[ARM_TT];
+        int32x4_t acc[ARM_TT];
+        ARM_UNROLL for (int t = 0; t < ARM_TT; t++)
+            xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d, acc[t] = vdupq_n_s32(0);
+        ARM_UNROLL for (int h = 0; h < 2; h++) {
+            const uint8_t *ql = w[b].ql + 64 * h, *qh = w[b].qh + 32 * h;
+            const int8_t *sc = w[b].scales + 8 * h;
+            uint8x16_t qh0 = vld1q_u8(qh), qh1 = vld1q_u8(qh + 16);
+            uint8x16_t ql0 = vld1q_u8(ql), ql1 = vld1q_u8(ql + 16), ql2 = vld1q_u8(ql + 32), ql3 = vld1q_u8(ql + 48);
+            uint8x16_t u[8];
+            u[0] = vorrq_u8(vandq_u8(ql0, m4), vshlq_n_u8(vandq_u8(qh0, m3), 4));
+            u[1] = vorrq_u8(vandq_u8(ql1, m4), vshlq_n_u8(vandq_u8(qh1, m3), 4));
+            u[2] = vorrq_u8(vandq_u8(ql2, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh0, 2), m3), 4));
+            u[3] = vorrq_u8(vandq_u8(ql3, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh1, 2), m3), 4));
+            u[4] = vorrq_u8(vshrq_n_u8(ql0, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh0, 4), m3), 4));
+            u[5] = vorrq_u8(vshrq_n_u8(ql1, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh1, 4), m3), 4));
+            u[6] = vorrq_u8(vshrq_n_u8(ql2, 4), vshlq_n_u8(vshrq_n_u8(qh0, 6), 4));
+            u[7] = vorrq_u8(vshrq_n_u8(ql3, 4), vshlq_n_u8(vshrq_n_u8(qh1, 6), 4));
+            int8x16_t a[8];
+            ARM_UNROLL for (int i = 0; i < 8; i++) a[i] = vsubq_s8(vreinterpretq_s8_u8(u[i]), s32);
+            ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+                const int8_t *q8 = xb[t]->qs + 128 * h;
+                ARM_UNROLL for (int i = 0; i < 8; i++) acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a[i], vld1q_s8(q8 + 16 * i)), sc[i]);
+            }
+        }
+        float32x4_t dx = vmulq_n_f32(vld1q_f32(xd), arm__h2f(w[b].d));
+        sum = vaddq_f32(sum, vmulq_f32(dx, vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]))));
+    }
+    arm__tile_store(sum, out, os);
+}
+
 /* ---- wrappers ---- */
 
+#define ARM_TILE(name, isa, call)                                                                                  \
+    static void kern_tile_##name##_##isa(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,   \
+                                         int nt, int64_t n, float *out, int64_t os) {                              \
+        (void)w_row, (void)nr, (void)nt;                                                                           \
+        call;                                                                                                      \
+    }
 #define ARM_DOTS(isa, prim)                                                                                         \
     static float kern_dot_q8_0_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q8_0(w, x, n, prim); } \
     static float kern_dot_q4_0_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q4_0(w, x, n, prim); } \
@@ -5753,7 +5928,12 @@ ARM_AI float arm__dot_q2_k(const void *vw, const void *vx, int64_t n, arm__dotfn
     static float kern_dot_q3_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q3_k(w, x, n, prim); } \
     static float kern_dot_q4_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q45_k(w, x, n, prim, 0); } \
     static float kern_dot_q5_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q45_k(w, x, n, prim, 1); } \
-    static float kern_dot_q6_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q6_k(w, x, n, prim); }
+    static float kern_dot_q6_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q6_k(w, x, n, prim); } \
+    ARM_TILE(q4_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, 1))                                           \
+    ARM_TILE(q8_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, 0))                                           \
+    ARM_TILE(q4_k, isa, arm__tile_q45_k(w, x, x_row, n, out, os, prim, 0))                                        \
+    ARM_TILE(q5_k, isa, arm__tile_q45_k(w, x, x_row, n, out, os, prim, 1))                                        \
+    ARM_TILE(q6_k, isa, arm__tile_q6_k(w, x, x_row, n, out, os, prim))
 
 ARM_DOTS(neon, arm__mdot)
 
@@ -7150,35 +7330,35 @@ static const KernVariant kern__variants[] = {
 #endif
 #if defined(LLM_SIMD_ARM)
     /* ARM NEON (aarch64 baseline, armv7 when AT_HWCAP has NEON); quant_act rows first */
-    { T_Q8_0, ISA_NEON, kern_dot_q8_0_neon, NULL, 0, 0, kern_quant_q8_0_neon, NULL, 0 },
+    { T_Q8_0, ISA_NEON, kern_dot_q8_0_neon, kern_tile_q8_0_neon, 1, ARM_TT, kern_quant_q8_0_neon, NULL, 0 },
     { T_Q8_1, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_1_neon, NULL, 0 },
     { T_Q8_K, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_k_neon, NULL, 0 },
     { T_F32,  ISA_NEON, kern_dot_f32_neon,  NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q4_0, ISA_NEON, kern_dot_q4_0_neon, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q4_0, ISA_NEON, kern_dot_q4_0_neon, kern_tile_q4_0_neon, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q4_1, ISA_NEON, kern_dot_q4_1_neon, NULL, 0, 0, NULL, NULL, 0 },
     { T_Q5_0, ISA_NEON, kern_dot_q5_0_neon, NULL, 0, 0, NULL, NULL, 0 },
     { T_Q5_1, ISA_NEON, kern_dot_q5_1_neon, NULL, 0, 0, NULL, NULL, 0 },
     { T_Q2_K, ISA_NEON, kern_dot_q2_k_neon, NULL, 0, 0, NULL, NULL, 0 },
     { T_Q3_K, ISA_NEON, kern_dot_q3_k_neon, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q4_K, ISA_NEON, kern_dot_q4_k_neon, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q5_K, ISA_NEON, kern_dot_q5_k_neon, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q6_K, ISA_NEON, kern_dot_q6_k_neon, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q4_K, ISA_NEON, kern_dot_q4_k_neon, kern_tile_q4_k_neon, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q5_K, ISA_NEON, kern_dot_q5_k_neon, kern_tile_q5_k_neon, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q6_K, ISA_NEON, kern_dot_q6_k_neon, kern_tile_q6_k_neon, 1, ARM_TT, NULL, NULL, 0 },
 #if defined(__arm__)
     { T_F16,  ISA_NEONV4, kern_dot_f16_neon, NULL, 0, 0, NULL, NULL, 0 },   /* F16 conversions: VFPv4 */
 #endif
 #if defined(__aarch64__)
     { T_F16,  ISA_NEON, kern_dot_f16_neon,  NULL, 0, 0, NULL, NULL, 0 },
     /* aarch64 with the dot-product instructions (AT_HWCAP & HWCAP_ASIMDDP) */
-    { T_Q8_0, ISA_NEONDOT, kern_dot_q8_0_neondot, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q4_0, ISA_NEONDOT, kern_dot_q4_0_neondot, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q8_0, ISA_NEONDOT, kern_dot_q8_0_neondot, kern_tile_q8_0_neondot, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q4_0, ISA_NEONDOT, kern_dot_q4_0_neondot, kern_tile_q4_0_neondot, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q4_1, ISA_NEONDOT, kern_dot_q4_1_neondot, NULL, 0, 0, NULL, NULL, 0 },
     { T_Q5_0, ISA_NEONDOT, kern_dot_q5_0_neondot, NULL, 0, 0, NULL, NULL, 0 },
     { T_Q5_1, ISA_NEONDOT, kern_dot_q5_1_neondot, NULL, 0, 0, NULL, NULL, 0 },
     { T_Q2_K, ISA_NEONDOT, kern_dot_q2_k_neondot, NULL, 0, 0, NULL, NULL, 0 },
     { T_Q3_K, ISA_NEONDOT, kern_dot_q3_k_neondot, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q4_K, ISA_NEONDOT, kern_dot_q4_k_neondot, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q5_K, ISA_NEONDOT, kern_dot_q5_k_neondot, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q6_K, ISA_NEONDOT, kern_dot_q6_k_neondot, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q4_K, ISA_NEONDOT, kern_dot_q4_k_neondot, kern_tile_q4_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q5_K, ISA_NEONDOT, kern_dot_q5_k_neondot, kern_tile_q5_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q6_K, ISA_NEONDOT, kern_dot_q6_k_neondot, kern_tile_q6_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
 #endif
 #endif
     { -1, ISA_REF, NULL, NULL, 0, 0, NULL, NULL, 0 }
