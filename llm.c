@@ -7442,7 +7442,10 @@ static void kern_init(int force_ref) {
  * generation counter; workers spin on it for a short while (a token's matmuls follow
  * each other within microseconds, far less than a sleep and wake-up costs), then
  * sleep on a condition variable until the next job. The caller runs share 0 itself and
- * spins until the others are done. Work is split by output rows.
+ * spins until the others are done. Work is split by output rows: pool_split gives fixed
+ * shares; pool_share_* gives each thread the same contiguous share, walked front to
+ * back, and lets a thread that is done take pieces from the back of another's (two
+ * cores of a shared machine, or a big and a little core, rarely run at one speed).
  * ========================================================================== */
 
 #include <stdatomic.h>
@@ -7462,6 +7465,10 @@ typedef struct {
     _Atomic uint64_t gen;           /* job number */
     _Atomic int pending;            /* workers still running the current job */
     _Atomic int quit;
+    struct {                        /* pool_share_*: [front, back) of each thread's items */
+        _Atomic uint64_t fb;        /* front << 32 | back */
+        char pad[64 - sizeof(uint64_t)];
+    } share[LLM_MAX_THREADS];
 } Pool;
 
 typedef struct { Pool *p; int ith; } PoolArg;
@@ -7551,6 +7558,35 @@ static void pool_split(int64_t n, int ith, int nth, int64_t *a, int64_t *b) {
     int64_t per = (n + nth - 1) / nth;
     *a = per * ith < n ? per * ith : n;
     *b = *a + per < n ? *a + per : n;
+}
+
+/* Before pool_run: the n items (< 2^32) of the next job in pool_split's shares. */
+static void pool_share_init(Pool *p, int64_t n) {
+    for (int i = 0; i < p->n; i++) {
+        int64_t a, b;
+        pool_split(n, i, p->n, &a, &b);
+        atomic_store_explicit(&p->share[i].fb, (uint64_t)a << 32 | (uint64_t)b, memory_order_relaxed);
+    }
+}
+
+/* In the job: the next items [*a, *b) for thread ith, at most `chunk` of them: from the
+ * front of its own share, then from the back of the others'. 0 when all are taken. */
+static int pool_share_next(Pool *p, int ith, int nth, int64_t chunk, int64_t *a, int64_t *b) {
+    for (int k = 0; k < nth; k++) {
+        _Atomic uint64_t *fb = &p->share[(ith + k) % nth].fb;
+        uint64_t v = atomic_load_explicit(fb, memory_order_relaxed);
+        for (;;) {
+            int64_t f = (int64_t)(v >> 32), bk = (int64_t)(v & 0xffffffffu);
+            if (f >= bk) break;
+            int64_t lo = k ? (bk - chunk > f ? bk - chunk : f) : f, hi = k ? bk : (f + chunk < bk ? f + chunk : bk);
+            uint64_t nv = k ? (uint64_t)f << 32 | (uint64_t)lo : (uint64_t)hi << 32 | (uint64_t)bk;
+            if (atomic_compare_exchange_weak_explicit(fb, &v, nv, memory_order_relaxed, memory_order_relaxed)) {
+                *a = lo, *b = hi;
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
 /* Physical cores (the default for -t): distinct (package, core) pairs in sysfs,
@@ -7948,7 +7984,22 @@ typedef struct {
     const float *in;       /* for the conversion step */
     int64_t in_stride;
     uint8_t *xp;           /* one token (n == 1): KernImpl.gen_prep's output, or NULL */
+    Pool *pool;            /* its shares of row groups (pool_share_*) */
 } MatmulJob;
+
+/* Rows per group of the row loop (see model__matmul_job), and groups per piece a thread
+ * takes at a time: about 64 rows of one token (a few microseconds; a steal from the
+ * back of another thread's share is never smaller than a prefetch stream is long). */
+static int64_t matmul__group(const KernImpl *k, const MatmulJob *j) { return j->xp ? k->gen_r : k->tile_r; }
+static int64_t matmul__chunk(const KernImpl *k, const MatmulJob *j) {
+    int64_t c = 64 / matmul__group(k, j) / j->n;
+    return c > 1 ? c : 1;
+}
+/* Before the job runs: its row groups in the pool's shares. */
+static void matmul__share(const MatmulJob *j) {
+    int64_t g = matmul__group(&kern_impl[j->w->type], j);
+    pool_share_init(j->pool, (j->w->rows + g - 1) / g);
+}
 
 static void model__convert_job(void *ctx, int ith, int nth) {
     MatmulJob *j = ctx;
@@ -7960,9 +8011,35 @@ static void model__convert_job(void *ctx, int ith, int nth) {
     if (j->xp && a < b) kern_impl[j->w->type].gen_prep(j->xq, j->xp, j->w->cols);
 }
 
-/* Rows are split between threads; each thread walks its rows in blocks of tile_r and,
- * for each, all tokens in blocks of tile_t: the weights stream from memory once and
- * the (small) converted activations stay in cache. */
+/* Rows [r, r + nr) (nr <= tile_r) for all tokens, in tiles of tile_t tokens. */
+static void model__matmul_rows(const MatmulJob *j, const KernImpl *k, int64_t r, int nr) {
+    size_t wrow = type_row_size(j->w->type, j->w->cols);
+    const uint8_t *w = j->w->data;
+    for (int t = 0; t < j->n; t += k->tile_t) {
+        int nt = j->n - t < k->tile_t ? j->n - t : k->tile_t;
+        float *out = j->out + t * j->out_stride + r;
+        const uint8_t *x = j->xq + (size_t)t * j->xq_row;
+        if (k->tile && nr == k->tile_r && nt == k->tile_t) {
+            k->tile(w + (size_t)r * wrow, wrow, nr, x, j->xq_row, nt, j->w->cols, out, j->out_stride);
+            continue;
+        }
+        for (int tt = 0; tt < nt; tt++) {
+            int rr = 0;
+            if (k->gemv)
+                for (; rr + k->gemv_r <= nr; rr += k->gemv_r)
+                    k->gemv(w + (size_t)(r + rr) * wrow, wrow, k->gemv_r, x + (size_t)tt * j->xq_row, j->xq_row, 1,
+                            j->w->cols, out + tt * j->out_stride + rr, j->out_stride);
+            for (; rr < nr; rr++)
+                out[tt * j->out_stride + rr] = k->dot(w + (size_t)(r + rr) * wrow, x + (size_t)tt * j->xq_row,
+                                                      j->w->cols);
+        }
+    }
+}
+
+/* Rows are split between threads; each thread walks its rows in groups (gen_r rows for
+ * one token, else tile_r) and, for each, all tokens in blocks of tile_t: the weights
+ * stream from memory once and the (small) converted activations stay in cache. The
+ * groups are shared out with pool_share_next, the batch kernels' rows with fixed shares. */
 static void model__matmul_job(void *ctx, int ith, int nth) {
     MatmulJob *j = ctx;
     const KernImpl *k = &kern_impl[j->w->type];
@@ -7979,37 +8056,18 @@ static void model__matmul_job(void *ctx, int ith, int nth) {
                      j->w->cols, j->out + a, j->out_stride);
         return;
     }
-    pool_split(j->w->rows, ith, nth, &a, &b);
     const uint8_t *w = j->w->data;
-    if (j->xp) {
-        int64_t r = a;
-        for (; r + k->gen_r <= b; r += k->gen_r)
-            k->gen(w + (size_t)r * wrow, wrow, k->gen_r, j->xp, 0, 1, j->w->cols, j->out + r, 1);
-        for (; r < b; r++) j->out[r] = k->dot(w + (size_t)r * wrow, j->xq, j->w->cols);
-        return;
-    }
-    for (int64_t r = a; r < b; r += k->tile_r) {
-        int nr = (int)(b - r < k->tile_r ? b - r : k->tile_r);
-        for (int t = 0; t < j->n; t += k->tile_t) {
-            int nt = j->n - t < k->tile_t ? j->n - t : k->tile_t;
-            float *out = j->out + t * j->out_stride + r;
-            const uint8_t *x = j->xq + (size_t)t * j->xq_row;
-            if (k->tile && nr == k->tile_r && nt == k->tile_t) {
-                k->tile(w + (size_t)r * wrow, wrow, nr, x, j->xq_row, nt, j->w->cols, out, j->out_stride);
+    const int64_t rows = j->w->rows, g = matmul__group(k, j);
+    while (pool_share_next(j->pool, ith, nth, matmul__chunk(k, j), &a, &b))
+        for (int64_t u = a; u < b; u++) {
+            int64_t r = u * g;
+            if (j->xp) {
+                if (r + g <= rows) k->gen(w + (size_t)r * wrow, wrow, (int)g, j->xp, 0, 1, j->w->cols, j->out + r, 1);
+                else for (; r < rows; r++) j->out[r] = k->dot(w + (size_t)r * wrow, j->xq, j->w->cols);
                 continue;
             }
-            for (int tt = 0; tt < nt; tt++) {
-                int rr = 0;
-                if (k->gemv)
-                    for (; rr + k->gemv_r <= nr; rr += k->gemv_r)
-                        k->gemv(w + (size_t)(r + rr) * wrow, wrow, k->gemv_r, x + (size_t)tt * j->xq_row, j->xq_row, 1,
-                                j->w->cols, out + tt * j->out_stride + rr, j->out_stride);
-                for (; rr < nr; rr++)
-                    out[tt * j->out_stride + rr] = k->dot(w + (size_t)(r + rr) * wrow, x + (size_t)tt * j->xq_row,
-                                                          j->w->cols);
-            }
+            model__matmul_rows(j, k, r, rows - r < g ? (int)(rows - r) : (int)g);
         }
-    }
 }
 
 /* out[t][r] = W[r] . in[t] for t < n: the activations are converted to the weights' dot
@@ -8017,7 +8075,8 @@ static void model__matmul_job(void *ctx, int ith, int nth) {
 static void model__matmul(State *s, const Mat *w, const float *in, int64_t in_stride, int n,
                           float *out, int64_t out_stride) {
     MatmulJob j = { w, s->xq, s->xq_row, n, out, out_stride, in, in_stride,
-                    n == 1 && kern_impl[w->type].gen ? s->xp : NULL };
+                    n == 1 && kern_impl[w->type].gen ? s->xp : NULL, s->pool };
+    matmul__share(&j);
     pool_run(s->pool, model__convert_job, &j);
     pool_run(s->pool, model__matmul_job, &j);
 }

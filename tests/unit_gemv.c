@@ -138,7 +138,9 @@ static void test_driver(int t) {
     m.type = t, m.rows = rows, m.cols = n, m.data = w;
     uint8_t *xp = kern_impl[t].gen ? malloc(KERN_PREP_BYTES(n)) : NULL;
     if (xp) kern_impl[t].gen_prep(xq, xp, n);
-    MatmulJob j = { &m, xq, type_row_size(kt->vec_dot_type, n), 1, out, rows, x, n, xp };
+    static Pool one = { .n = 1 };
+    MatmulJob j = { &m, xq, type_row_size(kt->vec_dot_type, n), 1, out, rows, x, n, xp, &one };
+    matmul__share(&j);
     model__matmul_job(&j, 0, 1);
     free(xp);
     Agg a = { 0 };

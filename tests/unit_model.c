@@ -209,8 +209,39 @@ void *realloc(void *p, size_t n) {
 }
 #endif
 
+/* pool_share_next: every item handed out once; a thread's own share front to back in
+ * pieces of at most `chunk`, then pieces from the back end of the others'. Calls
+ * interleaved by a fixed pattern, as threads of different speeds would make them. */
+static void share_case(void) {
+    static Pool p;
+    p.n = 3;
+    enum { N = 1000 };
+    int seen[N] = { 0 }, ok = 1;
+    int64_t a, b, front[3], back[3];
+    pool_share_init(&p, N);
+    for (int i = 0; i < 3; i++) pool_split(N, i, 3, &front[i], &back[i]);
+    const int pattern[] = { 0, 1, 2, 1, 1, 1, 2, 1, 1, 1, 1 };    /* thread 1 is the fast one */
+    for (int step = 0; ok; step++) {
+        int th = pattern[step % (int)(sizeof pattern / sizeof *pattern)];
+        if (!pool_share_next(&p, th, 3, 7, &a, &b)) break;   /* it would steal whatever is left */
+        ok &= b - a >= 1 && b - a <= 7;
+        for (int64_t i = a; i < b && i < N; i++) ok &= seen[i]++ == 0;
+        if (a == front[th] && b <= back[th]) front[th] = b;            /* own share: the front */
+        else {                                                           /* else the back of another */
+            int v = -1;
+            for (int t = 0; t < 3; t++) if (t != th && b == back[t] && a >= front[t]) v = t;
+            ok &= v >= 0;
+            if (v >= 0) back[v] = a;
+        }
+    }
+    for (int i = 0; i < N; i++) ok &= seen[i] == 1;
+    CHECK("pool_share_next hands out every item once, own share from the front, others' from the back", ok,
+          "bad split");
+}
+
 int main(void) {
     Err e = { { 0 } };
+    share_case();
     pool_init(&pool, 2, &e);
     /* tolerances, relative to the largest logit: F32 arithmetic 1e-5; an F16 cache rounds
      * K and V to 11 bits (5e-3); quantised weights: the reference computes with the

@@ -170,9 +170,13 @@ static int pp_check_driver(const KernBatchVariant *v, int nth, int ntok, char *w
     }
     for (int64_t i = 0; i < n * ntok; i++) in[i] = test_normal(1.0f);
     Mat m = { w, (uint32_t)type, n, rows };
-    MatmulJob j = { &m, x, xrow, ntok, out, rows, in, n };
+    static Pool pool;                     /* no workers: its shares, for calls one after another */
+    pool.n = nth;
+    MatmulJob j = { &m, x, xrow, ntok, out, rows, in, n, NULL, &pool };
+    matmul__share(&j);
     for (int i = 0; i < nth; i++) model__convert_job(&j, i, nth);
-    for (int i = 0; i < nth; i++) model__matmul_job(&j, i, nth);
+    /* the last thread first: it takes its share, then steals the others' from the back */
+    for (int i = nth - 1; i >= 0; i--) model__matmul_job(&j, i, nth);
     float (*dot)(const void *, const void *, int64_t) = pp_ref_dot(type);
     int bad = 0;
     for (int t = 0; t < ntok; t++)
