@@ -5767,38 +5767,68 @@ ARM_AI void arm__tile_store(float32x4_t acc, float *out, int64_t os) {
     ARM_UNROLL for (int t = 0; t < ARM_TT; t++) out[t * os] = o[t];
 }
 
-/* Q4_0 (q4 = 1) and Q8_0 rows against Q8_0 tokens. */
+/* Rows of the 32-element types (`type`: Q8_0, Q4_0, Q5_0 against Q8_0 tokens; Q4_1,
+   Q5_1 against Q8_1 tokens, which add m_w s_x per block) as their dots unpack them. */
 ARM_AI void arm__tile_32(const uint8_t *w, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
-                         arm__dotfn dot, int q4) {
+                         arm__dotfn dot, int type) {
     const int64_t nb = n / QK;
+    const int q81 = type == T_Q4_1 || type == T_Q5_1;
     const uint8x16_t m4 = vdupq_n_u8(0x0f);
-    const int8x16_t s8 = vdupq_n_s8(8);
-    float32x4_t acc = vdupq_n_f32(0.0f);
+    float32x4_t acc = vdupq_n_f32(0.0f), macc = acc;
     for (int64_t b = 0; b < nb; b++) {
+        uint8x16_t v = vdupq_n_u8(0);
         int8x16_t lo, hi;
-        float dw;
-        if (q4) {
-            const BlockQ4_0 *wb = (const BlockQ4_0 *)w + b;
-            uint8x16_t v = vld1q_u8(wb->qs);
-            lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(v, m4)), s8);
-            hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(v, 4)), s8);
-            dw = arm__h2f(wb->d);
-        } else {
+        float dw, mw = 0.0f;
+        uint32_t qh = 0;
+        switch (type) {
+        case T_Q8_0: {
             const BlockQ8_0 *wb = (const BlockQ8_0 *)w + b;
-            lo = vld1q_s8(wb->qs), hi = vld1q_s8(wb->qs + 16);
-            dw = arm__h2f(wb->d);
+            lo = vld1q_s8(wb->qs), hi = vld1q_s8(wb->qs + 16), dw = arm__h2f(wb->d);
+            break;
+        }
+        case T_Q4_0: v = vld1q_u8(((const BlockQ4_0 *)w)[b].qs), dw = arm__h2f(((const BlockQ4_0 *)w)[b].d); break;
+        case T_Q4_1: {
+            const BlockQ4_1 *wb = (const BlockQ4_1 *)w + b;
+            v = vld1q_u8(wb->qs), dw = arm__h2f(wb->d), mw = arm__h2f(wb->m);
+            break;
+        }
+        case T_Q5_0: {
+            const BlockQ5_0 *wb = (const BlockQ5_0 *)w + b;
+            v = vld1q_u8(wb->qs), dw = arm__h2f(wb->d), qh = kern__qh32(wb->qh);
+            break;
+        }
+        default: {
+            const BlockQ5_1 *wb = (const BlockQ5_1 *)w + b;
+            v = vld1q_u8(wb->qs), dw = arm__h2f(wb->d), mw = arm__h2f(wb->m), qh = kern__qh32(wb->qh);
+            break;
+        }
+        }
+        if (type != T_Q8_0) {
+            uint8x16_t l = vandq_u8(v, m4), h = vshrq_n_u8(v, 4);
+            if (type == T_Q5_0 || type == T_Q5_1)
+                l = vorrq_u8(l, arm__bits_to_0x10(qh)), h = vorrq_u8(h, arm__bits_to_0x10(qh >> 16));
+            int8_t off = type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : 0;
+            lo = vsubq_s8(vreinterpretq_s8_u8(l), vdupq_n_s8(off));
+            hi = vsubq_s8(vreinterpretq_s8_u8(h), vdupq_n_s8(off));
         }
         int32x4_t p[ARM_TT];
-        float dx[ARM_TT];
+        float dx[ARM_TT], sx[ARM_TT];
         ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
-            const BlockQ8_0 *xb = (const BlockQ8_0 *)(x + t * x_row) + b;
-            p[t] = dot(dot(vdupq_n_s32(0), lo, vld1q_s8(xb->qs)), hi, vld1q_s8(xb->qs + 16));
-            dx[t] = arm__h2f(xb->d);
+            const int8_t *qs;
+            if (q81) {
+                const BlockQ8_1 *xb = (const BlockQ8_1 *)(x + t * x_row) + b;
+                qs = xb->qs, dx[t] = arm__h2f(xb->d), sx[t] = arm__h2f(xb->s);
+            } else {
+                const BlockQ8_0 *xb = (const BlockQ8_0 *)(x + t * x_row) + b;
+                qs = xb->qs, dx[t] = arm__h2f(xb->d);
+            }
+            p[t] = dot(dot(vdupq_n_s32(0), lo, vld1q_s8(qs)), hi, vld1q_s8(qs + 16));
         }
         float32x4_t sum = vcvtq_f32_s32(arm__hadd4(p[0], p[1], p[2], p[3]));
         acc = vaddq_f32(acc, vmulq_f32(sum, vmulq_n_f32(vld1q_f32(dx), dw)));
+        if (q81) macc = vaddq_f32(macc, vmulq_n_f32(vld1q_f32(sx), mw));
     }
-    arm__tile_store(acc, out, os);
+    arm__tile_store(vaddq_f32(acc, macc), out, os);
 }
 
 /* Q4_K / Q5_K rows against Q8_K tokens: arm__dot_q45_k per lane. */
@@ -5910,6 +5940,90 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
     arm__tile_store(sum, out, os);
 }
 
+/* Q3_K rows against Q8_K tokens: arm__dot_q3_k per lane. */
+ARM_AI void arm__tile_q3_k(const uint8_t *vw, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
+                           arm__dotfn dot) {
+    const BlockQ3_K *w = (const BlockQ3_K *)vw;
+    const int64_t nb = n / QK_K;
+    const uint8x16_t m3 = vdupq_n_u8(3), four = vdupq_n_u8(4);
+    float32x4_t sum = vdupq_n_f32(0.0f);
+    for (int64_t b = 0; b < nb; b++) {
+        const BlockQ8_K *xb[ARM_TT];
+        float xd[ARM_TT];
+        int32x4_t acc[ARM_TT];
+        ARM_UNROLL for (int t = 0; t < ARM_TT; t++)
+            xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d, acc[t] = vdupq_n_s32(0);
+        int sc[16];
+        for (int j = 0; j < 16; j++) sc[j] = kern__q3_k_scale(j, w[b].scales);
+        uint8x16_t hm0 = vld1q_u8(w[b].hmask), hm1 = vld1q_u8(w[b].hmask + 16);
+        for (int h = 0; h < 2; h++) {
+            uint8x16_t q0 = vld1q_u8(w[b].qs + 32 * h), q1 = vld1q_u8(w[b].qs + 32 * h + 16);
+            ARM_UNROLL for (int j = 0; j < 4; j++) {
+                uint8x16_t bit = vdupq_n_u8((uint8_t)(1u << (4 * h + j)));
+                int8x16_t sh = vdupq_n_s8((int8_t)(-2 * j));
+                uint8x16_t u0 = vorrq_u8(vandq_u8(vshlq_u8(q0, sh), m3), vandq_u8(vtstq_u8(hm0, bit), four));
+                uint8x16_t u1 = vorrq_u8(vandq_u8(vshlq_u8(q1, sh), m3), vandq_u8(vtstq_u8(hm1, bit), four));
+                int8x16_t a0 = vsubq_s8(vreinterpretq_s8_u8(u0), vreinterpretq_s8_u8(four));
+                int8x16_t a1 = vsubq_s8(vreinterpretq_s8_u8(u1), vreinterpretq_s8_u8(four));
+                ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+                    const int8_t *q8 = xb[t]->qs + 128 * h + 32 * j;
+                    acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a0, vld1q_s8(q8)), sc[8 * h + 2 * j]);
+                    acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a1, vld1q_s8(q8 + 16)), sc[8 * h + 2 * j + 1]);
+                }
+            }
+        }
+        float32x4_t dx = vmulq_n_f32(vld1q_f32(xd), arm__h2f(w[b].d));
+        sum = vaddq_f32(sum, vmulq_f32(dx, vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]))));
+    }
+    arm__tile_store(sum, out, os);
+}
+
+/* Q2_K rows against Q8_K tokens: arm__dot_q2_k per lane. */
+ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
+                           arm__dotfn dot) {
+    const BlockQ2_K *w = (const BlockQ2_K *)vw;
+    const int64_t nb = n / QK_K;
+    const uint8x16_t m3 = vdupq_n_u8(3);
+    float32x4_t sum = vdupq_n_f32(0.0f);
+    for (int64_t b = 0; b < nb; b++) {
+        const BlockQ8_K *xb[ARM_TT];
+        float xd[ARM_TT];
+        int32x4_t acc[ARM_TT], mm[ARM_TT];
+        /* msum per token: the 16 mins (high nibbles) times the bsums */
+        uint8x16_t scb = vld1q_u8(w[b].scales);
+        int16x8_t mn0 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(vshrq_n_u8(scb, 4))));
+        int16x8_t mn1 = vreinterpretq_s16_u16(vmovl_u8(vget_high_u8(vshrq_n_u8(scb, 4))));
+        ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+            xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d, acc[t] = vdupq_n_s32(0);
+            int16x8_t b0 = vld1q_s16(xb[t]->bsums), b1 = vld1q_s16(xb[t]->bsums + 8);
+            int32x4_t s = vmull_s16(vget_low_s16(b0), vget_low_s16(mn0));
+            s = vmlal_s16(s, vget_high_s16(b0), vget_high_s16(mn0));
+            s = vmlal_s16(s, vget_low_s16(b1), vget_low_s16(mn1));
+            mm[t] = vmlal_s16(s, vget_high_s16(b1), vget_high_s16(mn1));
+        }
+        for (int h = 0; h < 2; h++) {
+            uint8x16_t q0 = vld1q_u8(w[b].qs + 32 * h), q1 = vld1q_u8(w[b].qs + 32 * h + 16);
+            ARM_UNROLL for (int j = 0; j < 4; j++) {
+                int8x16_t sh = vdupq_n_s8((int8_t)(-2 * j));
+                int8x16_t a0 = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q0, sh), m3));
+                int8x16_t a1 = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q1, sh), m3));
+                int s0 = w[b].scales[8 * h + 2 * j] & 0x0f, s1 = w[b].scales[8 * h + 2 * j + 1] & 0x0f;
+                ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+                    const int8_t *q8 = xb[t]->qs + 128 * h + 32 * j;
+                    acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a0, vld1q_s8(q8)), s0);
+                    acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a1, vld1q_s8(q8 + 16)), s1);
+                }
+            }
+        }
+        float32x4_t x4 = vld1q_f32(xd);
+        float32x4_t dall = vmulq_n_f32(x4, arm__h2f(w[b].d)), dmin = vmulq_n_f32(x4, arm__h2f(w[b].dmin));
+        float32x4_t isum = vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]));
+        float32x4_t msum = vcvtq_f32_s32(arm__hadd4(mm[0], mm[1], mm[2], mm[3]));
+        sum = vaddq_f32(sum, vsubq_f32(vmulq_f32(dall, isum), vmulq_f32(dmin, msum)));
+    }
+    arm__tile_store(sum, out, os);
+}
+
 /* ---- wrappers ---- */
 
 #define ARM_TILE(name, isa, call)                                                                                  \
@@ -5929,8 +6043,13 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
     static float kern_dot_q4_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q45_k(w, x, n, prim, 0); } \
     static float kern_dot_q5_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q45_k(w, x, n, prim, 1); } \
     static float kern_dot_q6_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q6_k(w, x, n, prim); } \
-    ARM_TILE(q4_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, 1))                                           \
-    ARM_TILE(q8_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, 0))                                           \
+    ARM_TILE(q8_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q8_0))                                      \
+    ARM_TILE(q4_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q4_0))                                      \
+    ARM_TILE(q4_1, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q4_1))                                      \
+    ARM_TILE(q5_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q5_0))                                      \
+    ARM_TILE(q5_1, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q5_1))                                      \
+    ARM_TILE(q2_k, isa, arm__tile_q2_k(w, x, x_row, n, out, os, prim))                                            \
+    ARM_TILE(q3_k, isa, arm__tile_q3_k(w, x, x_row, n, out, os, prim))                                            \
     ARM_TILE(q4_k, isa, arm__tile_q45_k(w, x, x_row, n, out, os, prim, 0))                                        \
     ARM_TILE(q5_k, isa, arm__tile_q45_k(w, x, x_row, n, out, os, prim, 1))                                        \
     ARM_TILE(q6_k, isa, arm__tile_q6_k(w, x, x_row, n, out, os, prim))
@@ -7335,11 +7454,11 @@ static const KernVariant kern__variants[] = {
     { T_Q8_K, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_k_neon, NULL, 0 },
     { T_F32,  ISA_NEON, kern_dot_f32_neon,  NULL, 0, 0, NULL, NULL, 0 },
     { T_Q4_0, ISA_NEON, kern_dot_q4_0_neon, kern_tile_q4_0_neon, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q4_1, ISA_NEON, kern_dot_q4_1_neon, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q5_0, ISA_NEON, kern_dot_q5_0_neon, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q5_1, ISA_NEON, kern_dot_q5_1_neon, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q2_K, ISA_NEON, kern_dot_q2_k_neon, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q3_K, ISA_NEON, kern_dot_q3_k_neon, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q4_1, ISA_NEON, kern_dot_q4_1_neon, kern_tile_q4_1_neon, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q5_0, ISA_NEON, kern_dot_q5_0_neon, kern_tile_q5_0_neon, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q5_1, ISA_NEON, kern_dot_q5_1_neon, kern_tile_q5_1_neon, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q2_K, ISA_NEON, kern_dot_q2_k_neon, kern_tile_q2_k_neon, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q3_K, ISA_NEON, kern_dot_q3_k_neon, kern_tile_q3_k_neon, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q4_K, ISA_NEON, kern_dot_q4_k_neon, kern_tile_q4_k_neon, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q5_K, ISA_NEON, kern_dot_q5_k_neon, kern_tile_q5_k_neon, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q6_K, ISA_NEON, kern_dot_q6_k_neon, kern_tile_q6_k_neon, 1, ARM_TT, NULL, NULL, 0 },
@@ -7351,11 +7470,11 @@ static const KernVariant kern__variants[] = {
     /* aarch64 with the dot-product instructions (AT_HWCAP & HWCAP_ASIMDDP) */
     { T_Q8_0, ISA_NEONDOT, kern_dot_q8_0_neondot, kern_tile_q8_0_neondot, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q4_0, ISA_NEONDOT, kern_dot_q4_0_neondot, kern_tile_q4_0_neondot, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q4_1, ISA_NEONDOT, kern_dot_q4_1_neondot, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q5_0, ISA_NEONDOT, kern_dot_q5_0_neondot, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q5_1, ISA_NEONDOT, kern_dot_q5_1_neondot, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q2_K, ISA_NEONDOT, kern_dot_q2_k_neondot, NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q3_K, ISA_NEONDOT, kern_dot_q3_k_neondot, NULL, 0, 0, NULL, NULL, 0 },
+    { T_Q4_1, ISA_NEONDOT, kern_dot_q4_1_neondot, kern_tile_q4_1_neondot, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q5_0, ISA_NEONDOT, kern_dot_q5_0_neondot, kern_tile_q5_0_neondot, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q5_1, ISA_NEONDOT, kern_dot_q5_1_neondot, kern_tile_q5_1_neondot, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q2_K, ISA_NEONDOT, kern_dot_q2_k_neondot, kern_tile_q2_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q3_K, ISA_NEONDOT, kern_dot_q3_k_neondot, kern_tile_q3_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q4_K, ISA_NEONDOT, kern_dot_q4_k_neondot, kern_tile_q4_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q5_K, ISA_NEONDOT, kern_dot_q5_k_neondot, kern_tile_q5_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q6_K, ISA_NEONDOT, kern_dot_q6_k_neondot, kern_tile_q6_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
