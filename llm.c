@@ -5587,166 +5587,12 @@ ARM_AI float arm__dot_q5_1(const void *vw, const void *vx, int64_t n, arm__dotfn
     return arm__hadd_f32(acc) + summs;
 }
 
-/* ---- bodies: K-quants against Q8_K (256-element super-blocks) ---- */
-
-/* Q4_K / Q5_K: 8 sub-blocks of 32; isum = sum sc_j * dot_j, msum = sum m_j * bsum pair. */
-ARM_AI float arm__dot_q45_k(const void *vw, const void *vx, int64_t n, arm__dotfn dot, int five) {
-    const BlockQ8_K *x = vx;
-    const int64_t nb = n / QK_K;
-    const uint8x16_t m4 = vdupq_n_u8(0x0f), one = vdupq_n_u8(1);
-    float sum = 0.0f;
-    for (int64_t b = 0; b < nb; b++) {
-        const uint8_t *scales, *qs, *qh = NULL;
-        uint16_t d16, dmin16;
-        if (five) {
-            const BlockQ5_K *w = (const BlockQ5_K *)vw + b;
-            scales = w->scales, qs = w->qs, qh = w->qh, d16 = w->d, dmin16 = w->dmin;
-        } else {
-            const BlockQ4_K *w = (const BlockQ4_K *)vw + b;
-            scales = w->scales, qs = w->qs, d16 = w->d, dmin16 = w->dmin;
-        }
-        int sc[8], m[8], msum = 0;
-        for (int j = 0; j < 8; j++) {
-            kern__k4_scale_min(j, scales, &sc[j], &m[j]);
-            msum += m[j] * (x[b].bsums[2 * j] + x[b].bsums[2 * j + 1]);
-        }
-        const int8_t *q8 = x[b].qs;
-        int32x4_t acc = vdupq_n_s32(0);
-        uint8x16_t h0 = vdupq_n_u8(0), h1 = vdupq_n_u8(0);
-        if (five) h0 = vld1q_u8(qh), h1 = vld1q_u8(qh + 16);
-        for (int p = 0; p < 4; p++) {
-            uint8x16_t v0 = vld1q_u8(qs + 32 * p), v1 = vld1q_u8(qs + 32 * p + 16);
-            uint8x16_t l0 = vandq_u8(v0, m4), l1 = vandq_u8(v1, m4);
-            uint8x16_t u0 = vshrq_n_u8(v0, 4), u1 = vshrq_n_u8(v1, 4);
-            if (five) {
-                l0 = vorrq_u8(l0, vshlq_n_u8(vandq_u8(h0, one), 4));
-                l1 = vorrq_u8(l1, vshlq_n_u8(vandq_u8(h1, one), 4));
-                h0 = vshrq_n_u8(h0, 1), h1 = vshrq_n_u8(h1, 1);
-                u0 = vorrq_u8(u0, vshlq_n_u8(vandq_u8(h0, one), 4));
-                u1 = vorrq_u8(u1, vshlq_n_u8(vandq_u8(h1, one), 4));
-                h0 = vshrq_n_u8(h0, 1), h1 = vshrq_n_u8(h1, 1);
-            }
-            int32x4_t pl = dot(vdupq_n_s32(0), vreinterpretq_s8_u8(l0), vld1q_s8(q8));
-            int32x4_t ph = dot(vdupq_n_s32(0), vreinterpretq_s8_u8(u0), vld1q_s8(q8 + 32));
-            pl = dot(pl, vreinterpretq_s8_u8(l1), vld1q_s8(q8 + 16));
-            ph = dot(ph, vreinterpretq_s8_u8(u1), vld1q_s8(q8 + 48));
-            acc = vmlaq_n_s32(acc, pl, sc[2 * p]);
-            acc = vmlaq_n_s32(acc, ph, sc[2 * p + 1]);
-            q8 += 64;
-        }
-        int isum = arm__hadd_s32(acc);
-        float d = arm__h2f(d16) * x[b].d, dmin = arm__h2f(dmin16) * x[b].d;
-        sum += d * (float)isum - dmin * (float)msum;
-    }
-    return sum;
-}
-
-/* Q6_K: element 128h + 32k + l: low nibble (k >> 1) of ql[64h + 32(k & 1) + l], high
-   2 bits (qh[32h + l] >> 2k) & 3, minus 32; scale of sub-block 8h + 2k + l/16. */
-ARM_AI float arm__dot_q6_k(const void *vw, const void *vx, int64_t n, arm__dotfn dot) {
-    const BlockQ6_K *w = vw;
-    const BlockQ8_K *x = vx;
-    const int64_t nb = n / QK_K;
-    const uint8x16_t m4 = vdupq_n_u8(0x0f), m3 = vdupq_n_u8(3);
-    const int8x16_t s32 = vdupq_n_s8(32);
-    float sum = 0.0f;
-    for (int64_t b = 0; b < nb; b++) {
-        const int8_t *q8 = x[b].qs;
-        int32x4_t acc = vdupq_n_s32(0);
-        for (int h = 0; h < 2; h++) {
-            const uint8_t *ql = w[b].ql + 64 * h, *qh = w[b].qh + 32 * h;
-            const int8_t *sc = w[b].scales + 8 * h;
-            uint8x16_t qh0 = vld1q_u8(qh), qh1 = vld1q_u8(qh + 16);
-            uint8x16_t ql0 = vld1q_u8(ql), ql1 = vld1q_u8(ql + 16), ql2 = vld1q_u8(ql + 32), ql3 = vld1q_u8(ql + 48);
-            uint8x16_t a[8];
-            a[0] = vorrq_u8(vandq_u8(ql0, m4), vshlq_n_u8(vandq_u8(qh0, m3), 4));
-            a[1] = vorrq_u8(vandq_u8(ql1, m4), vshlq_n_u8(vandq_u8(qh1, m3), 4));
-            a[2] = vorrq_u8(vandq_u8(ql2, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh0, 2), m3), 4));
-            a[3] = vorrq_u8(vandq_u8(ql3, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh1, 2), m3), 4));
-            a[4] = vorrq_u8(vshrq_n_u8(ql0, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh0, 4), m3), 4));
-            a[5] = vorrq_u8(vshrq_n_u8(ql1, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh1, 4), m3), 4));
-            a[6] = vorrq_u8(vshrq_n_u8(ql2, 4), vshlq_n_u8(vshrq_n_u8(qh0, 6), 4));
-            a[7] = vorrq_u8(vshrq_n_u8(ql3, 4), vshlq_n_u8(vshrq_n_u8(qh1, 6), 4));
-            for (int i = 0; i < 8; i++) {
-                int32x4_t p = dot(vdupq_n_s32(0), vsubq_s8(vreinterpretq_s8_u8(a[i]), s32), vld1q_s8(q8 + 16 * i));
-                acc = vmlaq_n_s32(acc, p, sc[i]);
-            }
-            q8 += 128;
-        }
-        sum += arm__h2f(w[b].d) * x[b].d * (float)arm__hadd_s32(acc);
-    }
-    return sum;
-}
-
-/* Q3_K: element 128h + 32j + l: (qs[32h + l] >> 2j) & 3, minus 4 unless bit 4h + j of
-   hmask[l] is set; signed 6-bit scale of sub-block 8h + 2j + l/16. */
-ARM_AI float arm__dot_q3_k(const void *vw, const void *vx, int64_t n, arm__dotfn dot) {
-    const BlockQ3_K *w = vw;
-    const BlockQ8_K *x = vx;
-    const int64_t nb = n / QK_K;
-    const uint8x16_t m3 = vdupq_n_u8(3), four = vdupq_n_u8(4);
-    float sum = 0.0f;
-    for (int64_t b = 0; b < nb; b++) {
-        int sc[16];
-        for (int j = 0; j < 16; j++) sc[j] = kern__q3_k_scale(j, w[b].scales);
-        const int8_t *q8 = x[b].qs;
-        uint8x16_t hm0 = vld1q_u8(w[b].hmask), hm1 = vld1q_u8(w[b].hmask + 16);
-        int32x4_t acc = vdupq_n_s32(0);
-        for (int h = 0; h < 2; h++) {
-            uint8x16_t q0 = vld1q_u8(w[b].qs + 32 * h), q1 = vld1q_u8(w[b].qs + 32 * h + 16);
-            for (int j = 0; j < 4; j++) {
-                uint8x16_t bit = vdupq_n_u8((uint8_t)(1u << (4 * h + j)));
-                int8x16_t sh = vdupq_n_s8((int8_t)(-2 * j));
-                uint8x16_t a0 = vorrq_u8(vandq_u8(vshlq_u8(q0, sh), m3), vandq_u8(vtstq_u8(hm0, bit), four));
-                uint8x16_t a1 = vorrq_u8(vandq_u8(vshlq_u8(q1, sh), m3), vandq_u8(vtstq_u8(hm1, bit), four));
-                int32x4_t p0 = dot(vdupq_n_s32(0), vsubq_s8(vreinterpretq_s8_u8(a0), vreinterpretq_s8_u8(four)), vld1q_s8(q8));
-                int32x4_t p1 = dot(vdupq_n_s32(0), vsubq_s8(vreinterpretq_s8_u8(a1), vreinterpretq_s8_u8(four)), vld1q_s8(q8 + 16));
-                acc = vmlaq_n_s32(acc, p0, sc[8 * h + 2 * j]);
-                acc = vmlaq_n_s32(acc, p1, sc[8 * h + 2 * j + 1]);
-                q8 += 32;
-            }
-        }
-        sum += arm__h2f(w[b].d) * x[b].d * (float)arm__hadd_s32(acc);
-    }
-    return sum;
-}
-
-/* Q2_K: element 128h + 32j + l: (qs[32h + l] >> 2j) & 3; scale byte 8h + 2j + l/16
-   (low nibble scale, high nibble min). */
-ARM_AI float arm__dot_q2_k(const void *vw, const void *vx, int64_t n, arm__dotfn dot) {
-    const BlockQ2_K *w = vw;
-    const BlockQ8_K *x = vx;
-    const int64_t nb = n / QK_K;
-    const uint8x16_t m3 = vdupq_n_u8(3);
-    float sum = 0.0f;
-    for (int64_t b = 0; b < nb; b++) {
-        int msum = 0;
-        for (int i = 0; i < 16; i++) msum += x[b].bsums[i] * (w[b].scales[i] >> 4);
-        const int8_t *q8 = x[b].qs;
-        int32x4_t acc = vdupq_n_s32(0);
-        for (int h = 0; h < 2; h++) {
-            uint8x16_t q0 = vld1q_u8(w[b].qs + 32 * h), q1 = vld1q_u8(w[b].qs + 32 * h + 16);
-            for (int j = 0; j < 4; j++) {
-                int8x16_t sh = vdupq_n_s8((int8_t)(-2 * j));
-                int8x16_t a0 = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q0, sh), m3));
-                int8x16_t a1 = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q1, sh), m3));
-                acc = vmlaq_n_s32(acc, dot(vdupq_n_s32(0), a0, vld1q_s8(q8)), w[b].scales[8 * h + 2 * j] & 0x0f);
-                acc = vmlaq_n_s32(acc, dot(vdupq_n_s32(0), a1, vld1q_s8(q8 + 16)), w[b].scales[8 * h + 2 * j + 1] & 0x0f);
-                q8 += 32;
-            }
-        }
-        float dall = x[b].d * arm__h2f(w[b].d), dmin = x[b].d * arm__h2f(w[b].dmin);
-        sum += dall * (float)arm__hadd_s32(acc) - dmin * (float)msum;
-    }
-    return sum;
-}
-
-/* ---- tiles for prompt processing: 1 weight row x ARM_TT tokens ----
+/* ---- tiles for prompt processing, and the K-quant dots: 1 weight row x ARM_TT tokens ----
  * A batch of tokens multiplies every weight row by ARM_TT tokens at a time: the row's
  * blocks are unpacked once for all of them instead of once per token, and the tokens'
  * sums are reduced together, one token per lane, into one float step per block. The
- * K-quants keep the dot's exact integers and the reference's float operations lane by
- * lane, so they stay bit-identical to it. */
+ * K-quants keep exact integers and the reference's float operations lane by lane, so
+ * they stay bit-identical to it; their dots are these tiles with one token. */
 enum { ARM_TT = 4 };
 #define ARM_UNROLL _Pragma("GCC unroll 8")   /* the token and vector loops: registers, not arrays */
 
@@ -5761,10 +5607,11 @@ ARM_AI int32x4_t arm__hadd4(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) 
 #endif
 }
 
-ARM_AI void arm__tile_store(float32x4_t acc, float *out, int64_t os) {
+/* Lanes [0, nt) of acc to out[t * os]. */
+ARM_AI void arm__tile_store(float32x4_t acc, float *out, int64_t os, int nt) {
     float o[ARM_TT];
     vst1q_f32(o, acc);
-    ARM_UNROLL for (int t = 0; t < ARM_TT; t++) out[t * os] = o[t];
+    ARM_UNROLL for (int t = 0; t < nt; t++) out[t * os] = o[t];
 }
 
 /* Rows of the 32-element types (`type`: Q8_0, Q4_0, Q5_0 against Q8_0 tokens; Q4_1,
@@ -5828,12 +5675,13 @@ ARM_AI void arm__tile_32(const uint8_t *w, const uint8_t *x, size_t x_row, int64
         acc = vaddq_f32(acc, vmulq_f32(sum, vmulq_n_f32(vld1q_f32(dx), dw)));
         if (q81) macc = vaddq_f32(macc, vmulq_n_f32(vld1q_f32(sx), mw));
     }
-    arm__tile_store(vaddq_f32(acc, macc), out, os);
+    arm__tile_store(vaddq_f32(acc, macc), out, os, ARM_TT);
 }
 
-/* Q4_K / Q5_K rows against Q8_K tokens: arm__dot_q45_k per lane. */
+/* Q4_K / Q5_K rows against Q8_K tokens: 8 sub-blocks of 32; isum = sum sc_j * dot_j,
+   msum = sum m_j * (bsum pair j); the reference's d isum - dmin msum per lane. */
 ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
-                            arm__dotfn dot, int five) {
+                            arm__dotfn dot, int five, int nt) {
     const int64_t nb = n / QK_K;
     const uint8x16_t m4 = vdupq_n_u8(0x0f), one = vdupq_n_u8(1);
     float32x4_t sum = vdupq_n_f32(0.0f);
@@ -5848,15 +5696,15 @@ ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, i
             scales = w->scales, qs = w->qs, d16 = w->d, dmin16 = w->dmin;
         }
         const BlockQ8_K *xb[ARM_TT];
-        float xd[ARM_TT];
-        ARM_UNROLL for (int t = 0; t < ARM_TT; t++) xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d;
+        float xd[ARM_TT] = { 0 };
+        ARM_UNROLL for (int t = 0; t < nt; t++) xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d;
         int sc[8], mn[8];
         int16_t m16[8];
         ARM_UNROLL for (int j = 0; j < 8; j++) kern__k4_scale_min(j, scales, &sc[j], &mn[j]), m16[j] = (int16_t)mn[j];
         /* msum per token: the mins times the bsums of each 32-element sub-block */
         const int16x8_t m8 = vld1q_s16(m16);
-        int32x4_t mm[ARM_TT], acc[ARM_TT];
-        ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+        int32x4_t mm[ARM_TT] = { 0 }, acc[ARM_TT] = { 0 };
+        ARM_UNROLL for (int t = 0; t < nt; t++) {
             int16x8_t b0 = vld1q_s16(xb[t]->bsums), b1 = vld1q_s16(xb[t]->bsums + 8);
 #if defined(__aarch64__)
             int16x8_t pr = vpaddq_s16(b0, b1);
@@ -5881,7 +5729,7 @@ ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, i
                 u1 = vorrq_u8(u1, vshlq_n_u8(vandq_u8(h1, one), 4));
                 h0 = vshrq_n_u8(h0, 1), h1 = vshrq_n_u8(h1, 1);
             }
-            ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+            ARM_UNROLL for (int t = 0; t < nt; t++) {
                 const int8_t *q8 = xb[t]->qs + 64 * p;
                 int32x4_t pl = dot(dot(vdupq_n_s32(0), vreinterpretq_s8_u8(l0), vld1q_s8(q8)), vreinterpretq_s8_u8(l1),
                                    vld1q_s8(q8 + 16));
@@ -5896,12 +5744,14 @@ ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, i
         float32x4_t d = vmulq_n_f32(x4, arm__h2f(d16)), dmin = vmulq_n_f32(x4, arm__h2f(dmin16));
         sum = vaddq_f32(sum, vsubq_f32(vmulq_f32(d, isum), vmulq_f32(dmin, msum)));
     }
-    arm__tile_store(sum, out, os);
+    arm__tile_store(sum, out, os, nt);
 }
 
-/* Q6_K rows against Q8_K tokens: arm__dot_q6_k per lane. */
+/* Q6_K rows against Q8_K tokens: element 128h + 32k + l: low nibble (k >> 1) of
+   ql[64h + 32(k & 1) + l], high 2 bits (qh[32h + l] >> 2k) & 3, minus 32; scale of
+   sub-block 8h + 2k + l/16. */
 ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
-                           arm__dotfn dot) {
+                           arm__dotfn dot, int nt) {
     const BlockQ6_K *w = (const BlockQ6_K *)vw;
     const int64_t nb = n / QK_K;
     const uint8x16_t m4 = vdupq_n_u8(0x0f), m3 = vdupq_n_u8(3);
@@ -5909,9 +5759,9 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
     float32x4_t sum = vdupq_n_f32(0.0f);
     for (int64_t b = 0; b < nb; b++) {
         const BlockQ8_K *xb[ARM_TT];
-        float xd[ARM_TT];
-        int32x4_t acc[ARM_TT];
-        ARM_UNROLL for (int t = 0; t < ARM_TT; t++)
+        float xd[ARM_TT] = { 0 };
+        int32x4_t acc[ARM_TT] = { 0 };
+        ARM_UNROLL for (int t = 0; t < nt; t++)
             xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d, acc[t] = vdupq_n_s32(0);
         ARM_UNROLL for (int h = 0; h < 2; h++) {
             const uint8_t *ql = w[b].ql + 64 * h, *qh = w[b].qh + 32 * h;
@@ -5929,7 +5779,7 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
             u[7] = vorrq_u8(vshrq_n_u8(ql3, 4), vshlq_n_u8(vshrq_n_u8(qh1, 6), 4));
             int8x16_t a[8];
             ARM_UNROLL for (int i = 0; i < 8; i++) a[i] = vsubq_s8(vreinterpretq_s8_u8(u[i]), s32);
-            ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+            ARM_UNROLL for (int t = 0; t < nt; t++) {
                 const int8_t *q8 = xb[t]->qs + 128 * h;
                 ARM_UNROLL for (int i = 0; i < 8; i++) acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a[i], vld1q_s8(q8 + 16 * i)), sc[i]);
             }
@@ -5937,21 +5787,22 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
         float32x4_t dx = vmulq_n_f32(vld1q_f32(xd), arm__h2f(w[b].d));
         sum = vaddq_f32(sum, vmulq_f32(dx, vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]))));
     }
-    arm__tile_store(sum, out, os);
+    arm__tile_store(sum, out, os, nt);
 }
 
-/* Q3_K rows against Q8_K tokens: arm__dot_q3_k per lane. */
+/* Q3_K rows against Q8_K tokens: element 128h + 32j + l: (qs[32h + l] >> 2j) & 3, minus 4
+   unless bit 4h + j of hmask[l] is set; signed 6-bit scale of sub-block 8h + 2j + l/16. */
 ARM_AI void arm__tile_q3_k(const uint8_t *vw, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
-                           arm__dotfn dot) {
+                           arm__dotfn dot, int nt) {
     const BlockQ3_K *w = (const BlockQ3_K *)vw;
     const int64_t nb = n / QK_K;
     const uint8x16_t m3 = vdupq_n_u8(3), four = vdupq_n_u8(4);
     float32x4_t sum = vdupq_n_f32(0.0f);
     for (int64_t b = 0; b < nb; b++) {
         const BlockQ8_K *xb[ARM_TT];
-        float xd[ARM_TT];
-        int32x4_t acc[ARM_TT];
-        ARM_UNROLL for (int t = 0; t < ARM_TT; t++)
+        float xd[ARM_TT] = { 0 };
+        int32x4_t acc[ARM_TT] = { 0 };
+        ARM_UNROLL for (int t = 0; t < nt; t++)
             xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d, acc[t] = vdupq_n_s32(0);
         int sc[16];
         for (int j = 0; j < 16; j++) sc[j] = kern__q3_k_scale(j, w[b].scales);
@@ -5965,7 +5816,7 @@ ARM_AI void arm__tile_q3_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
                 uint8x16_t u1 = vorrq_u8(vandq_u8(vshlq_u8(q1, sh), m3), vandq_u8(vtstq_u8(hm1, bit), four));
                 int8x16_t a0 = vsubq_s8(vreinterpretq_s8_u8(u0), vreinterpretq_s8_u8(four));
                 int8x16_t a1 = vsubq_s8(vreinterpretq_s8_u8(u1), vreinterpretq_s8_u8(four));
-                ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+                ARM_UNROLL for (int t = 0; t < nt; t++) {
                     const int8_t *q8 = xb[t]->qs + 128 * h + 32 * j;
                     acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a0, vld1q_s8(q8)), sc[8 * h + 2 * j]);
                     acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a1, vld1q_s8(q8 + 16)), sc[8 * h + 2 * j + 1]);
@@ -5975,25 +5826,26 @@ ARM_AI void arm__tile_q3_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
         float32x4_t dx = vmulq_n_f32(vld1q_f32(xd), arm__h2f(w[b].d));
         sum = vaddq_f32(sum, vmulq_f32(dx, vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]))));
     }
-    arm__tile_store(sum, out, os);
+    arm__tile_store(sum, out, os, nt);
 }
 
-/* Q2_K rows against Q8_K tokens: arm__dot_q2_k per lane. */
+/* Q2_K rows against Q8_K tokens: element 128h + 32j + l: (qs[32h + l] >> 2j) & 3; scale
+   byte 8h + 2j + l/16 (low nibble scale, high nibble min). */
 ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
-                           arm__dotfn dot) {
+                           arm__dotfn dot, int nt) {
     const BlockQ2_K *w = (const BlockQ2_K *)vw;
     const int64_t nb = n / QK_K;
     const uint8x16_t m3 = vdupq_n_u8(3);
     float32x4_t sum = vdupq_n_f32(0.0f);
     for (int64_t b = 0; b < nb; b++) {
         const BlockQ8_K *xb[ARM_TT];
-        float xd[ARM_TT];
-        int32x4_t acc[ARM_TT], mm[ARM_TT];
+        float xd[ARM_TT] = { 0 };
+        int32x4_t acc[ARM_TT] = { 0 }, mm[ARM_TT] = { 0 };
         /* msum per token: the 16 mins (high nibbles) times the bsums */
         uint8x16_t scb = vld1q_u8(w[b].scales);
         int16x8_t mn0 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(vshrq_n_u8(scb, 4))));
         int16x8_t mn1 = vreinterpretq_s16_u16(vmovl_u8(vget_high_u8(vshrq_n_u8(scb, 4))));
-        ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+        ARM_UNROLL for (int t = 0; t < nt; t++) {
             xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d, acc[t] = vdupq_n_s32(0);
             int16x8_t b0 = vld1q_s16(xb[t]->bsums), b1 = vld1q_s16(xb[t]->bsums + 8);
             int32x4_t s = vmull_s16(vget_low_s16(b0), vget_low_s16(mn0));
@@ -6008,7 +5860,7 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
                 int8x16_t a0 = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q0, sh), m3));
                 int8x16_t a1 = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q1, sh), m3));
                 int s0 = w[b].scales[8 * h + 2 * j] & 0x0f, s1 = w[b].scales[8 * h + 2 * j + 1] & 0x0f;
-                ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
+                ARM_UNROLL for (int t = 0; t < nt; t++) {
                     const int8_t *q8 = xb[t]->qs + 128 * h + 32 * j;
                     acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a0, vld1q_s8(q8)), s0);
                     acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a1, vld1q_s8(q8 + 16)), s1);
@@ -6021,7 +5873,7 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
         float32x4_t msum = vcvtq_f32_s32(arm__hadd4(mm[0], mm[1], mm[2], mm[3]));
         sum = vaddq_f32(sum, vsubq_f32(vmulq_f32(dall, isum), vmulq_f32(dmin, msum)));
     }
-    arm__tile_store(sum, out, os);
+    arm__tile_store(sum, out, os, nt);
 }
 
 /* ---- wrappers ---- */
@@ -6032,27 +5884,35 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
         (void)w_row, (void)nr, (void)nt;                                                                           \
         call;                                                                                                      \
     }
+/* The K-quant dots are their tiles with one token (one body per type: the same integers
+   and, in lane 0, the same float steps). */
+#define ARM_KDOT(name, isa, call)                                                                                  \
+    static float kern_dot_##name##_##isa(const void *w, const void *x, int64_t n) {                              \
+        float o;                                                                                                   \
+        call;                                                                                                      \
+        return o;                                                                                                  \
+    }
 #define ARM_DOTS(isa, prim)                                                                                         \
     static float kern_dot_q8_0_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q8_0(w, x, n, prim); } \
     static float kern_dot_q4_0_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q4_0(w, x, n, prim); } \
     static float kern_dot_q4_1_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q4_1(w, x, n, prim); } \
     static float kern_dot_q5_0_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q5_0(w, x, n, prim); } \
     static float kern_dot_q5_1_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q5_1(w, x, n, prim); } \
-    static float kern_dot_q2_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q2_k(w, x, n, prim); } \
-    static float kern_dot_q3_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q3_k(w, x, n, prim); } \
-    static float kern_dot_q4_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q45_k(w, x, n, prim, 0); } \
-    static float kern_dot_q5_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q45_k(w, x, n, prim, 1); } \
-    static float kern_dot_q6_k_##isa(const void *w, const void *x, int64_t n) { return arm__dot_q6_k(w, x, n, prim); } \
+    ARM_KDOT(q2_k, isa, arm__tile_q2_k(w, x, 0, n, &o, 1, prim, 1))                                               \
+    ARM_KDOT(q3_k, isa, arm__tile_q3_k(w, x, 0, n, &o, 1, prim, 1))                                               \
+    ARM_KDOT(q4_k, isa, arm__tile_q45_k(w, x, 0, n, &o, 1, prim, 0, 1))                                           \
+    ARM_KDOT(q5_k, isa, arm__tile_q45_k(w, x, 0, n, &o, 1, prim, 1, 1))                                           \
+    ARM_KDOT(q6_k, isa, arm__tile_q6_k(w, x, 0, n, &o, 1, prim, 1))                                               \
     ARM_TILE(q8_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q8_0))                                      \
     ARM_TILE(q4_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q4_0))                                      \
     ARM_TILE(q4_1, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q4_1))                                      \
     ARM_TILE(q5_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q5_0))                                      \
     ARM_TILE(q5_1, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q5_1))                                      \
-    ARM_TILE(q2_k, isa, arm__tile_q2_k(w, x, x_row, n, out, os, prim))                                            \
-    ARM_TILE(q3_k, isa, arm__tile_q3_k(w, x, x_row, n, out, os, prim))                                            \
-    ARM_TILE(q4_k, isa, arm__tile_q45_k(w, x, x_row, n, out, os, prim, 0))                                        \
-    ARM_TILE(q5_k, isa, arm__tile_q45_k(w, x, x_row, n, out, os, prim, 1))                                        \
-    ARM_TILE(q6_k, isa, arm__tile_q6_k(w, x, x_row, n, out, os, prim))
+    ARM_TILE(q2_k, isa, arm__tile_q2_k(w, x, x_row, n, out, os, prim, ARM_TT))                                    \
+    ARM_TILE(q3_k, isa, arm__tile_q3_k(w, x, x_row, n, out, os, prim, ARM_TT))                                    \
+    ARM_TILE(q4_k, isa, arm__tile_q45_k(w, x, x_row, n, out, os, prim, 0, ARM_TT))                                \
+    ARM_TILE(q5_k, isa, arm__tile_q45_k(w, x, x_row, n, out, os, prim, 1, ARM_TT))                                \
+    ARM_TILE(q6_k, isa, arm__tile_q6_k(w, x, x_row, n, out, os, prim, ARM_TT))
 
 ARM_DOTS(neon, arm__mdot)
 
