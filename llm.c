@@ -5614,51 +5614,58 @@ ARM_AI void arm__tile_store(float32x4_t acc, float *out, int64_t os, int nt) {
     ARM_UNROLL for (int t = 0; t < nt; t++) out[t * os] = o[t];
 }
 
-/* Rows of the 32-element types (`type`: Q8_0, Q4_0, Q5_0 against Q8_0 tokens; Q4_1,
-   Q5_1 against Q8_1 tokens, which add m_w s_x per block) as their dots unpack them. */
-ARM_AI void arm__tile_32(const uint8_t *w, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
-                         arm__dotfn dot, int type) {
+/* Block b of a row of a 32-element type as signed codes lo (elements 0..15), hi (16..31),
+   its scale and, for Q4_1/Q5_1, its min. */
+ARM_AI void arm__unpack_32(const uint8_t *w, int64_t b, int type, int8x16_t *lo, int8x16_t *hi, float *dw, float *mw) {
+    const uint8x16_t m4 = vdupq_n_u8(0x0f);
+    uint8x16_t v;
+    uint32_t qh = 0;
+    switch (type) {
+    case T_Q8_0: {
+        const BlockQ8_0 *wb = (const BlockQ8_0 *)w + b;
+        *lo = vld1q_s8(wb->qs), *hi = vld1q_s8(wb->qs + 16), *dw = arm__h2f(wb->d);
+        return;
+    }
+    case T_Q4_0: v = vld1q_u8(((const BlockQ4_0 *)w)[b].qs), *dw = arm__h2f(((const BlockQ4_0 *)w)[b].d); break;
+    case T_Q4_1: {
+        const BlockQ4_1 *wb = (const BlockQ4_1 *)w + b;
+        v = vld1q_u8(wb->qs), *dw = arm__h2f(wb->d), *mw = arm__h2f(wb->m);
+        break;
+    }
+    case T_Q5_0: {
+        const BlockQ5_0 *wb = (const BlockQ5_0 *)w + b;
+        v = vld1q_u8(wb->qs), *dw = arm__h2f(wb->d), qh = kern__qh32(wb->qh);
+        break;
+    }
+    default: {
+        const BlockQ5_1 *wb = (const BlockQ5_1 *)w + b;
+        v = vld1q_u8(wb->qs), *dw = arm__h2f(wb->d), *mw = arm__h2f(wb->m), qh = kern__qh32(wb->qh);
+        break;
+    }
+    }
+    uint8x16_t l = vandq_u8(v, m4), h = vshrq_n_u8(v, 4);
+    if (type == T_Q5_0 || type == T_Q5_1) l = vorrq_u8(l, arm__bits_to_0x10(qh)), h = vorrq_u8(h, arm__bits_to_0x10(qh >> 16));
+    const int8x16_t off = vdupq_n_s8((int8_t)(type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : 0));
+    *lo = vsubq_s8(vreinterpretq_s8_u8(l), off);
+    *hi = vsubq_s8(vreinterpretq_s8_u8(h), off);
+}
+
+/* ARM_TR rows of the 32-element types (`type`: Q8_0, Q4_0, Q5_0 against Q8_0 tokens;
+   Q4_1, Q5_1 against Q8_1 tokens, which add m_w s_x per block) by ARM_TT tokens: the
+   tokens' codes and scales are loaded once per block for all the rows. */
+#if defined(__aarch64__)
+enum { ARM_TR = 4 };
+#else
+enum { ARM_TR = 2 };      /* 16 vector registers */
+#endif
+ARM_AI void arm__tile_32(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int64_t n, float *out,
+                         int64_t os, arm__dotfn dot, int type) {
     const int64_t nb = n / QK;
     const int q81 = type == T_Q4_1 || type == T_Q5_1;
-    const uint8x16_t m4 = vdupq_n_u8(0x0f);
-    float32x4_t acc = vdupq_n_f32(0.0f), macc = acc;
+    float32x4_t acc[ARM_TR], macc[ARM_TR];
+    ARM_UNROLL for (int r = 0; r < ARM_TR; r++) acc[r] = macc[r] = vdupq_n_f32(0.0f);
     for (int64_t b = 0; b < nb; b++) {
-        uint8x16_t v = vdupq_n_u8(0);
-        int8x16_t lo, hi;
-        float dw, mw = 0.0f;
-        uint32_t qh = 0;
-        switch (type) {
-        case T_Q8_0: {
-            const BlockQ8_0 *wb = (const BlockQ8_0 *)w + b;
-            lo = vld1q_s8(wb->qs), hi = vld1q_s8(wb->qs + 16), dw = arm__h2f(wb->d);
-            break;
-        }
-        case T_Q4_0: v = vld1q_u8(((const BlockQ4_0 *)w)[b].qs), dw = arm__h2f(((const BlockQ4_0 *)w)[b].d); break;
-        case T_Q4_1: {
-            const BlockQ4_1 *wb = (const BlockQ4_1 *)w + b;
-            v = vld1q_u8(wb->qs), dw = arm__h2f(wb->d), mw = arm__h2f(wb->m);
-            break;
-        }
-        case T_Q5_0: {
-            const BlockQ5_0 *wb = (const BlockQ5_0 *)w + b;
-            v = vld1q_u8(wb->qs), dw = arm__h2f(wb->d), qh = kern__qh32(wb->qh);
-            break;
-        }
-        default: {
-            const BlockQ5_1 *wb = (const BlockQ5_1 *)w + b;
-            v = vld1q_u8(wb->qs), dw = arm__h2f(wb->d), mw = arm__h2f(wb->m), qh = kern__qh32(wb->qh);
-            break;
-        }
-        }
-        if (type != T_Q8_0) {
-            uint8x16_t l = vandq_u8(v, m4), h = vshrq_n_u8(v, 4);
-            if (type == T_Q5_0 || type == T_Q5_1)
-                l = vorrq_u8(l, arm__bits_to_0x10(qh)), h = vorrq_u8(h, arm__bits_to_0x10(qh >> 16));
-            int8_t off = type == T_Q4_0 ? 8 : type == T_Q5_0 ? 16 : 0;
-            lo = vsubq_s8(vreinterpretq_s8_u8(l), vdupq_n_s8(off));
-            hi = vsubq_s8(vreinterpretq_s8_u8(h), vdupq_n_s8(off));
-        }
-        int32x4_t p[ARM_TT];
+        int8x16_t xl[ARM_TT], xh[ARM_TT];
         float dx[ARM_TT], sx[ARM_TT];
         ARM_UNROLL for (int t = 0; t < ARM_TT; t++) {
             const int8_t *qs;
@@ -5669,13 +5676,21 @@ ARM_AI void arm__tile_32(const uint8_t *w, const uint8_t *x, size_t x_row, int64
                 const BlockQ8_0 *xb = (const BlockQ8_0 *)(x + t * x_row) + b;
                 qs = xb->qs, dx[t] = arm__h2f(xb->d);
             }
-            p[t] = dot(dot(vdupq_n_s32(0), lo, vld1q_s8(qs)), hi, vld1q_s8(qs + 16));
+            xl[t] = vld1q_s8(qs), xh[t] = vld1q_s8(qs + 16);
         }
-        float32x4_t sum = vcvtq_f32_s32(arm__hadd4(p[0], p[1], p[2], p[3]));
-        acc = vaddq_f32(acc, vmulq_f32(sum, vmulq_n_f32(vld1q_f32(dx), dw)));
-        if (q81) macc = vaddq_f32(macc, vmulq_n_f32(vld1q_f32(sx), mw));
+        const float32x4_t dx4 = vld1q_f32(dx);
+        ARM_UNROLL for (int r = 0; r < ARM_TR; r++) {
+            int8x16_t lo, hi;
+            float dw, mw = 0.0f;
+            arm__unpack_32(w + r * w_row, b, type, &lo, &hi, &dw, &mw);
+            int32x4_t p[ARM_TT];
+            ARM_UNROLL for (int t = 0; t < ARM_TT; t++) p[t] = dot(dot(vdupq_n_s32(0), lo, xl[t]), hi, xh[t]);
+            float32x4_t sum = vcvtq_f32_s32(arm__hadd4(p[0], p[1], p[2], p[3]));
+            acc[r] = vaddq_f32(acc[r], vmulq_f32(sum, vmulq_n_f32(dx4, dw)));
+            if (q81) macc[r] = vaddq_f32(macc[r], vmulq_n_f32(vld1q_f32(sx), mw));
+        }
     }
-    arm__tile_store(vaddq_f32(acc, macc), out, os, ARM_TT);
+    ARM_UNROLL for (int r = 0; r < ARM_TR; r++) arm__tile_store(vaddq_f32(acc[r], macc[r]), out + r, os, ARM_TT);
 }
 
 /* Q4_K / Q5_K rows against Q8_K tokens: 8 sub-blocks of 32; isum = sum sc_j * dot_j,
@@ -5903,11 +5918,11 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
     ARM_KDOT(q4_k, isa, arm__tile_q45_k(w, x, 0, n, &o, 1, prim, 0, 1))                                           \
     ARM_KDOT(q5_k, isa, arm__tile_q45_k(w, x, 0, n, &o, 1, prim, 1, 1))                                           \
     ARM_KDOT(q6_k, isa, arm__tile_q6_k(w, x, 0, n, &o, 1, prim, 1))                                               \
-    ARM_TILE(q8_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q8_0))                                      \
-    ARM_TILE(q4_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q4_0))                                      \
-    ARM_TILE(q4_1, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q4_1))                                      \
-    ARM_TILE(q5_0, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q5_0))                                      \
-    ARM_TILE(q5_1, isa, arm__tile_32(w, x, x_row, n, out, os, prim, T_Q5_1))                                      \
+    ARM_TILE(q8_0, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q8_0))                                      \
+    ARM_TILE(q4_0, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q4_0))                                      \
+    ARM_TILE(q4_1, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q4_1))                                      \
+    ARM_TILE(q5_0, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q5_0))                                      \
+    ARM_TILE(q5_1, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q5_1))                                      \
     ARM_TILE(q2_k, isa, arm__tile_q2_k(w, x, x_row, n, out, os, prim, ARM_TT))                                    \
     ARM_TILE(q3_k, isa, arm__tile_q3_k(w, x, x_row, n, out, os, prim, ARM_TT))                                    \
     ARM_TILE(q4_k, isa, arm__tile_q45_k(w, x, x_row, n, out, os, prim, 0, ARM_TT))                                \
@@ -7309,14 +7324,14 @@ static const KernVariant kern__variants[] = {
 #endif
 #if defined(LLM_SIMD_ARM)
     /* ARM NEON (aarch64 baseline, armv7 when AT_HWCAP has NEON); quant_act rows first */
-    { T_Q8_0, ISA_NEON, kern_dot_q8_0_neon, kern_tile_q8_0_neon, 1, ARM_TT, kern_quant_q8_0_neon, NULL, 0 },
+    { T_Q8_0, ISA_NEON, kern_dot_q8_0_neon, kern_tile_q8_0_neon, ARM_TR, ARM_TT, kern_quant_q8_0_neon, NULL, 0 },
     { T_Q8_1, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_1_neon, NULL, 0 },
     { T_Q8_K, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_k_neon, NULL, 0 },
     { T_F32,  ISA_NEON, kern_dot_f32_neon,  NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q4_0, ISA_NEON, kern_dot_q4_0_neon, kern_tile_q4_0_neon, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q4_1, ISA_NEON, kern_dot_q4_1_neon, kern_tile_q4_1_neon, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q5_0, ISA_NEON, kern_dot_q5_0_neon, kern_tile_q5_0_neon, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q5_1, ISA_NEON, kern_dot_q5_1_neon, kern_tile_q5_1_neon, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q4_0, ISA_NEON, kern_dot_q4_0_neon, kern_tile_q4_0_neon, ARM_TR, ARM_TT, NULL, NULL, 0 },
+    { T_Q4_1, ISA_NEON, kern_dot_q4_1_neon, kern_tile_q4_1_neon, ARM_TR, ARM_TT, NULL, NULL, 0 },
+    { T_Q5_0, ISA_NEON, kern_dot_q5_0_neon, kern_tile_q5_0_neon, ARM_TR, ARM_TT, NULL, NULL, 0 },
+    { T_Q5_1, ISA_NEON, kern_dot_q5_1_neon, kern_tile_q5_1_neon, ARM_TR, ARM_TT, NULL, NULL, 0 },
     { T_Q2_K, ISA_NEON, kern_dot_q2_k_neon, kern_tile_q2_k_neon, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q3_K, ISA_NEON, kern_dot_q3_k_neon, kern_tile_q3_k_neon, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q4_K, ISA_NEON, kern_dot_q4_k_neon, kern_tile_q4_k_neon, 1, ARM_TT, NULL, NULL, 0 },
@@ -7328,11 +7343,11 @@ static const KernVariant kern__variants[] = {
 #if defined(__aarch64__)
     { T_F16,  ISA_NEON, kern_dot_f16_neon,  NULL, 0, 0, NULL, NULL, 0 },
     /* aarch64 with the dot-product instructions (AT_HWCAP & HWCAP_ASIMDDP) */
-    { T_Q8_0, ISA_NEONDOT, kern_dot_q8_0_neondot, kern_tile_q8_0_neondot, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q4_0, ISA_NEONDOT, kern_dot_q4_0_neondot, kern_tile_q4_0_neondot, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q4_1, ISA_NEONDOT, kern_dot_q4_1_neondot, kern_tile_q4_1_neondot, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q5_0, ISA_NEONDOT, kern_dot_q5_0_neondot, kern_tile_q5_0_neondot, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q5_1, ISA_NEONDOT, kern_dot_q5_1_neondot, kern_tile_q5_1_neondot, 1, ARM_TT, NULL, NULL, 0 },
+    { T_Q8_0, ISA_NEONDOT, kern_dot_q8_0_neondot, kern_tile_q8_0_neondot, ARM_TR, ARM_TT, NULL, NULL, 0 },
+    { T_Q4_0, ISA_NEONDOT, kern_dot_q4_0_neondot, kern_tile_q4_0_neondot, ARM_TR, ARM_TT, NULL, NULL, 0 },
+    { T_Q4_1, ISA_NEONDOT, kern_dot_q4_1_neondot, kern_tile_q4_1_neondot, ARM_TR, ARM_TT, NULL, NULL, 0 },
+    { T_Q5_0, ISA_NEONDOT, kern_dot_q5_0_neondot, kern_tile_q5_0_neondot, ARM_TR, ARM_TT, NULL, NULL, 0 },
+    { T_Q5_1, ISA_NEONDOT, kern_dot_q5_1_neondot, kern_tile_q5_1_neondot, ARM_TR, ARM_TT, NULL, NULL, 0 },
     { T_Q2_K, ISA_NEONDOT, kern_dot_q2_k_neondot, kern_tile_q2_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q3_K, ISA_NEONDOT, kern_dot_q3_k_neondot, kern_tile_q3_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
     { T_Q4_K, ISA_NEONDOT, kern_dot_q4_k_neondot, kern_tile_q4_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
