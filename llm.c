@@ -5587,10 +5587,12 @@ ARM_AI float arm__dot_q5_1(const void *vw, const void *vx, int64_t n, arm__dotfn
     return arm__hadd_f32(acc) + summs;
 }
 
-/* ---- tiles for prompt processing, and the K-quant dots: 1 weight row x ARM_TT tokens ----
+/* ---- tiles for prompt processing, and the K-quant dots: rows x ARM_TT tokens ----
  * A batch of tokens multiplies every weight row by ARM_TT tokens at a time: the row's
  * blocks are unpacked once for all of them instead of once per token, and the tokens'
- * sums are reduced together, one token per lane, into one float step per block. The
+ * sums are reduced together, one token per lane, into one float step per block (the
+ * 32-element types take ARM_TR rows at once, sharing the tokens' loads; a K-quant
+ * super-block's codes fill the registers with one row). The
  * K-quants keep exact integers and the reference's float operations lane by lane, so
  * they stay bit-identical to it; their dots are these tiles with one token. */
 enum { ARM_TT = 4 };
