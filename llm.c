@@ -6498,6 +6498,20 @@ KG_VNNI KG_INLINE void kg__q4_0_xprep(const uint8_t *xb, __m512i *pp) {
     _mm512_storeu_ps((float *)(pp + 3), dx);
 }
 
+/* Per 128-bit lane, the [row 0, 1, 2, 3] sums of that lane's dwords of s[0..3]: an
+   in-lane transpose and add instead of hadd. */
+KG_VNNI KG_INLINE __m512i kg__sum4_lanes(const __m512i s[4]) {
+    __m512i a01 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[0], s[1]), _mm512_unpackhi_epi32(s[0], s[1]));
+    __m512i a23 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[2], s[3]), _mm512_unpackhi_epi32(s[2], s[3]));
+    return _mm512_add_epi32(_mm512_unpacklo_epi64(a01, a23), _mm512_unpackhi_epi64(a01, a23));
+}
+/* The same summed over the four lanes: the 4 rows' totals in the low 128 bits. */
+KG_VNNI KG_INLINE __m128i kg__sum4(const __m512i s[4]) {
+    __m512i sum = kg__sum4_lanes(s);
+    sum = _mm512_add_epi32(sum, _mm512_shuffle_i32x4(sum, sum, 0x4e));
+    return _mm512_castsi512_si128(_mm512_add_epi32(sum, _mm512_shuffle_i32x4(sum, sum, 0xb1)));
+}
+
 /* ng groups of 4 blocks of 4 rows against prepared activations pp, added to acc. */
 KG_VNNI KG_INLINE __m512 kg__q4_0_rows(const uint8_t *w, size_t w_row, const __m512i *pp, int64_t ng, __m512 acc) {
     const size_t wbs = sizeof(BlockQ4_0);
@@ -6523,10 +6537,7 @@ KG_VNNI KG_INLINE __m512 kg__q4_0_rows(const uint8_t *w, size_t w_row, const __m
             __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
             sr[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(xo, lo, XL), hi, XH);
         }
-        /* per 128-bit lane (block): [row 0, row 1, row 2, row 3] block sums */
-        __m512i a01 = _mm512_add_epi32(_mm512_unpacklo_epi32(sr[0], sr[1]), _mm512_unpackhi_epi32(sr[0], sr[1]));
-        __m512i a23 = _mm512_add_epi32(_mm512_unpacklo_epi32(sr[2], sr[3]), _mm512_unpackhi_epi32(sr[2], sr[3]));
-        __m512i sum = _mm512_add_epi32(_mm512_unpacklo_epi64(a01, a23), _mm512_unpackhi_epi64(a01, a23));
+        __m512i sum = kg__sum4_lanes(sr);        /* per 128-bit lane (block): the 4 rows' block sums */
         __m512i S = _mm512_mask_blend_epi16(0xccccccccu, _mm512_permutex2var_epi16(A[0], i01, A[1]),
                                             _mm512_permutex2var_epi16(A[2], i23, A[3]));
         __m512 dw = _mm512_cvtph_ps(_mm512_castsi512_si256(S));
@@ -6641,16 +6652,11 @@ KQ_VNNI KG_INLINE __m128 kg__k6_rows(const uint8_t *w, size_t w_row, const __m51
                 s[k] = _mm512_dpwssd_epi32(s[k], _mm512_packs_epi32(plo, phi), sc[h]);
             }
         }
-        /* in-lane transpose and add as in kg__q4_0_rows, then the four lanes */
-        __m512i a01 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[0], s[1]), _mm512_unpackhi_epi32(s[0], s[1]));
-        __m512i a23 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[2], s[3]), _mm512_unpackhi_epi32(s[2], s[3]));
-        __m512i sum = _mm512_add_epi32(_mm512_unpacklo_epi64(a01, a23), _mm512_unpackhi_epi64(a01, a23));
-        sum = _mm512_add_epi32(sum, _mm512_shuffle_i32x4(sum, sum, 0x4e));
-        sum = _mm512_add_epi32(sum, _mm512_shuffle_i32x4(sum, sum, 0xb1));
+        const __m128i sum = kg__sum4(s);
         /* the reference's float step, so the result stays bit-identical */
         __m128 dw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, offsetof(BlockQ6_K, d))));
         __m128 xd = _mm512_castps512_ps128(_mm512_loadu_ps((const float *)(pp + 8)));
-        acc = _mm_add_ps(acc, _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(_mm512_castsi512_si128(sum))));
+        acc = _mm_add_ps(acc, _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(sum)));
     }
     return acc;
 }
@@ -6749,12 +6755,7 @@ KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, const uint8_t *w, size_t w_row, c
             __m512i t = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(p0, p1), _mm512_shuffle_epi8(sc, i0));
             s[k] = _mm512_dpwssd_epi32(t, _mm512_packs_epi32(p2, p3), _mm512_shuffle_epi8(sc, i1));
         }
-        /* in-lane transpose and add as in kg__q4_0_rows, then the four lanes */
-        __m512i a01 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[0], s[1]), _mm512_unpackhi_epi32(s[0], s[1]));
-        __m512i a23 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[2], s[3]), _mm512_unpackhi_epi32(s[2], s[3]));
-        __m512i sum = _mm512_add_epi32(_mm512_unpacklo_epi64(a01, a23), _mm512_unpackhi_epi64(a01, a23));
-        sum = _mm512_add_epi32(sum, _mm512_shuffle_i32x4(sum, sum, 0x4e));
-        sum = _mm512_add_epi32(sum, _mm512_shuffle_i32x4(sum, sum, 0xb1));
+        const __m128i sum = kg__sum4(s);
         md = _mm512_add_epi32(md, _mm512_shuffle_epi32(md, 0x4e));
         md = _mm512_add_epi32(md, _mm512_shuffle_epi32(md, 0xb1));
         __m128i msum = _mm512_castsi512_si128(_mm512_permutexvar_epi32(lane0, md));
@@ -6762,7 +6763,7 @@ KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, const uint8_t *w, size_t w_row, c
         __m128 dw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, 0)));
         __m128 mw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, 2)));
         __m128 xd = _mm512_castps512_ps128(_mm512_loadu_ps((const float *)(pp + 5)));
-        __m128 v = _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(_mm512_castsi512_si128(sum)));
+        __m128 v = _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(sum));
         v = _mm_sub_ps(v, _mm_mul_ps(_mm_mul_ps(mw, xd), _mm_cvtepi32_ps(msum)));
         acc = _mm_add_ps(acc, v);
     }
