@@ -5695,6 +5695,14 @@ ARM_AI void arm__tile_32(const uint8_t *w, size_t w_row, const uint8_t *x, size_
     ARM_UNROLL for (int r = 0; r < ARM_TR; r++) arm__tile_store(vaddq_f32(acc[r], macc[r]), out + r, os, ARM_TT);
 }
 
+/* Block b of the first nt tokens of a K-quant tile (x_row bytes apart) and their scales;
+   the scales of lanes nt.. stay 0. */
+ARM_AI float32x4_t arm__k_tokens(const uint8_t *x, size_t x_row, int64_t b, int nt, const BlockQ8_K **xb) {
+    float xd[ARM_TT] = { 0 };
+    ARM_UNROLL for (int t = 0; t < nt; t++) xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d;
+    return vld1q_f32(xd);
+}
+
 /* Q4_K / Q5_K rows against Q8_K tokens: 8 sub-blocks of 32; isum = sum sc_j * dot_j,
    msum = sum m_j * (bsum pair j); the reference's d isum - dmin msum per lane. */
 ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
@@ -5713,8 +5721,7 @@ ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, i
             scales = w->scales, qs = w->qs, d16 = w->d, dmin16 = w->dmin;
         }
         const BlockQ8_K *xb[ARM_TT];
-        float xd[ARM_TT] = { 0 };
-        ARM_UNROLL for (int t = 0; t < nt; t++) xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d;
+        const float32x4_t x4 = arm__k_tokens(x, x_row, b, nt, xb);
         int sc[8], mn[8];
         int16_t m16[8];
         ARM_UNROLL for (int j = 0; j < 8; j++) kern__k4_scale_min(j, scales, &sc[j], &mn[j]), m16[j] = (int16_t)mn[j];
@@ -5730,7 +5737,6 @@ ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, i
                                         vpadd_s16(vget_low_s16(b1), vget_high_s16(b1)));
 #endif
             mm[t] = vmlal_s16(vmull_s16(vget_low_s16(pr), vget_low_s16(m8)), vget_high_s16(pr), vget_high_s16(m8));
-            acc[t] = vdupq_n_s32(0);
         }
         uint8x16_t h0 = vdupq_n_u8(0), h1 = vdupq_n_u8(0);
         if (five) h0 = vld1q_u8(qh), h1 = vld1q_u8(qh + 16);
@@ -5757,7 +5763,6 @@ ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, i
         }
         float32x4_t isum = vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]));
         float32x4_t msum = vcvtq_f32_s32(arm__hadd4(mm[0], mm[1], mm[2], mm[3]));
-        float32x4_t x4 = vld1q_f32(xd);
         float32x4_t d = vmulq_n_f32(x4, arm__h2f(d16)), dmin = vmulq_n_f32(x4, arm__h2f(dmin16));
         sum = vaddq_f32(sum, vsubq_f32(vmulq_f32(d, isum), vmulq_f32(dmin, msum)));
     }
@@ -5776,10 +5781,8 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
     float32x4_t sum = vdupq_n_f32(0.0f);
     for (int64_t b = 0; b < nb; b++) {
         const BlockQ8_K *xb[ARM_TT];
-        float xd[ARM_TT] = { 0 };
+        const float32x4_t x4 = arm__k_tokens(x, x_row, b, nt, xb);
         int32x4_t acc[ARM_TT] = { 0 };
-        ARM_UNROLL for (int t = 0; t < nt; t++)
-            xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d, acc[t] = vdupq_n_s32(0);
         ARM_UNROLL for (int h = 0; h < 2; h++) {
             const uint8_t *ql = w[b].ql + 64 * h, *qh = w[b].qh + 32 * h;
             const int8_t *sc = w[b].scales + 8 * h;
@@ -5801,7 +5804,7 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
                 ARM_UNROLL for (int i = 0; i < 8; i++) acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a[i], vld1q_s8(q8 + 16 * i)), sc[i]);
             }
         }
-        float32x4_t dx = vmulq_n_f32(vld1q_f32(xd), arm__h2f(w[b].d));
+        float32x4_t dx = vmulq_n_f32(x4, arm__h2f(w[b].d));
         sum = vaddq_f32(sum, vmulq_f32(dx, vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]))));
     }
     arm__tile_store(sum, out, os, nt);
@@ -5817,10 +5820,8 @@ ARM_AI void arm__tile_q3_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
     float32x4_t sum = vdupq_n_f32(0.0f);
     for (int64_t b = 0; b < nb; b++) {
         const BlockQ8_K *xb[ARM_TT];
-        float xd[ARM_TT] = { 0 };
+        const float32x4_t x4 = arm__k_tokens(x, x_row, b, nt, xb);
         int32x4_t acc[ARM_TT] = { 0 };
-        ARM_UNROLL for (int t = 0; t < nt; t++)
-            xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d, acc[t] = vdupq_n_s32(0);
         int sc[16];
         for (int j = 0; j < 16; j++) sc[j] = kern__q3_k_scale(j, w[b].scales);
         uint8x16_t hm0 = vld1q_u8(w[b].hmask), hm1 = vld1q_u8(w[b].hmask + 16);
@@ -5840,7 +5841,7 @@ ARM_AI void arm__tile_q3_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
                 }
             }
         }
-        float32x4_t dx = vmulq_n_f32(vld1q_f32(xd), arm__h2f(w[b].d));
+        float32x4_t dx = vmulq_n_f32(x4, arm__h2f(w[b].d));
         sum = vaddq_f32(sum, vmulq_f32(dx, vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]))));
     }
     arm__tile_store(sum, out, os, nt);
@@ -5856,14 +5857,13 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
     float32x4_t sum = vdupq_n_f32(0.0f);
     for (int64_t b = 0; b < nb; b++) {
         const BlockQ8_K *xb[ARM_TT];
-        float xd[ARM_TT] = { 0 };
+        const float32x4_t x4 = arm__k_tokens(x, x_row, b, nt, xb);
         int32x4_t acc[ARM_TT] = { 0 }, mm[ARM_TT] = { 0 };
         /* msum per token: the 16 mins (high nibbles) times the bsums */
         uint8x16_t scb = vld1q_u8(w[b].scales);
         int16x8_t mn0 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(vshrq_n_u8(scb, 4))));
         int16x8_t mn1 = vreinterpretq_s16_u16(vmovl_u8(vget_high_u8(vshrq_n_u8(scb, 4))));
         ARM_UNROLL for (int t = 0; t < nt; t++) {
-            xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d, acc[t] = vdupq_n_s32(0);
             int16x8_t b0 = vld1q_s16(xb[t]->bsums), b1 = vld1q_s16(xb[t]->bsums + 8);
             int32x4_t s = vmull_s16(vget_low_s16(b0), vget_low_s16(mn0));
             s = vmlal_s16(s, vget_high_s16(b0), vget_high_s16(mn0));
@@ -5884,7 +5884,6 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
                 }
             }
         }
-        float32x4_t x4 = vld1q_f32(xd);
         float32x4_t dall = vmulq_n_f32(x4, arm__h2f(w[b].d)), dmin = vmulq_n_f32(x4, arm__h2f(w[b].dmin));
         float32x4_t isum = vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]));
         float32x4_t msum = vcvtq_f32_s32(arm__hadd4(mm[0], mm[1], mm[2], mm[3]));
@@ -7269,6 +7268,19 @@ static const KernGenVariant kern__gen_variants[] = {
     { -1, ISA_REF, NULL, NULL, 0 }
 };
 
+#if defined(LLM_SIMD_ARM)
+/* The quantised types' rows of one NEON ISA: the dot and the tile (ARM_TR rows for the
+   32-element types, 1 for the K-quants, by ARM_TT tokens). */
+#define ARM_QUANT_ROW(T, name, ISA, isa, rows) \
+    { T, ISA, kern_dot_##name##_##isa, kern_tile_##name##_##isa, rows, ARM_TT, NULL, NULL, 0 },
+#define ARM_QUANT_ROWS(ISA, isa)                                                                                     \
+    ARM_QUANT_ROW(T_Q8_0, q8_0, ISA, isa, ARM_TR) ARM_QUANT_ROW(T_Q4_0, q4_0, ISA, isa, ARM_TR)                   \
+    ARM_QUANT_ROW(T_Q4_1, q4_1, ISA, isa, ARM_TR) ARM_QUANT_ROW(T_Q5_0, q5_0, ISA, isa, ARM_TR)                   \
+    ARM_QUANT_ROW(T_Q5_1, q5_1, ISA, isa, ARM_TR) ARM_QUANT_ROW(T_Q2_K, q2_k, ISA, isa, 1)                        \
+    ARM_QUANT_ROW(T_Q3_K, q3_k, ISA, isa, 1) ARM_QUANT_ROW(T_Q4_K, q4_k, ISA, isa, 1)                             \
+    ARM_QUANT_ROW(T_Q5_K, q5_k, ISA, isa, 1) ARM_QUANT_ROW(T_Q6_K, q6_k, ISA, isa, 1)
+#endif
+
 static const KernVariant kern__variants[] = {
 #if defined(__x86_64__)
     { T_F32,  ISA_AVX2, kern_dot_f32_avx2,  kern_tile_f32_avx2,  4, 2, NULL, NULL, 0 },
@@ -7327,35 +7339,18 @@ static const KernVariant kern__variants[] = {
 #endif
 #if defined(LLM_SIMD_ARM)
     /* ARM NEON (aarch64 baseline, armv7 when AT_HWCAP has NEON); quant_act rows first */
-    { T_Q8_0, ISA_NEON, kern_dot_q8_0_neon, kern_tile_q8_0_neon, ARM_TR, ARM_TT, kern_quant_q8_0_neon, NULL, 0 },
+    { T_Q8_0, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_0_neon, NULL, 0 },
     { T_Q8_1, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_1_neon, NULL, 0 },
     { T_Q8_K, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_k_neon, NULL, 0 },
     { T_F32,  ISA_NEON, kern_dot_f32_neon,  NULL, 0, 0, NULL, NULL, 0 },
-    { T_Q4_0, ISA_NEON, kern_dot_q4_0_neon, kern_tile_q4_0_neon, ARM_TR, ARM_TT, NULL, NULL, 0 },
-    { T_Q4_1, ISA_NEON, kern_dot_q4_1_neon, kern_tile_q4_1_neon, ARM_TR, ARM_TT, NULL, NULL, 0 },
-    { T_Q5_0, ISA_NEON, kern_dot_q5_0_neon, kern_tile_q5_0_neon, ARM_TR, ARM_TT, NULL, NULL, 0 },
-    { T_Q5_1, ISA_NEON, kern_dot_q5_1_neon, kern_tile_q5_1_neon, ARM_TR, ARM_TT, NULL, NULL, 0 },
-    { T_Q2_K, ISA_NEON, kern_dot_q2_k_neon, kern_tile_q2_k_neon, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q3_K, ISA_NEON, kern_dot_q3_k_neon, kern_tile_q3_k_neon, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q4_K, ISA_NEON, kern_dot_q4_k_neon, kern_tile_q4_k_neon, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q5_K, ISA_NEON, kern_dot_q5_k_neon, kern_tile_q5_k_neon, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q6_K, ISA_NEON, kern_dot_q6_k_neon, kern_tile_q6_k_neon, 1, ARM_TT, NULL, NULL, 0 },
+    ARM_QUANT_ROWS(ISA_NEON, neon)
 #if defined(__arm__)
     { T_F16,  ISA_NEONV4, kern_dot_f16_neon, NULL, 0, 0, NULL, NULL, 0 },   /* F16 conversions: VFPv4 */
 #endif
 #if defined(__aarch64__)
     { T_F16,  ISA_NEON, kern_dot_f16_neon,  NULL, 0, 0, NULL, NULL, 0 },
     /* aarch64 with the dot-product instructions (AT_HWCAP & HWCAP_ASIMDDP) */
-    { T_Q8_0, ISA_NEONDOT, kern_dot_q8_0_neondot, kern_tile_q8_0_neondot, ARM_TR, ARM_TT, NULL, NULL, 0 },
-    { T_Q4_0, ISA_NEONDOT, kern_dot_q4_0_neondot, kern_tile_q4_0_neondot, ARM_TR, ARM_TT, NULL, NULL, 0 },
-    { T_Q4_1, ISA_NEONDOT, kern_dot_q4_1_neondot, kern_tile_q4_1_neondot, ARM_TR, ARM_TT, NULL, NULL, 0 },
-    { T_Q5_0, ISA_NEONDOT, kern_dot_q5_0_neondot, kern_tile_q5_0_neondot, ARM_TR, ARM_TT, NULL, NULL, 0 },
-    { T_Q5_1, ISA_NEONDOT, kern_dot_q5_1_neondot, kern_tile_q5_1_neondot, ARM_TR, ARM_TT, NULL, NULL, 0 },
-    { T_Q2_K, ISA_NEONDOT, kern_dot_q2_k_neondot, kern_tile_q2_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q3_K, ISA_NEONDOT, kern_dot_q3_k_neondot, kern_tile_q3_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q4_K, ISA_NEONDOT, kern_dot_q4_k_neondot, kern_tile_q4_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q5_K, ISA_NEONDOT, kern_dot_q5_k_neondot, kern_tile_q5_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
-    { T_Q6_K, ISA_NEONDOT, kern_dot_q6_k_neondot, kern_tile_q6_k_neondot, 1, ARM_TT, NULL, NULL, 0 },
+    ARM_QUANT_ROWS(ISA_NEONDOT, neondot)
 #endif
 #endif
     { -1, ISA_REF, NULL, NULL, 0, 0, NULL, NULL, 0 }
