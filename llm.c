@@ -8049,8 +8049,8 @@ static void model__matmul_job(void *ctx, int ith, int nth) {
         return;
     }
     const uint8_t *w = j->w->data;
-    const int64_t rows = j->w->rows, g = matmul__group(k, j);
-    while (pool_share_next(j->pool, ith, nth, matmul__chunk(k, j), &a, &b))
+    const int64_t rows = j->w->rows, g = matmul__group(k, j), chunk = matmul__chunk(k, j);
+    while (pool_share_next(j->pool, ith, nth, chunk, &a, &b))
         for (int64_t u = a; u < b; u++) {
             int64_t r = u * g;
             if (j->xp) {
