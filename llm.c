@@ -7850,6 +7850,9 @@ static void budget_add(Budget *b, const char *label, size_t bytes) {
     b->total += ARENA_ROUND(bytes) + ARENA_ALIGN;
 }
 
+/* Matrices of one input in one matmul job; rows of gate and up per SwiGLU piece. */
+enum { MM_MAX = 3, MM_SWIGLU_ROWS = 64 };
+
 typedef struct {
     int n_ctx;        /* KV cache positions */
     int n_batch;      /* tokens evaluated together */
@@ -7869,9 +7872,10 @@ typedef struct {
     float *k, *v;              /* (n_batch, n_head_kv * head_dim) */
     float *att;                /* (n_batch, n_head * head_dim) attention output */
     float *ffa, *ffb;          /* (n_batch, n_ff) */
-    uint8_t *xq;               /* (n_batch, xq_row) activations in the weights' dot type */
+    uint8_t *xq;               /* (max(n_batch, n_threads), xq_row) activations in the weights' dot type */
     size_t xq_row;             /* bytes */
-    uint8_t *xp;               /* one token's activations prepared for KernImpl.gen */
+    uint8_t *xp;               /* (n_threads, MM_MAX, xp_bytes): one token prepared for KernImpl.gen */
+    size_t xp_bytes;
     float *scores;             /* (n_threads, n_ctx) */
     float *logits;             /* (n_logits, n_vocab) */
     int n_past;                /* positions held in the KV cache */
@@ -7893,7 +7897,13 @@ static int64_t state__width(const Model *m) {
 /* Largest bytes per element any activation conversion needs (F32 weights: 4). */
 static size_t state__xq_row(const Model *m) { return (size_t)state__width(m) * 4 + 1024; }
 
-static size_t state__xp_bytes(const Model *m) { return KERN_PREP_BYTES(state__width(m)); }
+/* One prepared copy of one token's activations, in whole cache lines. */
+static size_t state__xp_bytes(const Model *m) { return (KERN_PREP_BYTES(state__width(m)) + 63) & ~(size_t)63; }
+
+/* Rows of converted activations: the batch's, or one per thread for a token (each thread
+ * converts its own, see MatmulJob); and the prepared copies, MM_MAX per thread. */
+static size_t state__xq_rows(const RunOpts *o) { return (size_t)(o->n_batch > o->n_threads ? o->n_batch : o->n_threads); }
+static size_t state__xp_total(const Model *m, const RunOpts *o) { return (size_t)o->n_threads * MM_MAX * state__xp_bytes(m); }
 
 static void state_budget(const Model *m, const RunOpts *o, Budget *b) {
     const HParams *hp = &m->hp;
@@ -7901,7 +7911,7 @@ static void state_budget(const Model *m, const RunOpts *o, Budget *b) {
     size_t qd = (size_t)hp->n_head * hp->head_dim, kvd = (size_t)hp->n_head_kv * hp->head_dim;
     budget_add(b, "KV cache", state__kv_bytes(m, o));
     budget_add(b, "activations", B * f * (2 * (size_t)hp->n_embd + 2 * qd + 2 * kvd + 2 * (size_t)hp->n_ff));
-    budget_add(b, "quantised activations", B * state__xq_row(m) + state__xp_bytes(m));
+    budget_add(b, "quantised activations", state__xq_rows(o) * state__xq_row(m) + state__xp_total(m, o));
     budget_add(b, "attention scores", (size_t)o->n_threads * (size_t)o->n_ctx * f);
     budget_add(b, "logits", (size_t)o->n_logits * (size_t)hp->n_vocab * f);
 }
@@ -7913,14 +7923,15 @@ static int state_init(State *s, Arena *a, const Model *m, const RunOpts *o, Pool
     memset(s, 0, sizeof *s);
     if (!kern_ready) kern_init(getenv("LLM_FORCE_REF") && strcmp(getenv("LLM_FORCE_REF"), "0"));
     s->m = m, s->o = *o, s->pool = pool;
-    s->xq_row = state__xq_row(m);
+    s->xq_row = state__xq_row(m), s->xp_bytes = state__xp_bytes(m);
+    if (pool->n > o->n_threads) return err_set(e, "internal error: %d threads, state for %d", pool->n, o->n_threads);
     size_t kvb = state__kv_bytes(m, o);
     if (!(s->kcache = arena_alloc(a, kvb / 2)) || !(s->vcache = arena_alloc(a, kvb / 2)) ||
         !(s->x = arena_alloc(a, B * hp->n_embd * f)) || !(s->xn = arena_alloc(a, B * hp->n_embd * f)) ||
         !(s->q = arena_alloc(a, B * qd * f)) || !(s->att = arena_alloc(a, B * qd * f)) ||
         !(s->k = arena_alloc(a, B * kvd * f)) || !(s->v = arena_alloc(a, B * kvd * f)) ||
         !(s->ffa = arena_alloc(a, B * hp->n_ff * f)) || !(s->ffb = arena_alloc(a, B * hp->n_ff * f)) ||
-        !(s->xq = arena_alloc(a, B * s->xq_row)) || !(s->xp = arena_alloc(a, state__xp_bytes(m))) ||
+        !(s->xq = arena_alloc(a, state__xq_rows(o) * s->xq_row)) || !(s->xp = arena_alloc(a, state__xp_total(m, o))) ||
         !(s->scores = arena_alloc(a, (size_t)o->n_threads * o->n_ctx * f)) ||
         !(s->logits = arena_alloc(a, (size_t)o->n_logits * hp->n_vocab * f)))
         return err_set(e, "internal error: the arena is smaller than the memory plan");
@@ -7966,53 +7977,87 @@ static void model__rope(const Model *m, float *vec, int n_heads, const float *cs
     }
 }
 
+/* A matmul job: up to MM_MAX matrices that read the same input (Q, K and V; gate and
+ * up) in one pass of the pool, their activations converted once. With one token each
+ * thread converts the activations itself, into its own buffers, so the job needs no
+ * conversion pass before it: one pool pass per matmul instead of two. */
 typedef struct {
-    const Mat *w;
-    const uint8_t *xq;     /* n rows of converted activations, xq_row bytes apart */
-    size_t xq_row;
-    int n;
-    float *out;            /* out[t * out_stride + r] */
-    int64_t out_stride;
-    const float *in;       /* for the conversion step */
+    int nw;
+    const Mat *w[MM_MAX];      /* all of one activation type (kern_type's vec_dot_type) */
+    float *out[MM_MAX];        /* out[m][t * out_stride[m] + r] */
+    int64_t out_stride[MM_MAX];
+    int swiglu;                /* w[0], w[1] are gate and up: out[0] = silu(out[0]) * out[1] */
+    int n;                     /* tokens */
+    const float *in;           /* the input, n rows in_stride apart */
     int64_t in_stride;
-    uint8_t *xp;           /* one token (n == 1): KernImpl.gen_prep's output, or NULL */
-    Pool *pool;            /* its shares of row groups (pool_share_*) */
+    uint8_t *xq;               /* converted activations: n rows (n > 1) or a row per thread */
+    size_t xq_row;
+    uint8_t *xp;               /* one token: MM_MAX KernImpl.gen_prep outputs per thread, or NULL */
+    size_t xp_bytes;
+    Pool *pool;                /* its shares of row groups (pool_share_*) */
+    /* set by matmul__plan */
+    int prep[MM_MAX];          /* matrix m's prepared copy (slot in xp), -1: none */
+    int nprep;
+    int batch[MM_MAX];         /* matrix m goes through KernImpl.batch in fixed shares */
+    int64_t group[MM_MAX];     /* rows per shared unit */
+    int64_t first[MM_MAX + 1]; /* matrix m's units are [first[m], first[m+1]) */
+    int64_t chunk;             /* units a thread takes at a time */
 } MatmulJob;
 
-/* Rows per group of the row loop (see model__matmul_job), and groups per piece a thread
- * takes at a time: about 64 rows of one token (a few microseconds; a steal from the
- * back of another thread's share is never smaller than a prefetch stream is long). */
-static int64_t matmul__group(const KernImpl *k, const MatmulJob *j) { return j->xp ? k->gen_r : k->tile_r; }
-static int64_t matmul__chunk(const KernImpl *k, const MatmulJob *j) {
-    int64_t c = 64 / matmul__group(k, j) / j->n;
-    return c > 1 ? c : 1;
-}
-/* Before the job runs: its row groups in the pool's shares. */
-static void matmul__share(const MatmulJob *j) {
-    int64_t g = matmul__group(&kern_impl[j->w->type], j);
-    pool_share_init(j->pool, (j->w->rows + g - 1) / g);
+static void matmul_add(MatmulJob *j, const Mat *w, float *out, int64_t out_stride) {
+    j->w[j->nw] = w, j->out[j->nw] = out, j->out_stride[j->nw] = out_stride, j->nw++;
 }
 
+/* Before the job runs: which kernel each matrix takes, its units (gen_r rows for one
+ * token, else tile_r; with swiglu, MM_SWIGLU_ROWS rows of both gate and up, so every
+ * element of the product goes through kern_swiglu in the same 64-element piece as in a
+ * separate pass), and the units in the pool's shares. A thread takes about 64 rows of
+ * one token at a time (a few microseconds; a steal from the back of another thread's
+ * share is never smaller than a prefetch stream is long). */
+static void matmul__plan(MatmulJob *j) {
+    j->nprep = 0;
+    j->first[0] = 0;
+    for (int m = 0; m < j->nw; m++) {
+        const KernImpl *k = &kern_impl[j->w[m]->type];
+        j->prep[m] = -1;
+        if (j->n == 1 && j->xp && k->gen) {
+            for (int i = 0; i < m && j->prep[m] < 0; i++)
+                if (j->prep[i] >= 0 && kern_impl[j->w[i]->type].gen_prep == k->gen_prep) j->prep[m] = j->prep[i];
+            if (j->prep[m] < 0) j->prep[m] = j->nprep++;
+        }
+        j->batch[m] = k->batch && j->n >= k->batch_t && !j->swiglu;
+        j->group[m] = j->swiglu ? MM_SWIGLU_ROWS : j->prep[m] >= 0 ? k->gen_r : k->tile_r;
+        int64_t units = j->batch[m] || (j->swiglu && m > 0) ? 0 : (j->w[m]->rows + j->group[m] - 1) / j->group[m];
+        j->first[m + 1] = j->first[m] + units;
+    }
+    j->chunk = j->swiglu ? 1 : 64 / j->group[0] / j->n;
+    if (j->chunk < 1) j->chunk = 1;
+    pool_share_init(j->pool, j->first[j->nw]);
+}
+
+/* Converts the job's n tokens into xq, a share of the tokens per thread (n > 1). */
 static void model__convert_job(void *ctx, int ith, int nth) {
     MatmulJob *j = ctx;
-    const KernImpl *k = &kern_impl[kern_type(j->w->type)->vec_dot_type];
+    const KernImpl *k = &kern_impl[kern_type(j->w[0]->type)->vec_dot_type];
     int64_t a, b;
     pool_split(j->n, ith, nth, &a, &b);
     for (int64_t t = a; t < b; t++)
-        k->quant_act(j->in + t * j->in_stride, (void *)(j->xq + t * j->xq_row), j->w->cols);
-    if (j->xp && a < b) kern_impl[j->w->type].gen_prep(j->xq, j->xp, j->w->cols);
+        k->quant_act(j->in + t * j->in_stride, (void *)(j->xq + t * j->xq_row), j->w[0]->cols);
 }
 
-/* Rows [r, r + nr) (nr <= tile_r) for all tokens, in tiles of tile_t tokens. */
-static void model__matmul_rows(const MatmulJob *j, const KernImpl *k, int64_t r, int nr) {
-    size_t wrow = type_row_size(j->w->type, j->w->cols);
-    const uint8_t *w = j->w->data;
+/* Rows [r, r + nr) (nr <= tile_r) of matrix m for all tokens, in tiles of tile_t tokens. */
+static void model__matmul_rows(const MatmulJob *j, int m, const uint8_t *xq, int64_t r, int nr) {
+    const Mat *W = j->w[m];
+    const KernImpl *k = &kern_impl[W->type];
+    size_t wrow = type_row_size(W->type, W->cols);
+    const uint8_t *w = W->data;
+    int64_t os = j->out_stride[m];
     for (int t = 0; t < j->n; t += k->tile_t) {
         int nt = j->n - t < k->tile_t ? j->n - t : k->tile_t;
-        float *out = j->out + t * j->out_stride + r;
-        const uint8_t *x = j->xq + (size_t)t * j->xq_row;
+        float *out = j->out[m] + t * os + r;
+        const uint8_t *x = xq + (size_t)t * j->xq_row;
         if (k->tile && nr == k->tile_r && nt == k->tile_t) {
-            k->tile(w + (size_t)r * wrow, wrow, nr, x, j->xq_row, nt, j->w->cols, out, j->out_stride);
+            k->tile(w + (size_t)r * wrow, wrow, nr, x, j->xq_row, nt, W->cols, out, os);
             continue;
         }
         for (int tt = 0; tt < nt; tt++) {
@@ -8020,59 +8065,97 @@ static void model__matmul_rows(const MatmulJob *j, const KernImpl *k, int64_t r,
             if (k->gemv)
                 for (; rr + k->gemv_r <= nr; rr += k->gemv_r)
                     k->gemv(w + (size_t)(r + rr) * wrow, wrow, k->gemv_r, x + (size_t)tt * j->xq_row, j->xq_row, 1,
-                            j->w->cols, out + tt * j->out_stride + rr, j->out_stride);
+                            W->cols, out + tt * os + rr, os);
             for (; rr < nr; rr++)
-                out[tt * j->out_stride + rr] = k->dot(w + (size_t)(r + rr) * wrow, x + (size_t)tt * j->xq_row,
-                                                      j->w->cols);
+                out[tt * os + rr] = k->dot(w + (size_t)(r + rr) * wrow, x + (size_t)tt * j->xq_row, W->cols);
         }
     }
 }
 
-/* Rows are split between threads; each thread walks its rows in groups (gen_r rows for
- * one token, else tile_r) and, for each, all tokens in blocks of tile_t: the weights
- * stream from memory once and the (small) converted activations stay in cache. The
- * groups are shared out with pool_share_next, the batch kernels' rows with fixed shares. */
-static void model__matmul_job(void *ctx, int ith, int nth) {
-    MatmulJob *j = ctx;
-    const KernImpl *k = &kern_impl[j->w->type];
-    size_t wrow = type_row_size(j->w->type, j->w->cols);
-    int64_t a, b;
-    if (k->batch && j->n >= k->batch_t) {
-        /* the thread's rows in whole units of batch_r, all tokens in one call */
-        int64_t units = (j->w->rows + k->batch_r - 1) / k->batch_r;
-        pool_split(units, ith, nth, &a, &b);
-        a *= k->batch_r, b *= k->batch_r;
-        if (b > j->w->rows) b = j->w->rows;
-        if (a < b)
-            k->batch((const uint8_t *)j->w->data + (size_t)a * wrow, wrow, (int)(b - a), j->xq, j->xq_row, j->n,
-                     j->w->cols, j->out + a, j->out_stride);
+/* Rows [r0, r1) of matrix m: with prepared activations gen_r rows at a time (dot for
+ * the rest), else through model__matmul_rows in groups of tile_r. */
+static void matmul__range(const MatmulJob *j, int m, const uint8_t *xq, const uint8_t *xp, int64_t r0, int64_t r1) {
+    const Mat *W = j->w[m];
+    const KernImpl *k = &kern_impl[W->type];
+    size_t wrow = type_row_size(W->type, W->cols);
+    const uint8_t *w = W->data;
+    if (xp) {
+        for (; r0 + k->gen_r <= r1; r0 += k->gen_r)
+            k->gen(w + (size_t)r0 * wrow, wrow, k->gen_r, xp, 0, 1, W->cols, j->out[m] + r0, 1);
+        for (; r0 < r1; r0++) j->out[m][r0] = k->dot(w + (size_t)r0 * wrow, xq, W->cols);
         return;
     }
-    const uint8_t *w = j->w->data;
-    const int64_t rows = j->w->rows, g = matmul__group(k, j), chunk = matmul__chunk(k, j);
-    while (pool_share_next(j->pool, ith, nth, chunk, &a, &b))
-        for (int64_t u = a; u < b; u++) {
-            int64_t r = u * g;
-            if (j->xp) {
-                if (r + g <= rows) k->gen(w + (size_t)r * wrow, wrow, (int)g, j->xp, 0, 1, j->w->cols, j->out + r, 1);
-                else for (; r < rows; r++) j->out[r] = k->dot(w + (size_t)r * wrow, j->xq, j->w->cols);
-                continue;
+    for (; r0 < r1; r0 += k->tile_r) model__matmul_rows(j, m, xq, r0, r1 - r0 < k->tile_r ? (int)(r1 - r0) : k->tile_r);
+}
+
+/* Rows are split between threads; each walks its rows in units and, for each, all
+ * tokens in blocks of tile_t: the weights stream from memory once and the (small)
+ * converted activations stay in cache. The units are shared out with pool_share_next;
+ * the batch kernels take all tokens of a fixed share of rows in one call. */
+static void model__matmul_job(void *ctx, int ith, int nth) {
+    MatmulJob *j = ctx;
+    const uint8_t *xq = j->xq, *xp[MM_MAX] = { 0 };
+    if (j->n == 1) {                      /* this thread's own conversion */
+        uint8_t *q = j->xq + (size_t)ith * j->xq_row;
+        int64_t cols = j->w[0]->cols;
+        kern_impl[kern_type(j->w[0]->type)->vec_dot_type].quant_act(j->in, q, cols);
+        for (int m = 0; m < j->nw; m++)
+            if (j->prep[m] >= 0) {
+                uint8_t *p = j->xp + ((size_t)ith * MM_MAX + (size_t)j->prep[m]) * j->xp_bytes;
+                if (!xp[j->prep[m]]) kern_impl[j->w[m]->type].gen_prep(q, p, cols);
+                xp[j->prep[m]] = p;
             }
-            model__matmul_rows(j, k, r, rows - r < g ? (int)(rows - r) : (int)g);
+        xq = q;
+    }
+    for (int m = 0; m < j->nw; m++) {
+        const Mat *W = j->w[m];
+        const KernImpl *k = &kern_impl[W->type];
+        if (!j->batch[m]) continue;
+        int64_t a, b, units = (W->rows + k->batch_r - 1) / k->batch_r;
+        pool_split(units, ith, nth, &a, &b);
+        a *= k->batch_r, b *= k->batch_r;
+        if (b > W->rows) b = W->rows;
+        size_t wrow = type_row_size(W->type, W->cols);
+        if (a < b)
+            k->batch((const uint8_t *)W->data + (size_t)a * wrow, wrow, (int)(b - a), xq, j->xq_row, j->n, W->cols,
+                     j->out[m] + a, j->out_stride[m]);
+    }
+    int64_t a, b;
+    while (pool_share_next(j->pool, ith, nth, j->chunk, &a, &b))
+        for (int64_t u = a; u < b; u++) {
+            int m = 0;
+            while (u >= j->first[m + 1]) m++;
+            int64_t r0 = (u - j->first[m]) * j->group[m], r1 = r0 + j->group[m];
+            if (r1 > j->w[m]->rows) r1 = j->w[m]->rows;
+            matmul__range(j, m, xq, j->prep[m] >= 0 ? xp[j->prep[m]] : NULL, r0, r1);
+            if (!j->swiglu) continue;
+            matmul__range(j, 1, xq, j->prep[1] >= 0 ? xp[j->prep[1]] : NULL, r0, r1);
+            kern_swiglu(j->out[0] + r0, j->out[1] + r0, r1 - r0);
         }
 }
 
-/* out[t][r] = W[r] . in[t] for t < n: the activations are converted to the weights' dot
- * type once, then every weight row is used for all n tokens while it is in cache. */
-static void model__matmul(State *s, const Mat *w, const float *in, int64_t in_stride, int n,
-                          float *out, int64_t out_stride) {
-    MatmulJob j = { w, s->xq, s->xq_row, n, out, out_stride, in, in_stride,
-                    n == 1 && kern_impl[w->type].gen ? s->xp : NULL, s->pool };
-    matmul__share(&j);
-    pool_run(s->pool, model__convert_job, &j);
-    pool_run(s->pool, model__matmul_job, &j);
+/* The job's matmuls: out[t][r] = W[r] . in[t] for t < n, after the conversion pass
+ * when there are several tokens. */
+static void matmul__run(State *s, MatmulJob *j) {
+    matmul__plan(j);
+    if (j->n > 1) pool_run(s->pool, model__convert_job, j);
+    pool_run(s->pool, model__matmul_job, j);
 }
 
+static MatmulJob matmul__job(State *s, const float *in, int64_t in_stride, int n) {
+    MatmulJob j = { 0 };
+    j.n = n, j.in = in, j.in_stride = in_stride, j.pool = s->pool;
+    j.xq = s->xq, j.xq_row = s->xq_row, j.xp = s->xp, j.xp_bytes = s->xp_bytes;
+    return j;
+}
+
+/* One matrix: every weight row is used for all n tokens while it is in cache. */
+static void model__matmul(State *s, const Mat *w, const float *in, int64_t in_stride, int n,
+                          float *out, int64_t out_stride) {
+    MatmulJob j = matmul__job(s, in, in_stride, n);
+    matmul_add(&j, w, out, out_stride);
+    matmul__run(s, &j);
+}
 
 typedef struct {
     State *s;
@@ -8091,6 +8174,26 @@ static void model__swiglu_job(void *ctx, int ith, int nth) {
     pool_split((j->n + 63) / 64, ith, nth, &a, &b);      /* in 64-element pieces */
     a *= 64, b = b * 64 < j->n ? b * 64 : j->n;
     if (a < b) kern_swiglu(j->g + a, j->u + a, b - a);
+}
+
+/* Two or three matrices of one input (out_stride = rows), in one job when their
+ * activations are of one type. swiglu: gate and up, then out[0] = silu(gate) * up. */
+static void model__matmul_n(State *s, const float *in, int64_t in_stride, int n, int nw, const Mat *const *w,
+                            float *const *out, int swiglu) {
+    int one = 1;
+    for (int m = 1; m < nw; m++)
+        one &= kern_type(w[m]->type)->vec_dot_type == kern_type(w[0]->type)->vec_dot_type && w[m]->cols == w[0]->cols;
+    MatmulJob j = matmul__job(s, in, in_stride, n);
+    for (int m = 0; m < nw; m++) {
+        matmul_add(&j, w[m], out[m], w[m]->rows);
+        if (!one) matmul__run(s, &j), j.nw = 0;
+    }
+    j.swiglu = one && swiglu && n == 1 && w[0]->rows == w[1]->rows;
+    if (one) matmul__run(s, &j);
+    if (swiglu && !j.swiglu) {
+        SwigluJob sj = { out[0], out[1], (int64_t)n * w[0]->rows };
+        pool_run(s->pool, model__swiglu_job, &sj);
+    }
 }
 
 /* Attention of one query over cached positions 0..pos of one KV head with an F32 cache:
@@ -8165,9 +8268,9 @@ static int model_forward(State *s, const int32_t *tok, int n, int all_logits, Er
         const Layer *L = &m->layers[l];
         for (int t = 0; t < n; t++)
             model__rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, L->attn_norm, E, hp->eps);
-        model__matmul(s, &L->wq, s->xn, E, n, s->q, qd);
-        model__matmul(s, &L->wk, s->xn, E, n, s->k, kvd);
-        model__matmul(s, &L->wv, s->xn, E, n, s->v, kvd);
+        const Mat *qkv[3] = { &L->wq, &L->wk, &L->wv };
+        float *qkv_out[3] = { s->q, s->k, s->v };
+        model__matmul_n(s, s->xn, E, n, 3, qkv, qkv_out, 0);
         for (int t = 0; t < n; t++) {
             float *q = s->q + (size_t)t * qd, *k = s->k + (size_t)t * kvd, *v = s->v + (size_t)t * kvd;
             if (L->bq) for (int i = 0; i < qd; i++) q[i] += L->bq[i];
@@ -8189,10 +8292,9 @@ static int model_forward(State *s, const int32_t *tok, int n, int all_logits, Er
         for (size_t i = 0; i < (size_t)n * E; i++) s->x[i] += s->xn[i];
         for (int t = 0; t < n; t++)
             model__rmsnorm(s->xn + (size_t)t * E, s->x + (size_t)t * E, L->ffn_norm, E, hp->eps);
-        model__matmul(s, &L->gate, s->xn, E, n, s->ffa, F);
-        model__matmul(s, &L->up, s->xn, E, n, s->ffb, F);
-        SwigluJob sj = { s->ffa, s->ffb, (int64_t)n * F };
-        pool_run(s->pool, model__swiglu_job, &sj);
+        const Mat *gu[2] = { &L->gate, &L->up };
+        float *gu_out[2] = { s->ffa, s->ffb };
+        model__matmul_n(s, s->xn, E, n, 2, gu, gu_out, 1);
         model__matmul(s, &L->down, s->ffa, F, n, s->xn, E);
         for (size_t i = 0; i < (size_t)n * E; i++) s->x[i] += s->xn[i];
     }

@@ -16,7 +16,9 @@
  *   - a row with gen_prep/gen (generation's prepared activations): gen after gen_prep
  *     the same way, the prepared bytes within KERN_PREP_BYTES(n) (a canary after it).
  *   - through the driver: model__matmul_job with one token over rows not a multiple of
- *     gemv_r (gemv or gen for whole groups, dot for the rest) against the reference.
+ *     gemv_r (gemv or gen for whole groups, dot for the rest) against the reference;
+ *     three matrices in one job (Q, K, V), and gate and up with SwiGLU in the job, over
+ *     1 to 3 threads' shares (each thread converts the token itself).
  */
 #define LLM_NO_MAIN
 #pragma GCC diagnostic push
@@ -120,37 +122,76 @@ static void test_gemv(int type, KernTileFn fn, KernPrepFn prep, int R, const cha
     agg_check(name, &a);
 }
 
-/* The driver with one token: rows 0..nrows-1 through kern_impl (gemv + dot edges). */
-static void test_driver(int t) {
-    const KernType *kt = kern_type(t), *xt = kern_type(kt->vec_dot_type);
-    char name[96];
-    snprintf(name, sizeof name, "matmul %s: one token through the driver (%s)", type_layouts[t].name,
-             kern_impl[t].gen ? "gen" : kern_impl[t].gemv ? "gemv" : "dot");
-    int64_t n = 2048, rows = 4 * 5 + 3;
-    Mat m;
-    memset(&m, 0, sizeof m);
-    size_t wrow = type_row_size(t, n);
-    uint8_t *w = malloc(rows * wrow), *xq = malloc(type_row_size(kt->vec_dot_type, n));
-    float *x = malloc(n * 4), out[64];
-    for (int64_t r = 0; r < rows; r++) gen_weights(t, w + r * wrow, n);
+/* The driver with one token: matrices of `types` (one activation type) over `rows` rows
+ * (not a multiple of any row group) in one job, run as the shares of `nth` threads one
+ * after another, the last first (each converts the token into its own buffers; the
+ * last also steals from the others). Every row against the reference dot of the
+ * reference conversion; swiglu (gate, up): out[0] = silu(gate) * up bit for bit as a
+ * separate pass would give it: the reference dots through kern_swiglu in 64-element
+ * pieces (K types only, whose dots are bit-identical to the reference). */
+static void test_job(const int *types, int nw, int swiglu, int64_t rows, int nth) {
+    int at = kern_type(types[0])->vec_dot_type;
+    const KernType *xt = kern_type(at);
+    char name[160];
+    int len = snprintf(name, sizeof name, "matmul job, one token, %d threads:", nth);
+    for (int m = 0; m < nw; m++)
+        len += snprintf(name + len, sizeof name - len, " %s (%s)", type_layouts[types[m]].name,
+                        kern_impl[types[m]].gen ? "gen" : kern_impl[types[m]].gemv ? "gemv" : "dot");
+    if (swiglu) snprintf(name + len, sizeof name - len, " + swiglu");
+    int64_t n = 2048;
+    float *x = malloc(n * 4);
     gen_act(x, n);
+    uint8_t *xq = malloc(type_row_size(at, n));
     xt->from_float_act(x, xq, n);
-    m.type = t, m.rows = rows, m.cols = n, m.data = w;
-    uint8_t *xp = kern_impl[t].gen ? malloc(KERN_PREP_BYTES(n)) : NULL;
-    if (xp) kern_impl[t].gen_prep(xq, xp, n);
-    static Pool one = { .n = 1 };
-    MatmulJob j = { &m, xq, type_row_size(kt->vec_dot_type, n), 1, out, rows, x, n, xp, &one };
-    matmul__share(&j);
-    model__matmul_job(&j, 0, 1);
-    free(xp);
+    static Pool pool;                       /* no workers: its shares, for calls one after another */
+    pool.n = nth;
+    size_t xq_row = type_row_size(at, n) + 64, xp_bytes = (KERN_PREP_BYTES(n) + 63) & ~(size_t)63;
+    MatmulJob j = { 0 };
+    j.n = 1, j.in = x, j.in_stride = n, j.pool = &pool;
+    j.xq = malloc(xq_row * nth), j.xq_row = xq_row;
+    j.xp = aligned_alloc(64, xp_bytes * MM_MAX * nth), j.xp_bytes = xp_bytes;
+    uint8_t *w[MM_MAX];
+    float *out[MM_MAX];
+    Mat mats[MM_MAX];
+    for (int m = 0; m < nw; m++) {
+        size_t wrow = type_row_size(types[m], n);
+        w[m] = malloc(rows * wrow), out[m] = malloc(rows * sizeof(float));
+        for (int64_t r = 0; r < rows; r++) gen_weights(types[m], w[m] + r * wrow, n);
+        for (int64_t r = 0; r < rows; r++) out[m][r] = -12345.0f;
+        mats[m] = (Mat){ w[m], (uint32_t)types[m], n, rows };
+        matmul_add(&j, &mats[m], out[m], rows);
+    }
+    j.swiglu = swiglu;
+    matmul__plan(&j);
+    for (int i = nth - 1; i >= 0; i--) model__matmul_job(&j, i, nth);
+    float *sw = malloc(rows * sizeof(float)), *up = malloc(rows * sizeof(float));
+    if (swiglu) {                          /* as a separate pass: kern_swiglu in 64-element pieces */
+        for (int64_t r = 0; r < rows; r++) {
+            sw[r] = kern_type(types[0])->dot(w[0] + r * type_row_size(types[0], n), xq, n);
+            up[r] = kern_type(types[1])->dot(w[1] + r * type_row_size(types[1], n), xq, n);
+        }
+        for (int64_t r = 0; r < rows; r += 64) kern_swiglu(sw + r, up + r, rows - r < 64 ? rows - r : 64);
+    }
     Agg a = { 0 };
-    for (int64_t r = 0; r < rows; r++) {
-        float ref = kt->dot(w + r * wrow, xq, n);
-        double S = abs_dot(t, w + r * wrow, xq, n), tol = (2.0 * (double)(n / blk_of(t)) + 16) * U24 * S + 1e-30;
-        agg(&a, same(t, out[r], ref, tol), "row %lld: %.9g ref %.9g", (long long)r, out[r], ref);
+    for (int m = 0; m < nw; m++) {
+        int t = types[m];
+        size_t wrow = type_row_size(t, n);
+        for (int64_t r = 0; r < rows; r++) {
+            float ref = kern_type(t)->dot(w[m] + r * wrow, xq, n), got = out[m][r];
+            if (swiglu && m == 1) continue;                    /* up is an intermediate */
+            if (swiglu) {
+                float g = sw[r];
+                agg(&a, memcmp(&g, &got, 4) == 0 || (isnan(g) && isnan(got)), "row %lld: silu(gate) * up %.9g, separately %.9g",
+                    (long long)r, got, g);
+                continue;
+            }
+            double S = abs_dot(t, w[m] + r * wrow, xq, n), tol = (2.0 * (double)(n / blk_of(t)) + 16) * U24 * S + 1e-30;
+            agg(&a, same(t, got, ref, tol), "matrix %d row %lld: %.9g ref %.9g", m, (long long)r, got, ref);
+        }
     }
     agg_check(name, &a);
-    free(w), free(xq), free(x);
+    for (int m = 0; m < nw; m++) free(w[m]), free(out[m]);
+    free(j.xq), free(j.xp), free(xq), free(x), free(sw), free(up);
 }
 
 int main(void) {
@@ -172,6 +213,13 @@ int main(void) {
         test_gemv(v->type, v->fn, v->prep, v->rows, name);
     }
     int types[] = { T_Q4_0, T_Q4_1, T_Q5_0, T_Q5_1, T_Q8_0, T_Q2_K, T_Q3_K, T_Q4_K, T_Q5_K, T_Q6_K };
-    for (int i = 0; i < 10; i++) test_driver(types[i]);
+    for (int i = 0; i < 10; i++) test_job(&types[i], 1, 0, 4 * 5 + 3, 1);
+    /* Q, K and V of a Q4_K_M model (Q6_K V), and of a Q4_0 one; gate and up + SwiGLU */
+    int qkv_k[] = { T_Q4_K, T_Q4_K, T_Q6_K }, qkv_0[] = { T_Q4_0, T_Q4_0, T_Q4_0 }, gu[] = { T_Q4_K, T_Q6_K };
+    for (int nth = 1; nth <= 3; nth++) {
+        test_job(qkv_k, 3, 0, 77, nth);
+        test_job(qkv_0, 3, 0, 77, nth);
+        test_job(gu, 2, 1, 150, nth);
+    }
     return test_failed ? 1 : 0;
 }

@@ -158,7 +158,7 @@ static int pp_check_driver(const KernBatchVariant *v, int nth, int ntok, char *w
     int type = v->type, atype = kern_type(type)->vec_dot_type;
     int64_t nb = pp_is_k(type) ? 3 : 19, n = nb * pp_qk(type), rows = 37;
     size_t wrow = type_row_size(type, n), xrow = type_row_size(atype, n);
-    uint8_t *w = malloc(wrow * rows), *x = malloc(xrow * ntok);
+    uint8_t *w = malloc(wrow * rows), *x = malloc(xrow * (ntok > nth ? ntok : nth));   /* one token: a row per thread */
     float *in = malloc(sizeof(float) * n * ntok), *out = malloc(sizeof(float) * rows * ntok);
     /* moderate weights so the fallback's summation order stays within the tolerance */
     float *f = malloc(sizeof(float) * n);
@@ -172,9 +172,11 @@ static int pp_check_driver(const KernBatchVariant *v, int nth, int ntok, char *w
     Mat m = { w, (uint32_t)type, n, rows };
     static Pool pool;                     /* no workers: its shares, for calls one after another */
     pool.n = nth;
-    MatmulJob j = { &m, x, xrow, ntok, out, rows, in, n, NULL, &pool };
-    matmul__share(&j);
-    for (int i = 0; i < nth; i++) model__convert_job(&j, i, nth);
+    MatmulJob j = { 0 };
+    j.n = ntok, j.in = in, j.in_stride = n, j.xq = x, j.xq_row = xrow, j.pool = &pool;
+    matmul_add(&j, &m, out, rows);
+    matmul__plan(&j);
+    if (ntok > 1) for (int i = 0; i < nth; i++) model__convert_job(&j, i, nth);
     /* the last thread first: it takes its share, then steals the others' from the back */
     for (int i = nth - 1; i >= 0; i--) model__matmul_job(&j, i, nth);
     float (*dot)(const void *, const void *, int64_t) = pp_ref_dot(type);
