@@ -8072,6 +8072,16 @@ static void model__matmul_rows(const MatmulJob *j, int m, const uint8_t *xq, int
     }
 }
 
+/* The first lines of the 4 KiB page after the one p is in: the hardware prefetchers stop
+ * at page boundaries, and with the file mapping's small pages a stream would restart
+ * cold every 4 KiB. Touched while the rows before it compute, the next page's stream is
+ * under way when they get there. */
+static inline void matmul__prefetch_page(const uint8_t *p) {
+    const char *next = (const char *)(((uintptr_t)p + 4096) & ~(uintptr_t)4095);
+    __builtin_prefetch(next, 0, 3);
+    __builtin_prefetch(next + 64, 0, 3);
+}
+
 /* Rows [r0, r1) of matrix m: with prepared activations gen_r rows at a time (dot for
  * the rest), else through model__matmul_rows in groups of tile_r. */
 static void matmul__range(const MatmulJob *j, int m, const uint8_t *xq, const uint8_t *xp, int64_t r0, int64_t r1) {
@@ -8080,12 +8090,17 @@ static void matmul__range(const MatmulJob *j, int m, const uint8_t *xq, const ui
     size_t wrow = type_row_size(W->type, W->cols);
     const uint8_t *w = W->data;
     if (xp) {
-        for (; r0 + k->gen_r <= r1; r0 += k->gen_r)
+        for (; r0 + k->gen_r <= r1; r0 += k->gen_r) {
+            matmul__prefetch_page(w + (size_t)r0 * wrow);
             k->gen(w + (size_t)r0 * wrow, wrow, k->gen_r, xp, 0, 1, W->cols, j->out[m] + r0, 1);
+        }
         for (; r0 < r1; r0++) j->out[m][r0] = k->dot(w + (size_t)r0 * wrow, xq, W->cols);
         return;
     }
-    for (; r0 < r1; r0 += k->tile_r) model__matmul_rows(j, m, xq, r0, r1 - r0 < k->tile_r ? (int)(r1 - r0) : k->tile_r);
+    for (; r0 < r1; r0 += k->tile_r) {
+        matmul__prefetch_page(w + (size_t)r0 * wrow);
+        model__matmul_rows(j, m, xq, r0, r1 - r0 < k->tile_r ? (int)(r1 - r0) : k->tile_r);
+    }
 }
 
 /* Rows are split between threads; each walks its rows in units and, for each, all
