@@ -4483,50 +4483,30 @@ static void kern_attn_f16_ref(const float *qs, const uint16_t *k, const uint16_t
     for (int d = 0; d < hd; d++) out[d] = f16_to_f32(acc[d]) * inv;
 }
 
+/* The vector kernels take the positions in blocks of ATT_BLK: the block's scores first
+ * (the dots of several keys reduced together), then the steps of the online softmax in
+ * the reference's order and with its expf, then the values. The F16 accumulation of the
+ * values stays one position after the other, rounded as the reference rounds it. */
+enum { ATT_BLK = 128 };
+
+/* The softmax steps of a block's scores sc[0..n): up[p] = 1 when position p raises the
+ * running maximum *M, and sc[p] becomes the reference's weight e: the factor that
+ * rescales the accumulators (up) or weighs p's value (not up). *S: the sum of weights. */
+static void kern__attn_steps(float *sc, uint8_t *up, int n, float *M, float *S) {
+    float m = *M, sum = *S;
+    for (int p = 0; p < n; p++) {
+        float s = sc[p];
+        up[p] = s > m;
+        if (up[p]) sc[p] = expf(m - s), m = s, sum = sum * sc[p] + 1.0f;
+        else sc[p] = expf(s - m), sum = sum + sc[p];
+    }
+    *M = m, *S = sum;
+}
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
 
-/* The same with F16C conversions and 8-wide FMA (head sizes that are multiples of 8). */
-__attribute__((target("avx2,fma,f16c")))
-static void kern_attn_f16_avx2(const float *qs, const uint16_t *k, const uint16_t *v, size_t stride, int n,
-                               int hd, float scale, float *out) {
-    if (hd % 8 || hd > 1024) { kern_attn_f16_ref(qs, k, v, stride, n, hd, scale, out); return; }
-    int nv = hd / 8;
-    __m256 q[128];
-    __m128i acc[128];
-    float M = -INFINITY, S = 0;
-    for (int i = 0; i < nv; i++) {
-        q[i] = _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(qs + 8 * i), _MM_FROUND_TO_NEAREST_INT));
-        acc[i] = _mm_setzero_si128();
-    }
-    for (int p = 0; p < n; p++, k += stride, v += stride) {
-        __m256 sum = _mm256_setzero_ps();
-        for (int i = 0; i < nv; i++)
-            sum = _mm256_fmadd_ps(q[i], _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + 8 * i))), sum);
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-        h = _mm_add_ss(h, _mm_movehdup_ps(h));
-        float sc = _mm_cvtss_f32(h) * scale, ms = 1.0f, vs = 1.0f;
-        if (sc > M) {
-            ms = expf(M - sc);
-            M = sc;
-            __m256 m = _mm256_set1_ps(ms);
-            for (int i = 0; i < nv; i++)
-                acc[i] = _mm256_cvtps_ph(_mm256_mul_ps(_mm256_cvtph_ps(acc[i]), m), _MM_FROUND_TO_NEAREST_INT);
-        } else {
-            vs = expf(sc - M);
-        }
-        __m256 w = _mm256_set1_ps(vs);
-        for (int i = 0; i < nv; i++) {
-            __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + 8 * i)));
-            acc[i] = _mm256_cvtps_ph(_mm256_fmadd_ps(x, w, _mm256_cvtph_ps(acc[i])), _MM_FROUND_TO_NEAREST_INT);
-        }
-        S = S * ms + vs;
-    }
-    __m256 inv = _mm256_set1_ps(S == 0.0f ? 0.0f : 1.0f / S);
-    for (int i = 0; i < nv; i++) _mm256_storeu_ps(out + 8 * i, _mm256_mul_ps(_mm256_cvtph_ps(acc[i]), inv));
-}
 #endif
 
 /* ---- x86_64 SIMD kernels for the K-quants (Q2_K..Q6_K against Q8_K) ----
@@ -5381,6 +5361,81 @@ __attribute__((target("avx2,fma"))) static void kern_swiglu_avx2(float *g, const
     }
     kern_swiglu_ref(g + i, u + i, n - i);
 }
+
+#define ATT_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define ATT_INL inline __attribute__((always_inline))
+
+static ATT_AVX2 ATT_INL __m256 kern__f16_round8(__m256 x) {      /* to F16 and back */
+    return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
+}
+
+/* The values of B positions into c (<= 8) vectors of 8 accumulators (F16 in acc): per
+ * position a new maximum rescales them by e, any other weighs its value by e. */
+static ATT_AVX2 ATT_INL void kern__attn_v_avx2(uint16_t *acc, const uint16_t *v, size_t stride, int B,
+                                               const uint8_t *up, const float *e, int c) {
+    __m256 a[8];
+    KQ_UNROLL for (int i = 0; i < 8; i++)
+        a[i] = i < c ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + 8 * i))) : _mm256_setzero_ps();
+    for (int p = 0; p < B; p++, v += stride) {
+        __m256 w = _mm256_set1_ps(e[p]);
+        if (up[p]) {
+            KQ_UNROLL for (int i = 0; i < 8; i++) if (i < c) a[i] = kern__f16_round8(_mm256_mul_ps(a[i], w));
+            w = _mm256_set1_ps(1.0f);
+        }
+        KQ_UNROLL for (int i = 0; i < 8; i++)
+            if (i < c) a[i] = kern__f16_round8(_mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + 8 * i))), w, a[i]));
+    }
+    KQ_UNROLL for (int i = 0; i < 8; i++)
+        if (i < c) _mm_storeu_si128((__m128i *)(acc + 8 * i), _mm256_cvtps_ph(a[i], _MM_FROUND_TO_NEAREST_INT));
+}
+
+/* kern_attn_f16_ref with F16C conversions and 8-wide FMA (head sizes that are multiples
+ * of 8), in blocks of positions (see ATT_BLK): eight keys' dots at a time, summed in
+ * float lanes (not in double). */
+static ATT_AVX2 void kern_attn_f16_avx2(const float *qs, const uint16_t *k, const uint16_t *v, size_t stride, int n,
+                                        int hd, float scale, float *out) {
+    if (hd % 8 || hd > 1024) { kern_attn_f16_ref(qs, k, v, stride, n, hd, scale, out); return; }
+    const int nv = hd / 8;
+    __m256 q[128];
+    uint16_t acc[1024];
+    float sc[ATT_BLK], M = -INFINITY, S = 0;
+    uint8_t up[ATT_BLK];
+    for (int i = 0; i < nv; i++) q[i] = kern__f16_round8(_mm256_loadu_ps(qs + 8 * i));
+    memset(acc, 0, (size_t)hd * sizeof *acc);
+    for (int p0 = 0; p0 < n; p0 += ATT_BLK) {
+        const int B = n - p0 < ATT_BLK ? n - p0 : ATT_BLK;
+        const uint16_t *kb = k + (size_t)p0 * stride;
+        int p = 0;
+        for (; p + 8 <= B; p += 8) {
+            __m256 s[8];
+            KQ_UNROLL for (int j = 0; j < 8; j++) s[j] = _mm256_setzero_ps();
+            for (int i = 0; i < nv; i++)
+                KQ_UNROLL for (int j = 0; j < 8; j++)
+                    s[j] = _mm256_fmadd_ps(q[i], _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kb + (size_t)(p + j) * stride + 8 * i))), s[j]);
+            /* lane j of the result: the sum of s[j] */
+            __m256 h0 = _mm256_hadd_ps(_mm256_hadd_ps(s[0], s[1]), _mm256_hadd_ps(s[2], s[3]));
+            __m256 h1 = _mm256_hadd_ps(_mm256_hadd_ps(s[4], s[5]), _mm256_hadd_ps(s[6], s[7]));
+            __m256 d = _mm256_add_ps(_mm256_permute2f128_ps(h0, h1, 0x20), _mm256_permute2f128_ps(h0, h1, 0x31));
+            _mm256_storeu_ps(sc + p, _mm256_mul_ps(d, _mm256_set1_ps(scale)));
+        }
+        for (; p < B; p++) {
+            __m256 s = _mm256_setzero_ps();
+            for (int i = 0; i < nv; i++)
+                s = _mm256_fmadd_ps(q[i], _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kb + (size_t)p * stride + 8 * i))), s);
+            __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+            h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+            sc[p] = _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h))) * scale;
+        }
+        kern__attn_steps(sc, up, B, &M, &S);
+        const uint16_t *vb = v + (size_t)p0 * stride;
+        for (int i = 0; i < nv; i += 8)
+            if (nv - i >= 8) kern__attn_v_avx2(acc + 8 * i, vb + 8 * i, stride, B, up, sc, 8);
+            else kern__attn_v_avx2(acc + 8 * i, vb + 8 * i, stride, B, up, sc, nv - i);
+    }
+    __m256 inv = _mm256_set1_ps(S == 0.0f ? 0.0f : 1.0f / S);
+    for (int i = 0; i < nv; i++)
+        _mm256_storeu_ps(out + 8 * i, _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + 8 * i))), inv));
+}
 #endif
 
 /* ---- ARM NEON kernels (issue 5): aarch64 NEON, aarch64 NEON + dotprod, armv7 NEON ----
@@ -6003,36 +6058,64 @@ ARM_V4 static float kern_dot_f16_neon(const void *vw, const void *vx, int64_t n)
     return (float)sum;
 }
 
+ARM_V4 static inline __attribute__((always_inline)) float32x4_t arm__f16_round4(float32x4_t x) {
+    return arm__h2f4(arm__f2h4(x));                             /* to F16 and back */
+}
+
+/* The values of B positions into c (<= 8) vectors of 4 accumulators (F16 in acc): per
+ * position a new maximum rescales them by e, any other weighs its value by e. */
+ARM_V4 static inline __attribute__((always_inline)) void arm__attn_v(uint16_t *acc, const uint16_t *v, size_t stride,
+                                                                     int B, const uint8_t *up, const float *e, int c) {
+    float32x4_t a[8];
+    ARM_UNROLL for (int i = 0; i < 8; i++) a[i] = i < c ? arm__h2f4(vld1_u16(acc + 4 * i)) : vdupq_n_f32(0.0f);
+    for (int p = 0; p < B; p++, v += stride) {
+        float32x4_t w = vdupq_n_f32(e[p]);
+        if (up[p]) {
+            ARM_UNROLL for (int i = 0; i < 8; i++) if (i < c) a[i] = arm__f16_round4(vmulq_f32(a[i], w));
+            w = vdupq_n_f32(1.0f);
+        }
+        ARM_UNROLL for (int i = 0; i < 8; i++) if (i < c) a[i] = arm__f16_round4(vfmaq_f32(a[i], arm__h2f4(vld1_u16(v + 4 * i)), w));
+    }
+    ARM_UNROLL for (int i = 0; i < 8; i++) if (i < c) vst1_u16(acc + 4 * i, arm__f2h4(a[i]));
+}
+
 /* kern_attn_f16_ref with 4-wide F16 conversions and FMA (head sizes that are multiples
-   of 8); the dot of a query and a key is summed in float lanes, not in double. */
+ * of 8), in blocks of positions (see ATT_BLK): four keys' dots at a time, summed in
+ * float lanes (not in double). */
 ARM_V4 static void kern_attn_f16_neon(const float *qs, const uint16_t *k, const uint16_t *v, size_t stride, int n,
                                       int hd, float scale, float *out) {
     if (hd % 8 || hd > 1024) { kern_attn_f16_ref(qs, k, v, stride, n, hd, scale, out); return; }
     const int nv = hd / 4;
     float32x4_t q[256];
     uint16_t acc[1024];
-    float M = -INFINITY, S = 0;
-    for (int i = 0; i < nv; i++) q[i] = arm__h2f4(arm__f2h4(vld1q_f32(qs + 4 * i)));
+    float sc[ATT_BLK], M = -INFINITY, S = 0;
+    uint8_t up[ATT_BLK];
+    for (int i = 0; i < nv; i++) q[i] = arm__f16_round4(vld1q_f32(qs + 4 * i));
     memset(acc, 0, (size_t)hd * sizeof *acc);
-    for (int p = 0; p < n; p++, k += stride, v += stride) {
-        float32x4_t s0 = vdupq_n_f32(0.0f), s1 = s0;
-        for (int i = 0; i < nv; i += 2) {
-            s0 = vfmaq_f32(s0, q[i], arm__h2f4(vld1_u16(k + 4 * i)));
-            s1 = vfmaq_f32(s1, q[i + 1], arm__h2f4(vld1_u16(k + 4 * i + 4)));
-        }
-        float sc = arm__hadd_f32(vaddq_f32(s0, s1)) * scale, ms = 1.0f, vs = 1.0f;
-        if (sc > M) {
-            ms = expf(M - sc);
-            M = sc;
+    for (int p0 = 0; p0 < n; p0 += ATT_BLK) {
+        const int B = n - p0 < ATT_BLK ? n - p0 : ATT_BLK;
+        const uint16_t *kb = k + (size_t)p0 * stride;
+        int p = 0;
+        for (; p + 4 <= B; p += 4) {
+            float32x4_t s[4];
+            for (int j = 0; j < 4; j++) s[j] = vdupq_n_f32(0.0f);
             for (int i = 0; i < nv; i++)
-                vst1_u16(acc + 4 * i, arm__f2h4(vmulq_n_f32(arm__h2f4(vld1_u16(acc + 4 * i)), ms)));
-        } else {
-            vs = expf(sc - M);
+                _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) s[j] = vfmaq_f32(s[j], q[i], arm__h2f4(vld1_u16(kb + (size_t)(p + j) * stride + 4 * i)));
+            float32x2_t d[4];                 /* lane j of the result: the sum of s[j] */
+            for (int j = 0; j < 4; j++) d[j] = vadd_f32(vget_low_f32(s[j]), vget_high_f32(s[j]));
+            float32x4_t r = vcombine_f32(vpadd_f32(d[0], d[1]), vpadd_f32(d[2], d[3]));
+            vst1q_f32(sc + p, vmulq_n_f32(r, scale));
         }
-        const float32x4_t w = vdupq_n_f32(vs);
-        for (int i = 0; i < nv; i++)
-            vst1_u16(acc + 4 * i, arm__f2h4(vfmaq_f32(arm__h2f4(vld1_u16(acc + 4 * i)), arm__h2f4(vld1_u16(v + 4 * i)), w)));
-        S = S * ms + vs;
+        for (; p < B; p++) {
+            float32x4_t s = vdupq_n_f32(0.0f);
+            for (int i = 0; i < nv; i++) s = vfmaq_f32(s, q[i], arm__h2f4(vld1_u16(kb + (size_t)p * stride + 4 * i)));
+            sc[p] = arm__hadd_f32(s) * scale;
+        }
+        kern__attn_steps(sc, up, B, &M, &S);
+        const uint16_t *vb = v + (size_t)p0 * stride;
+        for (int i = 0; i < nv; i += 8)
+            if (nv - i >= 8) arm__attn_v(acc + 4 * i, vb + 4 * i, stride, B, up, sc, 8);
+            else arm__attn_v(acc + 4 * i, vb + 4 * i, stride, B, up, sc, nv - i);
     }
     const float32x4_t inv = vdupq_n_f32(S == 0.0f ? 0.0f : 1.0f / S);
     for (int i = 0; i < nv; i++) vst1q_f32(out + 4 * i, vmulq_f32(arm__h2f4(vld1_u16(acc + 4 * i)), inv));
