@@ -5750,6 +5750,40 @@ ARM_AI void arm__tile_32(const uint8_t *w, size_t w_row, const uint8_t *x, size_
     ARM_UNROLL for (int r = 0; r < ARM_TR; r++) arm__tile_store(vaddq_f32(acc[r], macc[r]), out + r, os, ARM_TT);
 }
 
+/* Generation: ARM_GR rows of a 32-element type against one token. The token's block is
+   loaded once for all the rows, and the rows' integer sums are reduced together, one
+   lane each, so the float steps are done once per block for the rows. */
+enum { ARM_GR = 4 };
+ARM_AI void arm__gemv_32(const uint8_t *w, size_t w_row, const uint8_t *x, int64_t n, float *out, arm__dotfn dot,
+                         int type) {
+    const int64_t nb = n / QK;
+    const int q81 = type == T_Q4_1 || type == T_Q5_1;
+    float32x4_t acc = vdupq_n_f32(0.0f), macc = acc;
+    for (int64_t b = 0; b < nb; b++) {
+        const int8_t *qs;
+        float dx, sx = 0.0f;
+        if (q81) {
+            const BlockQ8_1 *xb = (const BlockQ8_1 *)x + b;
+            qs = xb->qs, dx = arm__h2f(xb->d), sx = arm__h2f(xb->s);
+        } else {
+            const BlockQ8_0 *xb = (const BlockQ8_0 *)x + b;
+            qs = xb->qs, dx = arm__h2f(xb->d);
+        }
+        const int8x16_t xl = vld1q_s8(qs), xh = vld1q_s8(qs + 16);
+        int32x4_t p[ARM_GR];
+        float dw[ARM_GR], mw[ARM_GR] = { 0 };
+        ARM_UNROLL for (int r = 0; r < ARM_GR; r++) {
+            int8x16_t lo, hi;
+            arm__unpack_32(w + r * w_row, b, type, &lo, &hi, &dw[r], &mw[r]);
+            p[r] = dot(dot(vdupq_n_s32(0), lo, xl), hi, xh);
+        }
+        float32x4_t sum = vcvtq_f32_s32(arm__hadd4(p[0], p[1], p[2], p[3]));
+        acc = vaddq_f32(acc, vmulq_f32(sum, vmulq_n_f32(vld1q_f32(dw), dx)));
+        if (q81) macc = vaddq_f32(macc, vmulq_n_f32(vld1q_f32(mw), sx));
+    }
+    vst1q_f32(out, vaddq_f32(acc, macc));
+}
+
 /* Block b of the first nt tokens of a K-quant tile (x_row bytes apart) and their scales;
    the scales of lanes nt.. stay 0. */
 ARM_AI float32x4_t arm__k_tokens(const uint8_t *x, size_t x_row, int64_t b, int nt, const BlockQ8_K **xb) {
@@ -5955,6 +5989,13 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
         (void)w_row, (void)nr, (void)nt;                                                                           \
         call;                                                                                                      \
     }
+/* One token against ARM_GR rows (out: the rows' results side by side). */
+#define ARM_GEMV(name, isa, call)                                                                                  \
+    static void kern_gemv_##name##_##isa(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,   \
+                                         int nt, int64_t n, float *out, int64_t os) {                              \
+        (void)nr, (void)x_row, (void)nt, (void)os;                                                                 \
+        call;                                                                                                      \
+    }
 /* The K-quant dots are their tiles with one token (one body per type: the same integers
    and, in lane 0, the same float steps). */
 #define ARM_KDOT(name, isa, call)                                                                                  \
@@ -5974,6 +6015,11 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
     ARM_KDOT(q4_k, isa, arm__tile_q45_k(w, x, 0, n, &o, 1, prim, 0, 1))                                           \
     ARM_KDOT(q5_k, isa, arm__tile_q45_k(w, x, 0, n, &o, 1, prim, 1, 1))                                           \
     ARM_KDOT(q6_k, isa, arm__tile_q6_k(w, x, 0, n, &o, 1, prim, 1))                                               \
+    ARM_GEMV(q8_0, isa, arm__gemv_32(w, w_row, x, n, out, prim, T_Q8_0))                                          \
+    ARM_GEMV(q4_0, isa, arm__gemv_32(w, w_row, x, n, out, prim, T_Q4_0))                                          \
+    ARM_GEMV(q4_1, isa, arm__gemv_32(w, w_row, x, n, out, prim, T_Q4_1))                                          \
+    ARM_GEMV(q5_0, isa, arm__gemv_32(w, w_row, x, n, out, prim, T_Q5_0))                                          \
+    ARM_GEMV(q5_1, isa, arm__gemv_32(w, w_row, x, n, out, prim, T_Q5_1))                                          \
     ARM_TILE(q8_0, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q8_0))                                      \
     ARM_TILE(q4_0, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q4_0))                                      \
     ARM_TILE(q4_1, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q4_1))                                      \
@@ -7354,14 +7400,15 @@ static const KernGenVariant kern__gen_variants[] = {
 #if defined(LLM_SIMD_ARM)
 /* The quantised types' rows of one NEON ISA: the dot and the tile (ARM_TR rows for the
    32-element types, 1 for the K-quants, by ARM_TT tokens). */
-#define ARM_QUANT_ROW(T, name, ISA, isa, rows) \
-    { T, ISA, kern_dot_##name##_##isa, kern_tile_##name##_##isa, rows, ARM_TT, NULL, NULL, 0 },
+#define ARM_QUANT_ROW(T, name, ISA, isa, rows, gemv, gemv_r) \
+    { T, ISA, kern_dot_##name##_##isa, kern_tile_##name##_##isa, rows, ARM_TT, NULL, gemv, gemv_r },
+#define ARM_ROW32(T, name, ISA, isa) ARM_QUANT_ROW(T, name, ISA, isa, ARM_TR, kern_gemv_##name##_##isa, ARM_GR)
+#define ARM_ROWK(T, name, ISA, isa) ARM_QUANT_ROW(T, name, ISA, isa, 1, NULL, 0)
 #define ARM_QUANT_ROWS(ISA, isa)                                                                                     \
-    ARM_QUANT_ROW(T_Q8_0, q8_0, ISA, isa, ARM_TR) ARM_QUANT_ROW(T_Q4_0, q4_0, ISA, isa, ARM_TR)                   \
-    ARM_QUANT_ROW(T_Q4_1, q4_1, ISA, isa, ARM_TR) ARM_QUANT_ROW(T_Q5_0, q5_0, ISA, isa, ARM_TR)                   \
-    ARM_QUANT_ROW(T_Q5_1, q5_1, ISA, isa, ARM_TR) ARM_QUANT_ROW(T_Q2_K, q2_k, ISA, isa, 1)                        \
-    ARM_QUANT_ROW(T_Q3_K, q3_k, ISA, isa, 1) ARM_QUANT_ROW(T_Q4_K, q4_k, ISA, isa, 1)                             \
-    ARM_QUANT_ROW(T_Q5_K, q5_k, ISA, isa, 1) ARM_QUANT_ROW(T_Q6_K, q6_k, ISA, isa, 1)
+    ARM_ROW32(T_Q8_0, q8_0, ISA, isa) ARM_ROW32(T_Q4_0, q4_0, ISA, isa) ARM_ROW32(T_Q4_1, q4_1, ISA, isa)           \
+    ARM_ROW32(T_Q5_0, q5_0, ISA, isa) ARM_ROW32(T_Q5_1, q5_1, ISA, isa) ARM_ROWK(T_Q2_K, q2_k, ISA, isa)            \
+    ARM_ROWK(T_Q3_K, q3_k, ISA, isa) ARM_ROWK(T_Q4_K, q4_k, ISA, isa) ARM_ROWK(T_Q5_K, q5_k, ISA, isa)              \
+    ARM_ROWK(T_Q6_K, q6_k, ISA, isa)
 #endif
 
 static const KernVariant kern__variants[] = {
@@ -8091,8 +8138,11 @@ static void matmul_add(MatmulJob *j, const Mat *w, float *out, int64_t out_strid
     j->w[j->nw] = w, j->out[j->nw] = out, j->out_stride[j->nw] = out_stride, j->nw++;
 }
 
+/* Rows model__matmul_rows takes at once: a tile's, or for one token a gemv's when more. */
+static int matmul__step(const KernImpl *k, int n) { return n == 1 && k->gemv && k->gemv_r > k->tile_r ? k->gemv_r : k->tile_r; }
+
 /* Before the job runs: which kernel each matrix takes, its units (gen_r rows for one
- * token, else tile_r; with swiglu, MM_SWIGLU_ROWS rows of both gate and up, so every
+ * token, else matmul__step; with swiglu, MM_SWIGLU_ROWS rows of gate and up, so every
  * element of the product goes through kern_swiglu in the same 64-element piece as in a
  * separate pass), and the units in the pool's shares. A thread takes about 64 rows of
  * one token at a time (a few microseconds; a steal from the back of another thread's
@@ -8109,7 +8159,7 @@ static void matmul__plan(MatmulJob *j) {
             if (j->prep[m] < 0) j->prep[m] = j->nprep++;
         }
         j->batch[m] = k->batch && j->n >= k->batch_t && !j->swiglu;
-        j->group[m] = j->swiglu ? MM_SWIGLU_ROWS : j->prep[m] >= 0 ? k->gen_r : k->tile_r;
+        j->group[m] = j->swiglu ? MM_SWIGLU_ROWS : j->prep[m] >= 0 ? k->gen_r : matmul__step(k, j->n);
         int64_t units = j->batch[m] || (j->swiglu && m > 0) ? 0 : (j->w[m]->rows + j->group[m] - 1) / j->group[m];
         j->first[m + 1] = j->first[m] + units;
     }
@@ -8128,7 +8178,8 @@ static void model__convert_job(void *ctx, int ith, int nth) {
         k->quant_act(j->in + t * j->in_stride, (void *)(j->xq + t * j->xq_row), j->w[0]->cols);
 }
 
-/* Rows [r, r + nr) (nr <= tile_r) of matrix m for all tokens, in tiles of tile_t tokens. */
+/* Rows [r, r + nr) (nr <= matmul__step) of matrix m for all tokens, in tiles of tile_t
+ * tokens (one token: gemv_r rows at a time, then dot). */
 static void model__matmul_rows(const MatmulJob *j, int m, const uint8_t *xq, int64_t r, int nr) {
     const Mat *W = j->w[m];
     const KernImpl *k = &kern_impl[W->type];
@@ -8166,7 +8217,7 @@ static inline void matmul__prefetch_page(const uint8_t *p) {
 }
 
 /* Rows [r0, r1) of matrix m: with prepared activations gen_r rows at a time (dot for
- * the rest), else through model__matmul_rows in groups of tile_r. */
+ * the rest), else through model__matmul_rows in groups of matmul__step. */
 static void matmul__range(const MatmulJob *j, int m, const uint8_t *xq, const uint8_t *xp, int64_t r0, int64_t r1) {
     const Mat *W = j->w[m];
     const KernImpl *k = &kern_impl[W->type];
@@ -8180,9 +8231,10 @@ static void matmul__range(const MatmulJob *j, int m, const uint8_t *xq, const ui
         for (; r0 < r1; r0++) j->out[m][r0] = k->dot(w + (size_t)r0 * wrow, xq, W->cols);
         return;
     }
-    for (; r0 < r1; r0 += k->tile_r) {
+    const int step = matmul__step(k, j->n);
+    for (; r0 < r1; r0 += step) {
         matmul__prefetch_page(w + (size_t)r0 * wrow);
-        model__matmul_rows(j, m, xq, r0, r1 - r0 < k->tile_r ? (int)(r1 - r0) : k->tile_r);
+        model__matmul_rows(j, m, xq, r0, r1 - r0 < step ? (int)(r1 - r0) : step);
     }
 }
 
