@@ -8127,7 +8127,6 @@ typedef struct {
     Pool *pool;                /* its shares of row groups (pool_share_*) */
     /* set by matmul__plan */
     int prep[MM_MAX];          /* matrix m's prepared copy (slot in xp), -1: none */
-    int nprep;
     int batch[MM_MAX];         /* matrix m goes through KernImpl.batch in fixed shares */
     int64_t group[MM_MAX];     /* rows per shared unit */
     int64_t first[MM_MAX + 1]; /* matrix m's units are [first[m], first[m+1]) */
@@ -8148,7 +8147,7 @@ static int matmul__step(const KernImpl *k, int n) { return n == 1 && k->gemv && 
  * one token at a time (a few microseconds; a steal from the back of another thread's
  * share is never smaller than a prefetch stream is long). */
 static void matmul__plan(MatmulJob *j) {
-    j->nprep = 0;
+    int nprep = 0;
     j->first[0] = 0;
     for (int m = 0; m < j->nw; m++) {
         const KernImpl *k = &kern_impl[j->w[m]->type];
@@ -8156,7 +8155,7 @@ static void matmul__plan(MatmulJob *j) {
         if (j->n == 1 && j->xp && k->gen) {
             for (int i = 0; i < m && j->prep[m] < 0; i++)
                 if (j->prep[i] >= 0 && kern_impl[j->w[i]->type].gen_prep == k->gen_prep) j->prep[m] = j->prep[i];
-            if (j->prep[m] < 0) j->prep[m] = j->nprep++;
+            if (j->prep[m] < 0) j->prep[m] = nprep++;
         }
         j->batch[m] = k->batch && j->n >= k->batch_t && !j->swiglu;
         j->group[m] = j->swiglu ? MM_SWIGLU_ROWS : j->prep[m] >= 0 ? k->gen_r : matmul__step(k, j->n);
