@@ -14656,29 +14656,39 @@ static size_t bench_bytes_per_token(const Model *m) {
 
 typedef struct {
     int n_prompt, n_gen, reps;
+    int depth;                /* tokens already in the cache when each test starts */
     double samples[2][64];    /* tokens per second of each repetition: [0] pp, [1] tg */
     double bw[64];            /* read bandwidth of the weights just before each tg repetition */
 } BenchResult;
 
-/* Runs the pp and tg tests r times each on a fresh cache (random token ids). */
+/* Random token ids at positions n_past.., n of them, in batches (not timed). */
+static int bench__prompt(State *st, int n, Err *e) {
+    static int32_t batch[1 << 16];
+    for (int i = 0; i < n; i += st->o.n_batch) {
+        int nb = n - i < st->o.n_batch ? n - i : st->o.n_batch;
+        for (int k = 0; k < nb; k++) batch[k] = (int32_t)(bench__next() % (uint64_t)st->m->hp.n_vocab);
+        if (model_forward(st, batch, nb, 0, e)) return -1;
+    }
+    return 0;
+}
+
+/* Runs the pp and tg tests r times each (random token ids), each after r->depth tokens:
+ * the cache is filled once, and every test starts at that position again (it writes
+ * only the positions after it). */
 static int bench_run(State *st, BenchResult *r, Err *e) {
     const int V = st->m->hp.n_vocab;
     int32_t tok[1];
+    st->n_past = 0;
+    if (r->depth > 0 && bench__prompt(st, r->depth, e)) return -1;
     for (int rep = -1; rep < r->reps; rep++) {      /* rep -1: warm-up, not counted */
         if (r->n_prompt > 0) {
-            st->n_past = 0;
+            st->n_past = r->depth;
             double t0 = time_now();
-            for (int i = 0; i < r->n_prompt; i += st->o.n_batch) {
-                int nb = r->n_prompt - i < st->o.n_batch ? r->n_prompt - i : st->o.n_batch;
-                static int32_t batch[1 << 16];
-                for (int k = 0; k < nb; k++) batch[k] = (int32_t)(bench__next() % (uint64_t)V);
-                if (model_forward(st, batch, rep < 0 && nb > 8 ? 8 : nb, 0, e)) return -1;
-                if (rep < 0) break;
-            }
+            if (bench__prompt(st, rep < 0 && r->n_prompt > 8 ? 8 : r->n_prompt, e)) return -1;
             if (rep >= 0) r->samples[0][rep] = r->n_prompt / (time_now() - t0);
         }
         if (r->n_gen > 0) {
-            st->n_past = 0;
+            st->n_past = r->depth;
             /* this machine's bandwidth drifts (other tenants, clocks): each repetition is
                compared with a read of the same weights right before it */
             if (rep >= 0) {
@@ -14720,7 +14730,7 @@ typedef struct {
     int64_t mem_limit;         /* bytes, 0 = none */
     int kv_type;
     int info, tokenize, perplexity;
-    int bench, bench_reps, json;
+    int bench, bench_reps, json, bench_depth;
     const char *synthetic;     /* --synthetic SHAPE:QUANT */
     int hugepages;             /* -1 auto, 0 off, 1 on */
     const char *n_gen_arg;     /* -n as given (bench reads it as its own default) */
@@ -14782,7 +14792,8 @@ static void cli__usage(FILE *f) {
 "  --perplexity              perplexity of the -f text, as llama-perplexity computes it\n"
 "  --bench                   speed, as llama-bench measures it: -p N prompt tokens (default 128),\n"
 "                            -n N generated tokens (default 64), -r N repetitions (default 3),\n"
-"                            --json for llama-bench's JSON; also the memory bandwidth limit\n"
+"                            --json for llama-bench's JSON; also the memory bandwidth limit;\n"
+"                            -d N: each test after N tokens already in the context\n"
 "  --synthetic SHAPE:QUANT   with --bench: a model of that shape with random weights, e.g.\n"
 "                            tinyllama-1.1b:Q4_0 (shapes: tinyllama-1.1b, llama-3.2-1b,\n"
 "                            qwen2.5-0.5b, smollm2-135m)\n"
@@ -14898,6 +14909,7 @@ static int cli_parse(int argc, char **argv, Opts *o) {
         else if (FLAG("--bench")) o->bench = 1;
         else if (FLAG("-r") || FLAG("--repetitions")) { NEED(); if (cli__int(a, v, 1, 64, &o->bench_reps)) return -1; }
         else if (FLAG("--json")) o->json = 1;
+        else if (FLAG("-d") || FLAG("--n-depth")) { NEED(); if (cli__int(a, v, 0, 1 << 20, &o->bench_depth)) return -1; }
         else if (FLAG("--synthetic")) { NEED(); o->synthetic = v; }
         else if (FLAG("--render-template")) { NEED(); o->render_template = v; }
         else if (FLAG("--context")) { NEED(); o->context = v; }
@@ -15104,16 +15116,22 @@ static int cli__bench(Opts *o, const char *path, Err *e) {
     const char *force = getenv("LLM_FORCE_REF");
     kern_init(force && *force && strcmp(force, "0"));
     RunOpts ro;
-    ro.n_ctx = n_prompt + n_gen + 1;
-    ro.n_batch = o->n_batch < n_prompt ? o->n_batch : (n_prompt > 0 ? n_prompt : 1);
+    const int depth = o->bench_depth;
+    ro.n_ctx = depth + n_prompt + n_gen + 1;
+    int most = n_prompt > depth ? n_prompt : depth;    /* the largest batch a test or the fill takes */
+    ro.n_batch = o->n_batch < most ? o->n_batch : (most > 0 ? most : 1);
     ro.n_logits = 1;
     ro.kv_type = o->kv_type;
     ro.n_threads = o->n_threads ? o->n_threads : cpu_physical_cores();
     static Pool pool;
     if (pool_init(&pool, ro.n_threads, e)) return 1;
-    size_t weights = m.map.size, per_token = bench_bytes_per_token(&m);
+    size_t weights = m.map.size, w_token = bench_bytes_per_token(&m);
+    /* a generated token also reads the K and V of every position before it: on average
+       depth + (n_gen + 1) / 2 of them */
+    size_t kv_pos = (size_t)m.hp.n_layer * 2 * m.hp.n_head_kv * m.hp.head_dim * (o->kv_type == T_F16 ? 2 : 4);
+    size_t kv_token = n_gen ? kv_pos * (size_t)(depth + (n_gen + 1) / 2) : 0, per_token = w_token + kv_token;
     double bw_map = bench_bandwidth(&pool, m.gguf.base + m.gguf.data_off, m.map.size - m.gguf.data_off, 3);
-    double bw_huge = bench_bandwidth_huge(&pool, per_token < (1u << 30) ? per_token : (1u << 30));
+    double bw_huge = bench_bandwidth_huge(&pool, w_token < (1u << 30) ? w_token : (1u << 30));
     /* both ways of holding the weights, unless one was asked for: mapping first */
     int modes[2], n_modes = 0;
     if (o->hugepages != 1) modes[n_modes++] = 0;
@@ -15146,7 +15164,7 @@ static int cli__bench(Opts *o, const char *path, Err *e) {
         State st;
         arena_destroy(&a);
         if (arena_create(&a, b.total, e) || state_init(&st, &a, &m, &ro, &pool, e)) return 1;
-        BenchResult res = { n_prompt, n_gen, o->bench_reps, { { 0 } }, { 0 } };
+        BenchResult res = { n_prompt, n_gen, o->bench_reps, depth, { { 0 } }, { 0 } };
         if (bench_run(&st, &res, e)) return 1;
         double mean[2], sd[2];
         bench__stats(res.samples[0], res.reps, &mean[0], &sd[0]);
@@ -15159,19 +15177,21 @@ static int cli__bench(Opts *o, const char *path, Err *e) {
             int nt = k ? n_gen : n_prompt;
             if (!nt) continue;
             if (!o->json) {
-                printf("| %s | %s | %s | %d | %s | %s%d | %.2f ± %.2f |\n", type, size, params, ro.n_threads,
-                       huge ? "huge pages" : "file mapping", k ? "tg" : "pp", nt, mean[k], sd[k]);
+                char at[32] = "";
+                if (depth) snprintf(at, sizeof at, " @ d%d", depth);       /* llama-bench's name */
+                printf("| %s | %s | %s | %d | %s | %s%d%s | %.2f ± %.2f |\n", type, size, params, ro.n_threads,
+                       huge ? "huge pages" : "file mapping", k ? "tg" : "pp", nt, at, mean[k], sd[k]);
                 continue;
             }
             printf("%s  {\n    \"build_commit\": \"%s\",\n    \"cpu_info\": \"%s\",\n    \"backends\": \"CPU\",\n"
                    "    \"model_filename\": \"%s\",\n    \"model_type\": \"%s\",\n    \"model_size\": %zu,\n"
                    "    \"model_n_params\": %llu,\n    \"n_batch\": %d,\n    \"n_threads\": %d,\n"
                    "    \"type_k\": \"%s\",\n    \"type_v\": \"%s\",\n    \"hugepages\": %s,\n"
-                   "    \"n_prompt\": %d,\n    \"n_gen\": %d,\n    \"avg_ns\": %.0f,\n"
+                   "    \"n_prompt\": %d,\n    \"n_gen\": %d,\n    \"n_depth\": %d,\n    \"avg_ns\": %.0f,\n"
                    "    \"avg_ts\": %.6f,\n    \"stddev_ts\": %.6f,\n    \"samples_ns\": [",
                    first ? "" : ",\n", LLM_VERSION, LLM_ARCH, fname, type, weights, (unsigned long long)m.n_params,
                    ro.n_batch, ro.n_threads, ro.kv_type == T_F16 ? "f16" : "f32", ro.kv_type == T_F16 ? "f16" : "f32",
-                   huge ? "true" : "false", k ? 0 : n_prompt, k ? n_gen : 0, 1e9 * nt / mean[k], mean[k], sd[k]);
+                   huge ? "true" : "false", k ? 0 : n_prompt, k ? n_gen : 0, depth, 1e9 * nt / mean[k], mean[k], sd[k]);
             for (int i = 0; i < res.reps; i++) printf("%s%.0f", i ? ", " : " ", 1e9 * nt / res.samples[k][i]);
             printf(" ],\n    \"samples_ts\": [");
             for (int i = 0; i < res.reps; i++) printf("%s%.6f", i ? ", " : " ", res.samples[k][i]);
@@ -15184,8 +15204,11 @@ static int cli__bench(Opts *o, const char *path, Err *e) {
     else {
         printf("\nmemory read bandwidth (%d threads): file mapping %.1f GB/s, huge pages %.1f GB/s\n", ro.n_threads,
                bw_map / 1e9, bw_huge / 1e9);
-        printf("generation reads %.1f MiB of weights per token: limit %.1f t/s (file mapping), %.1f t/s (huge pages)\n",
-               per_token / 1048576.0, bw_map / per_token, bw_huge / per_token);
+        char kv[96] = "", kvs[32];
+        fmt_size(kvs, sizeof kvs, (double)kv_token);
+        if (depth && n_gen) snprintf(kv, sizeof kv, " and %s of KV cache", kvs);
+        printf("generation reads %.1f MiB of weights%s per token: limit %.1f t/s (file mapping), %.1f t/s (huge pages)\n",
+               w_token / 1048576.0, kv, bw_map / per_token, bw_huge / per_token);
         for (int mi = 0; mi < n_modes && n_gen; mi++)
             printf("tg%d reaches %.0f%% of the limit with %s (the weights read at %.1f GB/s just before each run)\n",
                    n_gen, 100 * tg_frac[modes[mi]], modes[mi] ? "huge pages" : "the file mapping",

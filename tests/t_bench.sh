@@ -35,6 +35,17 @@ assert a[0]["n_prompt"] == 8 and a[0]["n_gen"] == 0 and a[1]["n_prompt"] == 0 an
 PYEOF
 then pass "--json has llama-bench's keys"; else fail "--json has llama-bench's keys" "$(head -c 400 "$T/b.json") $(cat "$T/err")"; fi
 
+# -d N: each test after N tokens in the context, named and keyed as llama-bench does
+out=$(TMPDIR=$T "$LLM" --bench --synthetic smollm2-135m:Q8_0 -p 4 -n 2 -r 1 -d 40 -t 2 --no-hugepages 2>"$T/err")
+if echo "$out" | grep -q "| pp4 @ d40 |" && echo "$out" | grep -q "| tg2 @ d40 |" &&
+   echo "$out" | grep -Eq "^generation reads [0-9.]+ MiB of weights and [0-9.]+ [KM]iB of KV cache per token"; then
+  pass "-d: tests named pp4 @ d40, tg2 @ d40, the KV cache in the limit"
+else fail "-d: tests named pp4 @ d40, tg2 @ d40, the KV cache in the limit" "$out $(cat "$T/err")"; fi
+TMPDIR=$T "$LLM" --bench --synthetic smollm2-135m:Q8_0 -p 4 -n 2 -r 1 -d 40 --json --no-hugepages > "$T/d.json" 2>"$T/err"
+if "$PY" -c 'import json,sys; a=json.load(open(sys.argv[1])); assert [o["n_depth"] for o in a] == [40, 40], a' "$T/d.json"; then
+  pass "-d: n_depth in the JSON"
+else fail "-d: n_depth in the JSON" "$(head -c 400 "$T/d.json") $(cat "$T/err")"; fi
+
 for shape in tinyllama-1.1b llama-3.2-1b qwen2.5-0.5b; do
   # a tiny run of each shape: the file is written, loads and generates (pp 1, tg 1)
   if TMPDIR=$T "$LLM" --bench --synthetic "$shape:Q4_0" -p 1 -n 1 -r 1 -t 2 --no-hugepages >/dev/null 2>"$T/err"; then
