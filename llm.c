@@ -4503,6 +4503,44 @@ static void kern__attn_steps(float *sc, uint8_t *up, int n, float *M, float *S) 
     *M = m, *S = sum;
 }
 
+/* The query heads that share a KV head (GQA) go through the vector kernels together,
+ * ATT_G at a time: each key and value is loaded and converted once for all of them,
+ * and their accumulators are independent chains the CPU overlaps. Every head is still
+ * computed in exactly the order it would be alone. Head sizes up to ATT_HD (larger
+ * ones take the reference). */
+enum { ATT_G = 8, ATT_HD = 256 };
+
+/* nq heads one after the other (q and out: nq rows of hd): the reference, and the
+   vector kernels' way out for head sizes they do not take. */
+static void kern_attn_heads_ref(const float *q, int nq, const uint16_t *k, const uint16_t *v, size_t stride, int n,
+                                int hd, float scale, float *out) {
+    for (int g = 0; g < nq; g++) kern_attn_f16_ref(q + (size_t)g * hd, k, v, stride, n, hd, scale, out + (size_t)g * hd);
+}
+
+/* kern__attn_steps for nq heads' scores of a block (head g's at sc + g * ATT_BLK, up
+   likewise); any[p]: position p raises the maximum of some head. */
+static void kern__attn_steps_n(float *sc, uint8_t *up, uint8_t *any, int nq, int n, float *M, float *S) {
+    memset(any, 0, (size_t)n);
+    for (int g = 0; g < nq; g++) {
+        kern__attn_steps(sc + g * ATT_BLK, up + g * ATT_BLK, n, M + g, S + g);
+        for (int p = 0; p < n; p++) any[p] |= up[g * ATT_BLK + p];
+    }
+}
+
+/* `call` with the constant NQ = nq (1..ATT_G): the value loops keep nq accumulators in
+   registers, which needs their count at compile time. */
+#define ATT_BY_NQ(nq, call)                                                   \
+    switch (nq) {                                                             \
+    case 1: { enum { NQ = 1 }; call; } break;                                 \
+    case 2: { enum { NQ = 2 }; call; } break;                                 \
+    case 3: { enum { NQ = 3 }; call; } break;                                 \
+    case 4: { enum { NQ = 4 }; call; } break;                                 \
+    case 5: { enum { NQ = 5 }; call; } break;                                 \
+    case 6: { enum { NQ = 6 }; call; } break;                                 \
+    case 7: { enum { NQ = 7 }; call; } break;                                 \
+    default: { enum { NQ = 8 }; call; } break;                                \
+    }
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -5369,72 +5407,92 @@ static ATT_AVX2 ATT_INL __m256 kern__f16_round8(__m256 x) {      /* to F16 and b
     return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
 }
 
-/* The values of B positions into c (<= 8) vectors of 8 accumulators (F16 in acc): per
- * position a new maximum rescales them by e, any other weighs its value by e. */
-static ATT_AVX2 ATT_INL void kern__attn_v_avx2(uint16_t *acc, const uint16_t *v, size_t stride, int B,
-                                               const uint8_t *up, const float *e, int c) {
-    __m256 a[8];
-    KQ_UNROLL for (int i = 0; i < 8; i++)
-        a[i] = i < c ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + 8 * i))) : _mm256_setzero_ps();
+/* 8 dimensions of the values of B positions into the accumulators of NQ heads (F16, head
+ * g's at acc + g * hd): per position a new maximum of a head rescales its accumulators
+ * by e, any other position weighs its value by e (e and up: ATT_BLK per head). */
+static ATT_AVX2 ATT_INL void kern__attn_v_avx2(uint16_t *acc, int hd, const int NQ, const uint16_t *v, size_t stride,
+                                               int B, const uint8_t *up, const uint8_t *any, const float *e) {
+    __m256 a[ATT_G];
+    KQ_UNROLL for (int g = 0; g < NQ; g++) a[g] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + g * hd)));
     for (int p = 0; p < B; p++, v += stride) {
-        __m256 w = _mm256_set1_ps(e[p]);
-        if (up[p]) {
-            KQ_UNROLL for (int i = 0; i < 8; i++) if (i < c) a[i] = kern__f16_round8(_mm256_mul_ps(a[i], w));
-            w = _mm256_set1_ps(1.0f);
+        __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)v));
+        if (any[p]) {
+            KQ_UNROLL for (int g = 0; g < NQ; g++) {
+                __m256 w = _mm256_set1_ps(e[g * ATT_BLK + p]);
+                if (up[g * ATT_BLK + p]) a[g] = kern__f16_round8(_mm256_mul_ps(a[g], w)), w = _mm256_set1_ps(1.0f);
+                a[g] = kern__f16_round8(_mm256_fmadd_ps(x, w, a[g]));
+            }
+        } else {
+            KQ_UNROLL for (int g = 0; g < NQ; g++)
+                a[g] = kern__f16_round8(_mm256_fmadd_ps(x, _mm256_set1_ps(e[g * ATT_BLK + p]), a[g]));
         }
-        KQ_UNROLL for (int i = 0; i < 8; i++)
-            if (i < c) a[i] = kern__f16_round8(_mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + 8 * i))), w, a[i]));
     }
-    KQ_UNROLL for (int i = 0; i < 8; i++)
-        if (i < c) _mm_storeu_si128((__m128i *)(acc + 8 * i), _mm256_cvtps_ph(a[i], _MM_FROUND_TO_NEAREST_INT));
+    KQ_UNROLL for (int g = 0; g < NQ; g++)
+        _mm_storeu_si128((__m128i *)(acc + g * hd), _mm256_cvtps_ph(a[g], _MM_FROUND_TO_NEAREST_INT));
 }
 
-/* kern_attn_f16_ref with F16C conversions and 8-wide FMA (head sizes that are multiples
- * of 8), in blocks of positions (see ATT_BLK): eight keys' dots at a time, summed in
- * float lanes (not in double). */
-static ATT_AVX2 void kern_attn_f16_avx2(const float *qs, const uint16_t *k, const uint16_t *v, size_t stride, int n,
-                                        int hd, float scale, float *out) {
-    if (hd % 8 || hd > 1024) { kern_attn_f16_ref(qs, k, v, stride, n, hd, scale, out); return; }
+/* kern_attn_f16_ref for nq <= ATT_G heads of one KV head, with F16C conversions and
+ * 8-wide FMA (head sizes that are multiples of 8), in blocks of positions (see ATT_BLK):
+ * eight keys converted once, and each head's dots with them summed in float lanes (not
+ * in double). */
+static ATT_AVX2 void kern__attn_group_avx2(const float *qs, int nq, const uint16_t *k, const uint16_t *v, size_t stride,
+                                           int n, int hd, float scale, float *out) {
     const int nv = hd / 8;
-    __m256 q[128];
-    uint16_t acc[1024];
-    float sc[ATT_BLK], M = -INFINITY, S = 0;
-    uint8_t up[ATT_BLK];
-    for (int i = 0; i < nv; i++) q[i] = kern__f16_round8(_mm256_loadu_ps(qs + 8 * i));
-    memset(acc, 0, (size_t)hd * sizeof *acc);
+    __m256 q[ATT_G * ATT_HD / 8], kf[8 * ATT_HD / 8];
+    uint16_t acc[ATT_G * ATT_HD];
+    float sc[ATT_G * ATT_BLK], M[ATT_G], S[ATT_G];
+    uint8_t up[ATT_G * ATT_BLK], any[ATT_BLK];
+    for (int i = 0; i < nq * nv; i++) q[i] = kern__f16_round8(_mm256_loadu_ps(qs + 8 * i));
+    memset(acc, 0, (size_t)nq * hd * sizeof *acc);
+    for (int g = 0; g < nq; g++) M[g] = -INFINITY, S[g] = 0;
     for (int p0 = 0; p0 < n; p0 += ATT_BLK) {
         const int B = n - p0 < ATT_BLK ? n - p0 : ATT_BLK;
         const uint16_t *kb = k + (size_t)p0 * stride;
         int p = 0;
         for (; p + 8 <= B; p += 8) {
-            __m256 s[8];
-            KQ_UNROLL for (int j = 0; j < 8; j++) s[j] = _mm256_setzero_ps();
-            for (int i = 0; i < nv; i++)
-                KQ_UNROLL for (int j = 0; j < 8; j++)
-                    s[j] = _mm256_fmadd_ps(q[i], _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kb + (size_t)(p + j) * stride + 8 * i))), s[j]);
-            /* lane j of the result: the sum of s[j] */
-            __m256 h0 = _mm256_hadd_ps(_mm256_hadd_ps(s[0], s[1]), _mm256_hadd_ps(s[2], s[3]));
-            __m256 h1 = _mm256_hadd_ps(_mm256_hadd_ps(s[4], s[5]), _mm256_hadd_ps(s[6], s[7]));
-            __m256 d = _mm256_add_ps(_mm256_permute2f128_ps(h0, h1, 0x20), _mm256_permute2f128_ps(h0, h1, 0x31));
-            _mm256_storeu_ps(sc + p, _mm256_mul_ps(d, _mm256_set1_ps(scale)));
+            for (int j = 0; j < 8; j++)
+                for (int i = 0; i < nv; i++) kf[j * nv + i] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kb + (size_t)(p + j) * stride + 8 * i)));
+            for (int g = 0; g < nq; g++) {
+                const __m256 *qg = q + g * nv;
+                __m256 s[8];
+                KQ_UNROLL for (int j = 0; j < 8; j++) s[j] = _mm256_setzero_ps();
+                for (int i = 0; i < nv; i++)
+                    KQ_UNROLL for (int j = 0; j < 8; j++) s[j] = _mm256_fmadd_ps(qg[i], kf[j * nv + i], s[j]);
+                /* lane j of the result: the sum of s[j] */
+                __m256 h0 = _mm256_hadd_ps(_mm256_hadd_ps(s[0], s[1]), _mm256_hadd_ps(s[2], s[3]));
+                __m256 h1 = _mm256_hadd_ps(_mm256_hadd_ps(s[4], s[5]), _mm256_hadd_ps(s[6], s[7]));
+                __m256 d = _mm256_add_ps(_mm256_permute2f128_ps(h0, h1, 0x20), _mm256_permute2f128_ps(h0, h1, 0x31));
+                _mm256_storeu_ps(sc + g * ATT_BLK + p, _mm256_mul_ps(d, _mm256_set1_ps(scale)));
+            }
         }
-        for (; p < B; p++) {
-            __m256 s = _mm256_setzero_ps();
-            for (int i = 0; i < nv; i++)
-                s = _mm256_fmadd_ps(q[i], _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kb + (size_t)p * stride + 8 * i))), s);
-            __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-            h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-            sc[p] = _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h))) * scale;
-        }
-        kern__attn_steps(sc, up, B, &M, &S);
+        for (; p < B; p++)
+            for (int g = 0; g < nq; g++) {
+                __m256 s = _mm256_setzero_ps();
+                for (int i = 0; i < nv; i++)
+                    s = _mm256_fmadd_ps(q[g * nv + i], _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kb + (size_t)p * stride + 8 * i))), s);
+                __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+                h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+                sc[g * ATT_BLK + p] = _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h))) * scale;
+            }
+        kern__attn_steps_n(sc, up, any, nq, B, M, S);
         const uint16_t *vb = v + (size_t)p0 * stride;
-        for (int i = 0; i < nv; i += 8)
-            if (nv - i >= 8) kern__attn_v_avx2(acc + 8 * i, vb + 8 * i, stride, B, up, sc, 8);
-            else kern__attn_v_avx2(acc + 8 * i, vb + 8 * i, stride, B, up, sc, nv - i);
+        for (int i = 0; i < nv; i++) ATT_BY_NQ(nq, kern__attn_v_avx2(acc + 8 * i, hd, NQ, vb + 8 * i, stride, B, up, any, sc))
     }
-    __m256 inv = _mm256_set1_ps(S == 0.0f ? 0.0f : 1.0f / S);
-    for (int i = 0; i < nv; i++)
-        _mm256_storeu_ps(out + 8 * i, _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + 8 * i))), inv));
+    for (int g = 0; g < nq; g++) {
+        __m256 inv = _mm256_set1_ps(S[g] == 0.0f ? 0.0f : 1.0f / S[g]);
+        for (int i = 0; i < nv; i++)
+            _mm256_storeu_ps(out + (size_t)g * hd + 8 * i,
+                             _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + g * hd + 8 * i))), inv));
+    }
+}
+
+/* kern_attn_heads_ref's work, ATT_G heads at a time. */
+static ATT_AVX2 void kern_attn_f16_avx2(const float *q, int nq, const uint16_t *k, const uint16_t *v, size_t stride,
+                                        int n, int hd, float scale, float *out) {
+    if (hd % 8 || hd > ATT_HD) { kern_attn_heads_ref(q, nq, k, v, stride, n, hd, scale, out); return; }
+    for (int g = 0; g < nq; g += ATT_G)
+        kern__attn_group_avx2(q + (size_t)g * hd, nq - g < ATT_G ? nq - g : ATT_G, k, v, stride, n, hd, scale,
+                              out + (size_t)g * hd);
 }
 #endif
 
@@ -6108,63 +6166,86 @@ ARM_V4 static inline __attribute__((always_inline)) float32x4_t arm__f16_round4(
     return arm__h2f4(arm__f2h4(x));                             /* to F16 and back */
 }
 
-/* The values of B positions into c (<= 8) vectors of 4 accumulators (F16 in acc): per
- * position a new maximum rescales them by e, any other weighs its value by e. */
-ARM_V4 static inline __attribute__((always_inline)) void arm__attn_v(uint16_t *acc, const uint16_t *v, size_t stride,
-                                                                     int B, const uint8_t *up, const float *e, int c) {
-    float32x4_t a[8];
-    ARM_UNROLL for (int i = 0; i < 8; i++) a[i] = i < c ? arm__h2f4(vld1_u16(acc + 4 * i)) : vdupq_n_f32(0.0f);
+/* 4 dimensions of the values of B positions into the accumulators of NQ heads (F16, head
+ * g's at acc + g * hd): per position a new maximum of a head rescales its accumulators
+ * by e, any other position weighs its value by e (e and up: ATT_BLK per head). */
+ARM_V4 static inline __attribute__((always_inline)) void arm__attn_v(uint16_t *acc, int hd, const int NQ,
+                                                                     const uint16_t *v, size_t stride, int B,
+                                                                     const uint8_t *up, const uint8_t *any,
+                                                                     const float *e) {
+    float32x4_t a[ATT_G];
+    ARM_UNROLL for (int g = 0; g < NQ; g++) a[g] = arm__h2f4(vld1_u16(acc + g * hd));
     for (int p = 0; p < B; p++, v += stride) {
-        float32x4_t w = vdupq_n_f32(e[p]);
-        if (up[p]) {
-            ARM_UNROLL for (int i = 0; i < 8; i++) if (i < c) a[i] = arm__f16_round4(vmulq_f32(a[i], w));
-            w = vdupq_n_f32(1.0f);
+        float32x4_t x = arm__h2f4(vld1_u16(v));
+        if (any[p]) {
+            ARM_UNROLL for (int g = 0; g < NQ; g++) {
+                float32x4_t w = vdupq_n_f32(e[g * ATT_BLK + p]);
+                if (up[g * ATT_BLK + p]) a[g] = arm__f16_round4(vmulq_f32(a[g], w)), w = vdupq_n_f32(1.0f);
+                a[g] = arm__f16_round4(vfmaq_f32(a[g], x, w));
+            }
+        } else {
+            ARM_UNROLL for (int g = 0; g < NQ; g++) a[g] = arm__f16_round4(vfmaq_f32(a[g], x, vdupq_n_f32(e[g * ATT_BLK + p])));
         }
-        ARM_UNROLL for (int i = 0; i < 8; i++) if (i < c) a[i] = arm__f16_round4(vfmaq_f32(a[i], arm__h2f4(vld1_u16(v + 4 * i)), w));
     }
-    ARM_UNROLL for (int i = 0; i < 8; i++) if (i < c) vst1_u16(acc + 4 * i, arm__f2h4(a[i]));
+    ARM_UNROLL for (int g = 0; g < NQ; g++) vst1_u16(acc + g * hd, arm__f2h4(a[g]));
 }
 
-/* kern_attn_f16_ref with 4-wide F16 conversions and FMA (head sizes that are multiples
- * of 8), in blocks of positions (see ATT_BLK): four keys' dots at a time, summed in
- * float lanes (not in double). */
-ARM_V4 static void kern_attn_f16_neon(const float *qs, const uint16_t *k, const uint16_t *v, size_t stride, int n,
-                                      int hd, float scale, float *out) {
-    if (hd % 8 || hd > 1024) { kern_attn_f16_ref(qs, k, v, stride, n, hd, scale, out); return; }
+/* kern_attn_f16_ref for nq <= ATT_G heads of one KV head, with 4-wide F16 conversions and
+ * FMA (head sizes that are multiples of 8), in blocks of positions (see ATT_BLK): four
+ * keys converted once, and each head's dots with them summed in float lanes (not in
+ * double). */
+ARM_V4 static void arm__attn_group(const float *qs, int nq, const uint16_t *k, const uint16_t *v, size_t stride, int n,
+                                   int hd, float scale, float *out) {
     const int nv = hd / 4;
-    float32x4_t q[256];
-    uint16_t acc[1024];
-    float sc[ATT_BLK], M = -INFINITY, S = 0;
-    uint8_t up[ATT_BLK];
-    for (int i = 0; i < nv; i++) q[i] = arm__f16_round4(vld1q_f32(qs + 4 * i));
-    memset(acc, 0, (size_t)hd * sizeof *acc);
+    float32x4_t q[ATT_G * ATT_HD / 4], kf[4 * ATT_HD / 4];
+    uint16_t acc[ATT_G * ATT_HD];
+    float sc[ATT_G * ATT_BLK], M[ATT_G], S[ATT_G];
+    uint8_t up[ATT_G * ATT_BLK], any[ATT_BLK];
+    for (int i = 0; i < nq * nv; i++) q[i] = arm__f16_round4(vld1q_f32(qs + 4 * i));
+    memset(acc, 0, (size_t)nq * hd * sizeof *acc);
+    for (int g = 0; g < nq; g++) M[g] = -INFINITY, S[g] = 0;
     for (int p0 = 0; p0 < n; p0 += ATT_BLK) {
         const int B = n - p0 < ATT_BLK ? n - p0 : ATT_BLK;
         const uint16_t *kb = k + (size_t)p0 * stride;
         int p = 0;
         for (; p + 4 <= B; p += 4) {
-            float32x4_t s[4];
-            for (int j = 0; j < 4; j++) s[j] = vdupq_n_f32(0.0f);
-            for (int i = 0; i < nv; i++)
-                _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) s[j] = vfmaq_f32(s[j], q[i], arm__h2f4(vld1_u16(kb + (size_t)(p + j) * stride + 4 * i)));
-            float32x2_t d[4];                 /* lane j of the result: the sum of s[j] */
-            for (int j = 0; j < 4; j++) d[j] = vadd_f32(vget_low_f32(s[j]), vget_high_f32(s[j]));
-            float32x4_t r = vcombine_f32(vpadd_f32(d[0], d[1]), vpadd_f32(d[2], d[3]));
-            vst1q_f32(sc + p, vmulq_n_f32(r, scale));
+            for (int j = 0; j < 4; j++)
+                for (int i = 0; i < nv; i++) kf[j * nv + i] = arm__h2f4(vld1_u16(kb + (size_t)(p + j) * stride + 4 * i));
+            for (int g = 0; g < nq; g++) {
+                const float32x4_t *qg = q + g * nv;
+                float32x4_t s[4];
+                for (int j = 0; j < 4; j++) s[j] = vdupq_n_f32(0.0f);
+                for (int i = 0; i < nv; i++)
+                    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) s[j] = vfmaq_f32(s[j], qg[i], kf[j * nv + i]);
+                float32x2_t d[4];                 /* lane j of the result: the sum of s[j] */
+                for (int j = 0; j < 4; j++) d[j] = vadd_f32(vget_low_f32(s[j]), vget_high_f32(s[j]));
+                float32x4_t r = vcombine_f32(vpadd_f32(d[0], d[1]), vpadd_f32(d[2], d[3]));
+                vst1q_f32(sc + g * ATT_BLK + p, vmulq_n_f32(r, scale));
+            }
         }
-        for (; p < B; p++) {
-            float32x4_t s = vdupq_n_f32(0.0f);
-            for (int i = 0; i < nv; i++) s = vfmaq_f32(s, q[i], arm__h2f4(vld1_u16(kb + (size_t)p * stride + 4 * i)));
-            sc[p] = arm__hadd_f32(s) * scale;
-        }
-        kern__attn_steps(sc, up, B, &M, &S);
+        for (; p < B; p++)
+            for (int g = 0; g < nq; g++) {
+                float32x4_t s = vdupq_n_f32(0.0f);
+                for (int i = 0; i < nv; i++) s = vfmaq_f32(s, q[g * nv + i], arm__h2f4(vld1_u16(kb + (size_t)p * stride + 4 * i)));
+                sc[g * ATT_BLK + p] = arm__hadd_f32(s) * scale;
+            }
+        kern__attn_steps_n(sc, up, any, nq, B, M, S);
         const uint16_t *vb = v + (size_t)p0 * stride;
-        for (int i = 0; i < nv; i += 8)
-            if (nv - i >= 8) arm__attn_v(acc + 4 * i, vb + 4 * i, stride, B, up, sc, 8);
-            else arm__attn_v(acc + 4 * i, vb + 4 * i, stride, B, up, sc, nv - i);
+        for (int i = 0; i < nv; i++) ATT_BY_NQ(nq, arm__attn_v(acc + 4 * i, hd, NQ, vb + 4 * i, stride, B, up, any, sc))
     }
-    const float32x4_t inv = vdupq_n_f32(S == 0.0f ? 0.0f : 1.0f / S);
-    for (int i = 0; i < nv; i++) vst1q_f32(out + 4 * i, vmulq_f32(arm__h2f4(vld1_u16(acc + 4 * i)), inv));
+    for (int g = 0; g < nq; g++) {
+        const float32x4_t inv = vdupq_n_f32(S[g] == 0.0f ? 0.0f : 1.0f / S[g]);
+        for (int i = 0; i < nv; i++) vst1q_f32(out + (size_t)g * hd + 4 * i, vmulq_f32(arm__h2f4(vld1_u16(acc + g * hd + 4 * i)), inv));
+    }
+}
+
+/* kern_attn_heads_ref's work, ATT_G heads at a time. */
+ARM_V4 static void kern_attn_f16_neon(const float *q, int nq, const uint16_t *k, const uint16_t *v, size_t stride,
+                                      int n, int hd, float scale, float *out) {
+    if (hd % 8 || hd > ATT_HD) { kern_attn_heads_ref(q, nq, k, v, stride, n, hd, scale, out); return; }
+    for (int g = 0; g < nq; g += ATT_G)
+        arm__attn_group(q + (size_t)g * hd, nq - g < ATT_G ? nq - g : ATT_G, k, v, stride, n, hd, scale,
+                        out + (size_t)g * hd);
 }
 
 /* e^x for 4 floats as kern__exp_avx2 computes it (clamped to normal results, x = k ln2
@@ -7487,8 +7568,8 @@ static const KernVariant kern__variants[] = {
 };
 
 static KernImpl kern_impl[T_COUNT];
-static void (*kern_attn_f16)(const float *q, const uint16_t *k, const uint16_t *v, size_t stride, int n,
-                             int hd, float scale, float *out) = kern_attn_f16_ref;
+static void (*kern_attn_f16)(const float *q, int nq, const uint16_t *k, const uint16_t *v, size_t stride, int n,
+                             int hd, float scale, float *out) = kern_attn_heads_ref;
 static void (*kern_swiglu)(float *g, const float *u, int64_t n) = kern_swiglu_ref;
 static int kern_attn_isa;              /* ISA_* of kern_attn_f16 and kern_swiglu */
 static int kern_isa_have[ISA_COUNT];   /* what this CPU runs */
@@ -7523,7 +7604,7 @@ static void kern_init(int force_ref) {
         kern_impl[t] = (KernImpl){ ISA_REF, kt ? kt->dot : NULL, NULL, 1, 1, kt ? kt->from_float_act : NULL, NULL, 1,
                                    NULL, 1, 1, NULL, NULL, 1 };
     }
-    kern_attn_f16 = kern_attn_f16_ref;
+    kern_attn_f16 = kern_attn_heads_ref;
     kern_swiglu = kern_swiglu_ref;
     kern_attn_isa = ISA_REF;
     if (force_ref) return;
@@ -7995,7 +8076,8 @@ typedef struct {
     const Model *m;
     RunOpts o;
     Pool *pool;
-    uint8_t *kcache, *vcache;  /* (n_layer, n_ctx, n_head_kv * head_dim) of kv_type */
+    uint8_t *kcache, *vcache;  /* (n_layer, n_head_kv, n_ctx, head_dim) of kv_type: a KV head's
+                                  positions one after the other, read as one stream */
     float *x;                  /* (n_batch, n_embd) residual stream */
     float *xn;                 /* (n_batch, n_embd) normalised */
     float *q;                  /* (n_batch, n_head * head_dim) */
@@ -8351,7 +8433,7 @@ static void model__attn_f32(const State *s, const float *q, const float *kbase, 
                             int pos, float *sc, float *out) {
     const HParams *hp = &s->m->hp;
     int hd = hp->head_dim;
-    size_t stride = (size_t)hp->n_head_kv * hd;
+    size_t stride = (size_t)hd;                      /* a KV head's positions are adjacent */
     float scale = 1.0f / sqrtf((float)hd), mx = -INFINITY;
     for (int p = 0; p <= pos; p++) {
         const float *k = kbase + (size_t)p * stride;
@@ -8372,26 +8454,33 @@ static void model__attn_f32(const State *s, const float *q, const float *kbase, 
 }
 
 /* Causal attention for every (token, head) of the batch: each query against all
- * cached positions up to its own. Heads share KV heads in groups (GQA). */
+ * cached positions up to its own. Heads share KV heads in groups (GQA); the threads
+ * take (token, KV head, part of its group) units, the parts as large as leaves every
+ * thread a unit, so a group's heads read their keys and values together. */
 static void model__attn_job(void *ctx, int ith, int nth) {
     AttnJob *j = ctx;
     State *s = j->s;
     const HParams *hp = &s->m->hp;
-    int hd = hp->head_dim, kvd = hp->n_head_kv * hd, group = hp->n_head / hp->n_head_kv;
-    size_t esz = s->o.kv_type == T_F16 ? 2 : 4, lbase = (size_t)j->layer * s->o.n_ctx * kvd * esz;
+    int hd = hp->head_dim, group = hp->n_head / hp->n_head_kv, part = group;
+    size_t esz = s->o.kv_type == T_F16 ? 2 : 4;
+    while (part > 1 && (int64_t)j->n * hp->n_head_kv * ((group + part - 1) / part) < nth) part = (part + 1) / 2;
+    const int parts = (group + part - 1) / part;
     int64_t a, b;
-    pool_split((int64_t)j->n * hp->n_head, ith, nth, &a, &b);
+    pool_split((int64_t)j->n * hp->n_head_kv * parts, ith, nth, &a, &b);
     for (int64_t it = a; it < b; it++) {
-        int t = (int)(it / hp->n_head), h = (int)(it % hp->n_head), kvh = h / group;
-        const float *q = s->q + ((size_t)t * hp->n_head + h) * hd;
-        float *o = s->att + ((size_t)t * hp->n_head + h) * hd;
-        const uint8_t *k = s->kcache + lbase + (size_t)kvh * hd * esz;
-        const uint8_t *v = s->vcache + lbase + (size_t)kvh * hd * esz;
+        int t = (int)(it / (hp->n_head_kv * parts)), kvh = (int)(it / parts % hp->n_head_kv);
+        int h0 = kvh * group + (int)(it % parts) * part, nq = group - (h0 - kvh * group) < part ? group - (h0 - kvh * group) : part;
+        const float *q = s->q + ((size_t)t * hp->n_head + h0) * hd;
+        float *o = s->att + ((size_t)t * hp->n_head + h0) * hd;
+        size_t base = ((size_t)j->layer * hp->n_head_kv + kvh) * s->o.n_ctx * hd * esz;
+        const uint8_t *k = s->kcache + base, *v = s->vcache + base;
         if (s->o.kv_type == T_F16)
-            kern_attn_f16(q, (const uint16_t *)k, (const uint16_t *)v, (size_t)kvd, j->pos0 + t + 1, hd,
+            kern_attn_f16(q, nq, (const uint16_t *)k, (const uint16_t *)v, (size_t)hd, j->pos0 + t + 1, hd,
                           1.0f / sqrtf((float)hd), o);
-        else model__attn_f32(s, q, (const float *)k, (const float *)v, j->pos0 + t,
-                             s->scores + (size_t)ith * s->o.n_ctx, o);
+        else
+            for (int g = 0; g < nq; g++)
+                model__attn_f32(s, q + (size_t)g * hd, (const float *)k, (const float *)v, j->pos0 + t,
+                                s->scores + (size_t)ith * s->o.n_ctx, o + (size_t)g * hd);
     }
 }
 
@@ -8429,11 +8518,13 @@ static int model_forward(State *s, const int32_t *tok, int n, int all_logits, Er
             model__rope_angles(m, s->n_past + t, cs);
             model__rope(m, q, hp->n_head, cs);
             model__rope(m, k, hp->n_head_kv, cs);
-            size_t off = ((size_t)l * s->o.n_ctx + (size_t)(s->n_past + t)) * kvd * esz;
             /* F16 cache: the activation converter writes the same bytes as f32_to_f16 */
             const KernImpl *cv = &kern_impl[s->o.kv_type];
-            cv->quant_act(k, s->kcache + off, kvd);
-            cv->quant_act(v, s->vcache + off, kvd);
+            for (int h = 0; h < hp->n_head_kv; h++) {
+                size_t off = (((size_t)l * hp->n_head_kv + h) * s->o.n_ctx + (size_t)(s->n_past + t)) * hd * esz;
+                cv->quant_act(k + (size_t)h * hd, s->kcache + off, hd);
+                cv->quant_act(v + (size_t)h * hd, s->vcache + off, hd);
+            }
         }
         AttnJob aj = { s, l, n, s->n_past };
         pool_run(s->pool, model__attn_job, &aj);

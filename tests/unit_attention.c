@@ -1,12 +1,12 @@
 /* tests/unit_attention.c - the kernels outside the matrix products: attention over an
  * F16 cache (every SIMD variant against the reference, which rounds as llama.cpp's
- * flash attention does, and the reference against exact attention in double) and
- * SwiGLU (SIMD against silu computed in double). */
+ * flash attention does, for groups of query heads sharing a KV head, and the reference
+ * against exact attention in double) and SwiGLU (SIMD against silu computed in double). */
 #define LLM_NO_MAIN
 #include "../llm.c"
 #include "test.h"
 
-typedef void (*AttnFn)(const float *, const uint16_t *, const uint16_t *, size_t, int, int, float, float *);
+typedef void (*AttnFn)(const float *, int, const uint16_t *, const uint16_t *, size_t, int, int, float, float *);
 
 /* Exact attention in double from the F16 values. */
 static void exact(const float *q, const uint16_t *k, const uint16_t *v, size_t stride, int n, int hd, double *out) {
@@ -37,26 +37,39 @@ int main(void) {
         { NULL, NULL, 0 },
     };
     kern__detect();
-    int hds[] = { 64, 128, 80, 20 }, ns[] = { 1, 2, 7, 64, 300 };
+    /* head sizes: common ones, the largest the vector kernels take (256), and ones that
+       go to the reference (not a multiple of 8; above 256); positions: inside one block,
+       across blocks (128), not a multiple of the keys a step takes; query heads per KV
+       head: 1, 3, 8 (ATT_G) and 11 (two passes of the vector kernels) */
+    int hds[] = { 64, 128, 80, 20, 256, 264 }, ns[] = { 1, 2, 7, 64, 129, 300 }, nqs[] = { 1, 3, 8, 11 };
     double worst_ref = 0, worst_var[8] = { 0 };
+    int grouped_differs[8] = { 0 };
     for (size_t a = 0; a < sizeof hds / sizeof *hds; a++)
         for (size_t b = 0; b < sizeof ns / sizeof *ns; b++) {
-            int hd = hds[a], n = ns[b];
+            int hd = hds[a], n = ns[b], nq = nqs[(a + b) % 4];
             size_t stride = (size_t)hd * 3;          /* three KV heads side by side */
-            float q[1024], o_ref[1024], o[1024];
+            float *q = malloc((size_t)nq * hd * sizeof *q), *o_ref = malloc((size_t)nq * hd * sizeof *q);
+            float *o = malloc((size_t)nq * hd * sizeof *q), o1[1024];
             uint16_t *k = malloc((size_t)n * stride * 2), *v = malloc((size_t)n * stride * 2);
-            for (int i = 0; i < hd; i++) q[i] = test_normal(1.5f);
+            for (int i = 0; i < nq * hd; i++) q[i] = test_normal(1.5f);
             for (size_t i = 0; i < (size_t)n * stride; i++) k[i] = f32_to_f16(test_normal(1.0f)), v[i] = f32_to_f16(test_normal(2.0f));
             double ex[1024];
-            exact(q, k + hd, v + hd, stride, n, hd, ex);
-            kern_attn_f16_ref(q, k + hd, v + hd, stride, n, hd, 1.0f / sqrtf((float)hd), o_ref);
-            for (int i = 0; i < hd; i++) worst_ref = fmax(worst_ref, fabs(o_ref[i] - ex[i]));
+            for (int g = 0; g < nq; g++) {
+                exact(q + g * hd, k + hd, v + hd, stride, n, hd, ex);
+                kern_attn_f16_ref(q + g * hd, k + hd, v + hd, stride, n, hd, 1.0f / sqrtf((float)hd), o_ref + g * hd);
+                for (int i = 0; i < hd; i++) worst_ref = fmax(worst_ref, fabs(o_ref[g * hd + i] - ex[i]));
+            }
             for (int vi = 0; variants[vi].name; vi++) {
                 if (!kern_isa_have[variants[vi].isa]) continue;
-                variants[vi].fn(q, k + hd, v + hd, stride, n, hd, 1.0f / sqrtf((float)hd), o);
-                for (int i = 0; i < hd; i++) worst_var[vi] = fmax(worst_var[vi], fabs(o[i] - o_ref[i]));
+                variants[vi].fn(q, nq, k + hd, v + hd, stride, n, hd, 1.0f / sqrtf((float)hd), o);
+                for (int i = 0; i < nq * hd; i++) worst_var[vi] = fmax(worst_var[vi], fabs(o[i] - o_ref[i]));
+                /* a head's result does not depend on the heads it went through with */
+                for (int g = 0; g < nq; g++) {
+                    variants[vi].fn(q + g * hd, 1, k + hd, v + hd, stride, n, hd, 1.0f / sqrtf((float)hd), o1);
+                    if (memcmp(o1, o + g * hd, (size_t)hd * sizeof *o)) grouped_differs[vi]++;
+                }
             }
-            free(k), free(v);
+            free(k), free(v), free(q), free(o), free(o_ref);
         }
     /* values ~N(0, 2): an F16 accumulator keeps ~3 significant digits, so the result is
      * within a few F16 ulps of values up to ~8 (ulp 2^-7) */
@@ -69,6 +82,8 @@ int main(void) {
         /* only float summation order differs; at worst it moves an F16 rounding: 2 ulps */
         CHECK(nm, worst_var[vi] < 0.02, "max |diff| %.3g", worst_var[vi]);
         printf("# %s vs reference: max |diff| %.3g\n", variants[vi].name, worst_var[vi]);
+        snprintf(nm, sizeof nm, "attention %s: a head alone gives the bits it gives in its group", variants[vi].name);
+        CHECK(nm, grouped_differs[vi] == 0, "%d heads differ", grouped_differs[vi]);
     }
     /* SwiGLU: relative error against double, over the range activations take and the
      * clamped tails (e^x is clamped where floats overflow) */
