@@ -4491,15 +4491,20 @@ enum { ATT_BLK = 128 };
 
 /* The softmax steps of a block's scores sc[0..n): up[p] = 1 when position p raises the
  * running maximum *M, and sc[p] becomes the reference's weight e: the factor that
- * rescales the accumulators (up) or weighs p's value (not up). *S: the sum of weights. */
-static void kern__attn_steps(float *sc, uint8_t *up, int n, float *M, float *S) {
+ * rescales the accumulators (up) or weighs p's value (not up). *S: the sum of weights.
+ * The exponents come first, then all their e^x at once with vexp (in place: expf's
+ * values, or a vector kernel's within an ulp of them), then the sum in the reference's
+ * order. */
+static void kern__attn_steps(float *sc, uint8_t *up, int n, float *M, float *S, void (*vexp)(float *x, int n)) {
     float m = *M, sum = *S;
     for (int p = 0; p < n; p++) {
         float s = sc[p];
         up[p] = s > m;
-        if (up[p]) sc[p] = expf(m - s), m = s, sum = sum * sc[p] + 1.0f;
-        else sc[p] = expf(s - m), sum = sum + sc[p];
+        if (up[p]) sc[p] = m - s, m = s;
+        else sc[p] = s - m;
     }
+    vexp(sc, n);
+    for (int p = 0; p < n; p++) sum = up[p] ? sum * sc[p] + 1.0f : sum + sc[p];
     *M = m, *S = sum;
 }
 
@@ -4519,13 +4524,18 @@ static void kern_attn_heads_ref(const float *q, int nq, const uint16_t *k, const
 
 /* kern__attn_steps for nq heads' scores of a block (head g's at sc + g * ATT_BLK, up
    likewise); any[p]: position p raises the maximum of some head. */
-static void kern__attn_steps_n(float *sc, uint8_t *up, uint8_t *any, int nq, int n, float *M, float *S) {
+static void kern__attn_steps_n(float *sc, uint8_t *up, uint8_t *any, int nq, int n, float *M, float *S,
+                               void (*vexp)(float *x, int n)) {
     memset(any, 0, (size_t)n);
     for (int g = 0; g < nq; g++) {
-        kern__attn_steps(sc + g * ATT_BLK, up + g * ATT_BLK, n, M + g, S + g);
+        kern__attn_steps(sc + g * ATT_BLK, up + g * ATT_BLK, n, M + g, S + g, vexp);
         for (int p = 0; p < n; p++) any[p] |= up[g * ATT_BLK + p];
     }
 }
+
+/* Vectors of each head's accumulators the value loops take at once: about 8 chains of
+   F16 round trips in all, to overlap, even for one head. */
+#define ATT_VC(nq) ((nq) == 1 ? 8 : (nq) == 2 ? 4 : (nq) <= 4 ? 2 : 1)
 
 /* `call` with the constant NQ = nq (1..ATT_G): the value loops keep nq accumulators in
    registers, which needs their count at compile time. */
@@ -5407,28 +5417,72 @@ static ATT_AVX2 ATT_INL __m256 kern__f16_round8(__m256 x) {      /* to F16 and b
     return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
 }
 
-/* 8 dimensions of the values of B positions into the accumulators of NQ heads (F16, head
- * g's at acc + g * hd): per position a new maximum of a head rescales its accumulators
- * by e, any other position weighs its value by e (e and up: ATT_BLK per head). */
-static ATT_AVX2 ATT_INL void kern__attn_v_avx2(uint16_t *acc, int hd, const int NQ, const uint16_t *v, size_t stride,
-                                               int B, const uint8_t *up, const uint8_t *any, const float *e) {
-    __m256 a[ATT_G];
-    KQ_UNROLL for (int g = 0; g < NQ; g++) a[g] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + g * hd)));
+/* 8 x C dimensions of the values of B positions into the accumulators of NQ heads (F16,
+ * head g's at acc + g * hd): per position a new maximum of a head rescales its
+ * accumulators by e, any other position weighs its value by e (e and up: ATT_BLK per
+ * head). NQ x C <= 8 accumulators, each an F16 round trip per position. */
+static ATT_AVX2 ATT_INL void kern__attn_v_avx2(uint16_t *acc, int hd, const int NQ, const int C, const uint16_t *v,
+                                               size_t stride, int B, const uint8_t *up, const uint8_t *any,
+                                               const float *e) {
+    __m256 a[8];
+    KQ_UNROLL for (int g = 0; g < NQ; g++)
+        KQ_UNROLL for (int c = 0; c < C; c++) a[g * C + c] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + g * hd + 8 * c)));
     for (int p = 0; p < B; p++, v += stride) {
-        __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)v));
         if (any[p]) {
             KQ_UNROLL for (int g = 0; g < NQ; g++) {
                 __m256 w = _mm256_set1_ps(e[g * ATT_BLK + p]);
-                if (up[g * ATT_BLK + p]) a[g] = kern__f16_round8(_mm256_mul_ps(a[g], w)), w = _mm256_set1_ps(1.0f);
-                a[g] = kern__f16_round8(_mm256_fmadd_ps(x, w, a[g]));
+                if (!up[g * ATT_BLK + p]) continue;
+                KQ_UNROLL for (int c = 0; c < C; c++) a[g * C + c] = kern__f16_round8(_mm256_mul_ps(a[g * C + c], w));
             }
-        } else {
-            KQ_UNROLL for (int g = 0; g < NQ; g++)
-                a[g] = kern__f16_round8(_mm256_fmadd_ps(x, _mm256_set1_ps(e[g * ATT_BLK + p]), a[g]));
+        }
+        KQ_UNROLL for (int c = 0; c < C; c++) {      /* a head whose maximum rose weighs it by 1 */
+            __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + 8 * c)));
+            KQ_UNROLL for (int g = 0; g < NQ; g++) {
+                __m256 w = _mm256_set1_ps(any[p] && up[g * ATT_BLK + p] ? 1.0f : e[g * ATT_BLK + p]);
+                a[g * C + c] = kern__f16_round8(_mm256_fmadd_ps(x, w, a[g * C + c]));
+            }
         }
     }
     KQ_UNROLL for (int g = 0; g < NQ; g++)
-        _mm_storeu_si128((__m128i *)(acc + g * hd), _mm256_cvtps_ph(a[g], _MM_FROUND_TO_NEAREST_INT));
+        KQ_UNROLL for (int c = 0; c < C; c++)
+            _mm_storeu_si128((__m128i *)(acc + g * hd + 8 * c), _mm256_cvtps_ph(a[g * C + c], _MM_FROUND_TO_NEAREST_INT));
+}
+
+/* All hd dimensions of the values of a block: ATT_VC(NQ) slices of 8 at a time. */
+static ATT_AVX2 ATT_INL void kern__attn_vals_avx2(uint16_t *acc, int hd, const int NQ, const uint16_t *v, size_t stride,
+                                                  int B, const uint8_t *up, const uint8_t *any, const float *e) {
+    const int nv = hd / 8;
+    int i = 0;
+    for (; i + ATT_VC(NQ) <= nv; i += ATT_VC(NQ))
+        kern__attn_v_avx2(acc + 8 * i, hd, NQ, ATT_VC(NQ), v + 8 * i, stride, B, up, any, e);
+    for (; i < nv; i++) kern__attn_v_avx2(acc + 8 * i, hd, NQ, 1, v + 8 * i, stride, B, up, any, e);
+}
+
+/* e^x in place for kern__attn_steps, 8 at a time (the exponents are <= 0: no clamp
+   matters but the one at -87, whose e^x no F16 accumulator keeps anyway). */
+static ATT_AVX2 void kern__attn_exp_avx2(float *x, int n) {
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, kern__exp_avx2(_mm256_loadu_ps(x + i)));
+    if (i < n) {
+        float t[8] = { 0 };
+        memcpy(t, x + i, (size_t)(n - i) * sizeof *x);
+        _mm256_storeu_ps(t, kern__exp_avx2(_mm256_loadu_ps(t)));
+        memcpy(x + i, t, (size_t)(n - i) * sizeof *x);
+    }
+}
+
+/* A head's dots with 8 keys (lane j: key j), each summed in float lanes: the keys
+   converted in kf (key j's vector i at j * nv + i; several heads), or read from kb. */
+static ATT_AVX2 ATT_INL __m256 kern__attn_dot8_avx2(const __m256 *q, int nv, const __m256 *kf, const uint16_t *kb,
+                                                    size_t stride) {
+    __m256 s[8];
+    KQ_UNROLL for (int j = 0; j < 8; j++) s[j] = _mm256_setzero_ps();
+    for (int i = 0; i < nv; i++)
+        KQ_UNROLL for (int j = 0; j < 8; j++)
+            s[j] = _mm256_fmadd_ps(q[i], kf ? kf[j * nv + i] : _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kb + j * stride + 8 * i))), s[j]);
+    __m256 h0 = _mm256_hadd_ps(_mm256_hadd_ps(s[0], s[1]), _mm256_hadd_ps(s[2], s[3]));
+    __m256 h1 = _mm256_hadd_ps(_mm256_hadd_ps(s[4], s[5]), _mm256_hadd_ps(s[6], s[7]));
+    return _mm256_add_ps(_mm256_permute2f128_ps(h0, h1, 0x20), _mm256_permute2f128_ps(h0, h1, 0x31));
 }
 
 /* kern_attn_f16_ref for nq <= ATT_G heads of one KV head, with F16C conversions and
@@ -5450,20 +5504,16 @@ static ATT_AVX2 void kern__attn_group_avx2(const float *qs, int nq, const uint16
         const uint16_t *kb = k + (size_t)p0 * stride;
         int p = 0;
         for (; p + 8 <= B; p += 8) {
+            if (nq == 1) {
+                _mm256_storeu_ps(sc + p, _mm256_mul_ps(kern__attn_dot8_avx2(q, nv, NULL, kb + (size_t)p * stride, stride),
+                                                       _mm256_set1_ps(scale)));
+                continue;
+            }
             for (int j = 0; j < 8; j++)
                 for (int i = 0; i < nv; i++) kf[j * nv + i] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kb + (size_t)(p + j) * stride + 8 * i)));
-            for (int g = 0; g < nq; g++) {
-                const __m256 *qg = q + g * nv;
-                __m256 s[8];
-                KQ_UNROLL for (int j = 0; j < 8; j++) s[j] = _mm256_setzero_ps();
-                for (int i = 0; i < nv; i++)
-                    KQ_UNROLL for (int j = 0; j < 8; j++) s[j] = _mm256_fmadd_ps(qg[i], kf[j * nv + i], s[j]);
-                /* lane j of the result: the sum of s[j] */
-                __m256 h0 = _mm256_hadd_ps(_mm256_hadd_ps(s[0], s[1]), _mm256_hadd_ps(s[2], s[3]));
-                __m256 h1 = _mm256_hadd_ps(_mm256_hadd_ps(s[4], s[5]), _mm256_hadd_ps(s[6], s[7]));
-                __m256 d = _mm256_add_ps(_mm256_permute2f128_ps(h0, h1, 0x20), _mm256_permute2f128_ps(h0, h1, 0x31));
-                _mm256_storeu_ps(sc + g * ATT_BLK + p, _mm256_mul_ps(d, _mm256_set1_ps(scale)));
-            }
+            for (int g = 0; g < nq; g++)
+                _mm256_storeu_ps(sc + g * ATT_BLK + p, _mm256_mul_ps(kern__attn_dot8_avx2(q + g * nv, nv, kf, NULL, 0),
+                                                                     _mm256_set1_ps(scale)));
         }
         for (; p < B; p++)
             for (int g = 0; g < nq; g++) {
@@ -5474,9 +5524,9 @@ static ATT_AVX2 void kern__attn_group_avx2(const float *qs, int nq, const uint16
                 h = _mm_add_ps(h, _mm_movehl_ps(h, h));
                 sc[g * ATT_BLK + p] = _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h))) * scale;
             }
-        kern__attn_steps_n(sc, up, any, nq, B, M, S);
+        kern__attn_steps_n(sc, up, any, nq, B, M, S, kern__attn_exp_avx2);
         const uint16_t *vb = v + (size_t)p0 * stride;
-        for (int i = 0; i < nv; i++) ATT_BY_NQ(nq, kern__attn_v_avx2(acc + 8 * i, hd, NQ, vb + 8 * i, stride, B, up, any, sc))
+        ATT_BY_NQ(nq, kern__attn_vals_avx2(acc, hd, NQ, vb, stride, B, up, any, sc))
     }
     for (int g = 0; g < nq; g++) {
         __m256 inv = _mm256_set1_ps(S[g] == 0.0f ? 0.0f : 1.0f / S[g]);
@@ -6166,28 +6216,83 @@ ARM_V4 static inline __attribute__((always_inline)) float32x4_t arm__f16_round4(
     return arm__h2f4(arm__f2h4(x));                             /* to F16 and back */
 }
 
-/* 4 dimensions of the values of B positions into the accumulators of NQ heads (F16, head
- * g's at acc + g * hd): per position a new maximum of a head rescales its accumulators
- * by e, any other position weighs its value by e (e and up: ATT_BLK per head). */
-ARM_V4 static inline __attribute__((always_inline)) void arm__attn_v(uint16_t *acc, int hd, const int NQ,
+/* e^x for 4 floats as kern__exp_avx2 computes it (clamped to normal results, x = k ln2
+   + r with ln2 in two parts, Taylor polynomial of degree 7, 2^k in the exponent bits). */
+ARM_V4 static inline __attribute__((always_inline)) float32x4_t arm__exp4(float32x4_t x) {
+    x = vminq_f32(vmaxq_f32(x, vdupq_n_f32(-87.0f)), vdupq_n_f32(88.0f));
+    int32x4_t ki = arm__rne_s32(vmulq_n_f32(x, 1.44269504088896341f));
+    float32x4_t k = vcvtq_f32_s32(ki);
+    float32x4_t r = vfmsq_f32(x, k, vdupq_n_f32(0.693145751953125f));
+    r = vfmsq_f32(r, k, vdupq_n_f32(1.428606765330187e-06f));
+    static const float c[7] = { 1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f };
+    float32x4_t p = vdupq_n_f32(1.0f / 5040);
+    for (int i = 0; i < 7; i++) p = vfmaq_f32(vdupq_n_f32(c[i]), p, r);
+    return vmulq_f32(p, vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(ki, vdupq_n_s32(127)), 23)));
+}
+
+/* e^x in place for kern__attn_steps, 4 at a time (see kern__attn_exp_avx2). */
+ARM_V4 static void arm__attn_exp(float *x, int n) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) vst1q_f32(x + i, arm__exp4(vld1q_f32(x + i)));
+    if (i < n) {
+        float t[4] = { 0 };
+        memcpy(t, x + i, (size_t)(n - i) * sizeof *x);
+        vst1q_f32(t, arm__exp4(vld1q_f32(t)));
+        memcpy(x + i, t, (size_t)(n - i) * sizeof *x);
+    }
+}
+
+/* 4 x C dimensions of the values of B positions into the accumulators of NQ heads (F16,
+ * head g's at acc + g * hd): see kern__attn_v_avx2. */
+ARM_V4 static inline __attribute__((always_inline)) void arm__attn_v(uint16_t *acc, int hd, const int NQ, const int C,
                                                                      const uint16_t *v, size_t stride, int B,
                                                                      const uint8_t *up, const uint8_t *any,
                                                                      const float *e) {
-    float32x4_t a[ATT_G];
-    ARM_UNROLL for (int g = 0; g < NQ; g++) a[g] = arm__h2f4(vld1_u16(acc + g * hd));
+    float32x4_t a[8];
+    ARM_UNROLL for (int g = 0; g < NQ; g++)
+        ARM_UNROLL for (int c = 0; c < C; c++) a[g * C + c] = arm__h2f4(vld1_u16(acc + g * hd + 4 * c));
     for (int p = 0; p < B; p++, v += stride) {
-        float32x4_t x = arm__h2f4(vld1_u16(v));
         if (any[p]) {
             ARM_UNROLL for (int g = 0; g < NQ; g++) {
+                if (!up[g * ATT_BLK + p]) continue;
                 float32x4_t w = vdupq_n_f32(e[g * ATT_BLK + p]);
-                if (up[g * ATT_BLK + p]) a[g] = arm__f16_round4(vmulq_f32(a[g], w)), w = vdupq_n_f32(1.0f);
-                a[g] = arm__f16_round4(vfmaq_f32(a[g], x, w));
+                ARM_UNROLL for (int c = 0; c < C; c++) a[g * C + c] = arm__f16_round4(vmulq_f32(a[g * C + c], w));
             }
-        } else {
-            ARM_UNROLL for (int g = 0; g < NQ; g++) a[g] = arm__f16_round4(vfmaq_f32(a[g], x, vdupq_n_f32(e[g * ATT_BLK + p])));
+        }
+        float w[ATT_G];                              /* a head whose maximum rose weighs it by 1 */
+        ARM_UNROLL for (int g = 0; g < NQ; g++) w[g] = any[p] && up[g * ATT_BLK + p] ? 1.0f : e[g * ATT_BLK + p];
+        ARM_UNROLL for (int c = 0; c < C; c++) {
+            float32x4_t x = arm__h2f4(vld1_u16(v + 4 * c));
+            ARM_UNROLL for (int g = 0; g < NQ; g++) a[g * C + c] = arm__f16_round4(vfmaq_f32(a[g * C + c], x, vdupq_n_f32(w[g])));
         }
     }
-    ARM_UNROLL for (int g = 0; g < NQ; g++) vst1_u16(acc + g * hd, arm__f2h4(a[g]));
+    ARM_UNROLL for (int g = 0; g < NQ; g++)
+        ARM_UNROLL for (int c = 0; c < C; c++) vst1_u16(acc + g * hd + 4 * c, arm__f2h4(a[g * C + c]));
+}
+
+/* All hd dimensions of the values of a block, ATT_VC(NQ) slices of 4 at a time. */
+ARM_V4 static inline __attribute__((always_inline)) void arm__attn_vals(uint16_t *acc, int hd, const int NQ,
+                                                                        const uint16_t *v, size_t stride, int B,
+                                                                        const uint8_t *up, const uint8_t *any,
+                                                                        const float *e) {
+    const int nv = hd / 4;
+    int i = 0;
+    for (; i + ATT_VC(NQ) <= nv; i += ATT_VC(NQ)) arm__attn_v(acc + 4 * i, hd, NQ, ATT_VC(NQ), v + 4 * i, stride, B, up, any, e);
+    for (; i < nv; i++) arm__attn_v(acc + 4 * i, hd, NQ, 1, v + 4 * i, stride, B, up, any, e);
+}
+
+/* A head's dots with 4 keys (see kern__attn_dot8_avx2). */
+ARM_V4 static inline __attribute__((always_inline)) float32x4_t arm__attn_dot4(const float32x4_t *q, int nv,
+                                                                               const float32x4_t *kf,
+                                                                               const uint16_t *kb, size_t stride) {
+    float32x4_t s[4];
+    for (int j = 0; j < 4; j++) s[j] = vdupq_n_f32(0.0f);
+    for (int i = 0; i < nv; i++)
+        _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++)
+            s[j] = vfmaq_f32(s[j], q[i], kf ? kf[j * nv + i] : arm__h2f4(vld1_u16(kb + j * stride + 4 * i)));
+    float32x2_t d[4];                 /* lane j of the result: the sum of s[j] */
+    for (int j = 0; j < 4; j++) d[j] = vadd_f32(vget_low_f32(s[j]), vget_high_f32(s[j]));
+    return vcombine_f32(vpadd_f32(d[0], d[1]), vpadd_f32(d[2], d[3]));
 }
 
 /* kern_attn_f16_ref for nq <= ATT_G heads of one KV head, with 4-wide F16 conversions and
@@ -6209,19 +6314,14 @@ ARM_V4 static void arm__attn_group(const float *qs, int nq, const uint16_t *k, c
         const uint16_t *kb = k + (size_t)p0 * stride;
         int p = 0;
         for (; p + 4 <= B; p += 4) {
+            if (nq == 1) {
+                vst1q_f32(sc + p, vmulq_n_f32(arm__attn_dot4(q, nv, NULL, kb + (size_t)p * stride, stride), scale));
+                continue;
+            }
             for (int j = 0; j < 4; j++)
                 for (int i = 0; i < nv; i++) kf[j * nv + i] = arm__h2f4(vld1_u16(kb + (size_t)(p + j) * stride + 4 * i));
-            for (int g = 0; g < nq; g++) {
-                const float32x4_t *qg = q + g * nv;
-                float32x4_t s[4];
-                for (int j = 0; j < 4; j++) s[j] = vdupq_n_f32(0.0f);
-                for (int i = 0; i < nv; i++)
-                    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) s[j] = vfmaq_f32(s[j], qg[i], kf[j * nv + i]);
-                float32x2_t d[4];                 /* lane j of the result: the sum of s[j] */
-                for (int j = 0; j < 4; j++) d[j] = vadd_f32(vget_low_f32(s[j]), vget_high_f32(s[j]));
-                float32x4_t r = vcombine_f32(vpadd_f32(d[0], d[1]), vpadd_f32(d[2], d[3]));
-                vst1q_f32(sc + g * ATT_BLK + p, vmulq_n_f32(r, scale));
-            }
+            for (int g = 0; g < nq; g++)
+                vst1q_f32(sc + g * ATT_BLK + p, vmulq_n_f32(arm__attn_dot4(q + g * nv, nv, kf, NULL, 0), scale));
         }
         for (; p < B; p++)
             for (int g = 0; g < nq; g++) {
@@ -6229,9 +6329,9 @@ ARM_V4 static void arm__attn_group(const float *qs, int nq, const uint16_t *k, c
                 for (int i = 0; i < nv; i++) s = vfmaq_f32(s, q[g * nv + i], arm__h2f4(vld1_u16(kb + (size_t)p * stride + 4 * i)));
                 sc[g * ATT_BLK + p] = arm__hadd_f32(s) * scale;
             }
-        kern__attn_steps_n(sc, up, any, nq, B, M, S);
+        kern__attn_steps_n(sc, up, any, nq, B, M, S, arm__attn_exp);
         const uint16_t *vb = v + (size_t)p0 * stride;
-        for (int i = 0; i < nv; i++) ATT_BY_NQ(nq, arm__attn_v(acc + 4 * i, hd, NQ, vb + 4 * i, stride, B, up, any, sc))
+        ATT_BY_NQ(nq, arm__attn_vals(acc, hd, NQ, vb, stride, B, up, any, sc))
     }
     for (int g = 0; g < nq; g++) {
         const float32x4_t inv = vdupq_n_f32(S[g] == 0.0f ? 0.0f : 1.0f / S[g]);
@@ -6246,20 +6346,6 @@ ARM_V4 static void kern_attn_f16_neon(const float *q, int nq, const uint16_t *k,
     for (int g = 0; g < nq; g += ATT_G)
         arm__attn_group(q + (size_t)g * hd, nq - g < ATT_G ? nq - g : ATT_G, k, v, stride, n, hd, scale,
                         out + (size_t)g * hd);
-}
-
-/* e^x for 4 floats as kern__exp_avx2 computes it (clamped to normal results, x = k ln2
-   + r with ln2 in two parts, Taylor polynomial of degree 7, 2^k in the exponent bits). */
-ARM_V4 static inline __attribute__((always_inline)) float32x4_t arm__exp4(float32x4_t x) {
-    x = vminq_f32(vmaxq_f32(x, vdupq_n_f32(-87.0f)), vdupq_n_f32(88.0f));
-    int32x4_t ki = arm__rne_s32(vmulq_n_f32(x, 1.44269504088896341f));
-    float32x4_t k = vcvtq_f32_s32(ki);
-    float32x4_t r = vfmsq_f32(x, k, vdupq_n_f32(0.693145751953125f));
-    r = vfmsq_f32(r, k, vdupq_n_f32(1.428606765330187e-06f));
-    static const float c[7] = { 1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f };
-    float32x4_t p = vdupq_n_f32(1.0f / 5040);
-    for (int i = 0; i < 7; i++) p = vfmaq_f32(vdupq_n_f32(c[i]), p, r);
-    return vmulq_f32(p, vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(ki, vdupq_n_s32(127)), 23)));
 }
 
 ARM_V4 static void kern_swiglu_neon(float *g, const float *u, int64_t n) {
