@@ -4522,16 +4522,33 @@ static void kern_attn_heads_ref(const float *q, int nq, const uint16_t *k, const
     for (int g = 0; g < nq; g++) kern_attn_f16_ref(q + (size_t)g * hd, k, v, stride, n, hd, scale, out + (size_t)g * hd);
 }
 
-/* kern__attn_steps for nq heads' scores of a block (head g's at sc + g * ATT_BLK, up
-   likewise); any[p]: position p raises the maximum of some head. */
-static void kern__attn_steps_n(float *sc, uint8_t *up, uint8_t *any, int nq, int n, float *M, float *S,
-                               void (*vexp)(float *x, int n)) {
-    memset(any, 0, (size_t)n);
-    for (int g = 0; g < nq; g++) {
-        kern__attn_steps(sc + g * ATT_BLK, up + g * ATT_BLK, n, M + g, S + g, vexp);
-        for (int p = 0; p < n; p++) any[p] |= up[g * ATT_BLK + p];
+/* The state of nq <= ATT_G heads going through the vector kernels together: head g's
+ * F16 accumulators at acc + g * hd, its block's scores (then weights) and up flags at
+ * g * ATT_BLK, its running maximum and sum; any[p]: position p raises some head's maximum. */
+typedef struct {
+    int nq;
+    uint16_t acc[ATT_G * ATT_HD];
+    float sc[ATT_G * ATT_BLK], M[ATT_G], S[ATT_G];
+    uint8_t up[ATT_G * ATT_BLK], any[ATT_BLK];
+} AttnGroup;
+
+static void kern__attn_group_init(AttnGroup *a, int nq, int hd) {
+    a->nq = nq;
+    memset(a->acc, 0, (size_t)nq * hd * sizeof *a->acc);
+    for (int g = 0; g < nq; g++) a->M[g] = -INFINITY, a->S[g] = 0;
+}
+
+/* kern__attn_steps for every head's scores of a block of n positions, and any[]. */
+static void kern__attn_group_steps(AttnGroup *a, int n, void (*vexp)(float *x, int n)) {
+    memset(a->any, 0, (size_t)n);
+    for (int g = 0; g < a->nq; g++) {
+        kern__attn_steps(a->sc + g * ATT_BLK, a->up + g * ATT_BLK, n, a->M + g, a->S + g, vexp);
+        for (int p = 0; p < n; p++) a->any[p] |= a->up[g * ATT_BLK + p];
     }
 }
+
+/* What head g's accumulators are multiplied by at the end: 1 / the sum of weights. */
+static float kern__attn_group_inv(const AttnGroup *a, int g) { return a->S[g] == 0.0f ? 0.0f : 1.0f / a->S[g]; }
 
 /* Vectors of each head's accumulators the value loops take at once: about 8 chains of
    F16 round trips in all, to overlap, even for one head. */
@@ -5493,12 +5510,10 @@ static ATT_AVX2 void kern__attn_group_avx2(const float *qs, int nq, const uint16
                                            int n, int hd, float scale, float *out) {
     const int nv = hd / 8;
     __m256 q[ATT_G * ATT_HD / 8], kf[8 * ATT_HD / 8];
-    uint16_t acc[ATT_G * ATT_HD];
-    float sc[ATT_G * ATT_BLK], M[ATT_G], S[ATT_G];
-    uint8_t up[ATT_G * ATT_BLK], any[ATT_BLK];
+    AttnGroup a;
+    float *sc = a.sc;
+    kern__attn_group_init(&a, nq, hd);
     for (int i = 0; i < nq * nv; i++) q[i] = kern__f16_round8(_mm256_loadu_ps(qs + 8 * i));
-    memset(acc, 0, (size_t)nq * hd * sizeof *acc);
-    for (int g = 0; g < nq; g++) M[g] = -INFINITY, S[g] = 0;
     for (int p0 = 0; p0 < n; p0 += ATT_BLK) {
         const int B = n - p0 < ATT_BLK ? n - p0 : ATT_BLK;
         const uint16_t *kb = k + (size_t)p0 * stride;
@@ -5524,15 +5539,15 @@ static ATT_AVX2 void kern__attn_group_avx2(const float *qs, int nq, const uint16
                 h = _mm_add_ps(h, _mm_movehl_ps(h, h));
                 sc[g * ATT_BLK + p] = _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h))) * scale;
             }
-        kern__attn_steps_n(sc, up, any, nq, B, M, S, kern__attn_exp_avx2);
+        kern__attn_group_steps(&a, B, kern__attn_exp_avx2);
         const uint16_t *vb = v + (size_t)p0 * stride;
-        ATT_BY_NQ(nq, kern__attn_vals_avx2(acc, hd, NQ, vb, stride, B, up, any, sc))
+        ATT_BY_NQ(nq, kern__attn_vals_avx2(a.acc, hd, NQ, vb, stride, B, a.up, a.any, sc))
     }
     for (int g = 0; g < nq; g++) {
-        __m256 inv = _mm256_set1_ps(S[g] == 0.0f ? 0.0f : 1.0f / S[g]);
+        __m256 inv = _mm256_set1_ps(kern__attn_group_inv(&a, g));
         for (int i = 0; i < nv; i++)
             _mm256_storeu_ps(out + (size_t)g * hd + 8 * i,
-                             _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + g * hd + 8 * i))), inv));
+                             _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a.acc + g * hd + 8 * i))), inv));
     }
 }
 
@@ -6303,12 +6318,10 @@ ARM_V4 static void arm__attn_group(const float *qs, int nq, const uint16_t *k, c
                                    int hd, float scale, float *out) {
     const int nv = hd / 4;
     float32x4_t q[ATT_G * ATT_HD / 4], kf[4 * ATT_HD / 4];
-    uint16_t acc[ATT_G * ATT_HD];
-    float sc[ATT_G * ATT_BLK], M[ATT_G], S[ATT_G];
-    uint8_t up[ATT_G * ATT_BLK], any[ATT_BLK];
+    AttnGroup a;
+    float *sc = a.sc;
+    kern__attn_group_init(&a, nq, hd);
     for (int i = 0; i < nq * nv; i++) q[i] = arm__f16_round4(vld1q_f32(qs + 4 * i));
-    memset(acc, 0, (size_t)nq * hd * sizeof *acc);
-    for (int g = 0; g < nq; g++) M[g] = -INFINITY, S[g] = 0;
     for (int p0 = 0; p0 < n; p0 += ATT_BLK) {
         const int B = n - p0 < ATT_BLK ? n - p0 : ATT_BLK;
         const uint16_t *kb = k + (size_t)p0 * stride;
@@ -6329,13 +6342,13 @@ ARM_V4 static void arm__attn_group(const float *qs, int nq, const uint16_t *k, c
                 for (int i = 0; i < nv; i++) s = vfmaq_f32(s, q[g * nv + i], arm__h2f4(vld1_u16(kb + (size_t)p * stride + 4 * i)));
                 sc[g * ATT_BLK + p] = arm__hadd_f32(s) * scale;
             }
-        kern__attn_steps_n(sc, up, any, nq, B, M, S, arm__attn_exp);
+        kern__attn_group_steps(&a, B, arm__attn_exp);
         const uint16_t *vb = v + (size_t)p0 * stride;
-        ATT_BY_NQ(nq, arm__attn_vals(acc, hd, NQ, vb, stride, B, up, any, sc))
+        ATT_BY_NQ(nq, arm__attn_vals(a.acc, hd, NQ, vb, stride, B, a.up, a.any, sc))
     }
     for (int g = 0; g < nq; g++) {
-        const float32x4_t inv = vdupq_n_f32(S[g] == 0.0f ? 0.0f : 1.0f / S[g]);
-        for (int i = 0; i < nv; i++) vst1q_f32(out + (size_t)g * hd + 4 * i, vmulq_f32(arm__h2f4(vld1_u16(acc + g * hd + 4 * i)), inv));
+        const float32x4_t inv = vdupq_n_f32(kern__attn_group_inv(&a, g));
+        for (int i = 0; i < nv; i++) vst1q_f32(out + (size_t)g * hd + 4 * i, vmulq_f32(arm__h2f4(vld1_u16(a.acc + g * hd + 4 * i)), inv));
     }
 }
 
