@@ -7142,6 +7142,7 @@ KG_K45(q5_k, 1)
 #include <immintrin.h>
 
 #define PP_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
+#define PP_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define PP_INL static inline __attribute__((always_inline))
 #define PP_UNROLL _Pragma("GCC unroll 16")
 enum {
@@ -7184,13 +7185,13 @@ PP_INL PP_VNNI __m512 pp__h16hi(__m512i v) { return _mm512_cvtph_ps(_mm512_cvtep
 typedef struct {
     __m512i w[PP_CB32][8];   /* u bytes, dword group k = elements 4k..4k+3 of the block */
     __m512 d[PP_CB32];       /* f16 d of the 16 rows */
-} PpW32;
+} pp__W32;
 typedef struct {
     int32_t corr[PP_TB][PP_CB32];   /* -offset * sum(x) of the block */
     float d[PP_TB][PP_CB32];        /* d of the block */
 } PpX32;
 
-PP_INL PP_VNNI void pp__unpack32(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, PpW32 *u) {
+PP_INL PP_VNNI void pp__unpack32(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp__W32 *u) {
     const __m512i m4 = _mm512_set1_epi8(0x0f), x80 = _mm512_set1_epi8((char)0x80);
     const size_t bs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
     for (int b = 0; b < nb; b++) {
@@ -7214,7 +7215,7 @@ PP_INL PP_VNNI void pp__unpack32(int ty, const uint8_t *w, const size_t *ro, int
 }
 
 /* Per token and block of the chunk: -off * sum(x) (sum through vpsadbw on x ^ 0x80). */
-PP_INL PP_VNNI void pp__prep32(int ty, const uint8_t *x, size_t x_row, int nt, int64_t b0, int nb, PpX32 *px) {
+PP_INL PP_AVX2 void pp__prep32(int ty, const uint8_t *x, size_t x_row, int nt, int64_t b0, int nb, PpX32 *px) {
     const int off = ty == T_Q4_0 ? 8 : 128;
     const __m256i x80 = _mm256_set1_epi8((char)0x80), z = _mm256_setzero_si256();
     for (int t = 0; t < nt; t++) {
@@ -7232,8 +7233,9 @@ PP_INL PP_VNNI void pp__prep32(int ty, const uint8_t *x, size_t x_row, int nt, i
 }
 
 /* T tokens x 16 rows over the chunk's nb blocks. */
-PP_INL PP_VNNI void pp__tg32(int ty, int T, const PpW32 *u, int nb, const uint8_t *x, size_t x_row,
-                             const PpX32 *px, int t0, float *out, int64_t os, int first, __mmask16 m) {
+PP_INL PP_VNNI void pp__tg32(int ty, int T, const pp__W32 *u, int nb, const uint8_t *x, size_t x_row,
+                             const PpX32 *px, int t0, float *out, int64_t os, int first, int rows) {
+    const __mmask16 m = (__mmask16)((1u << rows) - 1);
     __m512 acc[PP_T];
     PP_UNROLL for (int t = 0; t < T; t++)
         acc[t] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, out + (int64_t)t * os);
@@ -7263,13 +7265,13 @@ typedef struct {
     __m512i sc[PP_CBK][16];  /* int32 scale of each sub-block (Q4_K: 8 of 32, Q6_K: 16 of 16) */
     __m512i mp[PP_CBK][4];   /* Q4_K: int16 pairs (m[2i], m[2i+1]) */
     __m512 d[PP_CBK], dmin[PP_CBK];
-} PpWK;
+} pp__WK;
 typedef struct {
     int32_t v[PP_TB][PP_CBK][16];  /* Q4_K: int16 pairs (bs32[2i], bs32[2i+1]), bs32[j] = bsums[2j] + bsums[2j+1];
                                       Q6_K: -32 * bsums[j] */
 } PpXK;
 
-PP_INL PP_VNNI void pp__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, PpWK *u) {
+PP_INL PP_VNNI void pp__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp__WK *u) {
     const __m512i m4 = _mm512_set1_epi8(0x0f), ff = _mm512_set1_epi32(0xff);
     for (int b = 0; b < nb; b++) {
         __m512i q[4];
@@ -7335,7 +7337,10 @@ PP_INL PP_VNNI void pp__unpackk(int ty, const uint8_t *w, const size_t *ro, int6
     }
 }
 
-PP_INL PP_VNNI void pp__prepk(int ty, const uint8_t *x, size_t x_row, int nt, int64_t b0, int nb, PpXK *px) {
+/* Per token and super-block of the chunk: Q4_K the (bs32[2i], bs32[2i+1]) int16 pairs,
+   bs32[j] = bsums[2j] + bsums[2j+1]; Q6_K -32 * bsums[j], or with pairs6 the pairs
+   (bsums[2i], bsums[2i+1]). */
+PP_INL PP_AVX2 void pp__prepk(int ty, int pairs6, const uint8_t *x, size_t x_row, int nt, int64_t b0, int nb, PpXK *px) {
     for (int t = 0; t < nt; t++)
         for (int b = 0; b < nb; b++) {
             const BlockQ8_K *xb = (const BlockQ8_K *)(x + (size_t)t * x_row) + b0 + b;
@@ -7344,14 +7349,18 @@ PP_INL PP_VNNI void pp__prepk(int ty, const uint8_t *x, size_t x_row, int nt, in
                     int lo = xb->bsums[4 * i] + xb->bsums[4 * i + 1], hi = xb->bsums[4 * i + 2] + xb->bsums[4 * i + 3];
                     px->v[t][b][i] = (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
                 }
+            } else if (pairs6) {
+                for (int i = 0; i < 8; i++)
+                    px->v[t][b][i] = (int32_t)(((uint32_t)(uint16_t)xb->bsums[2 * i + 1] << 16) | (uint16_t)xb->bsums[2 * i]);
             } else {
                 for (int j = 0; j < 16; j++) px->v[t][b][j] = -32 * xb->bsums[j];
             }
         }
 }
 
-PP_INL PP_VNNI void pp__tgk(int ty, int T, const PpWK *u, int nb, const uint8_t *x, size_t x_row,
-                            const PpXK *px, int t0, float *out, int64_t os, int first, __mmask16 m) {
+PP_INL PP_VNNI void pp__tgk(int ty, int T, const pp__WK *u, int nb, const uint8_t *x, size_t x_row,
+                            const PpXK *px, int t0, float *out, int64_t os, int first, int rows) {
+    const __mmask16 m = (__mmask16)((1u << rows) - 1);
     __m512 acc[PP_T];
     PP_UNROLL for (int t = 0; t < T; t++)
         acc[t] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, out + (int64_t)t * os);
@@ -7416,66 +7425,309 @@ PP_INL PP_VNNI void pp__tgk(int ty, int T, const PpWK *u, int nb, const uint8_t 
 
 /* ================= the loop over a thread's rows and tokens ================= */
 
-#define PP_TG_CASES(CALL)                                                                          \
-    switch (T) {                                                                                   \
-    case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; default: CALL(PP_T); break; \
+/* FN(ARGS) with the token count T as a constant TT (ARGS name TT) */
+#define PP_TG_CASES(FN, ARGS)                                                                          \
+    switch (T) {                                                                                       \
+    case 1: { enum { TT = 1 }; FN ARGS; } break;                                                       \
+    case 2: { enum { TT = 2 }; FN ARGS; } break;                                                       \
+    case 3: { enum { TT = 3 }; FN ARGS; } break;                                                       \
+    default: { enum { TT = PP_T }; FN ARGS; } break;                                                   \
     }
 
-PP_INL PP_VNNI void pp__run(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
-                            int nt, int64_t n, float *out, int64_t os) {
-    const int k = ty == T_Q4_K || ty == T_Q6_K;
-    const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? PP_CBK : PP_CB32;
-    const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);
-    const size_t wbs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : ty == T_Q8_0 ? sizeof(BlockQ8_0)
-                     : ty == T_Q4_K ? sizeof(BlockQ4_K) : sizeof(BlockQ6_K);
-    union { PpX32 a; PpXK b; } px;
-    union { PpW32 a; PpWK b; } pw;
-    for (int t0 = 0; t0 < nt; t0 += PP_TB) {
-        int ntb = nt - t0 < PP_TB ? nt - t0 : PP_TB;
-        const uint8_t *xt = x + (size_t)t0 * x_row;
-        for (int64_t b0 = 0; b0 < nbt; b0 += cb) {
-            int nb = (int)(nbt - b0 < cb ? nbt - b0 : cb);
-            if (k) pp__prepk(ty, xt, x_row, ntb, b0, nb, &px.b);
-            else pp__prep32(ty, xt, x_row, ntb, b0, nb, &px.a);
-            for (int r0 = 0; r0 < nr; r0 += 16) {
-                int rows = nr - r0 < 16 ? nr - r0 : 16;
-                __mmask16 m = (__mmask16)(rows == 16 ? 0xffff : (1u << rows) - 1);
-                size_t ro[16];
-                for (int r = 0; r < 16; r++) ro[r] = (size_t)(r < rows ? r : rows - 1) * w_row;
-                const uint8_t *wr = w + (size_t)r0 * w_row;
-                if (k) pp__unpackk(ty, wr, ro, b0, nb, &pw.b);
-                else pp__unpack32(ty, wr, ro, b0, nb, &pw.a);
-                /* the next 16 rows' part of this chunk, while these compute */
-                for (int r = r0 + 16; r < nr && r < r0 + 32; r++)
-                    for (size_t o = 0; o < (size_t)nb * wbs; o += 64)
-                        _mm_prefetch((const char *)(w + (size_t)r * w_row + (size_t)b0 * wbs + o), _MM_HINT_T0);
-                const uint8_t *xc = xt + (size_t)b0 * xbs;
-                for (int t = 0; t < ntb; t += PP_T) {
-                    int T = ntb - t < PP_T ? ntb - t : PP_T;
-                    float *o = out + (int64_t)(t0 + t) * os + r0;
-                    const uint8_t *xg = xc + (size_t)t * x_row;
-#define PP_CALLK(TT) pp__tgk(ty, TT, &pw.b, nb, xg, x_row, &px.b, t, o, os, b0 == 0, m)
-#define PP_CALL32(TT) pp__tg32(ty, TT, &pw.a, nb, xg, x_row, &px.a, t, o, os, b0 == 0, m)
-                    if (k) { PP_TG_CASES(PP_CALLK) }
-                    else { PP_TG_CASES(PP_CALL32) }
-#undef PP_CALLK
-#undef PP_CALL32
+/* The driver of one ISA's kernels (prefix P: pp__ AVX-512 VNNI, pp8__ AVX2), R rows per
+   vector; the P##prep* steps are shared (pp__prep32, pp__prepk with pairs6). */
+#define PP_RUN(P, TGT, R, PAIRS6)                                                                               \
+    PP_INL TGT void P##run(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,      \
+                           int nt, int64_t n, float *out, int64_t os) {                                         \
+        const int k = ty == T_Q4_K || ty == T_Q6_K;                                                             \
+        const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? PP_CBK : PP_CB32;                                   \
+        const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);                                           \
+        const size_t wbs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : ty == T_Q8_0 ? sizeof(BlockQ8_0)                  \
+                         : ty == T_Q4_K ? sizeof(BlockQ4_K) : sizeof(BlockQ6_K);                                \
+        union { PpX32 a; PpXK b; } px;                                                                          \
+        union { P##W32 a; P##WK b; } pw;                                                                        \
+        for (int t0 = 0; t0 < nt; t0 += PP_TB) {                                                                \
+            int ntb = nt - t0 < PP_TB ? nt - t0 : PP_TB;                                                        \
+            const uint8_t *xt = x + (size_t)t0 * x_row;                                                         \
+            for (int64_t b0 = 0; b0 < nbt; b0 += cb) {                                                          \
+                int nb = (int)(nbt - b0 < cb ? nbt - b0 : cb);                                                  \
+                if (k) pp__prepk(ty, PAIRS6, xt, x_row, ntb, b0, nb, &px.b);                                    \
+                else pp__prep32(ty, xt, x_row, ntb, b0, nb, &px.a);                                             \
+                for (int r0 = 0; r0 < nr; r0 += R) {                                                            \
+                    int rows = nr - r0 < R ? nr - r0 : R;                                                       \
+                    size_t ro[R];                                                                               \
+                    for (int r = 0; r < R; r++) ro[r] = (size_t)(r < rows ? r : rows - 1) * w_row;              \
+                    const uint8_t *wr = w + (size_t)r0 * w_row;                                                 \
+                    if (k) P##unpackk(ty, wr, ro, b0, nb, &pw.b);                                               \
+                    else P##unpack32(ty, wr, ro, b0, nb, &pw.a);                                                \
+                    /* the next R rows' part of this chunk, while these compute */                              \
+                    for (int r = r0 + R; r < nr && r < r0 + 2 * R; r++)                                         \
+                        for (size_t o = 0; o < (size_t)nb * wbs; o += 64)                                       \
+                            _mm_prefetch((const char *)(w + (size_t)r * w_row + (size_t)b0 * wbs + o), _MM_HINT_T0); \
+                    const uint8_t *xc = xt + (size_t)b0 * xbs;                                                  \
+                    for (int t = 0; t < ntb; t += PP_T) {                                                       \
+                        int T = ntb - t < PP_T ? ntb - t : PP_T;                                                \
+                        float *o = out + (int64_t)(t0 + t) * os + r0;                                           \
+                        const uint8_t *xg = xc + (size_t)t * x_row;                                             \
+                        if (k) { PP_TG_CASES(P##tgk, (ty, TT, &pw.b, nb, xg, x_row, &px.b, t, o, os, b0 == 0, rows)) } \
+                        else { PP_TG_CASES(P##tg32, (ty, TT, &pw.a, nb, xg, x_row, &px.a, t, o, os, b0 == 0, rows)) } \
+                    }                                                                                           \
+                }                                                                                               \
+            }                                                                                                   \
+        }                                                                                                       \
+    }
+PP_RUN(pp__, PP_VNNI, 16, 0)
+
+#define PP_KERNEL(name, TY, P, TGT, ISA)                                                                 \
+    TGT static void kern_tile_##name##_pp_##ISA(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, \
+                                                size_t x_row, int nt, int64_t n, float *out, int64_t os) { \
+        P##run(TY, w, w_row, nr, x, x_row, nt, n, out, os);                                               \
+    }
+PP_KERNEL(q4_0, T_Q4_0, pp__, PP_VNNI, avx512vnni)
+PP_KERNEL(q8_0, T_Q8_0, pp__, PP_VNNI, avx512vnni)
+PP_KERNEL(q4_k, T_Q4_K, pp__, PP_VNNI, avx512vnni)
+PP_KERNEL(q6_k, T_Q6_K, pp__, PP_VNNI, avx512vnni)
+
+/* ---- x86_64 AVX2 prompt-processing kernels: the same, 8 rows per ymm ----
+ *
+ * For the CPUs without AVX-512 (most laptops). Same layout, loop order and per-block
+ * float expressions as above, so the results are bit-identical to the references too;
+ * only the integer step differs. Without vpdpbusd, 4 bytes of a row times 4 of the token
+ * is vpmaddubsw (u8 x s8, two int16 pair sums that saturate past 32767) and vpmaddwd:
+ *   - Q4_0 and Q4_K (u <= 15): the pair sums of a whole 32-element block or sub-block
+ *     add up in int16 (16 products, |sum| <= 16 * 15 * 128 = 30720), then one vpmaddwd
+ *     by 1 (Q4_0) or by the sub-block's scale (Q4_K) widens them;
+ *   - Q8_0 (u = w + 128 <= 255 would saturate): u as two nibble planes, u = 16 h + l,
+ *     each summed as Q4_0's, then vpmaddwd by 16 and by 1;
+ *   - Q6_K (u = q <= 63): 16-element sub-blocks, two vpmaddubsw per int16 sum
+ *     (|sum| <= 4 * 63 * 128 = 32256), vpmaddwd by the scale; -32 * sum(sc * bsums) by
+ *     vpmaddwd of (sc[2i], sc[2i+1]) and the token's (bsums[2i], bsums[2i+1]). */
+#define PP8 PP_AVX2
+
+/* 16 bytes at p + ro[r] for the 8 rows r, transposed: o[j] lane r = dword j of row r. */
+PP_INL PP8 void pp8__t8(const uint8_t *p, const size_t *ro, __m256i o[4]) {
+    __m256i a[4];
+    PP_UNROLL for (int i = 0; i < 4; i++)
+        a[i] = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(p + ro[i]))),
+                                       _mm_loadu_si128((const __m128i *)(p + ro[4 + i])), 1);
+    __m256i t0 = _mm256_unpacklo_epi32(a[0], a[1]), t1 = _mm256_unpackhi_epi32(a[0], a[1]);
+    __m256i t2 = _mm256_unpacklo_epi32(a[2], a[3]), t3 = _mm256_unpackhi_epi32(a[2], a[3]);
+    o[0] = _mm256_unpacklo_epi64(t0, t2);
+    o[1] = _mm256_unpackhi_epi64(t0, t2);
+    o[2] = _mm256_unpacklo_epi64(t1, t3);
+    o[3] = _mm256_unpackhi_epi64(t1, t3);
+}
+PP_INL PP8 __m256i pp8__bcast32(const uint8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+PP_INL PP8 __m256 pp8__h16lo(__m256i v) {   /* low / high 16 bits of each dword (f16) as floats */
+    __m256i p = _mm256_packus_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0xffff)), _mm256_setzero_si256());
+    return _mm256_cvtph_ps(_mm256_castsi256_si128(_mm256_permute4x64_epi64(p, 0x08)));
+}
+PP_INL PP8 __m256 pp8__h16hi(__m256i v) { return pp8__h16lo(_mm256_srli_epi32(v, 16)); }
+PP_INL PP8 __m256i pp8__mask(int rows) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(rows), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+PP_INL PP8 __m256i pp8__dup16(__m256i v) { return _mm256_or_si256(v, _mm256_slli_epi32(v, 16)); }   /* v < 2^16 */
+/* (a, b) int16 pairs of the low halves of a and b */
+PP_INL PP8 __m256i pp8__pair(__m256i a, __m256i b) {
+    return _mm256_or_si256(_mm256_and_si256(a, _mm256_set1_epi32(0xffff)), _mm256_slli_epi32(b, 16));
+}
+
+typedef struct {
+    __m256i w[PP_CB32][16];  /* Q4_0: [k] u bytes of dword group k; Q8_0: [k] low, [8 + k] high nibbles of u */
+    __m256 d[PP_CB32];
+} pp8__W32;
+
+PP_INL PP8 void pp8__unpack32(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp8__W32 *u) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f), x80 = _mm256_set1_epi8((char)0x80);
+    const size_t bs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *p = w + (size_t)(b0 + b) * bs;
+        __m256i q[4];
+        pp8__t8(p, ro, q);
+        u->d[b] = pp8__h16lo(q[0]);
+        if (ty == T_Q4_0) {
+            pp8__t8(p + 2, ro, q);
+            PP_UNROLL for (int j = 0; j < 4; j++) {
+                u->w[b][j] = _mm256_and_si256(q[j], m4);
+                u->w[b][4 + j] = _mm256_and_si256(_mm256_srli_epi16(q[j], 4), m4);
+            }
+        } else {
+            PP_UNROLL for (int h = 0; h < 2; h++) {
+                pp8__t8(p + 2 + 16 * h, ro, q);
+                PP_UNROLL for (int j = 0; j < 4; j++) {
+                    __m256i v = _mm256_xor_si256(q[j], x80);
+                    u->w[b][4 * h + j] = _mm256_and_si256(v, m4);
+                    u->w[b][8 + 4 * h + j] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
                 }
             }
         }
     }
 }
 
-#define PP_KERNEL(name, TY)                                                                              \
-    PP_VNNI static void kern_tile_##name##_pp_avx512vnni(const uint8_t *w, size_t w_row, int nr,         \
-                                                         const uint8_t *x, size_t x_row, int nt,         \
-                                                         int64_t n, float *out, int64_t os) {            \
-        pp__run(TY, w, w_row, nr, x, x_row, nt, n, out, os);                                             \
+PP_INL PP8 void pp8__tg32(int ty, int T, const pp8__W32 *u, int nb, const uint8_t *x, size_t x_row,
+                          const PpX32 *px, int t0, float *out, int64_t os, int first, int rows) {
+    const __m256i m = pp8__mask(rows), one = _mm256_set1_epi16(1), sixteen = _mm256_set1_epi16(16);
+    __m256 acc[PP_T];
+    PP_UNROLL for (int t = 0; t < T; t++) acc[t] = first ? _mm256_setzero_ps() : _mm256_maskload_ps(out + (int64_t)t * os, m);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *xb = x + (size_t)b * sizeof(BlockQ8_0) + 2;
+        __m256i lo[PP_T], hi[PP_T];
+        PP_UNROLL for (int k = 0; k < 8; k++) {
+            const __m256i wl = _mm256_load_si256(&u->w[b][k]);
+            PP_UNROLL for (int t = 0; t < T; t++) {
+                __m256i xv = pp8__bcast32(xb + (size_t)t * x_row + 4 * k), pl = _mm256_maddubs_epi16(wl, xv);
+                lo[t] = k ? _mm256_add_epi16(lo[t], pl) : pl;
+                KQ_KEEP(lo[t]);
+                if (ty == T_Q8_0) {
+                    __m256i ph = _mm256_maddubs_epi16(_mm256_load_si256(&u->w[b][8 + k]), xv);
+                    hi[t] = k ? _mm256_add_epi16(hi[t], ph) : ph;
+                    KQ_KEEP(hi[t]);
+                }
+            }
+        }
+        PP_UNROLL for (int t = 0; t < T; t++) {
+            __m256i is = _mm256_add_epi32(_mm256_madd_epi16(lo[t], one), _mm256_set1_epi32(px->corr[t0 + t][b]));
+            if (ty == T_Q8_0) is = _mm256_add_epi32(is, _mm256_madd_epi16(hi[t], sixteen));
+            __m256 dx = _mm256_set1_ps(px->d[t0 + t][b]), f = _mm256_cvtepi32_ps(is);
+            __m256 v = ty == T_Q4_0 ? _mm256_mul_ps(_mm256_mul_ps(f, u->d[b]), dx)      /* (isum * dw) * dx */
+                                    : _mm256_mul_ps(f, _mm256_mul_ps(u->d[b], dx));     /* isum * (dw * dx) */
+            acc[t] = _mm256_add_ps(acc[t], v);
+        }
     }
-PP_KERNEL(q4_0, T_Q4_0)
-PP_KERNEL(q8_0, T_Q8_0)
-PP_KERNEL(q4_k, T_Q4_K)
-PP_KERNEL(q6_k, T_Q6_K)
+    PP_UNROLL for (int t = 0; t < T; t++) _mm256_maskstore_ps(out + (int64_t)t * os, m, acc[t]);
+}
+
+typedef struct {
+    __m256i w[PP_CBK][64];   /* u bytes, dword group k = elements 4k..4k+3 */
+    __m256i sc[PP_CBK][16];  /* scale of each sub-block (Q4_K: 8 of 32, Q6_K: 16 of 16) in both int16 halves */
+    __m256i mp[PP_CBK][8];   /* int16 pairs: Q4_K (m[2i], m[2i+1]), i < 4; Q6_K (sc[2i], sc[2i+1]) */
+    __m256 d[PP_CBK], dmin[PP_CBK];
+} pp8__WK;
+
+PP_INL PP8 void pp8__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp8__WK *u) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f), ff = _mm256_set1_epi32(0xff);
+    for (int b = 0; b < nb; b++) {
+        __m256i q[4];
+        if (ty == T_Q4_K) {
+            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ4_K);
+            pp8__t8(p, ro, q);                          /* d|dmin, scales u0, u1, u2 */
+            u->d[b] = pp8__h16lo(q[0]);
+            u->dmin[b] = pp8__h16hi(q[0]);
+            const __m256i m1 = _mm256_set1_epi32(0x3f3f3f3f), m2 = _mm256_set1_epi32(0x0f0f0f0f),
+                          m3 = _mm256_set1_epi32(0x03030303);
+            __m256i u0 = q[1], u1 = q[2], u2 = q[3];
+            __m256i s03 = _mm256_and_si256(u0, m1);                                   /* sc0..3 */
+            __m256i s47 = _mm256_or_si256(_mm256_and_si256(u2, m2),
+                                          _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u0, 6), m3), 4));
+            __m256i m03 = _mm256_and_si256(u1, m1);                                   /* m0..3 */
+            __m256i m47 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u2, 4), m2),
+                                          _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u1, 6), m3), 4));
+            __m256i mj[8];
+            PP_UNROLL for (int j = 0; j < 4; j++) {
+                u->sc[b][j] = pp8__dup16(_mm256_and_si256(_mm256_srli_epi32(s03, 8 * j), ff));
+                u->sc[b][4 + j] = pp8__dup16(_mm256_and_si256(_mm256_srli_epi32(s47, 8 * j), ff));
+                mj[j] = _mm256_and_si256(_mm256_srli_epi32(m03, 8 * j), ff);
+                mj[4 + j] = _mm256_and_si256(_mm256_srli_epi32(m47, 8 * j), ff);
+            }
+            PP_UNROLL for (int i = 0; i < 4; i++) u->mp[b][i] = pp8__pair(mj[2 * i], mj[2 * i + 1]);
+            PP_UNROLL for (int c = 0; c < 8; c++) {             /* qs bytes 16c..16c+15 */
+                pp8__t8(p + 16 + 16 * c, ro, q);
+                int g = c / 2, i0 = 4 * (c % 2);                /* dword 4c+j = 8g + i0 + j */
+                PP_UNROLL for (int j = 0; j < 4; j++) {
+                    u->w[b][16 * g + i0 + j] = _mm256_and_si256(q[j], m4);
+                    u->w[b][16 * g + 8 + i0 + j] = _mm256_and_si256(_mm256_srli_epi16(q[j], 4), m4);
+                }
+            }
+        } else {                                                /* Q6_K */
+            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ6_K);
+            __m256i ql[32], qh[16], sc[16];
+            PP_UNROLL for (int c = 0; c < 8; c++) pp8__t8(p + offsetof(BlockQ6_K, ql) + 16 * c, ro, ql + 4 * c);
+            PP_UNROLL for (int c = 0; c < 4; c++) pp8__t8(p + offsetof(BlockQ6_K, qh) + 16 * c, ro, qh + 4 * c);
+            pp8__t8(p + offsetof(BlockQ6_K, scales), ro, q);
+            PP_UNROLL for (int j = 0; j < 16; j++) {
+                sc[j] = _mm256_srai_epi32(_mm256_slli_epi32(q[j / 4], 24 - 8 * (j % 4)), 24);
+                u->sc[b][j] = pp8__pair(sc[j], sc[j]);
+            }
+            PP_UNROLL for (int i = 0; i < 8; i++) u->mp[b][i] = pp8__pair(sc[2 * i], sc[2 * i + 1]);
+            pp8__t8(p + offsetof(BlockQ6_K, d) - 14, ro, q);    /* bytes 194..209: d in dword 3, high half */
+            u->d[b] = pp8__h16hi(q[3]);
+            const __m256i m30 = _mm256_set1_epi8(0x30);
+            /* element group g = 32h + 8k + i: ql dword 16h + 8(k&1) + i >> 4(k>>1), qh dword 8h + i >> 2k */
+            PP_UNROLL for (int h = 0; h < 2; h++)
+                PP_UNROLL for (int k = 0; k < 4; k++)
+                    PP_UNROLL for (int i = 0; i < 8; i++) {
+                        __m256i lo = ql[16 * h + 8 * (k & 1) + i];
+                        if (k >> 1) lo = _mm256_srli_epi32(lo, 4);
+                        __m256i hi = qh[8 * h + i];
+                        hi = 2 * k < 4 ? _mm256_slli_epi32(hi, 4 - 2 * k) : 2 * k > 4 ? _mm256_srli_epi32(hi, 2 * k - 4) : hi;
+                        u->w[b][32 * h + 8 * k + i] = _mm256_or_si256(_mm256_and_si256(lo, m4), _mm256_and_si256(hi, m30));
+                    }
+        }
+    }
+}
+
+PP_INL PP8 void pp8__tgk(int ty, int T, const pp8__WK *u, int nb, const uint8_t *x, size_t x_row,
+                         const PpXK *px, int t0, float *out, int64_t os, int first, int rows) {
+    const __m256i m = pp8__mask(rows);
+    __m256 acc[PP_T];
+    PP_UNROLL for (int t = 0; t < T; t++) acc[t] = first ? _mm256_setzero_ps() : _mm256_maskload_ps(out + (int64_t)t * os, m);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *xb = x + (size_t)b * sizeof(BlockQ8_K);
+        const uint8_t *xq = xb + offsetof(BlockQ8_K, qs);
+        __m256i is[PP_T], s[PP_T], c[PP_T];
+        /* sub-blocks; int16 sums per sub-block; dword groups per int16 sum */
+        const int nsub = ty == T_Q4_K ? 8 : 16, nh = ty == T_Q4_K ? 1 : 2, per = ty == T_Q4_K ? 8 : 2;
+        for (int j = 0; j < nsub; j++) {
+            const __m256i sc = _mm256_load_si256(&u->sc[b][j]);
+            PP_UNROLL for (int h = 0; h < nh; h++) {
+                PP_UNROLL for (int i = 0; i < per; i++) {
+                    const int g = nh * per * j + per * h + i;                   /* dword group */
+                    const __m256i wv = _mm256_load_si256(&u->w[b][g]);
+                    PP_UNROLL for (int t = 0; t < T; t++) {
+                        __m256i p = _mm256_maddubs_epi16(wv, pp8__bcast32(xq + (size_t)t * x_row + 4 * g));
+                        s[t] = i ? _mm256_add_epi16(s[t], p) : p;
+                        KQ_KEEP(s[t]);
+                    }
+                }
+                PP_UNROLL for (int t = 0; t < T; t++) {
+                    __m256i p = _mm256_madd_epi16(s[t], sc);
+                    is[t] = j || h ? _mm256_add_epi32(is[t], p) : p;
+                    KQ_KEEP(is[t]);
+                }
+            }
+        }
+        const int npair = ty == T_Q4_K ? 4 : 8;
+        PP_UNROLL for (int i = 0; i < npair; i++) {
+            const __m256i mp = _mm256_load_si256(&u->mp[b][i]);
+            PP_UNROLL for (int t = 0; t < T; t++) {
+                __m256i p = _mm256_madd_epi16(mp, _mm256_set1_epi32(px->v[t0 + t][b][i]));
+                c[t] = i ? _mm256_add_epi32(c[t], p) : p;
+            }
+        }
+        PP_UNROLL for (int t = 0; t < T; t++) {
+            float xd;
+            memcpy(&xd, xb + (size_t)t * x_row, 4);
+            __m256 vxd = _mm256_set1_ps(xd), v;
+            if (ty == T_Q4_K) {
+                __m256 d = _mm256_mul_ps(u->d[b], vxd), dmin = _mm256_mul_ps(u->dmin[b], vxd);
+                v = _mm256_sub_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(is[t])), _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(c[t])));
+            } else {
+                __m256i i6 = _mm256_sub_epi32(is[t], _mm256_slli_epi32(c[t], 5));   /* - 32 * sum(sc * bsums) */
+                v = _mm256_mul_ps(_mm256_mul_ps(u->d[b], vxd), _mm256_cvtepi32_ps(i6));
+            }
+            acc[t] = _mm256_add_ps(acc[t], v);
+        }
+    }
+    PP_UNROLL for (int t = 0; t < T; t++) _mm256_maskstore_ps(out + (int64_t)t * os, m, acc[t]);
+}
+
+PP_RUN(pp8__, PP8, 8, 1)
+PP_KERNEL(q4_0, T_Q4_0, pp8__, PP8, avx2)
+PP_KERNEL(q8_0, T_Q8_0, pp8__, PP8, avx2)
+PP_KERNEL(q4_k, T_Q4_K, pp8__, PP8, avx2)
+PP_KERNEL(q6_k, T_Q6_K, pp8__, PP8, avx2)
 
 #endif /* __x86_64__ */
 
@@ -7559,6 +7811,10 @@ typedef struct {
 static const KernBatchVariant kern__batch_variants[] = {
     /* { type, isa, fn, rows, min_t } */
 #if defined(__x86_64__)
+    { T_Q4_0, ISA_AVX2, kern_tile_q4_0_pp_avx2, 8, 4 },
+    { T_Q8_0, ISA_AVX2, kern_tile_q8_0_pp_avx2, 8, 4 },
+    { T_Q4_K, ISA_AVX2, kern_tile_q4_k_pp_avx2, 8, 4 },
+    { T_Q6_K, ISA_AVX2, kern_tile_q6_k_pp_avx2, 8, 4 },
     { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_avx512vnni, 16, 4 },
     { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_avx512vnni, 16, 4 },
     { T_Q4_K, ISA_AVX512VNNI, kern_tile_q4_k_pp_avx512vnni, 16, 4 },
@@ -15882,8 +16138,8 @@ int main(int argc, char **argv) {
             if (used[t]) {
                 int q = kern_type(t)->vec_dot_type;
                 if (q < 0 || q >= T_COUNT) continue;
-                log_msg(LOG_VERBOSE, " %s %s%s%s%s (activations %s %s)", type_name((uint32_t)t),
-                        isa_names[kern_impl[t].isa], kern_impl[t].tile ? " tiled" : "",
+                log_msg(LOG_VERBOSE, " %s %s%s%s%s%s (activations %s %s)", type_name((uint32_t)t),
+                        isa_names[kern_impl[t].isa], kern_impl[t].tile ? " tiled" : "", kern_impl[t].batch ? " batch" : "",
                         kern_impl[t].gen ? " gen-prepared" : kern_impl[t].gemv ? " gemv" : "",
                         force && *force && strcmp(force, "0") ? " (LLM_FORCE_REF)" : "", type_name((uint32_t)q),
                         kern_impl[q].quant_act == kern_type(q)->from_float_act ? "ref" : "simd");

@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/t_dispatch.sh -- one x86_64 binary on every x86_64 CPU: the kernel tests and a
 # greedy generation under qemu-x86_64 emulating a CPU with AVX2 but no AVX-512
-# (-cpu max) and one without AVX at all (-cpu qemu64, the plain reference kernels).
+# (-cpu max: the AVX2 kernels, prompt processing too) and one without AVX at all
+# (-cpu qemu64, the plain reference kernels).
 # SKIP on other machines or without qemu-user-static.
 set -u
 # sanitizer builds (make test-asan) are dynamic and need their shadow memory: not for qemu
@@ -16,7 +17,7 @@ command -v qemu-x86_64-static >/dev/null 2>&1 || { echo "SKIP dispatch: qemu-use
 STORY="Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One"
 for cpu in max qemu64; do
   case $cpu in max) want=avx2 ;; qemu64) want=ref ;; esac
-  for u in unit_simd unit_attention; do
+  for u in unit_simd unit_attention unit_pp; do
     [ -x "$B/$u" ] || { echo "SKIP dispatch.$cpu.$u: $B/$u not built"; continue; }
     qemu-x86_64-static -cpu $cpu "$B/$u" > "$T/d.out" 2>&1; rc=$?
     sed -E "s/^(PASS|FAIL|SKIP) /\\1 dispatch.$cpu: /" "$T/d.out" | grep -E '^(PASS|FAIL|SKIP) '

@@ -1,4 +1,4 @@
-/* tests/unit_pp.c - the AVX-512 VNNI prompt-processing kernels (kern_tile_*_pp_avx512vnni:
+/* tests/unit_pp.c - the prompt-processing kernels (kern_tile_*_pp_avx512vnni and _avx2:
  * rows in vector lanes, called by the matmul driver once per thread with all its rows
  * and tokens; kern__batch_variants) against the reference dot products of section 10.
  *
@@ -9,7 +9,7 @@
  *     (from the reference quant_act of random floats, or raw random bytes with
  *     consistent bsums / random d, or all -128 / +127), at 1, 2, 3, 7, 17 (and 64/176,
  *     a 2048/5632-element row) blocks of 32, or 1, 2, 3, 7, 22 super-blocks of 256; row
- *     counts 1, 5, 16, 17, 40 (partial groups of 16) and token counts 1, 3, 8, 9, 20,
+ *     counts 1, 5, 16, 17, 40 (partial groups of 16 and 8) and token counts 1, 3, 8, 9, 20,
  *     130 (partial register blocks, more than one token group of PP_TB); padded row
  *     strides and out_stride > nr. Tolerance: 0. Each lane computes the reference's
  *     integers per block and the reference's float expression per block in the
@@ -170,6 +170,8 @@ static int pp_check_driver(const KernBatchVariant *v, int nth, int ntok, char *w
     }
     for (int64_t i = 0; i < n * ntok; i++) in[i] = test_normal(1.0f);
     Mat m = { w, (uint32_t)type, n, rows };
+    KernImpl keep = kern_impl[type];      /* this variant as the driver's batch kernel */
+    kern_impl[type].batch = v->fn, kern_impl[type].batch_r = v->rows, kern_impl[type].batch_t = v->min_t;
     static Pool pool;                     /* no workers: its shares, for calls one after another */
     pool.n = nth;
     MatmulJob j = { 0 };
@@ -200,6 +202,7 @@ static int pp_check_driver(const KernBatchVariant *v, int nth, int ntok, char *w
                 snprintf(why, whylen, "%d threads, %d tokens: row %d token %d: %.9g, reference %.9g", nth, ntok, (int)r, t,
                          got, want);
         }
+    kern_impl[type] = keep;
     free(w), free(x), free(in), free(out), free(f);
     return bad;
 }
