@@ -6749,10 +6749,140 @@ static TGT void kern_gemv_##TYPE##_##SFX(const uint8_t *w, size_t w_row, int nr,
 }
 KG_KQ(q2_k, BlockQ2_K, 1, avx2, KQ_AVX2, KQ_NOPREP)
 KG_KQ(q3_k, BlockQ3_K, 0, avx2, KQ_AVX2, KQ_NOPREP)
-KG_KQ(q4_k, BlockQ4_K, 1, avx2, KQ_AVX2, KQ_NOPREP)
-KG_KQ(q5_k, BlockQ5_K, 1, avx2, KQ_AVX2, KQ_NOPREP)
-/* no AVX2 Q6_K gemv: measured slower than kern_dot_q6_k_avx2 (994 vs 951 instructions per
-   2048-element row; its unpack dominates and gains nothing from four rows) */
+
+/* Q4_K / Q5_K on AVX2, streaming: KG_KQ unpacks four rows into KqRows (16 vectors each,
+ * so they live on the stack) before the products; here every 32 code bytes go from the
+ * load to vpmaddubsw in registers. Per pair of 32-element sub-blocks (the low and high
+ * nibbles of 32 bytes) the token's 64 bytes are loaded once for the four rows; each
+ * row's 8 scales sit as int16 in both halves of one vector, a sub-block's taken by one
+ * vpshufb; the scales and mins are unpacked in vector steps (kq__k4_unpack's, one
+ * 32-bit lane each). The integer sums are the reference's and the float step is KG_KQ's,
+ * so the result stays bit-identical to kern_dot_q4_k_ref / _q5_k_ref. */
+KG_INLINE KG_AVX2 __m128i kg__k4_scales_avx2(const uint8_t *s) {   /* 12 bytes -> sc0..7, m0..7 */
+    __m128i v = _mm_loadu_si128((const __m128i *)s);                 /* u0, u1, u2 (and 4 code bytes) */
+    __m128i a = _mm_shuffle_epi32(v, 0x98), b = _mm_shuffle_epi32(v, 0x50);   /* [u0 u2 u1 u2], [u0 u0 u1 u1] */
+    const __m128i m1 = _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f);
+    const __m128i m3 = _mm_setr_epi32(0, 0x03030303, 0, 0x03030303);
+    __m128i lo = _mm_and_si128(_mm_srlv_epi32(a, _mm_setr_epi32(0, 0, 0, 4)), m1);
+    return _mm_or_si128(lo, _mm_slli_epi32(_mm_and_si128(_mm_srli_epi32(b, 6), m3), 4));
+}
+
+KG_INLINE KG_AVX2 void kg__k45_gemv_avx2(int is5, const uint8_t *w, size_t w_row, const uint8_t *x, int64_t n, float *out) {
+    const size_t bsz = is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
+    const size_t osc = is5 ? offsetof(BlockQ5_K, scales) : offsetof(BlockQ4_K, scales);
+    const size_t oqs = is5 ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
+    const __m256i m4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
+    __m128 acc = _mm_setzero_ps();
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        const BlockQ8_K *xb = (const BlockQ8_K *)x + b;
+        const uint8_t *wb = w + (size_t)b * bsz;
+        const __m256i bs = _mm256_loadu_si256((const __m256i *)xb->bsums);
+        __m256i sc[4], a[4], c[4], qh[4];
+        KQ_UNROLL for (int k = 0; k < 4; k++) {
+            const uint8_t *p = wb + (size_t)k * w_row;
+            KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH(p + o, w_row);
+            __m128i sm = kg__k4_scales_avx2(p + osc);
+            sc[k] = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
+            c[k] = _mm256_madd_epi16(bs, _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm)));   /* m0 m0 m1 m1 .. */
+            a[k] = _mm256_setzero_si256();
+            if (is5) qh[k] = _mm256_loadu_si256((const __m256i *)(p + offsetof(BlockQ5_K, qh)));
+        }
+        KQ_UNROLL for (int q = 0; q < 4; q++) {
+            const __m256i x0 = _mm256_loadu_si256((const __m256i *)(xb->qs + 64 * q));
+            const __m256i x1 = _mm256_loadu_si256((const __m256i *)(xb->qs + 64 * q + 32));
+            const __m256i s0 = _mm256_load_si256((const __m256i *)kq__bcast16[2 * q]);
+            const __m256i s1 = _mm256_load_si256((const __m256i *)kq__bcast16[2 * q + 1]);
+            KQ_UNROLL for (int k = 0; k < 4; k++) {
+                __m256i v = _mm256_loadu_si256((const __m256i *)(wb + (size_t)k * w_row + oqs + 32 * q));
+                __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+                if (is5) {              /* bit 2q of qh[l] for the low nibbles, 2q + 1 for the high */
+                    int i = 2 * q;
+                    __m256i h0 = i < 4 ? _mm256_slli_epi16(qh[k], 4 - i) : _mm256_srli_epi16(qh[k], i - 4);
+                    __m256i h1 = i + 1 < 4 ? _mm256_slli_epi16(qh[k], 3 - i) : _mm256_srli_epi16(qh[k], i - 3);
+                    lo = _mm256_or_si256(lo, _mm256_and_si256(h0, b4));
+                    hi = _mm256_or_si256(hi, _mm256_and_si256(h1, b4));
+                }
+                __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x0), _mm256_shuffle_epi8(sc[k], s0));
+                __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x1), _mm256_shuffle_epi8(sc[k], s1));
+                a[k] = _mm256_add_epi32(a[k], _mm256_add_epi32(p0, p1));
+            }
+            KQ_UNROLL for (int k = 0; k < 4; k++) KQ_KEEP(a[k]);
+        }
+        __m128 xd = _mm_set1_ps(xb->d);
+        __m128 dw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, 0)));
+        __m128 mw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, 2)));
+        __m128 v = _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(kq__hsum4_avx2(a[0], a[1], a[2], a[3])));
+        __m128 msum = _mm_cvtepi32_ps(kq__hsum4_avx2(c[0], c[1], c[2], c[3]));
+        acc = _mm_add_ps(acc, _mm_sub_ps(v, _mm_mul_ps(_mm_mul_ps(mw, xd), msum)));
+    }
+    _mm_storeu_ps(out, acc);
+}
+static KG_AVX2 void kern_gemv_q4_k_avx2(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
+                                        int nt, int64_t n, float *out, int64_t os) {
+    (void)nr; (void)nt; (void)x_row; (void)os;
+    kg__k45_gemv_avx2(0, w, w_row, x, n, out);
+}
+static KG_AVX2 void kern_gemv_q5_k_avx2(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
+                                        int nt, int64_t n, float *out, int64_t os) {
+    (void)nr; (void)nt; (void)x_row; (void)os;
+    kg__k45_gemv_avx2(1, w, w_row, x, n, out);
+}
+
+/* Q6_K on AVX2, streaming as kg__k45_gemv_avx2 (KG_KQ's KqRow form was slower than the
+ * dot). Per half of the block and row: ql (2 x 32 bytes) and qh (32) give the 4 code
+ * vectors u = q (0..63) of 128 elements; the token's 128 bytes are loaded once per half
+ * for the four rows. A code vector covers two 16-element sub-blocks (its 128-bit halves),
+ * so the row's 16 scales are kept as int16 [even ones | odd ones] and vector i's pair
+ * (2i, 2i+1) is one vpshufb. The -32 comes back as -32 sc on bsums (KqRow's coef). */
+KG_INLINE KG_AVX2 void kg__k6_gemv_avx2(const uint8_t *w, size_t w_row, const uint8_t *x, int64_t n, float *out) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
+    const __m128i evod = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    __m128 acc = _mm_setzero_ps();
+    for (int64_t b = 0; b < n / QK_K; b++) {
+        const BlockQ8_K *xb = (const BlockQ8_K *)x + b;
+        const uint8_t *wb = w + (size_t)b * sizeof(BlockQ6_K);
+        const __m256i bs = _mm256_loadu_si256((const __m256i *)xb->bsums);
+        __m256i sc[4], a[4];
+        KQ_UNROLL for (int k = 0; k < 4; k++) {
+            const BlockQ6_K *blk = (const BlockQ6_K *)(wb + (size_t)k * w_row);
+            KQ_UNROLL for (size_t o = 0; o < sizeof(BlockQ6_K); o += 64) KG_PREFETCH((const uint8_t *)blk + o, w_row);
+            __m128i s8 = _mm_loadu_si128((const __m128i *)blk->scales);
+            sc[k] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(s8, evod));
+            a[k] = _mm256_madd_epi16(bs, _mm256_slli_epi16(_mm256_sub_epi16(_mm256_setzero_si256(), _mm256_cvtepi8_epi16(s8)), 5));
+        }
+        KQ_UNROLL for (int h = 0; h < 2; h++) {
+            __m256i xv[4];
+            KQ_UNROLL for (int i = 0; i < 4; i++) xv[i] = _mm256_loadu_si256((const __m256i *)(xb->qs + 128 * h + 32 * i));
+            KQ_UNROLL for (int k = 0; k < 4; k++) {
+                const BlockQ6_K *blk = (const BlockQ6_K *)(wb + (size_t)k * w_row);
+                __m256i l0 = _mm256_loadu_si256((const __m256i *)(blk->ql + 64 * h));
+                __m256i l1 = _mm256_loadu_si256((const __m256i *)(blk->ql + 64 * h + 32));
+                __m256i qh = _mm256_loadu_si256((const __m256i *)(blk->qh + 32 * h));
+                __m256i u[4];
+                u[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30));
+                u[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+                u[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m30));
+                u[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                       _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+                KQ_UNROLL for (int i = 0; i < 4; i++) {
+                    __m256i s = _mm256_shuffle_epi8(sc[k], _mm256_load_si256((const __m256i *)kq__bcast16[4 * h + i]));
+                    a[k] = _mm256_add_epi32(a[k], _mm256_madd_epi16(_mm256_maddubs_epi16(u[i], xv[i]), s));
+                }
+            }
+            KQ_UNROLL for (int k = 0; k < 4; k++) KQ_KEEP(a[k]);
+        }
+        /* the reference's float step: (f16(d) * x.d) * isum */
+        __m128 dw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, offsetof(BlockQ6_K, d))));
+        __m128 isum = _mm_cvtepi32_ps(kq__hsum4_avx2(a[0], a[1], a[2], a[3]));
+        acc = _mm_add_ps(acc, _mm_mul_ps(_mm_mul_ps(dw, _mm_set1_ps(xb->d)), isum));
+    }
+    _mm_storeu_ps(out, acc);
+}
+static KG_AVX2 void kern_gemv_q6_k_avx2(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
+                                        int nt, int64_t n, float *out, int64_t os) {
+    (void)nr; (void)nt; (void)x_row; (void)os;
+    kg__k6_gemv_avx2(w, w_row, x, n, out);
+}
 KG_KQ(q2_k, BlockQ2_K, 1, avx512vnni, KQ_VNNI, kq__vnni_scales)
 KG_KQ(q3_k, BlockQ3_K, 0, avx512vnni, KQ_VNNI, kq__vnni_scales)
 
@@ -7880,8 +8010,7 @@ static const KernVariant kern__variants[] = {
 /* rows to add to kern__variants[] (before the { -1, ... } terminator, after the existing
    x86 rows); { type, isa, dot, tile, tile_r, tile_t, quant_act, gemv, gemv_r }. NULL dot/tile keep
    the earlier ones. gemv_r = 4 = tile_r of every one of these types (the driver walks rows in
-   blocks of tile_r and calls gemv inside them, so gemv_r must not exceed tile_r). No AVX2 Q6_K
-   gemv (slower than its dot). */
+   blocks of tile_r and calls gemv inside them, so gemv_r must not exceed tile_r). */
 #if defined(__x86_64__)
     { T_Q4_0, ISA_AVX2, NULL, NULL, 0, 0, NULL, kern_gemv_q4_0_avx2, 4 },
     { T_Q4_1, ISA_AVX2, NULL, NULL, 0, 0, NULL, kern_gemv_q4_1_avx2, 4 },
@@ -7892,6 +8021,7 @@ static const KernVariant kern__variants[] = {
     { T_Q3_K, ISA_AVX2, NULL, NULL, 0, 0, NULL, kern_gemv_q3_k_avx2, 4 },
     { T_Q4_K, ISA_AVX2, NULL, NULL, 0, 0, NULL, kern_gemv_q4_k_avx2, 4 },
     { T_Q5_K, ISA_AVX2, NULL, NULL, 0, 0, NULL, kern_gemv_q5_k_avx2, 4 },
+    { T_Q6_K, ISA_AVX2, NULL, NULL, 0, 0, NULL, kern_gemv_q6_k_avx2, 4 },
     { T_Q4_0, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q4_0_zmm, 4 },
     { T_Q4_1, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q4_1_avx512vnni, 4 },
     { T_Q5_0, ISA_AVX512VNNI, NULL, NULL, 0, 0, NULL, kern_gemv_q5_0_avx512vnni, 4 },
