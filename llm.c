@@ -3836,6 +3836,18 @@ static inline void kern__k4_scale_min(int j, const uint8_t *s, int *sc, int *m) 
     }
 }
 
+/* The 12 bytes of Q4_K/Q5_K scales and mins (6 bits each) as 16 bytes: sc0..7, m0..7
+ * (kern__k4_scale_min for all j at once, in 32-bit integer steps). */
+static inline void kern__k4_unpack(const uint8_t *s, uint32_t u[4]) {
+    memcpy(u, s, 12);
+    const uint32_t m1 = 0x3f3f3f3f, m2 = 0x0f0f0f0f, m3 = 0x03030303;
+    u[3] = ((u[2] >> 4) & m2) | (((u[1] >> 6) & m3) << 4);
+    uint32_t ua = u[1] & m1;
+    u[1] = (u[2] & m2) | (((u[0] >> 6) & m3) << 4);
+    u[2] = ua;
+    u[0] &= m1;
+}
+
 /* Signed scale of Q3_K sub-block j (0..15): low 4 bits in the low (j < 8) or high
    (j >= 8) nibble of byte j%8, top 2 bits at bits 2*(j/4) of byte 8 + j%4; biased by 32. */
 static inline int kern__q3_k_scale(int j, const uint8_t *s) {
@@ -4625,18 +4637,6 @@ static const uint8_t kq__pair8[8][16] __attribute__((aligned(16))) = {
 #undef KQ_P
 };
 
-/* The 12 bytes of Q4_K/Q5_K scales and mins (6 bits each) as 16 bytes: sc0..7, m0..7
- * (kern__k4_scale_min for all j at once, in 32-bit integer steps). */
-static inline void kq__k4_unpack(const uint8_t *s, uint32_t u[4]) {
-    memcpy(u, s, 12);
-    const uint32_t m1 = 0x3f3f3f3f, m2 = 0x0f0f0f0f, m3 = 0x03030303;
-    u[3] = ((u[2] >> 4) & m2) | (((u[1] >> 6) & m3) << 4);
-    uint32_t ua = u[1] & m1;
-    u[1] = (u[2] & m2) | (((u[0] >> 6) & m3) << 4);
-    u[2] = ua;
-    u[0] &= m1;
-}
-
 /* The unpackers are written once and compiled for each ISA (the macro body is
  * instantiated with that ISA's target attribute). */
 #define KQ_UNPACKERS(SFX, TGT)                                                                   \
@@ -4650,7 +4650,7 @@ static KQ_INL TGT void kq__sc16_##SFX(__m128i s8, int is_signed, KqRow *r) {    
 /* Q4_K / Q5_K: 8 scales and 8 mins of 6 bits (kern__k4_scale_min for all j at once). */       \
 static KQ_INL TGT void kq__k4_scales_##SFX(const uint8_t *s, KqRow *r) {                        \
     uint32_t u[4];                                                                               \
-    kq__k4_unpack(s, u);                                                                         \
+    kern__k4_unpack(s, u);                                                                         \
     __m128i b = _mm_loadu_si128((const __m128i *)u);          /* sc0..7, m0..7 */                \
     __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(b));                              \
     KQ_UNROLL for (int i = 0; i < 8; i++)                                                                  \
@@ -5981,6 +5981,91 @@ ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, i
     arm__tile_store(sum, out, os, nt);
 }
 
+/* acc + sc * (the 32 products of codes u0, u1 (0..31) and x0, x1) for CPUs without the
+   dot-product instructions: int16 sums of 4 products (|.| <= 4 * 31 * 128 < 2^15) by
+   vmull/vmlal, then widened and scaled in one vmlal_n per half: 6 instructions where
+   arm__mdot takes 8 and the scale one more. */
+ARM_AI int32x4_t arm__k32_mull(int32x4_t acc, uint8x16_t u0, uint8x16_t u1, int8x16_t x0, int8x16_t x1, int sc) {
+    int8x16_t a = vreinterpretq_s8_u8(u0), b = vreinterpretq_s8_u8(u1);
+    int16x8_t s = vmull_s8(vget_low_s8(a), vget_low_s8(x0));
+    s = vmlal_s8(s, vget_high_s8(a), vget_high_s8(x0));
+    s = vmlal_s8(s, vget_low_s8(b), vget_low_s8(x1));
+    s = vmlal_s8(s, vget_high_s8(b), vget_high_s8(x1));
+    acc = vmlal_n_s16(acc, vget_low_s16(s), (int16_t)sc);
+    return vmlal_n_s16(acc, vget_high_s16(s), (int16_t)sc);
+}
+
+/* Generation of Q4_K / Q5_K: ARM_GR rows against one token, as arm__gemv_32 does for
+   the 32-element types: the token's 64 bytes of a sub-block pair loaded once for the
+   rows, the scales and mins unpacked by kern__k4_unpack's word steps instead of one
+   sub-block at a time, and the rows' float steps in one vector. The integers and the
+   float expression per lane are arm__tile_q45_k's. */
+ARM_AI void arm__gemv_q45_k(const uint8_t *w, size_t w_row, const uint8_t *x, int64_t n, float *out, arm__dotfn dot,
+                            int five) {
+    const int64_t nb = n / QK_K;
+    const size_t bsz = five ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
+    const size_t oqs = five ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
+    const uint8x16_t m4 = vdupq_n_u8(0x0f), one = vdupq_n_u8(1);
+    float32x4_t sum = vdupq_n_f32(0.0f);
+    for (int64_t b = 0; b < nb; b++) {
+        const BlockQ8_K *xb = (const BlockQ8_K *)x + b;
+        const uint8_t *wb = w + (size_t)b * bsz;
+        int16x8_t b0 = vld1q_s16(xb->bsums), b1 = vld1q_s16(xb->bsums + 8);
+#if defined(__aarch64__)
+        const int16x8_t pr = vpaddq_s16(b0, b1);
+#else
+        const int16x8_t pr = vcombine_s16(vpadd_s16(vget_low_s16(b0), vget_high_s16(b0)),
+                                          vpadd_s16(vget_low_s16(b1), vget_high_s16(b1)));
+#endif
+        int32x4_t acc[ARM_GR], mm[ARM_GR];
+        uint32_t u[ARM_GR][4];
+        float dw[ARM_GR], mw[ARM_GR];
+        uint8x16_t h0[ARM_GR], h1[ARM_GR];
+        ARM_UNROLL for (int r = 0; r < ARM_GR; r++) {
+            const uint8_t *p = wb + (size_t)r * w_row;
+            uint16_t d16, dmin16;
+            memcpy(&d16, p, 2), memcpy(&dmin16, p + 2, 2);
+            dw[r] = arm__h2f(d16), mw[r] = arm__h2f(dmin16);
+            kern__k4_unpack(p + 4, u[r]);                       /* sc0..7, m0..7 */
+            const int16x8_t m8 = vreinterpretq_s16_u16(vmovl_u8(vld1_u8((const uint8_t *)u[r] + 8)));
+            mm[r] = vmlal_s16(vmull_s16(vget_low_s16(pr), vget_low_s16(m8)), vget_high_s16(pr), vget_high_s16(m8));
+            acc[r] = vdupq_n_s32(0);
+            if (five) h0[r] = vld1q_u8(p + offsetof(BlockQ5_K, qh)), h1[r] = vld1q_u8(p + offsetof(BlockQ5_K, qh) + 16);
+        }
+        ARM_UNROLL for (int q = 0; q < 4; q++) {
+            const int8_t *q8 = xb->qs + 64 * q;
+            const int8x16_t x0 = vld1q_s8(q8), x1 = vld1q_s8(q8 + 16), x2 = vld1q_s8(q8 + 32), x3 = vld1q_s8(q8 + 48);
+            ARM_UNROLL for (int r = 0; r < ARM_GR; r++) {
+                const uint8_t *qs = wb + (size_t)r * w_row + oqs + 32 * q;
+                uint8x16_t v0 = vld1q_u8(qs), v1 = vld1q_u8(qs + 16);
+                uint8x16_t l0, l1, g0 = vshrq_n_u8(v0, 4), g1 = vshrq_n_u8(v1, 4);
+                if (five) {       /* bits 2q, 2q + 1 of qh inserted above the nibbles (vsli keeps 4 bits) */
+                    l0 = vsliq_n_u8(v0, vandq_u8(h0[r], one), 4), l1 = vsliq_n_u8(v1, vandq_u8(h1[r], one), 4);
+                    g0 = vsliq_n_u8(g0, vandq_u8(vshrq_n_u8(h0[r], 1), one), 4);
+                    g1 = vsliq_n_u8(g1, vandq_u8(vshrq_n_u8(h1[r], 1), one), 4);
+                    h0[r] = vshrq_n_u8(h0[r], 2), h1[r] = vshrq_n_u8(h1[r], 2);
+                } else {
+                    l0 = vandq_u8(v0, m4), l1 = vandq_u8(v1, m4);
+                }
+                const int sl = (int)((u[r][q >> 1 & 1] >> (16 * (q & 1))) & 0xff);     /* sc[2q] */
+                const int sh = (int)((u[r][q >> 1 & 1] >> (16 * (q & 1) + 8)) & 0xff); /* sc[2q + 1] */
+                if (dot == arm__mdot) {        /* known when inlined: the build without sdot */
+                    acc[r] = arm__k32_mull(arm__k32_mull(acc[r], l0, l1, x0, x1, sl), g0, g1, x2, x3, sh);
+                    continue;
+                }
+                int32x4_t pl = dot(dot(vdupq_n_s32(0), vreinterpretq_s8_u8(l0), x0), vreinterpretq_s8_u8(l1), x1);
+                int32x4_t ph = dot(dot(vdupq_n_s32(0), vreinterpretq_s8_u8(g0), x2), vreinterpretq_s8_u8(g1), x3);
+                acc[r] = vmlaq_n_s32(vmlaq_n_s32(acc[r], pl, sl), ph, sh);
+            }
+        }
+        float32x4_t isum = vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]));
+        float32x4_t msum = vcvtq_f32_s32(arm__hadd4(mm[0], mm[1], mm[2], mm[3]));
+        float32x4_t d = vmulq_n_f32(vld1q_f32(dw), xb->d), dmin = vmulq_n_f32(vld1q_f32(mw), xb->d);
+        sum = vaddq_f32(sum, vsubq_f32(vmulq_f32(d, isum), vmulq_f32(dmin, msum)));
+    }
+    vst1q_f32(out, sum);
+}
+
 /* Q6_K rows against Q8_K tokens: element 128h + 32k + l: low nibble (k >> 1) of
    ql[64h + 32(k & 1) + l], high 2 bits (qh[32h + l] >> 2k) & 3, minus 32; scale of
    sub-block 8h + 2k + l/16. */
@@ -6143,6 +6228,8 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
     ARM_GEMV(q4_1, isa, arm__gemv_32(w, w_row, x, n, out, prim, T_Q4_1))                                          \
     ARM_GEMV(q5_0, isa, arm__gemv_32(w, w_row, x, n, out, prim, T_Q5_0))                                          \
     ARM_GEMV(q5_1, isa, arm__gemv_32(w, w_row, x, n, out, prim, T_Q5_1))                                          \
+    ARM_GEMV(q4_k, isa, arm__gemv_q45_k(w, w_row, x, n, out, prim, 0))                                            \
+    ARM_GEMV(q5_k, isa, arm__gemv_q45_k(w, w_row, x, n, out, prim, 1))                                            \
     ARM_TILE(q8_0, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q8_0))                                      \
     ARM_TILE(q4_0, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q4_0))                                      \
     ARM_TILE(q4_1, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q4_1))                                      \
@@ -6755,7 +6842,7 @@ KG_KQ(q3_k, BlockQ3_K, 0, avx2, KQ_AVX2, KQ_NOPREP)
  * load to vpmaddubsw in registers. Per pair of 32-element sub-blocks (the low and high
  * nibbles of 32 bytes) the token's 64 bytes are loaded once for the four rows; each
  * row's 8 scales sit as int16 in both halves of one vector, a sub-block's taken by one
- * vpshufb; the scales and mins are unpacked in vector steps (kq__k4_unpack's, one
+ * vpshufb; the scales and mins are unpacked in vector steps (kern__k4_unpack's, one
  * 32-bit lane each). The integer sums are the reference's and the float step is KG_KQ's,
  * so the result stays bit-identical to kern_dot_q4_k_ref / _q5_k_ref. */
 KG_INLINE KG_AVX2 __m128i kg__k4_scales_avx2(const uint8_t *s) {   /* 12 bytes -> sc0..7, m0..7 */
@@ -7131,7 +7218,7 @@ static KQ_VNNI void kern_gemv_q6_k_zmm(const uint8_t *w, size_t w_row, int nr, c
  * kern_prep_k45_zmm once per generation matmul, or per block on the stack for a gemv.
  * The scales and mins of the 4 rows are unpacked together, one row per 128-bit lane:
  * dwords [s0..3 & 63, (s8..11 & 15) | (s0..3 >> 6) << 4, s4..7 & 63, s8..11 >> 4 |
- * (s4..7 >> 6) << 4] = sc0..7, m0..7 as kq__k4_unpack gives them, so the mins of the 4
+ * (s4..7 >> 6) << 4] = sc0..7, m0..7 as kern__k4_unpack gives them, so the mins of the 4
  * rows take one vpmaddwd and the scales of a row one lane broadcast. Tinyllama-1.1b Q4_K
  * rows, one thread: 24.8 -> 32.3 GB/s in cache, 21.2 -> 28.5 GB/s streamed. */
 #define KG_K4P 6
@@ -7970,10 +8057,11 @@ static const KernGenVariant kern__gen_variants[] = {
     { T, ISA, kern_dot_##name##_##isa, kern_tile_##name##_##isa, rows, ARM_TT, NULL, gemv, gemv_r },
 #define ARM_ROW32(T, name, ISA, isa) ARM_QUANT_ROW(T, name, ISA, isa, ARM_TR, kern_gemv_##name##_##isa, ARM_GR)
 #define ARM_ROWK(T, name, ISA, isa) ARM_QUANT_ROW(T, name, ISA, isa, 1, NULL, 0)
+#define ARM_ROWKG(T, name, ISA, isa) ARM_QUANT_ROW(T, name, ISA, isa, 1, kern_gemv_##name##_##isa, ARM_GR)
 #define ARM_QUANT_ROWS(ISA, isa)                                                                                     \
     ARM_ROW32(T_Q8_0, q8_0, ISA, isa) ARM_ROW32(T_Q4_0, q4_0, ISA, isa) ARM_ROW32(T_Q4_1, q4_1, ISA, isa)           \
     ARM_ROW32(T_Q5_0, q5_0, ISA, isa) ARM_ROW32(T_Q5_1, q5_1, ISA, isa) ARM_ROWK(T_Q2_K, q2_k, ISA, isa)            \
-    ARM_ROWK(T_Q3_K, q3_k, ISA, isa) ARM_ROWK(T_Q4_K, q4_k, ISA, isa) ARM_ROWK(T_Q5_K, q5_k, ISA, isa)              \
+    ARM_ROWK(T_Q3_K, q3_k, ISA, isa) ARM_ROWKG(T_Q4_K, q4_k, ISA, isa) ARM_ROWKG(T_Q5_K, q5_k, ISA, isa)              \
     ARM_ROWK(T_Q6_K, q6_k, ISA, isa)
 #endif
 
