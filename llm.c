@@ -5608,6 +5608,19 @@ ARM_AI int32x4_t arm__mdot(int32x4_t acc, int8x16_t a, int8x16_t b) {
     return vpadalq_s16(acc, vmull_s8(vget_high_s8(a), vget_high_s8(b)));
 }
 
+/* The 32 products of codes lo, hi with the token's xl, xh, summed per lane. Without
+   sdot (dot == arm__mdot, known once inlined) and for codes of at most 5 bits (small:
+   |.| <= 31, all but Q8_0): int16 sums of 4 products (<= 4 * 31 * 128 < 2^15) by
+   vmull/vmlal and one widening pairwise add, 5 instructions where two arm__mdot take 8. */
+ARM_AI int32x4_t arm__dot32(arm__dotfn dot, int small, int8x16_t lo, int8x16_t hi, int8x16_t xl, int8x16_t xh) {
+    if (dot != arm__mdot || !small) return dot(dot(vdupq_n_s32(0), lo, xl), hi, xh);
+    int16x8_t s = vmull_s8(vget_low_s8(lo), vget_low_s8(xl));
+    s = vmlal_s8(s, vget_high_s8(lo), vget_high_s8(xl));
+    s = vmlal_s8(s, vget_low_s8(hi), vget_low_s8(xh));
+    s = vmlal_s8(s, vget_high_s8(hi), vget_high_s8(xh));
+    return vpaddlq_s16(s);
+}
+
 ARM_AI int32_t arm__hadd_s32(int32x4_t v) {
 #if defined(__aarch64__)
     return vaddvq_s32(v);
@@ -5688,7 +5701,7 @@ ARM_AI int32x4_t arm__q4_0_block(const BlockQ4_0 *w, const BlockQ8_0 *x, arm__do
     uint8x16_t v = vld1q_u8(w->qs);
     int8x16_t lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(v, m4)), s8);
     int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(v, 4)), s8);
-    return dot(dot(vdupq_n_s32(0), lo, vld1q_s8(x->qs)), hi, vld1q_s8(x->qs + 16));
+    return arm__dot32(dot, 1, lo, hi, vld1q_s8(x->qs), vld1q_s8(x->qs + 16));
 }
 ARM_AI float arm__dot_q4_0(const void *vw, const void *vx, int64_t n, arm__dotfn dot) {
     const BlockQ4_0 *w = vw;
@@ -5720,7 +5733,7 @@ ARM_AI float arm__dot_q4_1(const void *vw, const void *vx, int64_t n, arm__dotfn
         uint8x16_t v = vld1q_u8(w[b].qs);
         int8x16_t lo = vreinterpretq_s8_u8(vandq_u8(v, m4));
         int8x16_t hi = vreinterpretq_s8_u8(vshrq_n_u8(v, 4));
-        int32x4_t p = dot(dot(vdupq_n_s32(0), lo, vld1q_s8(x[b].qs)), hi, vld1q_s8(x[b].qs + 16));
+        int32x4_t p = arm__dot32(dot, 1, lo, hi, vld1q_s8(x[b].qs), vld1q_s8(x[b].qs + 16));
         acc = vmlaq_n_f32(acc, vcvtq_f32_s32(p), arm__h2f(w[b].d) * arm__h2f(x[b].d));
         summs += arm__h2f(w[b].m) * arm__h2f(x[b].s);
     }
@@ -5740,7 +5753,7 @@ ARM_AI float arm__dot_q5_0(const void *vw, const void *vx, int64_t n, arm__dotfn
         uint8x16_t v = vld1q_u8(w[b].qs);
         int8x16_t lo = vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(vandq_u8(v, m4), arm__bits_to_0x10(qh))), s16);
         int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(v, 4), arm__bits_to_0x10(qh >> 16))), s16);
-        int32x4_t p = dot(dot(vdupq_n_s32(0), lo, vld1q_s8(x[b].qs)), hi, vld1q_s8(x[b].qs + 16));
+        int32x4_t p = arm__dot32(dot, 1, lo, hi, vld1q_s8(x[b].qs), vld1q_s8(x[b].qs + 16));
         acc = vmlaq_n_f32(acc, vcvtq_f32_s32(p), arm__h2f(w[b].d) * arm__h2f(x[b].d));
     }
     return arm__hadd_f32(acc);
@@ -5758,7 +5771,7 @@ ARM_AI float arm__dot_q5_1(const void *vw, const void *vx, int64_t n, arm__dotfn
         uint8x16_t v = vld1q_u8(w[b].qs);
         int8x16_t lo = vreinterpretq_s8_u8(vorrq_u8(vandq_u8(v, m4), arm__bits_to_0x10(qh)));
         int8x16_t hi = vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(v, 4), arm__bits_to_0x10(qh >> 16)));
-        int32x4_t p = dot(dot(vdupq_n_s32(0), lo, vld1q_s8(x[b].qs)), hi, vld1q_s8(x[b].qs + 16));
+        int32x4_t p = arm__dot32(dot, 1, lo, hi, vld1q_s8(x[b].qs), vld1q_s8(x[b].qs + 16));
         acc = vmlaq_n_f32(acc, vcvtq_f32_s32(p), arm__h2f(w[b].d) * arm__h2f(x[b].d));
         summs += arm__h2f(w[b].m) * arm__h2f(x[b].s);
     }
@@ -5864,7 +5877,7 @@ ARM_AI void arm__tile_32(const uint8_t *w, size_t w_row, const uint8_t *x, size_
             float dw, mw = 0.0f;
             arm__unpack_32(w + r * w_row, b, type, &lo, &hi, &dw, &mw);
             int32x4_t p[ARM_TT];
-            ARM_UNROLL for (int t = 0; t < ARM_TT; t++) p[t] = dot(dot(vdupq_n_s32(0), lo, xl[t]), hi, xh[t]);
+            ARM_UNROLL for (int t = 0; t < ARM_TT; t++) p[t] = arm__dot32(dot, type != T_Q8_0, lo, hi, xl[t], xh[t]);
             float32x4_t sum = vcvtq_f32_s32(arm__hadd4(p[0], p[1], p[2], p[3]));
             acc[r] = vaddq_f32(acc[r], vmulq_f32(sum, vmulq_n_f32(dx4, dw)));
             if (q81) macc[r] = vaddq_f32(macc[r], vmulq_n_f32(vld1q_f32(sx), mw));
@@ -5898,7 +5911,7 @@ ARM_AI void arm__gemv_32(const uint8_t *w, size_t w_row, const uint8_t *x, int64
         ARM_UNROLL for (int r = 0; r < ARM_GR; r++) {
             int8x16_t lo, hi;
             arm__unpack_32(w + r * w_row, b, type, &lo, &hi, &dw[r], &mw[r]);
-            p[r] = dot(dot(vdupq_n_s32(0), lo, xl), hi, xh);
+            p[r] = arm__dot32(dot, type != T_Q8_0, lo, hi, xl, xh);
         }
         float32x4_t sum = vcvtq_f32_s32(arm__hadd4(p[0], p[1], p[2], p[3]));
         acc = vaddq_f32(acc, vmulq_f32(sum, vmulq_n_f32(vld1q_f32(dw), dx)));
@@ -5913,6 +5926,20 @@ ARM_AI float32x4_t arm__k_tokens(const uint8_t *x, size_t x_row, int64_t b, int 
     float xd[ARM_TT] = { 0 };
     ARM_UNROLL for (int t = 0; t < nt; t++) xb[t] = (const BlockQ8_K *)(x + t * x_row) + b, xd[t] = xb[t]->d;
     return vld1q_f32(xd);
+}
+
+/* acc + sc * (the 32 products of codes u0, u1 (0..31) and x0, x1) for CPUs without the
+   dot-product instructions: int16 sums of 4 products (|.| <= 4 * 31 * 128 < 2^15) by
+   vmull/vmlal, then widened and scaled in one vmlal_n per half: 6 instructions where
+   arm__mdot takes 8 and the scale one more. */
+ARM_AI int32x4_t arm__k32_mull(int32x4_t acc, uint8x16_t u0, uint8x16_t u1, int8x16_t x0, int8x16_t x1, int sc) {
+    int8x16_t a = vreinterpretq_s8_u8(u0), b = vreinterpretq_s8_u8(u1);
+    int16x8_t s = vmull_s8(vget_low_s8(a), vget_low_s8(x0));
+    s = vmlal_s8(s, vget_high_s8(a), vget_high_s8(x0));
+    s = vmlal_s8(s, vget_low_s8(b), vget_low_s8(x1));
+    s = vmlal_s8(s, vget_high_s8(b), vget_high_s8(x1));
+    acc = vmlal_n_s16(acc, vget_low_s16(s), (int16_t)sc);
+    return vmlal_n_s16(acc, vget_high_s16(s), (int16_t)sc);
 }
 
 /* Q4_K / Q5_K rows against Q8_K tokens: 8 sub-blocks of 32; isum = sum sc_j * dot_j,
@@ -5966,6 +5993,11 @@ ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, i
             }
             ARM_UNROLL for (int t = 0; t < nt; t++) {
                 const int8_t *q8 = xb[t]->qs + 64 * p;
+                if (dot == arm__mdot) {
+                    acc[t] = arm__k32_mull(acc[t], l0, l1, vld1q_s8(q8), vld1q_s8(q8 + 16), sc[2 * p]);
+                    acc[t] = arm__k32_mull(acc[t], u0, u1, vld1q_s8(q8 + 32), vld1q_s8(q8 + 48), sc[2 * p + 1]);
+                    continue;
+                }
                 int32x4_t pl = dot(dot(vdupq_n_s32(0), vreinterpretq_s8_u8(l0), vld1q_s8(q8)), vreinterpretq_s8_u8(l1),
                                    vld1q_s8(q8 + 16));
                 int32x4_t ph = dot(dot(vdupq_n_s32(0), vreinterpretq_s8_u8(u0), vld1q_s8(q8 + 32)),
@@ -5979,20 +6011,6 @@ ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, i
         sum = vaddq_f32(sum, vsubq_f32(vmulq_f32(d, isum), vmulq_f32(dmin, msum)));
     }
     arm__tile_store(sum, out, os, nt);
-}
-
-/* acc + sc * (the 32 products of codes u0, u1 (0..31) and x0, x1) for CPUs without the
-   dot-product instructions: int16 sums of 4 products (|.| <= 4 * 31 * 128 < 2^15) by
-   vmull/vmlal, then widened and scaled in one vmlal_n per half: 6 instructions where
-   arm__mdot takes 8 and the scale one more. */
-ARM_AI int32x4_t arm__k32_mull(int32x4_t acc, uint8x16_t u0, uint8x16_t u1, int8x16_t x0, int8x16_t x1, int sc) {
-    int8x16_t a = vreinterpretq_s8_u8(u0), b = vreinterpretq_s8_u8(u1);
-    int16x8_t s = vmull_s8(vget_low_s8(a), vget_low_s8(x0));
-    s = vmlal_s8(s, vget_high_s8(a), vget_high_s8(x0));
-    s = vmlal_s8(s, vget_low_s8(b), vget_low_s8(x1));
-    s = vmlal_s8(s, vget_high_s8(b), vget_high_s8(x1));
-    acc = vmlal_n_s16(acc, vget_low_s16(s), (int16_t)sc);
-    return vmlal_n_s16(acc, vget_high_s16(s), (int16_t)sc);
 }
 
 /* Generation of Q4_K / Q5_K: ARM_GR rows against one token, as arm__gemv_32 does for
