@@ -6098,6 +6098,13 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
         const BlockQ8_K *xb[ARM_TT];
         const float32x4_t x4 = arm__k_tokens(x, x_row, b, nt, xb);
         int32x4_t acc[ARM_TT] = { 0 };
+        /* without sdot on aarch64: int16 pairs of products (|.| <= 2 * 32 * 128), scaled as
+           they widen (on armv7 the moves of the scale cost more than this saves) */
+#if defined(__aarch64__)
+        const int i16 = dot == arm__mdot;
+#else
+        const int i16 = 0;
+#endif
         ARM_UNROLL for (int h = 0; h < 2; h++) {
             const uint8_t *ql = w[b].ql + 64 * h, *qh = w[b].qh + 32 * h;
             const int8_t *sc = w[b].scales + 8 * h;
@@ -6116,7 +6123,15 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
             ARM_UNROLL for (int i = 0; i < 8; i++) a[i] = vsubq_s8(vreinterpretq_s8_u8(u[i]), s32);
             ARM_UNROLL for (int t = 0; t < nt; t++) {
                 const int8_t *q8 = xb[t]->qs + 128 * h;
-                ARM_UNROLL for (int i = 0; i < 8; i++) acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a[i], vld1q_s8(q8 + 16 * i)), sc[i]);
+                ARM_UNROLL for (int i = 0; i < 8; i++) {
+                    const int8x16_t xv = vld1q_s8(q8 + 16 * i);
+                    if (i16) {
+                        int16x8_t p = vmlal_s8(vmull_s8(vget_low_s8(a[i]), vget_low_s8(xv)), vget_high_s8(a[i]), vget_high_s8(xv));
+                        acc[t] = vmlal_n_s16(vmlal_n_s16(acc[t], vget_low_s16(p), sc[i]), vget_high_s16(p), sc[i]);
+                    } else {
+                        acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a[i], xv), sc[i]);
+                    }
+                }
             }
         }
         float32x4_t dx = vmulq_n_f32(x4, arm__h2f(w[b].d));
