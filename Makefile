@@ -74,7 +74,7 @@ CROSS_CFLAGS     ?= -O2 -Wall -Wextra
 CROSS_TEST_CFLAGS ?= $(CROSS_CFLAGS) -g -fno-tree-vectorize
 CROSS_BINS       := $(addprefix $(DIST)/llm-,$(CROSS_ARCHS))
 # Kernel unit tests built per architecture for tests/t_cross.sh (run under qemu).
-CROSS_UNIT_TESTS ?= $(sort $(wildcard tests/unit_kernels.c tests/unit_simd*.c tests/unit_attention.c tests/unit_gemv.c))
+CROSS_UNIT_TESTS ?= $(sort $(wildcard tests/unit_kernels.c tests/unit_simd*.c tests/unit_attention.c tests/unit_gemv.c tests/unit_pp.c))
 
 $(foreach a,$(CROSS_ARCHS),$(eval $(call bearssl_rules,$(CROSS_CC_$(a)))))
 

@@ -6281,6 +6281,162 @@ ARM_DOTS(neon, arm__mdot)
 #pragma GCC target("arch=armv8.2-a+dotprod")
 ARM_AI int32x4_t arm__sdot(int32x4_t acc, int8x16_t a, int8x16_t b) { return vdotq_s32(acc, a, b); }
 ARM_DOTS(neondot, arm__sdot)
+
+/* ---- aarch64 dot-product prompt kernels (Q4_0, Q8_0): weight rows in vector lanes ----
+ *
+ * The x86 batch kernels' scheme (see "x86_64 AVX-512 VNNI prompt-processing kernels"):
+ * a vector holds 4 consecutive codes of each of 4 rows, one int32 lane per row, and
+ *     isum[row] += vdotq_laneq_s32(w4[row], x16, j)
+ * multiplies them by the 4 activation bytes in lane j of 16 loaded bytes of a token, for
+ * the 4 rows at once. The weights of 8 rows are unpacked (codes as signed bytes) and
+ * transposed once per chunk of AP_CB blocks into an L1 buffer and used for up to AP_TB
+ * tokens, AP_T tokens per step with their float sums in registers; no horizontal sums.
+ * The tile kernels (arm__tile_32) unpack every row for each 4 tokens and reduce every
+ * (row, token) sum across lanes: about 9 instructions per row, token and block, here 4.
+ * Each lane does the reference's float step per block in the reference's order (Q4_0
+ * (isum * dw) * dx, Q8_0 isum * (dw * dx)), so the results are bit-identical to
+ * kern_dot_q4_0_ref / _q8_0_ref. */
+enum { AP_TB = 128, AP_CB = 16, AP_T = 4 };
+typedef struct {
+    int8x16_t w[AP_CB][16];   /* [8g + k]: rows 4g..4g+3, elements 4k..4k+3 of the block */
+    float32x4_t d[AP_CB][2];  /* d of rows 4g..4g+3 */
+} ApW;
+
+/* o[k] lane i = a[i] lane k (32-bit lanes) */
+ARM_AI void ap__t4(const int8x16_t a[4], int8x16_t *o) {
+    int32x4_t t0 = vtrn1q_s32(vreinterpretq_s32_s8(a[0]), vreinterpretq_s32_s8(a[1]));
+    int32x4_t t1 = vtrn2q_s32(vreinterpretq_s32_s8(a[0]), vreinterpretq_s32_s8(a[1]));
+    int32x4_t t2 = vtrn1q_s32(vreinterpretq_s32_s8(a[2]), vreinterpretq_s32_s8(a[3]));
+    int32x4_t t3 = vtrn2q_s32(vreinterpretq_s32_s8(a[2]), vreinterpretq_s32_s8(a[3]));
+    o[0] = vreinterpretq_s8_s64(vtrn1q_s64(vreinterpretq_s64_s32(t0), vreinterpretq_s64_s32(t2)));
+    o[1] = vreinterpretq_s8_s64(vtrn1q_s64(vreinterpretq_s64_s32(t1), vreinterpretq_s64_s32(t3)));
+    o[2] = vreinterpretq_s8_s64(vtrn2q_s64(vreinterpretq_s64_s32(t0), vreinterpretq_s64_s32(t2)));
+    o[3] = vreinterpretq_s8_s64(vtrn2q_s64(vreinterpretq_s64_s32(t1), vreinterpretq_s64_s32(t3)));
+}
+
+/* Blocks b0..b0+nb-1 of the 8 rows at w + ro[r] (ro repeats the last row past the end). */
+ARM_AI void ap__unpack(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, ApW *u) {
+    const size_t bs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
+    const uint8x16_t m4 = vdupq_n_u8(0x0f);
+    const int8x16_t s8 = vdupq_n_s8(8);
+    for (int b = 0; b < nb; b++)
+        ARM_UNROLL for (int g = 0; g < 2; g++) {
+            int8x16_t lo[4], hi[4];
+            float d[4];
+            ARM_UNROLL for (int i = 0; i < 4; i++) {
+                const uint8_t *p = w + ro[4 * g + i] + (size_t)(b0 + b) * bs;
+                uint16_t h;
+                memcpy(&h, p, 2);
+                d[i] = arm__h2f(h);
+                if (ty == T_Q4_0) {
+                    uint8x16_t v = vld1q_u8(p + 2);
+                    lo[i] = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(v, m4)), s8);
+                    hi[i] = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(v, 4)), s8);
+                } else {
+                    lo[i] = vld1q_s8((const int8_t *)p + 2), hi[i] = vld1q_s8((const int8_t *)p + 18);
+                }
+            }
+            ap__t4(lo, &u->w[b][8 * g]);
+            ap__t4(hi, &u->w[b][8 * g + 4]);
+            u->d[b][g] = vld1q_f32(d);
+        }
+}
+
+/* T tokens x 8 rows (the first `rows` written) over the chunk's nb blocks. */
+ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t x_row, const float (*dx)[AP_CB],
+                   float *out, int64_t os, int first, int rows) {
+    float32x4_t acc[AP_T][2];
+    ARM_UNROLL for (int t = 0; t < T; t++) {
+        float o[8] = { 0 };
+        if (!first) memcpy(o, out + (int64_t)t * os, sizeof(float) * (size_t)rows);
+        acc[t][0] = vld1q_f32(o), acc[t][1] = vld1q_f32(o + 4);
+    }
+    for (int b = 0; b < nb; b++) {
+        int32x4_t is[AP_T][2];
+        ARM_UNROLL for (int t = 0; t < T; t++) is[t][0] = is[t][1] = vdupq_n_s32(0);
+        ARM_UNROLL for (int h = 0; h < 2; h++) {
+            int8x16_t xv[AP_T];
+            ARM_UNROLL for (int t = 0; t < T; t++)
+                xv[t] = vld1q_s8((const int8_t *)(x + (size_t)t * x_row + (size_t)b * sizeof(BlockQ8_0) + 2 + 16 * h));
+#define AP_LANE(j)                                                                                  \
+            {                                                                                       \
+                const int8x16_t w0 = u->w[b][4 * h + (j)], w1 = u->w[b][8 + 4 * h + (j)];           \
+                ARM_UNROLL for (int t = 0; t < T; t++) {                                            \
+                    is[t][0] = vdotq_laneq_s32(is[t][0], w0, xv[t], j);                             \
+                    is[t][1] = vdotq_laneq_s32(is[t][1], w1, xv[t], j);                             \
+                }                                                                                   \
+            }
+            AP_LANE(0) AP_LANE(1) AP_LANE(2) AP_LANE(3)
+#undef AP_LANE
+        }
+        ARM_UNROLL for (int t = 0; t < T; t++)
+            ARM_UNROLL for (int g = 0; g < 2; g++) {
+                float32x4_t f = vcvtq_f32_s32(is[t][g]);
+                float32x4_t v = ty == T_Q4_0 ? vmulq_n_f32(vmulq_f32(f, u->d[b][g]), dx[t][b])   /* (isum * dw) * dx */
+                                             : vmulq_f32(f, vmulq_n_f32(u->d[b][g], dx[t][b]));  /* isum * (dw * dx) */
+                acc[t][g] = vaddq_f32(acc[t][g], v);
+            }
+    }
+    ARM_UNROLL for (int t = 0; t < T; t++) {
+        if (rows == 8) {
+            vst1q_f32(out + (int64_t)t * os, acc[t][0]), vst1q_f32(out + (int64_t)t * os + 4, acc[t][1]);
+            continue;
+        }
+        float o[8];
+        vst1q_f32(o, acc[t][0]), vst1q_f32(o + 4, acc[t][1]);
+        memcpy(out + (int64_t)t * os, o, sizeof(float) * (size_t)rows);
+    }
+}
+
+ARM_AI void ap__run(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt, int64_t n,
+                    float *out, int64_t os) {
+    const int64_t nbt = n / QK;
+    const size_t wbs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
+    ApW pw;
+    float dx[AP_TB][AP_CB];
+    for (int t0 = 0; t0 < nt; t0 += AP_TB) {
+        int ntb = nt - t0 < AP_TB ? nt - t0 : AP_TB;
+        const uint8_t *xt = x + (size_t)t0 * x_row;
+        for (int64_t b0 = 0; b0 < nbt; b0 += AP_CB) {
+            int nb = (int)(nbt - b0 < AP_CB ? nbt - b0 : AP_CB);
+            for (int t = 0; t < ntb; t++)
+                for (int b = 0; b < nb; b++) {
+                    uint16_t h;
+                    memcpy(&h, xt + (size_t)t * x_row + (size_t)(b0 + b) * sizeof(BlockQ8_0), 2);
+                    dx[t][b] = arm__h2f(h);
+                }
+            for (int r0 = 0; r0 < nr; r0 += 8) {
+                int rows = nr - r0 < 8 ? nr - r0 : 8;
+                size_t ro[8];
+                for (int r = 0; r < 8; r++) ro[r] = (size_t)(r < rows ? r : rows - 1) * w_row;
+                ap__unpack(ty, w + (size_t)r0 * w_row, ro, b0, nb, &pw);
+                for (int r = r0 + 8; r < nr && r < r0 + 16; r++)      /* the next 8 rows' part of this chunk */
+                    for (size_t o = 0; o < (size_t)nb * wbs; o += 64)
+                        __builtin_prefetch(w + (size_t)r * w_row + (size_t)b0 * wbs + o, 0, 3);
+                const uint8_t *xc = xt + (size_t)b0 * sizeof(BlockQ8_0);
+                for (int t = 0; t < ntb; t += AP_T) {
+                    int T = ntb - t < AP_T ? ntb - t : AP_T;
+                    float *o = out + (int64_t)(t0 + t) * os + r0;
+                    const uint8_t *xg = xc + (size_t)t * x_row;
+                    switch (T) {
+                    case 1: ap__tg(ty, 1, &pw, nb, xg, x_row, dx + t, o, os, b0 == 0, rows); break;
+                    case 2: ap__tg(ty, 2, &pw, nb, xg, x_row, dx + t, o, os, b0 == 0, rows); break;
+                    case 3: ap__tg(ty, 3, &pw, nb, xg, x_row, dx + t, o, os, b0 == 0, rows); break;
+                    default: ap__tg(ty, AP_T, &pw, nb, xg, x_row, dx + t, o, os, b0 == 0, rows); break;
+                    }
+                }
+            }
+        }
+    }
+}
+static void kern_tile_q4_0_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
+                                      int64_t n, float *out, int64_t os) {
+    ap__run(T_Q4_0, w, w_row, nr, x, x_row, nt, n, out, os);
+}
+static void kern_tile_q8_0_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
+                                      int64_t n, float *out, int64_t os) {
+    ap__run(T_Q8_0, w, w_row, nr, x, x_row, nt, n, out, os);
+}
 #pragma GCC pop_options
 #endif
 
@@ -8069,6 +8225,10 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_avx512vnni, 16, 4 },
     { T_Q4_K, ISA_AVX512VNNI, kern_tile_q4_k_pp_avx512vnni, 16, 4 },
     { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_avx512vnni, 16, 4 },
+#endif
+#if defined(__aarch64__)
+    { T_Q4_0, ISA_NEONDOT, kern_tile_q4_0_pp_neondot, 8, 4 },
+    { T_Q8_0, ISA_NEONDOT, kern_tile_q8_0_pp_neondot, 8, 4 },
 #endif
     { -1, ISA_REF, NULL, 0, 0 }
 };

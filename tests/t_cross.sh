@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/t_cross.sh -- the aarch64 and armv7 builds of `make cross`, run under qemu-user:
-#   - the kernel unit tests (tests/unit_kernels.c, tests/unit_simd*.c, unit_attention.c, unit_gemv.c) built with the
+#   - the kernel unit tests (tests/unit_kernels.c, tests/unit_simd*.c, unit_attention.c, unit_gemv.c, unit_pp.c) built with the
 #     cross compiler (make cross-ARCH builds them into $CROSS_BUILD_DIR/ARCH/);
 #   - greedy generation with dist/llm-ARCH: stories260K from BOS must tell the recorded
 #     story (and equal ./llm's output), and on the K-quant synth-llama-*.gguf of the
@@ -54,7 +54,7 @@ for arch in aarch64 armv7; do
     label="$arch"
     [ "$cpu" = max ] || label="$arch-$cpu"
     # unit tests of the kernels
-    for src in tests/unit_kernels.c tests/unit_simd*.c tests/unit_attention.c tests/unit_gemv.c; do
+    for src in tests/unit_kernels.c tests/unit_simd*.c tests/unit_attention.c tests/unit_gemv.c tests/unit_pp.c; do
       [ -f "$src" ] || continue
       u=$(basename "$src" .c)
       QEMU_CPU=$cpu "$qemu" "$CB/$arch/$u" > "$T/cross.out" 2>&1; rc=$?

@@ -1,4 +1,4 @@
-/* tests/unit_pp.c - the prompt-processing kernels (kern_tile_*_pp_avx512vnni and _avx2:
+/* tests/unit_pp.c - the prompt-processing kernels (kern_tile_*_pp_avx512vnni, _avx2, _neondot:
  * rows in vector lanes, called by the matmul driver once per thread with all its rows
  * and tokens; kern__batch_variants) against the reference dot products of section 10.
  *
