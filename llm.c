@@ -4580,6 +4580,16 @@ static float kern__attn_group_inv(const AttnGroup *a, int g) { return a->S[g] ==
     default: { enum { NQ = 8 }; call; } break;                                \
     }
 
+/* The same for the batch kernels' step over nt tokens (1..4; PP_T = AP_T = 4): `call`
+   with the constant TT = nt. */
+#define KERN_BY_T(nt, call)                                                   \
+    switch (nt) {                                                             \
+    case 1: { enum { TT = 1 }; call; } break;                                 \
+    case 2: { enum { TT = 2 }; call; } break;                                 \
+    case 3: { enum { TT = 3 }; call; } break;                                 \
+    default: { enum { TT = 4 }; call; } break;                                \
+    }
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -4637,6 +4647,44 @@ static const uint8_t kq__pair8[8][16] __attribute__((aligned(16))) = {
 #undef KQ_P
 };
 
+/* kern__k4_unpack in one vector: the 12 bytes of scales and mins (and the 4 bytes after
+   them, ignored) to sc0..7, m0..7, one 32-bit word per lane. */
+static KQ_INL KQ_AVX2 __m128i kq__k4_sm(const uint8_t *s) {
+    __m128i v = _mm_loadu_si128((const __m128i *)s);                 /* u0, u1, u2 (and 4 code bytes) */
+    __m128i a = _mm_shuffle_epi32(v, 0x98), b = _mm_shuffle_epi32(v, 0x50);   /* [u0 u2 u1 u2], [u0 u0 u1 u1] */
+    const __m128i m1 = _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f);
+    const __m128i m3 = _mm_setr_epi32(0, 0x03030303, 0, 0x03030303);
+    __m128i lo = _mm_and_si128(_mm_srlv_epi32(a, _mm_setr_epi32(0, 0, 0, 4)), m1);
+    return _mm_or_si128(lo, _mm_slli_epi32(_mm_and_si128(_mm_srli_epi32(b, 6), m3), 4));
+}
+
+/* Q4_K / Q5_K codes of the 32 bytes v of pair p: lo = sub-block 2p, hi = 2p + 1; Q5_K
+   (is5) with bits 2p, 2p + 1 of qh (the block's 32 qh bytes) as the fifth bit. */
+static KQ_INL KQ_AVX2 void kq__k45_codes(__m256i v, int is5, __m256i qh, int p, __m256i *lo, __m256i *hi) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
+    *lo = _mm256_and_si256(v, m4);
+    *hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+    if (!is5) return;
+    const int i = 2 * p;
+    __m256i h0 = i < 4 ? _mm256_slli_epi16(qh, 4 - i) : _mm256_srli_epi16(qh, i - 4);
+    __m256i h1 = i + 1 < 4 ? _mm256_slli_epi16(qh, 3 - i) : _mm256_srli_epi16(qh, i - 3);
+    *lo = _mm256_or_si256(*lo, _mm256_and_si256(h0, b4));
+    *hi = _mm256_or_si256(*hi, _mm256_and_si256(h1, b4));
+}
+/* Q6_K codes u = q (0..63) of one half: u[k] = elements 32k..32k+31 of it, from ql
+   (l0, l1: its 64 bytes) and qh (its 32 bytes). */
+static KQ_INL KQ_AVX2 void kq__k6_codes(__m256i l0, __m256i l1, __m256i qh, __m256i u[4]) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x30);
+    u[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m2));
+    u[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m2));
+    u[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m2));
+    u[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m2));
+}
+/* Q6_K's -32 through bsums: the int16 coefficients -32 sc of bsums[0..15] */
+static KQ_INL KQ_AVX2 __m256i kq__k6_coef(__m128i s8) {
+    return _mm256_slli_epi16(_mm256_sub_epi16(_mm256_setzero_si256(), _mm256_cvtepi8_epi16(s8)), 5);
+}
+
 /* The unpackers are written once and compiled for each ISA (the macro body is
  * instantiated with that ISA's target attribute). */
 #define KQ_UNPACKERS(SFX, TGT)                                                                   \
@@ -4649,9 +4697,7 @@ static KQ_INL TGT void kq__sc16_##SFX(__m128i s8, int is_signed, KqRow *r) {    
 }                                                                                                \
 /* Q4_K / Q5_K: 8 scales and 8 mins of 6 bits (kern__k4_scale_min for all j at once). */       \
 static KQ_INL TGT void kq__k4_scales_##SFX(const uint8_t *s, KqRow *r) {                        \
-    uint32_t u[4];                                                                               \
-    kern__k4_unpack(s, u);                                                                         \
-    __m128i b = _mm_loadu_si128((const __m128i *)u);          /* sc0..7, m0..7 */                \
+    __m128i b = kq__k4_sm(s);                                 /* sc0..7, m0..7 */                \
     __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(b));                              \
     KQ_UNROLL for (int i = 0; i < 8; i++)                                                                  \
         r->sc[i] = _mm256_shuffle_epi8(sc, _mm256_load_si256((const __m256i *)kq__bcast16[i])); \
@@ -4660,50 +4706,29 @@ static KQ_INL TGT void kq__k4_scales_##SFX(const uint8_t *s, KqRow *r) {        
 }                                                                                                \
 static KQ_INL TGT void kq_unpack_q4_k_##SFX(const BlockQ4_K *x, KqRow *r) {                     \
     kq__k4_scales_##SFX(x->scales, r);                                                           \
-    const __m256i m4 = _mm256_set1_epi8(0x0f);                                                   \
-    KQ_UNROLL for (int p = 0; p < 4; p++) {                                                                \
-        __m256i q = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * p));                       \
-        r->w[2 * p] = _mm256_and_si256(q, m4);                                                   \
-        r->w[2 * p + 1] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);                         \
-    }                                                                                            \
+    KQ_UNROLL for (int p = 0; p < 4; p++)                                                        \
+        kq__k45_codes(_mm256_loadu_si256((const __m256i *)(x->qs + 32 * p)), 0, _mm256_setzero_si256(), p, \
+                      &r->w[2 * p], &r->w[2 * p + 1]);                                           \
     r->d = _cvtsh_ss(x->d);                                                                      \
     r->dmin = _cvtsh_ss(x->dmin);                                                                \
 }                                                                                                \
 static KQ_INL TGT void kq_unpack_q5_k_##SFX(const BlockQ5_K *x, KqRow *r) {                     \
     kq__k4_scales_##SFX(x->scales, r);                                                           \
-    const __m256i m4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);                     \
     __m256i qh = _mm256_loadu_si256((const __m256i *)x->qh);                                     \
-    KQ_UNROLL for (int p = 0; p < 4; p++) {                                                                \
-        __m256i q = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * p));                       \
-        int i = 2 * p;                                                                           \
-        __m256i h0 = i < 4 ? _mm256_slli_epi16(qh, 4 - i) : _mm256_srli_epi16(qh, i - 4);       \
-        __m256i h1 = i + 1 < 4 ? _mm256_slli_epi16(qh, 3 - i) : _mm256_srli_epi16(qh, i - 3);   \
-        r->w[i] = _mm256_or_si256(_mm256_and_si256(q, m4), _mm256_and_si256(h0, b4));           \
-        r->w[i + 1] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),            \
-                                      _mm256_and_si256(h1, b4));                                 \
-    }                                                                                            \
+    KQ_UNROLL for (int p = 0; p < 4; p++)                                                        \
+        kq__k45_codes(_mm256_loadu_si256((const __m256i *)(x->qs + 32 * p)), 1, qh, p, &r->w[2 * p], &r->w[2 * p + 1]); \
     r->d = _cvtsh_ss(x->d);                                                                      \
     r->dmin = _cvtsh_ss(x->dmin);                                                                \
 }                                                                                                \
 /* Q6_K: u = q + 32 (0..63); the -32 comes back as coef = -32*sc on bsums. */                    \
 static KQ_INL TGT void kq_unpack_q6_k_##SFX(const BlockQ6_K *x, KqRow *r) {                     \
-    const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x30);                     \
-    KQ_UNROLL for (int h = 0; h < 2; h++) {                                                                \
-        __m256i l0 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h));                      \
-        __m256i l1 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h + 32));                 \
-        __m256i qh = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));                      \
-        r->w[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(l0, m4),                              \
-                                          _mm256_and_si256(_mm256_slli_epi16(qh, 4), m2));       \
-        r->w[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(l1, m4),                              \
-                                          _mm256_and_si256(_mm256_slli_epi16(qh, 2), m2));       \
-        r->w[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),        \
-                                          _mm256_and_si256(qh, m2));                             \
-        r->w[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),        \
-                                          _mm256_and_si256(_mm256_srli_epi16(qh, 2), m2));       \
-    }                                                                                            \
+    KQ_UNROLL for (int h = 0; h < 2; h++)                                                        \
+        kq__k6_codes(_mm256_loadu_si256((const __m256i *)(x->ql + 64 * h)),                      \
+                     _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h + 32)),                 \
+                     _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h)), &r->w[4 * h]);       \
     __m128i s8 = _mm_loadu_si128((const __m128i *)x->scales);                                    \
     kq__sc16_##SFX(s8, 1, r);                                                                    \
-    r->coef = _mm256_slli_epi16(_mm256_sub_epi16(_mm256_setzero_si256(), _mm256_cvtepi8_epi16(s8)), 5); \
+    r->coef = kq__k6_coef(s8);                                                                   \
     r->d = _cvtsh_ss(x->d);                                                                      \
     r->dmin = 0.0f;                                                                              \
 }                                                                                                \
@@ -5608,17 +5633,23 @@ ARM_AI int32x4_t arm__mdot(int32x4_t acc, int8x16_t a, int8x16_t b) {
     return vpadalq_s16(acc, vmull_s8(vget_high_s8(a), vget_high_s8(b)));
 }
 
+/* The 32 products of codes a, b with the token's x0, x1 as 8 int16 lanes, each the sum
+   of 4 products: exact for codes of at most 5 bits (|.| <= 4 * 31 * 128 < 2^15). For
+   CPUs without sdot, where it replaces arm__mdot's vmull + vpadal per 8 bytes. */
+ARM_AI int16x8_t arm__sum32_s16(int8x16_t a, int8x16_t b, int8x16_t x0, int8x16_t x1) {
+    int16x8_t s = vmull_s8(vget_low_s8(a), vget_low_s8(x0));
+    s = vmlal_s8(s, vget_high_s8(a), vget_high_s8(x0));
+    s = vmlal_s8(s, vget_low_s8(b), vget_low_s8(x1));
+    return vmlal_s8(s, vget_high_s8(b), vget_high_s8(x1));
+}
+
 /* The 32 products of codes lo, hi with the token's xl, xh, summed per lane. Without
    sdot (dot == arm__mdot, known once inlined) and for codes of at most 5 bits (small:
-   |.| <= 31, all but Q8_0): int16 sums of 4 products (<= 4 * 31 * 128 < 2^15) by
-   vmull/vmlal and one widening pairwise add, 5 instructions where two arm__mdot take 8. */
+   all but Q8_0): arm__sum32_s16 and one widening pairwise add, 5 instructions where two
+   arm__mdot take 8. */
 ARM_AI int32x4_t arm__dot32(arm__dotfn dot, int small, int8x16_t lo, int8x16_t hi, int8x16_t xl, int8x16_t xh) {
     if (dot != arm__mdot || !small) return dot(dot(vdupq_n_s32(0), lo, xl), hi, xh);
-    int16x8_t s = vmull_s8(vget_low_s8(lo), vget_low_s8(xl));
-    s = vmlal_s8(s, vget_high_s8(lo), vget_high_s8(xl));
-    s = vmlal_s8(s, vget_low_s8(hi), vget_low_s8(xh));
-    s = vmlal_s8(s, vget_high_s8(hi), vget_high_s8(xh));
-    return vpaddlq_s16(s);
+    return vpaddlq_s16(arm__sum32_s16(lo, hi, xl, xh));
 }
 
 ARM_AI int32_t arm__hadd_s32(int32x4_t v) {
@@ -5928,26 +5959,60 @@ ARM_AI float32x4_t arm__k_tokens(const uint8_t *x, size_t x_row, int64_t b, int 
     return vld1q_f32(xd);
 }
 
-/* acc + sc * (the 32 products of codes u0, u1 (0..31) and x0, x1) for CPUs without the
-   dot-product instructions: int16 sums of 4 products (|.| <= 4 * 31 * 128 < 2^15) by
-   vmull/vmlal, then widened and scaled in one vmlal_n per half: 6 instructions where
-   arm__mdot takes 8 and the scale one more. */
-ARM_AI int32x4_t arm__k32_mull(int32x4_t acc, uint8x16_t u0, uint8x16_t u1, int8x16_t x0, int8x16_t x1, int sc) {
-    int8x16_t a = vreinterpretq_s8_u8(u0), b = vreinterpretq_s8_u8(u1);
-    int16x8_t s = vmull_s8(vget_low_s8(a), vget_low_s8(x0));
-    s = vmlal_s8(s, vget_high_s8(a), vget_high_s8(x0));
-    s = vmlal_s8(s, vget_low_s8(b), vget_low_s8(x1));
-    s = vmlal_s8(s, vget_high_s8(b), vget_high_s8(x1));
-    acc = vmlal_n_s16(acc, vget_low_s16(s), (int16_t)sc);
-    return vmlal_n_s16(acc, vget_high_s16(s), (int16_t)sc);
+/* ---- Q4_K / Q5_K steps shared by the tile and the gemv ---- */
+
+/* bsums summed in pairs: the sums of the token's 8 sub-blocks of 32 */
+ARM_AI int16x8_t arm__bsum32(const int16_t *bsums) {
+    int16x8_t b0 = vld1q_s16(bsums), b1 = vld1q_s16(bsums + 8);
+#if defined(__aarch64__)
+    return vpaddq_s16(b0, b1);
+#else
+    return vcombine_s16(vpadd_s16(vget_low_s16(b0), vget_high_s16(b0)), vpadd_s16(vget_low_s16(b1), vget_high_s16(b1)));
+#endif
 }
+/* msum terms: the mins (bytes 8..15 of kern__k4_unpack's words) times the sub-block sums */
+ARM_AI int32x4_t arm__k4_mins(const uint32_t u[4], int16x8_t bs32) {
+    const int16x8_t m8 = vreinterpretq_s16_u16(vmovl_u8(vld1_u8((const uint8_t *)u + 8)));
+    return vmlal_s16(vmull_s16(vget_low_s16(bs32), vget_low_s16(m8)), vget_high_s16(bs32), vget_high_s16(m8));
+}
+/* Codes of sub-blocks 2p (c[0], c[1]: 16 bytes each) and 2p + 1 (c[2], c[3]) from the 32
+   code bytes at qs; Q5_K (five): bits 2p, 2p + 1 of qh inserted above the nibbles (vsli
+   keeps the low 4 bits), h0, h1 (the qh bytes) shifted on for the next pair. */
+ARM_AI void arm__k45_codes(const uint8_t *qs, int five, uint8x16_t *h0, uint8x16_t *h1, int8x16_t c[4]) {
+    const uint8x16_t v0 = vld1q_u8(qs), v1 = vld1q_u8(qs + 16), one = vdupq_n_u8(1);
+    uint8x16_t l0, l1, g0 = vshrq_n_u8(v0, 4), g1 = vshrq_n_u8(v1, 4);
+    if (five) {
+        l0 = vsliq_n_u8(v0, vandq_u8(*h0, one), 4), l1 = vsliq_n_u8(v1, vandq_u8(*h1, one), 4);
+        g0 = vsliq_n_u8(g0, vandq_u8(vshrq_n_u8(*h0, 1), one), 4);
+        g1 = vsliq_n_u8(g1, vandq_u8(vshrq_n_u8(*h1, 1), one), 4);
+        *h0 = vshrq_n_u8(*h0, 2), *h1 = vshrq_n_u8(*h1, 2);
+    } else {
+        l0 = vandq_u8(v0, vdupq_n_u8(0x0f)), l1 = vandq_u8(v1, vdupq_n_u8(0x0f));
+    }
+    c[0] = vreinterpretq_s8_u8(l0), c[1] = vreinterpretq_s8_u8(l1);
+    c[2] = vreinterpretq_s8_u8(g0), c[3] = vreinterpretq_s8_u8(g1);
+}
+/* acc + sl * (c[0], c[1] . the token's 32 bytes at q8) + sh * (c[2], c[3] . the next 32).
+   Without sdot the int16 sums of arm__sum32_s16 are widened and scaled in one vmlal_n
+   per half: 6 instructions per 32 products where arm__mdot takes 8 and the scale one. */
+ARM_AI int32x4_t arm__k45_dot(arm__dotfn dot, int32x4_t acc, const int8x16_t c[4], const int8_t *q8, int sl, int sh) {
+    const int8x16_t x0 = vld1q_s8(q8), x1 = vld1q_s8(q8 + 16), x2 = vld1q_s8(q8 + 32), x3 = vld1q_s8(q8 + 48);
+    if (dot == arm__mdot) {
+        int16x8_t a = arm__sum32_s16(c[0], c[1], x0, x1), b = arm__sum32_s16(c[2], c[3], x2, x3);
+        acc = vmlal_n_s16(vmlal_n_s16(acc, vget_low_s16(a), (int16_t)sl), vget_high_s16(a), (int16_t)sl);
+        return vmlal_n_s16(vmlal_n_s16(acc, vget_low_s16(b), (int16_t)sh), vget_high_s16(b), (int16_t)sh);
+    }
+    int32x4_t pl = dot(dot(vdupq_n_s32(0), c[0], x0), c[1], x1), ph = dot(dot(vdupq_n_s32(0), c[2], x2), c[3], x3);
+    return vmlaq_n_s32(vmlaq_n_s32(acc, pl, sl), ph, sh);
+}
+/* sc[j] from kern__k4_unpack's words */
+ARM_AI int arm__k4_sc(const uint32_t u[4], int j) { return (int)((u[j >> 2] >> (8 * (j & 3))) & 0xff); }
 
 /* Q4_K / Q5_K rows against Q8_K tokens: 8 sub-blocks of 32; isum = sum sc_j * dot_j,
    msum = sum m_j * (bsum pair j); the reference's d isum - dmin msum per lane. */
 ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
                             arm__dotfn dot, int five, int nt) {
     const int64_t nb = n / QK_K;
-    const uint8x16_t m4 = vdupq_n_u8(0x0f), one = vdupq_n_u8(1);
     float32x4_t sum = vdupq_n_f32(0.0f);
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *scales, *qs, *qh = NULL;
@@ -5961,49 +6026,17 @@ ARM_AI void arm__tile_q45_k(const uint8_t *vw, const uint8_t *x, size_t x_row, i
         }
         const BlockQ8_K *xb[ARM_TT];
         const float32x4_t x4 = arm__k_tokens(x, x_row, b, nt, xb);
-        int sc[8], mn[8];
-        int16_t m16[8];
-        ARM_UNROLL for (int j = 0; j < 8; j++) kern__k4_scale_min(j, scales, &sc[j], &mn[j]), m16[j] = (int16_t)mn[j];
-        /* msum per token: the mins times the bsums of each 32-element sub-block */
-        const int16x8_t m8 = vld1q_s16(m16);
+        uint32_t u[4];
+        kern__k4_unpack(scales, u);                             /* sc0..7, m0..7 */
         int32x4_t mm[ARM_TT] = { 0 }, acc[ARM_TT] = { 0 };
-        ARM_UNROLL for (int t = 0; t < nt; t++) {
-            int16x8_t b0 = vld1q_s16(xb[t]->bsums), b1 = vld1q_s16(xb[t]->bsums + 8);
-#if defined(__aarch64__)
-            int16x8_t pr = vpaddq_s16(b0, b1);
-#else
-            int16x8_t pr = vcombine_s16(vpadd_s16(vget_low_s16(b0), vget_high_s16(b0)),
-                                        vpadd_s16(vget_low_s16(b1), vget_high_s16(b1)));
-#endif
-            mm[t] = vmlal_s16(vmull_s16(vget_low_s16(pr), vget_low_s16(m8)), vget_high_s16(pr), vget_high_s16(m8));
-        }
+        ARM_UNROLL for (int t = 0; t < nt; t++) mm[t] = arm__k4_mins(u, arm__bsum32(xb[t]->bsums));
         uint8x16_t h0 = vdupq_n_u8(0), h1 = vdupq_n_u8(0);
         if (five) h0 = vld1q_u8(qh), h1 = vld1q_u8(qh + 16);
         ARM_UNROLL for (int p = 0; p < 4; p++) {
-            uint8x16_t v0 = vld1q_u8(qs + 32 * p), v1 = vld1q_u8(qs + 32 * p + 16);
-            uint8x16_t l0 = vandq_u8(v0, m4), l1 = vandq_u8(v1, m4);
-            uint8x16_t u0 = vshrq_n_u8(v0, 4), u1 = vshrq_n_u8(v1, 4);
-            if (five) {
-                l0 = vorrq_u8(l0, vshlq_n_u8(vandq_u8(h0, one), 4));
-                l1 = vorrq_u8(l1, vshlq_n_u8(vandq_u8(h1, one), 4));
-                h0 = vshrq_n_u8(h0, 1), h1 = vshrq_n_u8(h1, 1);
-                u0 = vorrq_u8(u0, vshlq_n_u8(vandq_u8(h0, one), 4));
-                u1 = vorrq_u8(u1, vshlq_n_u8(vandq_u8(h1, one), 4));
-                h0 = vshrq_n_u8(h0, 1), h1 = vshrq_n_u8(h1, 1);
-            }
-            ARM_UNROLL for (int t = 0; t < nt; t++) {
-                const int8_t *q8 = xb[t]->qs + 64 * p;
-                if (dot == arm__mdot) {
-                    acc[t] = arm__k32_mull(acc[t], l0, l1, vld1q_s8(q8), vld1q_s8(q8 + 16), sc[2 * p]);
-                    acc[t] = arm__k32_mull(acc[t], u0, u1, vld1q_s8(q8 + 32), vld1q_s8(q8 + 48), sc[2 * p + 1]);
-                    continue;
-                }
-                int32x4_t pl = dot(dot(vdupq_n_s32(0), vreinterpretq_s8_u8(l0), vld1q_s8(q8)), vreinterpretq_s8_u8(l1),
-                                   vld1q_s8(q8 + 16));
-                int32x4_t ph = dot(dot(vdupq_n_s32(0), vreinterpretq_s8_u8(u0), vld1q_s8(q8 + 32)),
-                                   vreinterpretq_s8_u8(u1), vld1q_s8(q8 + 48));
-                acc[t] = vmlaq_n_s32(vmlaq_n_s32(acc[t], pl, sc[2 * p]), ph, sc[2 * p + 1]);
-            }
+            int8x16_t c[4];
+            arm__k45_codes(qs + 32 * p, five, &h0, &h1, c);
+            ARM_UNROLL for (int t = 0; t < nt; t++)
+                acc[t] = arm__k45_dot(dot, acc[t], c, xb[t]->qs + 64 * p, arm__k4_sc(u, 2 * p), arm__k4_sc(u, 2 * p + 1));
         }
         float32x4_t isum = vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]));
         float32x4_t msum = vcvtq_f32_s32(arm__hadd4(mm[0], mm[1], mm[2], mm[3]));
@@ -6023,18 +6056,11 @@ ARM_AI void arm__gemv_q45_k(const uint8_t *w, size_t w_row, const uint8_t *x, in
     const int64_t nb = n / QK_K;
     const size_t bsz = five ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
     const size_t oqs = five ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
-    const uint8x16_t m4 = vdupq_n_u8(0x0f), one = vdupq_n_u8(1);
     float32x4_t sum = vdupq_n_f32(0.0f);
     for (int64_t b = 0; b < nb; b++) {
         const BlockQ8_K *xb = (const BlockQ8_K *)x + b;
         const uint8_t *wb = w + (size_t)b * bsz;
-        int16x8_t b0 = vld1q_s16(xb->bsums), b1 = vld1q_s16(xb->bsums + 8);
-#if defined(__aarch64__)
-        const int16x8_t pr = vpaddq_s16(b0, b1);
-#else
-        const int16x8_t pr = vcombine_s16(vpadd_s16(vget_low_s16(b0), vget_high_s16(b0)),
-                                          vpadd_s16(vget_low_s16(b1), vget_high_s16(b1)));
-#endif
+        const int16x8_t bs32 = arm__bsum32(xb->bsums);
         int32x4_t acc[ARM_GR], mm[ARM_GR];
         uint32_t u[ARM_GR][4];
         float dw[ARM_GR], mw[ARM_GR];
@@ -6045,37 +6071,16 @@ ARM_AI void arm__gemv_q45_k(const uint8_t *w, size_t w_row, const uint8_t *x, in
             memcpy(&d16, p, 2), memcpy(&dmin16, p + 2, 2);
             dw[r] = arm__h2f(d16), mw[r] = arm__h2f(dmin16);
             kern__k4_unpack(p + 4, u[r]);                       /* sc0..7, m0..7 */
-            const int16x8_t m8 = vreinterpretq_s16_u16(vmovl_u8(vld1_u8((const uint8_t *)u[r] + 8)));
-            mm[r] = vmlal_s16(vmull_s16(vget_low_s16(pr), vget_low_s16(m8)), vget_high_s16(pr), vget_high_s16(m8));
+            mm[r] = arm__k4_mins(u[r], bs32);
             acc[r] = vdupq_n_s32(0);
             if (five) h0[r] = vld1q_u8(p + offsetof(BlockQ5_K, qh)), h1[r] = vld1q_u8(p + offsetof(BlockQ5_K, qh) + 16);
         }
-        ARM_UNROLL for (int q = 0; q < 4; q++) {
-            const int8_t *q8 = xb->qs + 64 * q;
-            const int8x16_t x0 = vld1q_s8(q8), x1 = vld1q_s8(q8 + 16), x2 = vld1q_s8(q8 + 32), x3 = vld1q_s8(q8 + 48);
+        ARM_UNROLL for (int q = 0; q < 4; q++)
             ARM_UNROLL for (int r = 0; r < ARM_GR; r++) {
-                const uint8_t *qs = wb + (size_t)r * w_row + oqs + 32 * q;
-                uint8x16_t v0 = vld1q_u8(qs), v1 = vld1q_u8(qs + 16);
-                uint8x16_t l0, l1, g0 = vshrq_n_u8(v0, 4), g1 = vshrq_n_u8(v1, 4);
-                if (five) {       /* bits 2q, 2q + 1 of qh inserted above the nibbles (vsli keeps 4 bits) */
-                    l0 = vsliq_n_u8(v0, vandq_u8(h0[r], one), 4), l1 = vsliq_n_u8(v1, vandq_u8(h1[r], one), 4);
-                    g0 = vsliq_n_u8(g0, vandq_u8(vshrq_n_u8(h0[r], 1), one), 4);
-                    g1 = vsliq_n_u8(g1, vandq_u8(vshrq_n_u8(h1[r], 1), one), 4);
-                    h0[r] = vshrq_n_u8(h0[r], 2), h1[r] = vshrq_n_u8(h1[r], 2);
-                } else {
-                    l0 = vandq_u8(v0, m4), l1 = vandq_u8(v1, m4);
-                }
-                const int sl = (int)((u[r][q >> 1 & 1] >> (16 * (q & 1))) & 0xff);     /* sc[2q] */
-                const int sh = (int)((u[r][q >> 1 & 1] >> (16 * (q & 1) + 8)) & 0xff); /* sc[2q + 1] */
-                if (dot == arm__mdot) {        /* known when inlined: the build without sdot */
-                    acc[r] = arm__k32_mull(arm__k32_mull(acc[r], l0, l1, x0, x1, sl), g0, g1, x2, x3, sh);
-                    continue;
-                }
-                int32x4_t pl = dot(dot(vdupq_n_s32(0), vreinterpretq_s8_u8(l0), x0), vreinterpretq_s8_u8(l1), x1);
-                int32x4_t ph = dot(dot(vdupq_n_s32(0), vreinterpretq_s8_u8(g0), x2), vreinterpretq_s8_u8(g1), x3);
-                acc[r] = vmlaq_n_s32(vmlaq_n_s32(acc[r], pl, sl), ph, sh);
+                int8x16_t c[4];
+                arm__k45_codes(wb + (size_t)r * w_row + oqs + 32 * q, five, &h0[r], &h1[r], c);
+                acc[r] = arm__k45_dot(dot, acc[r], c, xb->qs + 64 * q, arm__k4_sc(u[r], 2 * q), arm__k4_sc(u[r], 2 * q + 1));
             }
-        }
         float32x4_t isum = vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]));
         float32x4_t msum = vcvtq_f32_s32(arm__hadd4(mm[0], mm[1], mm[2], mm[3]));
         float32x4_t d = vmulq_n_f32(vld1q_f32(dw), xb->d), dmin = vmulq_n_f32(vld1q_f32(mw), xb->d);
@@ -6314,28 +6319,14 @@ ARM_AI void ap__t4(const int8x16_t a[4], int8x16_t *o) {
     o[3] = vreinterpretq_s8_s64(vtrn2q_s64(vreinterpretq_s64_s32(t1), vreinterpretq_s64_s32(t3)));
 }
 
-/* Blocks b0..b0+nb-1 of the 8 rows at w + ro[r] (ro repeats the last row past the end). */
+/* Blocks b0..b0+nb-1 of the 8 rows at w + ro[r] (ro repeats the last row past the end),
+   each row's block by arm__unpack_32 (signed codes). */
 ARM_AI void ap__unpack(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, ApW *u) {
-    const size_t bs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
-    const uint8x16_t m4 = vdupq_n_u8(0x0f);
-    const int8x16_t s8 = vdupq_n_s8(8);
     for (int b = 0; b < nb; b++)
         ARM_UNROLL for (int g = 0; g < 2; g++) {
             int8x16_t lo[4], hi[4];
-            float d[4];
-            ARM_UNROLL for (int i = 0; i < 4; i++) {
-                const uint8_t *p = w + ro[4 * g + i] + (size_t)(b0 + b) * bs;
-                uint16_t h;
-                memcpy(&h, p, 2);
-                d[i] = arm__h2f(h);
-                if (ty == T_Q4_0) {
-                    uint8x16_t v = vld1q_u8(p + 2);
-                    lo[i] = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(v, m4)), s8);
-                    hi[i] = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(v, 4)), s8);
-                } else {
-                    lo[i] = vld1q_s8((const int8_t *)p + 2), hi[i] = vld1q_s8((const int8_t *)p + 18);
-                }
-            }
+            float d[4], m;
+            ARM_UNROLL for (int i = 0; i < 4; i++) arm__unpack_32(w + ro[4 * g + i], b0 + b, ty, &lo[i], &hi[i], &d[i], &m);
             ap__t4(lo, &u->w[b][8 * g]);
             ap__t4(hi, &u->w[b][8 * g + 4]);
             u->d[b][g] = vld1q_f32(d);
@@ -6418,12 +6409,7 @@ ARM_AI void ap__run(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_
                     int T = ntb - t < AP_T ? ntb - t : AP_T;
                     float *o = out + (int64_t)(t0 + t) * os + r0;
                     const uint8_t *xg = xc + (size_t)t * x_row;
-                    switch (T) {
-                    case 1: ap__tg(ty, 1, &pw, nb, xg, x_row, dx + t, o, os, b0 == 0, rows); break;
-                    case 2: ap__tg(ty, 2, &pw, nb, xg, x_row, dx + t, o, os, b0 == 0, rows); break;
-                    case 3: ap__tg(ty, 3, &pw, nb, xg, x_row, dx + t, o, os, b0 == 0, rows); break;
-                    default: ap__tg(ty, AP_T, &pw, nb, xg, x_row, dx + t, o, os, b0 == 0, rows); break;
-                    }
+                    KERN_BY_T(T, ap__tg(ty, TT, &pw, nb, xg, x_row, dx + t, o, os, b0 == 0, rows))
                 }
             }
         }
@@ -7034,20 +7020,10 @@ KG_KQ(q3_k, BlockQ3_K, 0, avx2, KQ_AVX2, KQ_NOPREP)
  * vpshufb; the scales and mins are unpacked in vector steps (kern__k4_unpack's, one
  * 32-bit lane each). The integer sums are the reference's and the float step is KG_KQ's,
  * so the result stays bit-identical to kern_dot_q4_k_ref / _q5_k_ref. */
-KG_INLINE KG_AVX2 __m128i kg__k4_scales_avx2(const uint8_t *s) {   /* 12 bytes -> sc0..7, m0..7 */
-    __m128i v = _mm_loadu_si128((const __m128i *)s);                 /* u0, u1, u2 (and 4 code bytes) */
-    __m128i a = _mm_shuffle_epi32(v, 0x98), b = _mm_shuffle_epi32(v, 0x50);   /* [u0 u2 u1 u2], [u0 u0 u1 u1] */
-    const __m128i m1 = _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f);
-    const __m128i m3 = _mm_setr_epi32(0, 0x03030303, 0, 0x03030303);
-    __m128i lo = _mm_and_si128(_mm_srlv_epi32(a, _mm_setr_epi32(0, 0, 0, 4)), m1);
-    return _mm_or_si128(lo, _mm_slli_epi32(_mm_and_si128(_mm_srli_epi32(b, 6), m3), 4));
-}
-
 KG_INLINE KG_AVX2 void kg__k45_gemv_avx2(int is5, const uint8_t *w, size_t w_row, const uint8_t *x, int64_t n, float *out) {
     const size_t bsz = is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
     const size_t osc = is5 ? offsetof(BlockQ5_K, scales) : offsetof(BlockQ4_K, scales);
     const size_t oqs = is5 ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
-    const __m256i m4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
     __m128 acc = _mm_setzero_ps();
     for (int64_t b = 0; b < n / QK_K; b++) {
         const BlockQ8_K *xb = (const BlockQ8_K *)x + b;
@@ -7057,11 +7033,11 @@ KG_INLINE KG_AVX2 void kg__k45_gemv_avx2(int is5, const uint8_t *w, size_t w_row
         KQ_UNROLL for (int k = 0; k < 4; k++) {
             const uint8_t *p = wb + (size_t)k * w_row;
             KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH(p + o, w_row);
-            __m128i sm = kg__k4_scales_avx2(p + osc);
+            __m128i sm = kq__k4_sm(p + osc);
             sc[k] = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
             c[k] = _mm256_madd_epi16(bs, _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm)));   /* m0 m0 m1 m1 .. */
             a[k] = _mm256_setzero_si256();
-            if (is5) qh[k] = _mm256_loadu_si256((const __m256i *)(p + offsetof(BlockQ5_K, qh)));
+            qh[k] = is5 ? _mm256_loadu_si256((const __m256i *)(p + offsetof(BlockQ5_K, qh))) : _mm256_setzero_si256();
         }
         KQ_UNROLL for (int q = 0; q < 4; q++) {
             const __m256i x0 = _mm256_loadu_si256((const __m256i *)(xb->qs + 64 * q));
@@ -7069,15 +7045,9 @@ KG_INLINE KG_AVX2 void kg__k45_gemv_avx2(int is5, const uint8_t *w, size_t w_row
             const __m256i s0 = _mm256_load_si256((const __m256i *)kq__bcast16[2 * q]);
             const __m256i s1 = _mm256_load_si256((const __m256i *)kq__bcast16[2 * q + 1]);
             KQ_UNROLL for (int k = 0; k < 4; k++) {
-                __m256i v = _mm256_loadu_si256((const __m256i *)(wb + (size_t)k * w_row + oqs + 32 * q));
-                __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
-                if (is5) {              /* bit 2q of qh[l] for the low nibbles, 2q + 1 for the high */
-                    int i = 2 * q;
-                    __m256i h0 = i < 4 ? _mm256_slli_epi16(qh[k], 4 - i) : _mm256_srli_epi16(qh[k], i - 4);
-                    __m256i h1 = i + 1 < 4 ? _mm256_slli_epi16(qh[k], 3 - i) : _mm256_srli_epi16(qh[k], i - 3);
-                    lo = _mm256_or_si256(lo, _mm256_and_si256(h0, b4));
-                    hi = _mm256_or_si256(hi, _mm256_and_si256(h1, b4));
-                }
+                __m256i lo, hi;
+                kq__k45_codes(_mm256_loadu_si256((const __m256i *)(wb + (size_t)k * w_row + oqs + 32 * q)), is5,
+                              qh[k], q, &lo, &hi);
                 __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x0), _mm256_shuffle_epi8(sc[k], s0));
                 __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x1), _mm256_shuffle_epi8(sc[k], s1));
                 a[k] = _mm256_add_epi32(a[k], _mm256_add_epi32(p0, p1));
@@ -7111,7 +7081,6 @@ static KG_AVX2 void kern_gemv_q5_k_avx2(const uint8_t *w, size_t w_row, int nr, 
  * so the row's 16 scales are kept as int16 [even ones | odd ones] and vector i's pair
  * (2i, 2i+1) is one vpshufb. The -32 comes back as -32 sc on bsums (KqRow's coef). */
 KG_INLINE KG_AVX2 void kg__k6_gemv_avx2(const uint8_t *w, size_t w_row, const uint8_t *x, int64_t n, float *out) {
-    const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
     const __m128i evod = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
     __m128 acc = _mm_setzero_ps();
     for (int64_t b = 0; b < n / QK_K; b++) {
@@ -7124,22 +7093,17 @@ KG_INLINE KG_AVX2 void kg__k6_gemv_avx2(const uint8_t *w, size_t w_row, const ui
             KQ_UNROLL for (size_t o = 0; o < sizeof(BlockQ6_K); o += 64) KG_PREFETCH((const uint8_t *)blk + o, w_row);
             __m128i s8 = _mm_loadu_si128((const __m128i *)blk->scales);
             sc[k] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(s8, evod));
-            a[k] = _mm256_madd_epi16(bs, _mm256_slli_epi16(_mm256_sub_epi16(_mm256_setzero_si256(), _mm256_cvtepi8_epi16(s8)), 5));
+            a[k] = _mm256_madd_epi16(bs, kq__k6_coef(s8));
         }
         KQ_UNROLL for (int h = 0; h < 2; h++) {
             __m256i xv[4];
             KQ_UNROLL for (int i = 0; i < 4; i++) xv[i] = _mm256_loadu_si256((const __m256i *)(xb->qs + 128 * h + 32 * i));
             KQ_UNROLL for (int k = 0; k < 4; k++) {
                 const BlockQ6_K *blk = (const BlockQ6_K *)(wb + (size_t)k * w_row);
-                __m256i l0 = _mm256_loadu_si256((const __m256i *)(blk->ql + 64 * h));
-                __m256i l1 = _mm256_loadu_si256((const __m256i *)(blk->ql + 64 * h + 32));
-                __m256i qh = _mm256_loadu_si256((const __m256i *)(blk->qh + 32 * h));
                 __m256i u[4];
-                u[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30));
-                u[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
-                u[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m30));
-                u[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                                       _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+                kq__k6_codes(_mm256_loadu_si256((const __m256i *)(blk->ql + 64 * h)),
+                             _mm256_loadu_si256((const __m256i *)(blk->ql + 64 * h + 32)),
+                             _mm256_loadu_si256((const __m256i *)(blk->qh + 32 * h)), u);
                 KQ_UNROLL for (int i = 0; i < 4; i++) {
                     __m256i s = _mm256_shuffle_epi8(sc[k], _mm256_load_si256((const __m256i *)kq__bcast16[4 * h + i]));
                     a[k] = _mm256_add_epi32(a[k], _mm256_madd_epi16(_mm256_maddubs_epi16(u[i], xv[i]), s));
@@ -7831,15 +7795,6 @@ PP_INL PP_VNNI void pp__tgk(int ty, int T, const pp__WK *u, int nb, const uint8_
 
 /* ================= the loop over a thread's rows and tokens ================= */
 
-/* FN(ARGS) with the token count T as a constant TT (ARGS name TT) */
-#define PP_TG_CASES(FN, ARGS)                                                                          \
-    switch (T) {                                                                                       \
-    case 1: { enum { TT = 1 }; FN ARGS; } break;                                                       \
-    case 2: { enum { TT = 2 }; FN ARGS; } break;                                                       \
-    case 3: { enum { TT = 3 }; FN ARGS; } break;                                                       \
-    default: { enum { TT = PP_T }; FN ARGS; } break;                                                   \
-    }
-
 /* The driver of one ISA's kernels (prefix P: pp__ AVX-512 VNNI, pp8__ AVX2), R rows per
    vector; the P##prep* steps are shared (pp__prep32, pp__prepk with pairs6). */
 #define PP_RUN(P, TGT, R, PAIRS6)                                                                               \
@@ -7875,8 +7830,8 @@ PP_INL PP_VNNI void pp__tgk(int ty, int T, const pp__WK *u, int nb, const uint8_
                         int T = ntb - t < PP_T ? ntb - t : PP_T;                                                \
                         float *o = out + (int64_t)(t0 + t) * os + r0;                                           \
                         const uint8_t *xg = xc + (size_t)t * x_row;                                             \
-                        if (k) { PP_TG_CASES(P##tgk, (ty, TT, &pw.b, nb, xg, x_row, &px.b, t, o, os, b0 == 0, rows)) } \
-                        else { PP_TG_CASES(P##tg32, (ty, TT, &pw.a, nb, xg, x_row, &px.a, t, o, os, b0 == 0, rows)) } \
+                        if (k) { KERN_BY_T(T, P##tgk(ty, TT, &pw.b, nb, xg, x_row, &px.b, t, o, os, b0 == 0, rows)) } \
+                        else { KERN_BY_T(T, P##tg32(ty, TT, &pw.a, nb, xg, x_row, &px.a, t, o, os, b0 == 0, rows)) } \
                     }                                                                                           \
                 }                                                                                               \
             }                                                                                                   \
