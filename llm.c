@@ -6089,6 +6089,25 @@ ARM_AI void arm__gemv_q45_k(const uint8_t *w, size_t w_row, const uint8_t *x, in
     vst1q_f32(out, sum);
 }
 
+/* Codes of half h of a Q6_K block (ql, qh: its 64 and 32 bytes) as signed bytes q - 32:
+   a[i] = elements 128h + 16i .. + 15, sub-block 8h + i. */
+ARM_AI void arm__k6_codes(const uint8_t *ql, const uint8_t *qh, int8x16_t a[8]) {
+    const uint8x16_t m4 = vdupq_n_u8(0x0f), m3 = vdupq_n_u8(3);
+    const int8x16_t s32 = vdupq_n_s8(32);
+    uint8x16_t qh0 = vld1q_u8(qh), qh1 = vld1q_u8(qh + 16);
+    uint8x16_t ql0 = vld1q_u8(ql), ql1 = vld1q_u8(ql + 16), ql2 = vld1q_u8(ql + 32), ql3 = vld1q_u8(ql + 48);
+    uint8x16_t u[8];
+    u[0] = vorrq_u8(vandq_u8(ql0, m4), vshlq_n_u8(vandq_u8(qh0, m3), 4));
+    u[1] = vorrq_u8(vandq_u8(ql1, m4), vshlq_n_u8(vandq_u8(qh1, m3), 4));
+    u[2] = vorrq_u8(vandq_u8(ql2, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh0, 2), m3), 4));
+    u[3] = vorrq_u8(vandq_u8(ql3, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh1, 2), m3), 4));
+    u[4] = vorrq_u8(vshrq_n_u8(ql0, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh0, 4), m3), 4));
+    u[5] = vorrq_u8(vshrq_n_u8(ql1, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh1, 4), m3), 4));
+    u[6] = vorrq_u8(vshrq_n_u8(ql2, 4), vshlq_n_u8(vshrq_n_u8(qh0, 6), 4));
+    u[7] = vorrq_u8(vshrq_n_u8(ql3, 4), vshlq_n_u8(vshrq_n_u8(qh1, 6), 4));
+    ARM_UNROLL for (int i = 0; i < 8; i++) a[i] = vsubq_s8(vreinterpretq_s8_u8(u[i]), s32);
+}
+
 /* Q6_K rows against Q8_K tokens: element 128h + 32k + l: low nibble (k >> 1) of
    ql[64h + 32(k & 1) + l], high 2 bits (qh[32h + l] >> 2k) & 3, minus 32; scale of
    sub-block 8h + 2k + l/16. */
@@ -6096,8 +6115,6 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
                            arm__dotfn dot, int nt) {
     const BlockQ6_K *w = (const BlockQ6_K *)vw;
     const int64_t nb = n / QK_K;
-    const uint8x16_t m4 = vdupq_n_u8(0x0f), m3 = vdupq_n_u8(3);
-    const int8x16_t s32 = vdupq_n_s8(32);
     float32x4_t sum = vdupq_n_f32(0.0f);
     for (int64_t b = 0; b < nb; b++) {
         const BlockQ8_K *xb[ARM_TT];
@@ -6111,21 +6128,9 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
         const int i16 = 0;
 #endif
         ARM_UNROLL for (int h = 0; h < 2; h++) {
-            const uint8_t *ql = w[b].ql + 64 * h, *qh = w[b].qh + 32 * h;
             const int8_t *sc = w[b].scales + 8 * h;
-            uint8x16_t qh0 = vld1q_u8(qh), qh1 = vld1q_u8(qh + 16);
-            uint8x16_t ql0 = vld1q_u8(ql), ql1 = vld1q_u8(ql + 16), ql2 = vld1q_u8(ql + 32), ql3 = vld1q_u8(ql + 48);
-            uint8x16_t u[8];
-            u[0] = vorrq_u8(vandq_u8(ql0, m4), vshlq_n_u8(vandq_u8(qh0, m3), 4));
-            u[1] = vorrq_u8(vandq_u8(ql1, m4), vshlq_n_u8(vandq_u8(qh1, m3), 4));
-            u[2] = vorrq_u8(vandq_u8(ql2, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh0, 2), m3), 4));
-            u[3] = vorrq_u8(vandq_u8(ql3, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh1, 2), m3), 4));
-            u[4] = vorrq_u8(vshrq_n_u8(ql0, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh0, 4), m3), 4));
-            u[5] = vorrq_u8(vshrq_n_u8(ql1, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh1, 4), m3), 4));
-            u[6] = vorrq_u8(vshrq_n_u8(ql2, 4), vshlq_n_u8(vshrq_n_u8(qh0, 6), 4));
-            u[7] = vorrq_u8(vshrq_n_u8(ql3, 4), vshlq_n_u8(vshrq_n_u8(qh1, 6), 4));
             int8x16_t a[8];
-            ARM_UNROLL for (int i = 0; i < 8; i++) a[i] = vsubq_s8(vreinterpretq_s8_u8(u[i]), s32);
+            arm__k6_codes(w[b].ql + 64 * h, w[b].qh + 32 * h, a);
             ARM_UNROLL for (int t = 0; t < nt; t++) {
                 const int8_t *q8 = xb[t]->qs + 128 * h;
                 ARM_UNROLL for (int i = 0; i < 8; i++) {
@@ -6379,18 +6384,151 @@ ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t
     }
 }
 
+/* Q4_K and Q6_K (super-blocks of 256 against Q8_K): the same lanes, per sub-block (Q4_K
+ * 8 of 32, Q6_K 16 of 16 elements) the sdot sums go into `sub` and then isum += sub *
+ * scale for the 4 rows of a vector (vmlaq_s32). Q6_K's codes are q - 32 as signed bytes,
+ * as arm__tile_q6_k has them, so no bsums term; Q4_K's msum = sum m_j * (bsum pair j) is
+ * 8 vmlal_laneq_s16 per token and 4 rows. The float steps are the tiles': Q4_K
+ * (dw dx) isum - (dmin dx) msum, Q6_K (dw dx) isum, bit-identical to the references. */
+enum { AP_CBK = 2 };
+typedef struct {
+    int8x16_t w[AP_CBK][2][64];    /* [b][g][k]: rows 4g..4g+3, codes 4k..4k+3 of the super-block */
+    int32x4_t sc[AP_CBK][2][16];   /* sub-block scales of rows 4g..4g+3 */
+    int16x4_t m[AP_CBK][2][8];     /* Q4_K: sub-block mins */
+    float32x4_t d[AP_CBK][2], dmin[AP_CBK][2];
+} ApWK;
+
+ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, ApWK *u) {
+    for (int b = 0; b < nb; b++)
+        ARM_UNROLL for (int g = 0; g < 2; g++) {
+            int32_t sc[16][4];
+            int16_t mn[8][4];
+            float d[4], dm[4] = { 0 };
+            ARM_UNROLL for (int i = 0; i < 4; i++) {
+                const uint8_t *p = w + ro[4 * g + i];
+                if (ty == T_Q4_K) {
+                    const BlockQ4_K *blk = (const BlockQ4_K *)p + b0 + b;
+                    uint32_t uu[4];
+                    kern__k4_unpack(blk->scales, uu);              /* sc0..7, m0..7 */
+                    for (int j = 0; j < 8; j++) sc[j][i] = arm__k4_sc(uu, j), mn[j][i] = (int16_t)arm__k4_sc(uu, 8 + j);
+                    d[i] = arm__h2f(blk->d), dm[i] = arm__h2f(blk->dmin);
+                } else {
+                    const BlockQ6_K *blk = (const BlockQ6_K *)p + b0 + b;
+                    for (int j = 0; j < 16; j++) sc[j][i] = blk->scales[j];
+                    d[i] = arm__h2f(blk->d);
+                }
+            }
+            /* 8 code vectors (128 elements) of the 4 rows at a time, then transposed */
+            ARM_UNROLL for (int h = 0; h < 2; h++) {
+                int8x16_t c[4][8];
+                ARM_UNROLL for (int i = 0; i < 4; i++) {
+                    const uint8_t *p = w + ro[4 * g + i];
+                    if (ty == T_Q4_K) {
+                        const BlockQ4_K *blk = (const BlockQ4_K *)p + b0 + b;
+                        uint8x16_t h0, h1;
+                        arm__k45_codes(blk->qs + 64 * h, 0, &h0, &h1, c[i]);
+                        arm__k45_codes(blk->qs + 64 * h + 32, 0, &h0, &h1, c[i] + 4);
+                    } else {
+                        const BlockQ6_K *blk = (const BlockQ6_K *)p + b0 + b;
+                        arm__k6_codes(blk->ql + 64 * h, blk->qh + 32 * h, c[i]);
+                    }
+                }
+                ARM_UNROLL for (int v = 0; v < 8; v++) {
+                    int8x16_t a[4] = { c[0][v], c[1][v], c[2][v], c[3][v] };
+                    ap__t4(a, &u->w[b][g][32 * h + 4 * v]);
+                }
+            }
+            for (int j = 0; j < 16; j++) u->sc[b][g][j] = vld1q_s32(sc[j]);
+            if (ty == T_Q4_K)
+                for (int j = 0; j < 8; j++) u->m[b][g][j] = vld1_s16(mn[j]);
+            u->d[b][g] = vld1q_f32(d), u->dmin[b][g] = vld1q_f32(dm);
+        }
+}
+
+/* T tokens x 8 rows (the first `rows` written) over the chunk's nb super-blocks. */
+ARM_AI void ap__tgk(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size_t x_row, float *out, int64_t os,
+                    int first, int rows) {
+    float32x4_t acc[AP_T][2];
+    ARM_UNROLL for (int t = 0; t < T; t++) {
+        float o[8] = { 0 };
+        if (!first) memcpy(o, out + (int64_t)t * os, sizeof(float) * (size_t)rows);
+        acc[t][0] = vld1q_f32(o), acc[t][1] = vld1q_f32(o + 4);
+    }
+    const int nsub = ty == T_Q4_K ? 8 : 16, per = ty == T_Q4_K ? 2 : 1;   /* 16-byte token loads per sub-block */
+    for (int b = 0; b < nb; b++) {
+        const BlockQ8_K *xb[AP_T];
+        ARM_UNROLL for (int t = 0; t < T; t++) xb[t] = (const BlockQ8_K *)(x + (size_t)t * x_row) + b;
+        int32x4_t is[AP_T][2];
+        ARM_UNROLL for (int t = 0; t < T; t++) is[t][0] = is[t][1] = vdupq_n_s32(0);
+        for (int j = 0; j < nsub; j++) {
+            int32x4_t sub[AP_T][2];
+            ARM_UNROLL for (int t = 0; t < T; t++) sub[t][0] = sub[t][1] = vdupq_n_s32(0);
+            ARM_UNROLL for (int q = 0; q < per; q++) {
+                const int v = per * j + q;                 /* 16-byte group of the super-block */
+                int8x16_t xv[AP_T];
+                ARM_UNROLL for (int t = 0; t < T; t++) xv[t] = vld1q_s8(xb[t]->qs + 16 * v);
+#define AP_LANE(l)                                                                                  \
+                {                                                                                   \
+                    const int8x16_t w0 = u->w[b][0][4 * v + (l)], w1 = u->w[b][1][4 * v + (l)];     \
+                    ARM_UNROLL for (int t = 0; t < T; t++) {                                        \
+                        sub[t][0] = vdotq_laneq_s32(sub[t][0], w0, xv[t], l);                       \
+                        sub[t][1] = vdotq_laneq_s32(sub[t][1], w1, xv[t], l);                       \
+                    }                                                                               \
+                }
+                AP_LANE(0) AP_LANE(1) AP_LANE(2) AP_LANE(3)
+#undef AP_LANE
+            }
+            const int32x4_t s0 = u->sc[b][0][j], s1 = u->sc[b][1][j];
+            ARM_UNROLL for (int t = 0; t < T; t++)
+                is[t][0] = vmlaq_s32(is[t][0], sub[t][0], s0), is[t][1] = vmlaq_s32(is[t][1], sub[t][1], s1);
+        }
+        ARM_UNROLL for (int t = 0; t < T; t++) {
+            const float xd = xb[t]->d;
+            if (ty == T_Q4_K) {
+                const int16x8_t bs = arm__bsum32(xb[t]->bsums);
+                ARM_UNROLL for (int g = 0; g < 2; g++) {
+                    const int16x4_t *m = u->m[b][g];
+                    int32x4_t c = vmull_laneq_s16(m[0], bs, 0);
+                    c = vmlal_laneq_s16(c, m[1], bs, 1), c = vmlal_laneq_s16(c, m[2], bs, 2);
+                    c = vmlal_laneq_s16(c, m[3], bs, 3), c = vmlal_laneq_s16(c, m[4], bs, 4);
+                    c = vmlal_laneq_s16(c, m[5], bs, 5), c = vmlal_laneq_s16(c, m[6], bs, 6);
+                    c = vmlal_laneq_s16(c, m[7], bs, 7);
+                    float32x4_t d = vmulq_n_f32(u->d[b][g], xd), dmin = vmulq_n_f32(u->dmin[b][g], xd);
+                    acc[t][g] = vaddq_f32(acc[t][g], vsubq_f32(vmulq_f32(d, vcvtq_f32_s32(is[t][g])),
+                                                               vmulq_f32(dmin, vcvtq_f32_s32(c))));
+                }
+            } else {
+                ARM_UNROLL for (int g = 0; g < 2; g++)
+                    acc[t][g] = vaddq_f32(acc[t][g], vmulq_f32(vmulq_n_f32(u->d[b][g], xd), vcvtq_f32_s32(is[t][g])));
+            }
+        }
+    }
+    ARM_UNROLL for (int t = 0; t < T; t++) {
+        if (rows == 8) {
+            vst1q_f32(out + (int64_t)t * os, acc[t][0]), vst1q_f32(out + (int64_t)t * os + 4, acc[t][1]);
+            continue;
+        }
+        float o[8];
+        vst1q_f32(o, acc[t][0]), vst1q_f32(o + 4, acc[t][1]);
+        memcpy(out + (int64_t)t * os, o, sizeof(float) * (size_t)rows);
+    }
+}
+
 ARM_AI void ap__run(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt, int64_t n,
                     float *out, int64_t os) {
-    const int64_t nbt = n / QK;
-    const size_t wbs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
-    ApW pw;
+    const int k = ty == T_Q4_K || ty == T_Q6_K;
+    const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? AP_CBK : AP_CB;
+    const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);
+    const size_t wbs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : ty == T_Q8_0 ? sizeof(BlockQ8_0)
+                     : ty == T_Q4_K ? sizeof(BlockQ4_K) : sizeof(BlockQ6_K);
+    union { ApW a; ApWK b; } pw;
     float dx[AP_TB][AP_CB];
     for (int t0 = 0; t0 < nt; t0 += AP_TB) {
         int ntb = nt - t0 < AP_TB ? nt - t0 : AP_TB;
         const uint8_t *xt = x + (size_t)t0 * x_row;
-        for (int64_t b0 = 0; b0 < nbt; b0 += AP_CB) {
-            int nb = (int)(nbt - b0 < AP_CB ? nbt - b0 : AP_CB);
-            for (int t = 0; t < ntb; t++)
+        for (int64_t b0 = 0; b0 < nbt; b0 += cb) {
+            int nb = (int)(nbt - b0 < cb ? nbt - b0 : cb);
+            for (int t = 0; t < ntb && !k; t++)
                 for (int b = 0; b < nb; b++) {
                     uint16_t h;
                     memcpy(&h, xt + (size_t)t * x_row + (size_t)(b0 + b) * sizeof(BlockQ8_0), 2);
@@ -6400,16 +6538,18 @@ ARM_AI void ap__run(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_
                 int rows = nr - r0 < 8 ? nr - r0 : 8;
                 size_t ro[8];
                 for (int r = 0; r < 8; r++) ro[r] = (size_t)(r < rows ? r : rows - 1) * w_row;
-                ap__unpack(ty, w + (size_t)r0 * w_row, ro, b0, nb, &pw);
+                if (k) ap__unpackk(ty, w + (size_t)r0 * w_row, ro, b0, nb, &pw.b);
+                else ap__unpack(ty, w + (size_t)r0 * w_row, ro, b0, nb, &pw.a);
                 for (int r = r0 + 8; r < nr && r < r0 + 16; r++)      /* the next 8 rows' part of this chunk */
                     for (size_t o = 0; o < (size_t)nb * wbs; o += 64)
                         __builtin_prefetch(w + (size_t)r * w_row + (size_t)b0 * wbs + o, 0, 3);
-                const uint8_t *xc = xt + (size_t)b0 * sizeof(BlockQ8_0);
+                const uint8_t *xc = xt + (size_t)b0 * xbs;
                 for (int t = 0; t < ntb; t += AP_T) {
                     int T = ntb - t < AP_T ? ntb - t : AP_T;
                     float *o = out + (int64_t)(t0 + t) * os + r0;
                     const uint8_t *xg = xc + (size_t)t * x_row;
-                    KERN_BY_T(T, ap__tg(ty, TT, &pw, nb, xg, x_row, dx + t, o, os, b0 == 0, rows))
+                    if (k) { KERN_BY_T(T, ap__tgk(ty, TT, &pw.b, nb, xg, x_row, o, os, b0 == 0, rows)) }
+                    else { KERN_BY_T(T, ap__tg(ty, TT, &pw.a, nb, xg, x_row, dx + t, o, os, b0 == 0, rows)) }
                 }
             }
         }
@@ -6422,6 +6562,14 @@ static void kern_tile_q4_0_pp_neondot(const uint8_t *w, size_t w_row, int nr, co
 static void kern_tile_q8_0_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
                                       int64_t n, float *out, int64_t os) {
     ap__run(T_Q8_0, w, w_row, nr, x, x_row, nt, n, out, os);
+}
+static void kern_tile_q4_k_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
+                                      int64_t n, float *out, int64_t os) {
+    ap__run(T_Q4_K, w, w_row, nr, x, x_row, nt, n, out, os);
+}
+static void kern_tile_q6_k_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
+                                      int64_t n, float *out, int64_t os) {
+    ap__run(T_Q6_K, w, w_row, nr, x, x_row, nt, n, out, os);
 }
 #pragma GCC pop_options
 #endif
@@ -8184,6 +8332,8 @@ static const KernBatchVariant kern__batch_variants[] = {
 #if defined(__aarch64__)
     { T_Q4_0, ISA_NEONDOT, kern_tile_q4_0_pp_neondot, 8, 4 },
     { T_Q8_0, ISA_NEONDOT, kern_tile_q8_0_pp_neondot, 8, 4 },
+    { T_Q4_K, ISA_NEONDOT, kern_tile_q4_k_pp_neondot, 8, 4 },
+    { T_Q6_K, ISA_NEONDOT, kern_tile_q6_k_pp_neondot, 8, 4 },
 #endif
     { -1, ISA_REF, NULL, 0, 0 }
 };
