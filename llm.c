@@ -7709,7 +7709,8 @@ typedef struct {
     float d[PP_TB][PP_CB32];        /* d of the block */
 } PpX32;
 
-PP_INL PP_VNNI void pp__unpack32(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp__W32 *u) {
+PP_INL PP_VNNI void pp__unpack32(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp__W32 *u) {
+    (void)enc;                                      /* the pp8 kernels' integer step */
     const __m512i m4 = _mm512_set1_epi8(0x0f), x80 = _mm512_set1_epi8((char)0x80);
     const size_t bs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
     for (int b = 0; b < nb; b++) {
@@ -7751,8 +7752,9 @@ PP_INL PP_AVX2 void pp__prep32(int ty, const uint8_t *x, size_t x_row, int nt, i
 }
 
 /* T tokens x 16 rows over the chunk's nb blocks. */
-PP_INL PP_VNNI void pp__tg32(int ty, int T, const pp__W32 *u, int nb, const uint8_t *x, size_t x_row,
+PP_INL PP_VNNI void pp__tg32(int ty, int enc, int T, const pp__W32 *u, int nb, const uint8_t *x, size_t x_row,
                              const PpX32 *px, int t0, float *out, int64_t os, int first, int rows) {
+    (void)enc;
     const __mmask16 m = (__mmask16)((1u << rows) - 1);
     __m512 acc[PP_T];
     PP_UNROLL for (int t = 0; t < T; t++)
@@ -7789,7 +7791,8 @@ typedef struct {
                                       Q6_K: -32 * bsums[j] */
 } PpXK;
 
-PP_INL PP_VNNI void pp__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp__WK *u) {
+PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp__WK *u) {
+    (void)enc;                                      /* the pp8 kernels' integer step */
     const __m512i m4 = _mm512_set1_epi8(0x0f), ff = _mm512_set1_epi32(0xff);
     for (int b = 0; b < nb; b++) {
         __m512i q[4];
@@ -7876,8 +7879,9 @@ PP_INL PP_AVX2 void pp__prepk(int ty, int pairs6, const uint8_t *x, size_t x_row
         }
 }
 
-PP_INL PP_VNNI void pp__tgk(int ty, int T, const pp__WK *u, int nb, const uint8_t *x, size_t x_row,
+PP_INL PP_VNNI void pp__tgk(int ty, int enc, int T, const pp__WK *u, int nb, const uint8_t *x, size_t x_row,
                             const PpXK *px, int t0, float *out, int64_t os, int first, int rows) {
+    (void)enc;
     const __mmask16 m = (__mmask16)((1u << rows) - 1);
     __m512 acc[PP_T];
     PP_UNROLL for (int t = 0; t < T; t++)
@@ -7943,11 +7947,12 @@ PP_INL PP_VNNI void pp__tgk(int ty, int T, const pp__WK *u, int nb, const uint8_
 
 /* ================= the loop over a thread's rows and tokens ================= */
 
-/* The driver of one ISA's kernels (prefix P: pp__ AVX-512 VNNI, pp8__ AVX2), R rows per
-   vector; the P##prep* steps are shared (pp__prep32, pp__prepk with pairs6). */
-#define PP_RUN(P, TGT, R, PAIRS6)                                                                               \
-    PP_INL TGT void P##run(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,      \
-                           int nt, int64_t n, float *out, int64_t os) {                                         \
+/* The driver of one ISA's kernels (prefix P: pp__ AVX-512 VNNI, pp8__ AVX2 and AVX-VNNI),
+   R rows per vector, ENC the pp8 kernels' integer step (PP8_*); the prep steps are shared
+   (pp__prep32, pp__prepk with pairs6). */
+#define PP_RUN(NAME, P, TGT, R, PAIRS6, ENC)                                                                    \
+    PP_INL TGT void NAME(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,        \
+                         int nt, int64_t n, float *out, int64_t os) {                                           \
         const int k = ty == T_Q4_K || ty == T_Q6_K;                                                             \
         const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? PP_CBK : PP_CB32;                                   \
         const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);                                           \
@@ -7967,8 +7972,8 @@ PP_INL PP_VNNI void pp__tgk(int ty, int T, const pp__WK *u, int nb, const uint8_
                     size_t ro[R];                                                                               \
                     for (int r = 0; r < R; r++) ro[r] = (size_t)(r < rows ? r : rows - 1) * w_row;              \
                     const uint8_t *wr = w + (size_t)r0 * w_row;                                                 \
-                    if (k) P##unpackk(ty, wr, ro, b0, nb, &pw.b);                                               \
-                    else P##unpack32(ty, wr, ro, b0, nb, &pw.a);                                                \
+                    if (k) P##unpackk(ty, ENC, wr, ro, b0, nb, &pw.b);                                          \
+                    else P##unpack32(ty, ENC, wr, ro, b0, nb, &pw.a);                                           \
                     /* the next R rows' part of this chunk, while these compute */                              \
                     for (int r = r0 + R; r < nr && r < r0 + 2 * R; r++)                                         \
                         for (size_t o = 0; o < (size_t)nb * wbs; o += 64)                                       \
@@ -7978,24 +7983,24 @@ PP_INL PP_VNNI void pp__tgk(int ty, int T, const pp__WK *u, int nb, const uint8_
                         int T = ntb - t < PP_T ? ntb - t : PP_T;                                                \
                         float *o = out + (int64_t)(t0 + t) * os + r0;                                           \
                         const uint8_t *xg = xc + (size_t)t * x_row;                                             \
-                        if (k) { KERN_BY_T(T, P##tgk(ty, TT, &pw.b, nb, xg, x_row, &px.b, t, o, os, b0 == 0, rows)) } \
-                        else { KERN_BY_T(T, P##tg32(ty, TT, &pw.a, nb, xg, x_row, &px.a, t, o, os, b0 == 0, rows)) } \
+                        if (k) { KERN_BY_T(T, P##tgk(ty, ENC, TT, &pw.b, nb, xg, x_row, &px.b, t, o, os, b0 == 0, rows)) } \
+                        else { KERN_BY_T(T, P##tg32(ty, ENC, TT, &pw.a, nb, xg, x_row, &px.a, t, o, os, b0 == 0, rows)) } \
                     }                                                                                           \
                 }                                                                                               \
             }                                                                                                   \
         }                                                                                                       \
     }
-PP_RUN(pp__, PP_VNNI, 16, 0)
+PP_RUN(pp__run, pp__, PP_VNNI, 16, 0, 0)
 
-#define PP_KERNEL(name, TY, P, TGT, ISA)                                                                 \
+#define PP_KERNEL(name, TY, RUN, TGT, ISA)                                                               \
     TGT static void kern_tile_##name##_pp_##ISA(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, \
                                                 size_t x_row, int nt, int64_t n, float *out, int64_t os) { \
-        P##run(TY, w, w_row, nr, x, x_row, nt, n, out, os);                                               \
+        RUN(TY, w, w_row, nr, x, x_row, nt, n, out, os);                                                  \
     }
-PP_KERNEL(q4_0, T_Q4_0, pp__, PP_VNNI, avx512vnni)
-PP_KERNEL(q8_0, T_Q8_0, pp__, PP_VNNI, avx512vnni)
-PP_KERNEL(q4_k, T_Q4_K, pp__, PP_VNNI, avx512vnni)
-PP_KERNEL(q6_k, T_Q6_K, pp__, PP_VNNI, avx512vnni)
+PP_KERNEL(q4_0, T_Q4_0, pp__run, PP_VNNI, avx512vnni)
+PP_KERNEL(q8_0, T_Q8_0, pp__run, PP_VNNI, avx512vnni)
+PP_KERNEL(q4_k, T_Q4_K, pp__run, PP_VNNI, avx512vnni)
+PP_KERNEL(q6_k, T_Q6_K, pp__run, PP_VNNI, avx512vnni)
 
 /* ---- x86_64 AVX2 prompt-processing kernels: the same, 8 rows per ymm ----
  *
@@ -8012,6 +8017,20 @@ PP_KERNEL(q6_k, T_Q6_K, pp__, PP_VNNI, avx512vnni)
  *     (|sum| <= 4 * 63 * 128 = 32256), vpmaddwd by the scale; -32 * sum(sc * bsums) by
  *     vpmaddwd of (sc[2i], sc[2i+1]) and the token's (bsums[2i], bsums[2i+1]). */
 #define PP8 PP_AVX2
+
+/* The integer step: PP8_MADD the above; with vpdpbusd (4 u8 x s8 products added into an
+ * int32 lane) as Intel's AVX-VNNI (Alder Lake and later, most laptops without AVX-512)
+ * has it, PP8_VEX: Q4_0 and Q8_0 as the AVX-512 kernels (one dpbusd per dword group, Q8_0
+ * without the nibble planes), Q4_K / Q6_K sub-block sums in int32 times the int32 scale
+ * (vpmulld). The instruction is inline asm so that these AVX2 functions carry it without
+ * a target of their own; PP8_EVEX is the same instruction in its AVX-512 VNNI encoding,
+ * for the tests (see pp8__run_evex). */
+enum { PP8_MADD, PP8_VEX, PP8_EVEX };
+PP_INL PP8 __m256i pp8__dpbusd(int enc, __m256i acc, __m256i u, __m256i s) {
+    if (enc == PP8_VEX) __asm__("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(u), "x"(s));
+    else __asm__("%{evex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(u), "x"(s));
+    return acc;
+}
 
 /* 16 bytes at p + ro[r] for the 8 rows r, transposed: o[j] lane r = dword j of row r. */
 PP_INL PP8 void pp8__t8(const uint8_t *p, const size_t *ro, __m256i o[4]) {
@@ -8044,11 +8063,11 @@ PP_INL PP8 __m256i pp8__pair(__m256i a, __m256i b) {
 }
 
 typedef struct {
-    __m256i w[PP_CB32][16];  /* Q4_0: [k] u bytes of dword group k; Q8_0: [k] low, [8 + k] high nibbles of u */
+    __m256i w[PP_CB32][16];  /* [k] u bytes of dword group k; Q8_0 with PP8_MADD: [k] low, [8 + k] high nibbles of u */
     __m256 d[PP_CB32];
 } pp8__W32;
 
-PP_INL PP8 void pp8__unpack32(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp8__W32 *u) {
+PP_INL PP8 void pp8__unpack32(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp8__W32 *u) {
     const __m256i m4 = _mm256_set1_epi8(0x0f), x80 = _mm256_set1_epi8((char)0x80);
     const size_t bs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
     for (int b = 0; b < nb; b++) {
@@ -8067,6 +8086,10 @@ PP_INL PP8 void pp8__unpack32(int ty, const uint8_t *w, const size_t *ro, int64_
                 pp8__t8(p + 2 + 16 * h, ro, q);
                 PP_UNROLL for (int j = 0; j < 4; j++) {
                     __m256i v = _mm256_xor_si256(q[j], x80);
+                    if (enc != PP8_MADD) {
+                        u->w[b][4 * h + j] = v;
+                        continue;
+                    }
                     u->w[b][4 * h + j] = _mm256_and_si256(v, m4);
                     u->w[b][8 + 4 * h + j] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
                 }
@@ -8075,18 +8098,24 @@ PP_INL PP8 void pp8__unpack32(int ty, const uint8_t *w, const size_t *ro, int64_
     }
 }
 
-PP_INL PP8 void pp8__tg32(int ty, int T, const pp8__W32 *u, int nb, const uint8_t *x, size_t x_row,
+PP_INL PP8 void pp8__tg32(int ty, int enc, int T, const pp8__W32 *u, int nb, const uint8_t *x, size_t x_row,
                           const PpX32 *px, int t0, float *out, int64_t os, int first, int rows) {
     const __m256i m = pp8__mask(rows), one = _mm256_set1_epi16(1), sixteen = _mm256_set1_epi16(16);
     __m256 acc[PP_T];
     PP_UNROLL for (int t = 0; t < T; t++) acc[t] = first ? _mm256_setzero_ps() : _mm256_maskload_ps(out + (int64_t)t * os, m);
     for (int b = 0; b < nb; b++) {
         const uint8_t *xb = x + (size_t)b * sizeof(BlockQ8_0) + 2;
-        __m256i lo[PP_T], hi[PP_T];
+        __m256i lo[PP_T], hi[PP_T], is[PP_T];
         PP_UNROLL for (int k = 0; k < 8; k++) {
             const __m256i wl = _mm256_load_si256(&u->w[b][k]);
             PP_UNROLL for (int t = 0; t < T; t++) {
-                __m256i xv = pp8__bcast32(xb + (size_t)t * x_row + 4 * k), pl = _mm256_maddubs_epi16(wl, xv);
+                __m256i xv = pp8__bcast32(xb + (size_t)t * x_row + 4 * k);
+                if (enc != PP8_MADD) {              /* two chains: dpbusd's latency, not its throughput, bounds one */
+                    if (k & 1) hi[t] = pp8__dpbusd(enc, k > 1 ? hi[t] : _mm256_setzero_si256(), wl, xv);
+                    else is[t] = pp8__dpbusd(enc, k ? is[t] : _mm256_set1_epi32(px->corr[t0 + t][b]), wl, xv);
+                    continue;
+                }
+                __m256i pl = _mm256_maddubs_epi16(wl, xv);
                 lo[t] = k ? _mm256_add_epi16(lo[t], pl) : pl;
                 KQ_KEEP(lo[t]);
                 if (ty == T_Q8_0) {
@@ -8097,9 +8126,13 @@ PP_INL PP8 void pp8__tg32(int ty, int T, const pp8__W32 *u, int nb, const uint8_
             }
         }
         PP_UNROLL for (int t = 0; t < T; t++) {
-            __m256i is = _mm256_add_epi32(_mm256_madd_epi16(lo[t], one), _mm256_set1_epi32(px->corr[t0 + t][b]));
-            if (ty == T_Q8_0) is = _mm256_add_epi32(is, _mm256_madd_epi16(hi[t], sixteen));
-            __m256 dx = _mm256_set1_ps(px->d[t0 + t][b]), f = _mm256_cvtepi32_ps(is);
+            if (enc == PP8_MADD) {
+                is[t] = _mm256_add_epi32(_mm256_madd_epi16(lo[t], one), _mm256_set1_epi32(px->corr[t0 + t][b]));
+                if (ty == T_Q8_0) is[t] = _mm256_add_epi32(is[t], _mm256_madd_epi16(hi[t], sixteen));
+            } else {
+                is[t] = _mm256_add_epi32(is[t], hi[t]);
+            }
+            __m256 dx = _mm256_set1_ps(px->d[t0 + t][b]), f = _mm256_cvtepi32_ps(is[t]);
             __m256 v = ty == T_Q4_0 ? _mm256_mul_ps(_mm256_mul_ps(f, u->d[b]), dx)      /* (isum * dw) * dx */
                                     : _mm256_mul_ps(f, _mm256_mul_ps(u->d[b], dx));     /* isum * (dw * dx) */
             acc[t] = _mm256_add_ps(acc[t], v);
@@ -8110,12 +8143,13 @@ PP_INL PP8 void pp8__tg32(int ty, int T, const pp8__W32 *u, int nb, const uint8_
 
 typedef struct {
     __m256i w[PP_CBK][64];   /* u bytes, dword group k = elements 4k..4k+3 */
-    __m256i sc[PP_CBK][16];  /* scale of each sub-block (Q4_K: 8 of 32, Q6_K: 16 of 16) in both int16 halves */
+    __m256i sc[PP_CBK][16];  /* scale of each sub-block (Q4_K: 8 of 32, Q6_K: 16 of 16) in both int16 halves
+                                (PP8_MADD) or as int32 */
     __m256i mp[PP_CBK][8];   /* int16 pairs: Q4_K (m[2i], m[2i+1]), i < 4; Q6_K (sc[2i], sc[2i+1]) */
     __m256 d[PP_CBK], dmin[PP_CBK];
 } pp8__WK;
 
-PP_INL PP8 void pp8__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp8__WK *u) {
+PP_INL PP8 void pp8__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp8__WK *u) {
     const __m256i m4 = _mm256_set1_epi8(0x0f), ff = _mm256_set1_epi32(0xff);
     for (int b = 0; b < nb; b++) {
         __m256i q[4];
@@ -8135,8 +8169,9 @@ PP_INL PP8 void pp8__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t
                                           _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u1, 6), m3), 4));
             __m256i mj[8];
             PP_UNROLL for (int j = 0; j < 4; j++) {
-                u->sc[b][j] = pp8__dup16(_mm256_and_si256(_mm256_srli_epi32(s03, 8 * j), ff));
-                u->sc[b][4 + j] = pp8__dup16(_mm256_and_si256(_mm256_srli_epi32(s47, 8 * j), ff));
+                u->sc[b][j] = _mm256_and_si256(_mm256_srli_epi32(s03, 8 * j), ff);
+                u->sc[b][4 + j] = _mm256_and_si256(_mm256_srli_epi32(s47, 8 * j), ff);
+                if (enc == PP8_MADD) u->sc[b][j] = pp8__dup16(u->sc[b][j]), u->sc[b][4 + j] = pp8__dup16(u->sc[b][4 + j]);
                 mj[j] = _mm256_and_si256(_mm256_srli_epi32(m03, 8 * j), ff);
                 mj[4 + j] = _mm256_and_si256(_mm256_srli_epi32(m47, 8 * j), ff);
             }
@@ -8157,7 +8192,7 @@ PP_INL PP8 void pp8__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t
             pp8__t8(p + offsetof(BlockQ6_K, scales), ro, q);
             PP_UNROLL for (int j = 0; j < 16; j++) {
                 sc[j] = _mm256_srai_epi32(_mm256_slli_epi32(q[j / 4], 24 - 8 * (j % 4)), 24);
-                u->sc[b][j] = pp8__pair(sc[j], sc[j]);
+                u->sc[b][j] = enc == PP8_MADD ? pp8__pair(sc[j], sc[j]) : sc[j];
             }
             PP_UNROLL for (int i = 0; i < 8; i++) u->mp[b][i] = pp8__pair(sc[2 * i], sc[2 * i + 1]);
             pp8__t8(p + offsetof(BlockQ6_K, d) - 14, ro, q);    /* bytes 194..209: d in dword 3, high half */
@@ -8177,7 +8212,7 @@ PP_INL PP8 void pp8__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t
     }
 }
 
-PP_INL PP8 void pp8__tgk(int ty, int T, const pp8__WK *u, int nb, const uint8_t *x, size_t x_row,
+PP_INL PP8 void pp8__tgk(int ty, int enc, int T, const pp8__WK *u, int nb, const uint8_t *x, size_t x_row,
                          const PpXK *px, int t0, float *out, int64_t os, int first, int rows) {
     const __m256i m = pp8__mask(rows);
     __m256 acc[PP_T];
@@ -8185,7 +8220,7 @@ PP_INL PP8 void pp8__tgk(int ty, int T, const pp8__WK *u, int nb, const uint8_t 
     for (int b = 0; b < nb; b++) {
         const uint8_t *xb = x + (size_t)b * sizeof(BlockQ8_K);
         const uint8_t *xq = xb + offsetof(BlockQ8_K, qs);
-        __m256i is[PP_T], s[PP_T], c[PP_T];
+        __m256i is[PP_T], s[PP_T], s2[PP_T], c[PP_T];
         /* sub-blocks; int16 sums per sub-block; dword groups per int16 sum */
         const int nsub = ty == T_Q4_K ? 8 : 16, nh = ty == T_Q4_K ? 1 : 2, per = ty == T_Q4_K ? 8 : 2;
         for (int j = 0; j < nsub; j++) {
@@ -8195,16 +8230,27 @@ PP_INL PP8 void pp8__tgk(int ty, int T, const pp8__WK *u, int nb, const uint8_t 
                     const int g = nh * per * j + per * h + i;                   /* dword group */
                     const __m256i wv = _mm256_load_si256(&u->w[b][g]);
                     PP_UNROLL for (int t = 0; t < T; t++) {
-                        __m256i p = _mm256_maddubs_epi16(wv, pp8__bcast32(xq + (size_t)t * x_row + 4 * g));
+                        const __m256i xv = pp8__bcast32(xq + (size_t)t * x_row + 4 * g);
+                        if (enc != PP8_MADD) {      /* two chains, as in pp8__tg32 */
+                            const int q = per * h + i;
+                            if (q & 1) s2[t] = pp8__dpbusd(enc, q > 1 ? s2[t] : _mm256_setzero_si256(), wv, xv);
+                            else s[t] = pp8__dpbusd(enc, q ? s[t] : _mm256_setzero_si256(), wv, xv);
+                            continue;
+                        }
+                        __m256i p = _mm256_maddubs_epi16(wv, xv);
                         s[t] = i ? _mm256_add_epi16(s[t], p) : p;
                         KQ_KEEP(s[t]);
                     }
                 }
-                PP_UNROLL for (int t = 0; t < T; t++) {
+                PP_UNROLL for (int t = 0; t < T && enc == PP8_MADD; t++) {
                     __m256i p = _mm256_madd_epi16(s[t], sc);
                     is[t] = j || h ? _mm256_add_epi32(is[t], p) : p;
                     KQ_KEEP(is[t]);
                 }
+            }
+            PP_UNROLL for (int t = 0; t < T && enc != PP8_MADD; t++) {
+                __m256i p = _mm256_mullo_epi32(_mm256_add_epi32(s[t], s2[t]), sc);
+                is[t] = j ? _mm256_add_epi32(is[t], p) : p;
             }
         }
         const int npair = ty == T_Q4_K ? 4 : 8;
@@ -8232,11 +8278,25 @@ PP_INL PP8 void pp8__tgk(int ty, int T, const pp8__WK *u, int nb, const uint8_t 
     PP_UNROLL for (int t = 0; t < T; t++) _mm256_maskstore_ps(out + (int64_t)t * os, m, acc[t]);
 }
 
-PP_RUN(pp8__, PP8, 8, 1)
-PP_KERNEL(q4_0, T_Q4_0, pp8__, PP8, avx2)
-PP_KERNEL(q8_0, T_Q8_0, pp8__, PP8, avx2)
-PP_KERNEL(q4_k, T_Q4_K, pp8__, PP8, avx2)
-PP_KERNEL(q6_k, T_Q6_K, pp8__, PP8, avx2)
+PP_RUN(pp8__run, pp8__, PP8, 8, 1, PP8_MADD)
+PP_RUN(pp8__run_vex, pp8__, PP8, 8, 1, PP8_VEX)
+PP_KERNEL(q4_0, T_Q4_0, pp8__run_vex, PP8, avxvnni)
+PP_KERNEL(q8_0, T_Q8_0, pp8__run_vex, PP8, avxvnni)
+PP_KERNEL(q4_k, T_Q4_K, pp8__run_vex, PP8, avxvnni)
+PP_KERNEL(q6_k, T_Q6_K, pp8__run_vex, PP8, avxvnni)
+#if defined(LLM_NO_MAIN)
+/* The tests' twin of the AVX-VNNI kernels: the same code with EVEX-encoded vpdpbusd, which
+   CPUs with AVX-512 VNNI run (neither this project's machines nor qemu 7.2 run AVX-VNNI). */
+PP_RUN(pp8__run_evex, pp8__, PP8, 8, 1, PP8_EVEX)
+PP_KERNEL(q4_0, T_Q4_0, pp8__run_evex, PP8, evex256)
+PP_KERNEL(q8_0, T_Q8_0, pp8__run_evex, PP8, evex256)
+PP_KERNEL(q4_k, T_Q4_K, pp8__run_evex, PP8, evex256)
+PP_KERNEL(q6_k, T_Q6_K, pp8__run_evex, PP8, evex256)
+#endif
+PP_KERNEL(q4_0, T_Q4_0, pp8__run, PP8, avx2)
+PP_KERNEL(q8_0, T_Q8_0, pp8__run, PP8, avx2)
+PP_KERNEL(q4_k, T_Q4_K, pp8__run, PP8, avx2)
+PP_KERNEL(q6_k, T_Q6_K, pp8__run, PP8, avx2)
 
 #endif /* __x86_64__ */
 
@@ -8263,8 +8323,8 @@ typedef void (*KernTileFn)(const uint8_t *w, size_t w_row, int nr, const uint8_t
 typedef void (*KernPrepFn)(const uint8_t *xq, uint8_t *xp, int64_t n);
 #define KERN_PREP_BYTES(n) (9 * (size_t)(n) / 4 + 256)
 
-enum { ISA_REF, ISA_AVX2, ISA_AVX512, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT, ISA_NEONV4, ISA_COUNT };
-static const char *const isa_names[ISA_COUNT] = { "ref", "avx2", "avx512", "avx512vnni", "neon", "neon-dotprod",
+enum { ISA_REF, ISA_AVX2, ISA_AVXVNNI, ISA_AVX512, ISA_AVX512VNNI, ISA_NEON, ISA_NEONDOT, ISA_NEONV4, ISA_COUNT };
+static const char *const isa_names[ISA_COUNT] = { "ref", "avx2", "avx-vnni", "avx512", "avx512vnni", "neon", "neon-dotprod",
                                                   "neon-vfpv4" };
 
 typedef struct {
@@ -8324,6 +8384,16 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q8_0, ISA_AVX2, kern_tile_q8_0_pp_avx2, 8, 4 },
     { T_Q4_K, ISA_AVX2, kern_tile_q4_k_pp_avx2, 8, 4 },
     { T_Q6_K, ISA_AVX2, kern_tile_q6_k_pp_avx2, 8, 4 },
+    { T_Q4_0, ISA_AVXVNNI, kern_tile_q4_0_pp_avxvnni, 8, 4 },
+    { T_Q8_0, ISA_AVXVNNI, kern_tile_q8_0_pp_avxvnni, 8, 4 },
+    { T_Q4_K, ISA_AVXVNNI, kern_tile_q4_k_pp_avxvnni, 8, 4 },
+    { T_Q6_K, ISA_AVXVNNI, kern_tile_q6_k_pp_avxvnni, 8, 4 },
+#if defined(LLM_NO_MAIN)                  /* tests only; the zmm rows below win */
+    { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_evex256, 8, 4 },
+    { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_evex256, 8, 4 },
+    { T_Q4_K, ISA_AVX512VNNI, kern_tile_q4_k_pp_evex256, 8, 4 },
+    { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_evex256, 8, 4 },
+#endif
     { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_avx512vnni, 16, 4 },
     { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_avx512vnni, 16, 4 },
     { T_Q4_K, ISA_AVX512VNNI, kern_tile_q4_k_pp_avx512vnni, 16, 4 },
@@ -8453,6 +8523,7 @@ static void kern__detect(void) {
     unsigned a, b, c, d;
     int f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
     kern_isa_have[ISA_AVX2] = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
+    kern_isa_have[ISA_AVXVNNI] = kern_isa_have[ISA_AVX2] && __builtin_cpu_supports("avxvnni");
     kern_isa_have[ISA_AVX512] = kern_isa_have[ISA_AVX2] && __builtin_cpu_supports("avx512f") &&
                                 __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
     kern_isa_have[ISA_AVX512VNNI] = kern_isa_have[ISA_AVX512] && __builtin_cpu_supports("avx512vnni");

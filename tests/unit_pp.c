@@ -214,7 +214,7 @@ int main(void) {
         const KernBatchVariant *v = &kern__batch_variants[i];
         any = 1;
         char name[96], why[256] = "";
-        snprintf(name, sizeof name, "pp tile %s %s", pp_name(v->type), isa_names[v->isa]);
+        snprintf(name, sizeof name, "pp tile %s %s x%d", pp_name(v->type), isa_names[v->isa], v->rows);
         if (!kern_isa_have[v->isa]) { SKIP(name, "CPU lacks %s", isa_names[v->isa]); continue; }
         static const int64_t nb32[] = { 1, 2, 3, 7, 17, 64, 176 }, nbk[] = { 1, 2, 3, 7, 22 };
         static const int nrs[] = { 1, 5, 16, 17, 40 }, nts[] = { 1, 3, 8, 9, 20, 130 };
@@ -228,7 +228,7 @@ int main(void) {
                     cases++;
                 }
         CHECK(name, !bad, "%s", why);
-        snprintf(name, sizeof name, "pp driver %s %s", pp_name(v->type), isa_names[v->isa]);
+        snprintf(name, sizeof name, "pp driver %s %s x%d", pp_name(v->type), isa_names[v->isa], v->rows);
         bad = 0;
         for (int nth = 1; nth <= 3 && !bad; nth++)
             for (int k = 0; k < 3 && !bad; k++) bad = pp_check_driver(v, nth, (int[]){ 1, 4, 13 }[k], why, sizeof why);
