@@ -6338,15 +6338,32 @@ ARM_AI void ap__unpack(int ty, const uint8_t *w, const size_t *ro, int64_t b0, i
         }
 }
 
-/* T tokens x 8 rows (the first `rows` written) over the chunk's nb blocks. */
-ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t x_row, const float (*dx)[AP_CB],
-                   float *out, int64_t os, int first, int rows) {
-    float32x4_t acc[AP_T][2];
+/* The float sums of T tokens x 8 rows: from out (0 for the first chunk), and back (the
+   first `rows`). */
+ARM_AI void ap__load(int T, const float *out, int64_t os, int first, int rows, float32x4_t acc[][2]) {
     ARM_UNROLL for (int t = 0; t < T; t++) {
         float o[8] = { 0 };
         if (!first) memcpy(o, out + (int64_t)t * os, sizeof(float) * (size_t)rows);
         acc[t][0] = vld1q_f32(o), acc[t][1] = vld1q_f32(o + 4);
     }
+}
+ARM_AI void ap__store(int T, float32x4_t acc[][2], float *out, int64_t os, int rows) {
+    ARM_UNROLL for (int t = 0; t < T; t++) {
+        if (rows == 8) {
+            vst1q_f32(out + (int64_t)t * os, acc[t][0]), vst1q_f32(out + (int64_t)t * os + 4, acc[t][1]);
+            continue;
+        }
+        float o[8];
+        vst1q_f32(o, acc[t][0]), vst1q_f32(o + 4, acc[t][1]);
+        memcpy(out + (int64_t)t * os, o, sizeof(float) * (size_t)rows);
+    }
+}
+
+/* T tokens x 8 rows (the first `rows` written) over the chunk's nb blocks. */
+ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t x_row, const float (*dx)[AP_CB],
+                   float *out, int64_t os, int first, int rows) {
+    float32x4_t acc[AP_T][2];
+    ap__load(T, out, os, first, rows, acc);
     for (int b = 0; b < nb; b++) {
         int32x4_t is[AP_T][2];
         ARM_UNROLL for (int t = 0; t < T; t++) is[t][0] = is[t][1] = vdupq_n_s32(0);
@@ -6373,15 +6390,7 @@ ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t
                 acc[t][g] = vaddq_f32(acc[t][g], v);
             }
     }
-    ARM_UNROLL for (int t = 0; t < T; t++) {
-        if (rows == 8) {
-            vst1q_f32(out + (int64_t)t * os, acc[t][0]), vst1q_f32(out + (int64_t)t * os + 4, acc[t][1]);
-            continue;
-        }
-        float o[8];
-        vst1q_f32(o, acc[t][0]), vst1q_f32(o + 4, acc[t][1]);
-        memcpy(out + (int64_t)t * os, o, sizeof(float) * (size_t)rows);
-    }
+    ap__store(T, acc, out, os, rows);
 }
 
 /* Q4_K and Q6_K (super-blocks of 256 against Q8_K): the same lanes, per sub-block (Q4_K
@@ -6449,11 +6458,7 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
 ARM_AI void ap__tgk(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size_t x_row, float *out, int64_t os,
                     int first, int rows) {
     float32x4_t acc[AP_T][2];
-    ARM_UNROLL for (int t = 0; t < T; t++) {
-        float o[8] = { 0 };
-        if (!first) memcpy(o, out + (int64_t)t * os, sizeof(float) * (size_t)rows);
-        acc[t][0] = vld1q_f32(o), acc[t][1] = vld1q_f32(o + 4);
-    }
+    ap__load(T, out, os, first, rows, acc);
     const int nsub = ty == T_Q4_K ? 8 : 16, per = ty == T_Q4_K ? 2 : 1;   /* 16-byte token loads per sub-block */
     for (int b = 0; b < nb; b++) {
         const BlockQ8_K *xb[AP_T];
@@ -6503,15 +6508,7 @@ ARM_AI void ap__tgk(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size
             }
         }
     }
-    ARM_UNROLL for (int t = 0; t < T; t++) {
-        if (rows == 8) {
-            vst1q_f32(out + (int64_t)t * os, acc[t][0]), vst1q_f32(out + (int64_t)t * os + 4, acc[t][1]);
-            continue;
-        }
-        float o[8];
-        vst1q_f32(o, acc[t][0]), vst1q_f32(o + 4, acc[t][1]);
-        memcpy(out + (int64_t)t * os, o, sizeof(float) * (size_t)rows);
-    }
+    ap__store(T, acc, out, os, rows);
 }
 
 ARM_AI void ap__run(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt, int64_t n,
