@@ -8520,7 +8520,9 @@ static void kern__detect(void) {
     unsigned a, b, c, d;
     int f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
     kern_isa_have[ISA_AVX2] = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
-    kern_isa_have[ISA_AVXVNNI] = kern_isa_have[ISA_AVX2] && __builtin_cpu_supports("avxvnni");
+    /* AVX-VNNI: cpuid leaf 7 sub-leaf 1, eax bit 4 (clang's __builtin_cpu_supports lacks the name) */
+    kern_isa_have[ISA_AVXVNNI] = kern_isa_have[ISA_AVX2] && __get_cpuid_max(0, NULL) >= 7 &&
+                                 __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4));
     kern_isa_have[ISA_AVX512] = kern_isa_have[ISA_AVX2] && __builtin_cpu_supports("avx512f") &&
                                 __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
     kern_isa_have[ISA_AVX512VNNI] = kern_isa_have[ISA_AVX512] && __builtin_cpu_supports("avx512vnni");
