@@ -6408,6 +6408,9 @@ typedef struct {
 } ApWK;
 
 ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, ApWK *u) {
+    const int five = ty == T_Q5_K, k45 = ty != T_Q6_K;
+    const size_t bsz = five ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);     /* Q4_K / Q5_K: d, dmin, scales alike */
+    const size_t oqs = five ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     for (int b = 0; b < nb; b++)
         ARM_UNROLL for (int g = 0; g < 2; g++) {
             int32_t sc[16][4];
@@ -6415,8 +6418,8 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
             float d[4], dm[4] = { 0 };
             ARM_UNROLL for (int i = 0; i < 4; i++) {
                 const uint8_t *p = w + ro[4 * g + i];
-                if (ty == T_Q4_K) {
-                    const BlockQ4_K *blk = (const BlockQ4_K *)p + b0 + b;
+                if (k45) {
+                    const BlockQ4_K *blk = (const BlockQ4_K *)(p + (size_t)(b0 + b) * bsz);
                     uint32_t uu[4];
                     kern__k4_unpack(blk->scales, uu);              /* sc0..7, m0..7 */
                     for (int j = 0; j < 8; j++) sc[j][i] = arm__k4_sc(uu, j), mn[j][i] = (int16_t)arm__k4_sc(uu, 8 + j);
@@ -6432,11 +6435,16 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
                 int8x16_t c[4][8];
                 ARM_UNROLL for (int i = 0; i < 4; i++) {
                     const uint8_t *p = w + ro[4 * g + i];
-                    if (ty == T_Q4_K) {
-                        const BlockQ4_K *blk = (const BlockQ4_K *)p + b0 + b;
-                        uint8x16_t h0, h1;
-                        arm__k45_codes(blk->qs + 64 * h, 0, &h0, &h1, c[i]);
-                        arm__k45_codes(blk->qs + 64 * h + 32, 0, &h0, &h1, c[i] + 4);
+                    if (k45) {
+                        const uint8_t *blk = p + (size_t)(b0 + b) * bsz;
+                        uint8x16_t h0 = vdupq_n_u8(0), h1 = h0;      /* Q5_K: qh >> 4h for sub-blocks 4h.. */
+                        if (five) {
+                            const int8x16_t sh = vdupq_n_s8((int8_t)(-4 * h));
+                            h0 = vshlq_u8(vld1q_u8(blk + offsetof(BlockQ5_K, qh)), sh);
+                            h1 = vshlq_u8(vld1q_u8(blk + offsetof(BlockQ5_K, qh) + 16), sh);
+                        }
+                        arm__k45_codes(blk + oqs + 64 * h, five, &h0, &h1, c[i]);
+                        arm__k45_codes(blk + oqs + 64 * h + 32, five, &h0, &h1, c[i] + 4);
                     } else {
                         const BlockQ6_K *blk = (const BlockQ6_K *)p + b0 + b;
                         arm__k6_codes(blk->ql + 64 * h, blk->qh + 32 * h, c[i]);
@@ -6448,7 +6456,7 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
                 }
             }
             for (int j = 0; j < 16; j++) u->sc[b][g][j] = vld1q_s32(sc[j]);
-            if (ty == T_Q4_K)
+            if (k45)
                 for (int j = 0; j < 8; j++) u->m[b][g][j] = vld1_s16(mn[j]);
             u->d[b][g] = vld1q_f32(d), u->dmin[b][g] = vld1q_f32(dm);
         }
@@ -6459,7 +6467,7 @@ ARM_AI void ap__tgk(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size
                     int first, int rows) {
     float32x4_t acc[AP_T][2];
     ap__load(T, out, os, first, rows, acc);
-    const int nsub = ty == T_Q4_K ? 8 : 16, per = ty == T_Q4_K ? 2 : 1;   /* 16-byte token loads per sub-block */
+    const int k45 = ty != T_Q6_K, nsub = k45 ? 8 : 16, per = k45 ? 2 : 1;   /* 16-byte token loads per sub-block */
     for (int b = 0; b < nb; b++) {
         const BlockQ8_K *xb[AP_T];
         ARM_UNROLL for (int t = 0; t < T; t++) xb[t] = (const BlockQ8_K *)(x + (size_t)t * x_row) + b;
@@ -6489,7 +6497,7 @@ ARM_AI void ap__tgk(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size
         }
         ARM_UNROLL for (int t = 0; t < T; t++) {
             const float xd = xb[t]->d;
-            if (ty == T_Q4_K) {
+            if (k45) {
                 const int16x8_t bs = arm__bsum32(xb[t]->bsums);
                 ARM_UNROLL for (int g = 0; g < 2; g++) {
                     const int16x4_t *m = u->m[b][g];
@@ -6513,11 +6521,10 @@ ARM_AI void ap__tgk(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size
 
 ARM_AI void ap__run(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt, int64_t n,
                     float *out, int64_t os) {
-    const int k = ty == T_Q4_K || ty == T_Q6_K;
+    const int k = ty == T_Q4_K || ty == T_Q5_K || ty == T_Q6_K;
     const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? AP_CBK : AP_CB;
     const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);
-    const size_t wbs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : ty == T_Q8_0 ? sizeof(BlockQ8_0)
-                     : ty == T_Q4_K ? sizeof(BlockQ4_K) : sizeof(BlockQ6_K);
+    const size_t wbs = type_layouts[ty].size;
     union { ApW a; ApWK b; } pw;
     float dx[AP_TB][AP_CB];
     for (int t0 = 0; t0 < nt; t0 += AP_TB) {
@@ -6563,6 +6570,10 @@ static void kern_tile_q8_0_pp_neondot(const uint8_t *w, size_t w_row, int nr, co
 static void kern_tile_q4_k_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
                                       int64_t n, float *out, int64_t os) {
     ap__run(T_Q4_K, w, w_row, nr, x, x_row, nt, n, out, os);
+}
+static void kern_tile_q5_k_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
+                                      int64_t n, float *out, int64_t os) {
+    ap__run(T_Q5_K, w, w_row, nr, x, x_row, nt, n, out, os);
 }
 static void kern_tile_q6_k_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
                                       int64_t n, float *out, int64_t os) {
@@ -7791,10 +7802,12 @@ typedef struct {
 PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp__WK *u) {
     (void)enc;                                      /* the pp8 kernels' integer step */
     const __m512i m4 = _mm512_set1_epi8(0x0f), ff = _mm512_set1_epi32(0xff);
+    const int five = ty == T_Q5_K;
+    const size_t oqs = five ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     for (int b = 0; b < nb; b++) {
         __m512i q[4];
-        if (ty == T_Q4_K) {
-            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ4_K);
+        if (ty != T_Q6_K) {                             /* Q4_K, Q5_K: d, dmin, scales alike */
+            const uint8_t *p = w + (size_t)(b0 + b) * type_layouts[ty].size;
             pp__t16(p, ro, q);                          /* d|dmin, scales u0, u1, u2 */
             u->d[b] = pp__h16lo(q[0]);
             u->dmin[b] = pp__h16hi(q[0]);
@@ -7821,12 +7834,23 @@ PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t 
             u->mp[b][2] = _mm512_or_si512(_mm512_and_si512(e47, _mm512_set1_epi32(0xffff)), _mm512_slli_epi32(o47, 16));
             u->mp[b][3] = _mm512_or_si512(_mm512_srli_epi32(e47, 16), _mm512_andnot_si512(_mm512_set1_epi32(0xffff), o47));
             PP_UNROLL for (int c = 0; c < 8; c++) {             /* qs bytes 16c..16c+15 */
-                pp__t16(p + 16 + 16 * c, ro, q);
+                pp__t16(p + oqs + 16 * c, ro, q);
                 int pp = c / 2, i0 = 4 * (c % 2);               /* dword 4c+j = 8pp + i0 + j */
                 PP_UNROLL for (int j = 0; j < 4; j++) {
                     u->w[b][16 * pp + i0 + j] = _mm512_and_si512(q[j], m4);
                     u->w[b][16 * pp + 8 + i0 + j] = _mm512_and_si512(_mm512_srli_epi32(q[j], 4), m4);
                 }
+            }
+            if (five) {                                 /* the fifth bit of group 8sb + k: bit sb of qh dword k */
+                __m512i qh[8];
+                pp__t16(p + offsetof(BlockQ5_K, qh), ro, qh);
+                pp__t16(p + offsetof(BlockQ5_K, qh) + 16, ro, qh + 4);
+                const __m512i m10 = _mm512_set1_epi8(0x10);
+                PP_UNROLL for (int sb = 0; sb < 8; sb++)
+                    PP_UNROLL for (int k = 0; k < 8; k++) {
+                        __m512i h = sb < 4 ? _mm512_slli_epi32(qh[k], 4 - sb) : _mm512_srli_epi32(qh[k], sb - 4);
+                        u->w[b][8 * sb + k] = _mm512_ternarylogic_epi32(u->w[b][8 * sb + k], h, m10, 0xf8);   /* a | (b & c) */
+                    }
             }
         } else {                                                /* Q6_K */
             const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ6_K);
@@ -7862,7 +7886,7 @@ PP_INL PP_AVX2 void pp__prepk(int ty, int pairs6, const uint8_t *x, size_t x_row
     for (int t = 0; t < nt; t++)
         for (int b = 0; b < nb; b++) {
             const BlockQ8_K *xb = (const BlockQ8_K *)(x + (size_t)t * x_row) + b0 + b;
-            if (ty == T_Q4_K) {
+            if (ty != T_Q6_K) {
                 for (int i = 0; i < 4; i++) {
                     int lo = xb->bsums[4 * i] + xb->bsums[4 * i + 1], hi = xb->bsums[4 * i + 2] + xb->bsums[4 * i + 3];
                     px->v[t][b][i] = (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
@@ -7888,7 +7912,7 @@ PP_INL PP_VNNI void pp__tgk(int ty, int enc, int T, const pp__WK *u, int nb, con
         const uint8_t *xb = x + (size_t)b * sizeof(BlockQ8_K);
         const uint8_t *xq = xb + offsetof(BlockQ8_K, qs);
         __m512i is[PP_T], sub[PP_T];
-        if (ty == T_Q4_K) {
+        if (ty != T_Q6_K) {
             for (int j = 0; j < 8; j++) {
                 PP_UNROLL for (int t = 0; t < T; t++) sub[t] = z;
                 PP_UNROLL for (int i = 0; i < 8; i++) {
@@ -7950,11 +7974,10 @@ PP_INL PP_VNNI void pp__tgk(int ty, int enc, int T, const pp__WK *u, int nb, con
 #define PP_RUN(NAME, P, TGT, R, PAIRS6, ENC)                                                                    \
     PP_INL TGT void NAME(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,        \
                          int nt, int64_t n, float *out, int64_t os) {                                           \
-        const int k = ty == T_Q4_K || ty == T_Q6_K;                                                             \
+        const int k = ty == T_Q4_K || ty == T_Q5_K || ty == T_Q6_K;                                             \
         const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? PP_CBK : PP_CB32;                                   \
         const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);                                           \
-        const size_t wbs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : ty == T_Q8_0 ? sizeof(BlockQ8_0)                  \
-                         : ty == T_Q4_K ? sizeof(BlockQ4_K) : sizeof(BlockQ6_K);                                \
+        const size_t wbs = type_layouts[ty].size;                                                               \
         union { PpX32 a; PpXK b; } px;                                                                          \
         union { P##W32 a; P##WK b; } pw;                                                                        \
         for (int t0 = 0; t0 < nt; t0 += PP_TB) {                                                                \
@@ -7997,6 +8020,7 @@ PP_RUN(pp__run, pp__, PP_VNNI, 16, 0, 0)
 PP_KERNEL(q4_0, T_Q4_0, pp__run, PP_VNNI, avx512vnni)
 PP_KERNEL(q8_0, T_Q8_0, pp__run, PP_VNNI, avx512vnni)
 PP_KERNEL(q4_k, T_Q4_K, pp__run, PP_VNNI, avx512vnni)
+PP_KERNEL(q5_k, T_Q5_K, pp__run, PP_VNNI, avx512vnni)
 PP_KERNEL(q6_k, T_Q6_K, pp__run, PP_VNNI, avx512vnni)
 
 /* ---- x86_64 AVX2 prompt-processing kernels: the same, 8 rows per ymm ----
@@ -8148,10 +8172,12 @@ typedef struct {
 
 PP_INL PP8 void pp8__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp8__WK *u) {
     const __m256i m4 = _mm256_set1_epi8(0x0f), ff = _mm256_set1_epi32(0xff);
+    const int five = ty == T_Q5_K;
+    const size_t oqs = five ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     for (int b = 0; b < nb; b++) {
         __m256i q[4];
-        if (ty == T_Q4_K) {
-            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ4_K);
+        if (ty != T_Q6_K) {                             /* Q4_K, Q5_K: d, dmin, scales alike */
+            const uint8_t *p = w + (size_t)(b0 + b) * type_layouts[ty].size;
             pp8__t8(p, ro, q);                          /* d|dmin, scales u0, u1, u2 */
             u->d[b] = pp8__h16lo(q[0]);
             u->dmin[b] = pp8__h16hi(q[0]);
@@ -8174,12 +8200,23 @@ PP_INL PP8 void pp8__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro
             }
             PP_UNROLL for (int i = 0; i < 4; i++) u->mp[b][i] = pp8__pair(mj[2 * i], mj[2 * i + 1]);
             PP_UNROLL for (int c = 0; c < 8; c++) {             /* qs bytes 16c..16c+15 */
-                pp8__t8(p + 16 + 16 * c, ro, q);
+                pp8__t8(p + oqs + 16 * c, ro, q);
                 int g = c / 2, i0 = 4 * (c % 2);                /* dword 4c+j = 8g + i0 + j */
                 PP_UNROLL for (int j = 0; j < 4; j++) {
                     u->w[b][16 * g + i0 + j] = _mm256_and_si256(q[j], m4);
                     u->w[b][16 * g + 8 + i0 + j] = _mm256_and_si256(_mm256_srli_epi16(q[j], 4), m4);
                 }
+            }
+            if (five) {                                 /* the fifth bit of group 8sb + k: bit sb of qh dword k */
+                __m256i qh[8];
+                pp8__t8(p + offsetof(BlockQ5_K, qh), ro, qh);
+                pp8__t8(p + offsetof(BlockQ5_K, qh) + 16, ro, qh + 4);
+                const __m256i m10 = _mm256_set1_epi8(0x10);
+                PP_UNROLL for (int sb = 0; sb < 8; sb++)
+                    PP_UNROLL for (int k = 0; k < 8; k++) {
+                        __m256i h = sb < 4 ? _mm256_slli_epi32(qh[k], 4 - sb) : _mm256_srli_epi32(qh[k], sb - 4);
+                        u->w[b][8 * sb + k] = _mm256_or_si256(u->w[b][8 * sb + k], _mm256_and_si256(h, m10));
+                    }
             }
         } else {                                                /* Q6_K */
             const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ6_K);
@@ -8219,7 +8256,8 @@ PP_INL PP8 void pp8__tgk(int ty, int enc, int T, const pp8__WK *u, int nb, const
         const uint8_t *xq = xb + offsetof(BlockQ8_K, qs);
         __m256i is[PP_T], s[PP_T], s2[PP_T], c[PP_T];
         /* sub-blocks; int16 sums per sub-block; dword groups per int16 sum */
-        const int nsub = ty == T_Q4_K ? 8 : 16, nh = ty == T_Q4_K ? 1 : 2, per = ty == T_Q4_K ? 8 : 2;
+        /* Q5_K's codes (<= 31) fill int16 in 8 products, Q4_K's in 16 */
+        const int nsub = ty == T_Q6_K ? 16 : 8, nh = ty == T_Q4_K ? 1 : 2, per = ty == T_Q4_K ? 8 : ty == T_Q5_K ? 4 : 2;
         for (int j = 0; j < nsub; j++) {
             const __m256i sc = _mm256_load_si256(&u->sc[b][j]);
             PP_UNROLL for (int h = 0; h < nh; h++) {
@@ -8250,7 +8288,7 @@ PP_INL PP8 void pp8__tgk(int ty, int enc, int T, const pp8__WK *u, int nb, const
                 is[t] = j ? _mm256_add_epi32(is[t], p) : p;
             }
         }
-        const int npair = ty == T_Q4_K ? 4 : 8;
+        const int npair = ty == T_Q6_K ? 8 : 4;
         PP_UNROLL for (int i = 0; i < npair; i++) {
             const __m256i mp = _mm256_load_si256(&u->mp[b][i]);
             PP_UNROLL for (int t = 0; t < T; t++) {
@@ -8262,7 +8300,7 @@ PP_INL PP8 void pp8__tgk(int ty, int enc, int T, const pp8__WK *u, int nb, const
             float xd;
             memcpy(&xd, xb + (size_t)t * x_row, 4);
             __m256 vxd = _mm256_set1_ps(xd), v;
-            if (ty == T_Q4_K) {
+            if (ty != T_Q6_K) {
                 __m256 d = _mm256_mul_ps(u->d[b], vxd), dmin = _mm256_mul_ps(u->dmin[b], vxd);
                 v = _mm256_sub_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(is[t])), _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(c[t])));
             } else {
@@ -8280,6 +8318,7 @@ PP_RUN(pp8__run_vex, pp8__, PP8, 8, 1, PP8_VEX)
 PP_KERNEL(q4_0, T_Q4_0, pp8__run_vex, PP8, avxvnni)
 PP_KERNEL(q8_0, T_Q8_0, pp8__run_vex, PP8, avxvnni)
 PP_KERNEL(q4_k, T_Q4_K, pp8__run_vex, PP8, avxvnni)
+PP_KERNEL(q5_k, T_Q5_K, pp8__run_vex, PP8, avxvnni)
 PP_KERNEL(q6_k, T_Q6_K, pp8__run_vex, PP8, avxvnni)
 #if defined(LLM_NO_MAIN)
 /* The tests' twin of the AVX-VNNI kernels: the same code with EVEX-encoded vpdpbusd, which
@@ -8288,11 +8327,13 @@ PP_RUN(pp8__run_evex, pp8__, PP8, 8, 1, PP8_EVEX)
 PP_KERNEL(q4_0, T_Q4_0, pp8__run_evex, PP8, evex256)
 PP_KERNEL(q8_0, T_Q8_0, pp8__run_evex, PP8, evex256)
 PP_KERNEL(q4_k, T_Q4_K, pp8__run_evex, PP8, evex256)
+PP_KERNEL(q5_k, T_Q5_K, pp8__run_evex, PP8, evex256)
 PP_KERNEL(q6_k, T_Q6_K, pp8__run_evex, PP8, evex256)
 #endif
 PP_KERNEL(q4_0, T_Q4_0, pp8__run, PP8, avx2)
 PP_KERNEL(q8_0, T_Q8_0, pp8__run, PP8, avx2)
 PP_KERNEL(q4_k, T_Q4_K, pp8__run, PP8, avx2)
+PP_KERNEL(q5_k, T_Q5_K, pp8__run, PP8, avx2)
 PP_KERNEL(q6_k, T_Q6_K, pp8__run, PP8, avx2)
 
 #endif /* __x86_64__ */
@@ -8380,26 +8421,31 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q4_0, ISA_AVX2, kern_tile_q4_0_pp_avx2, 8, 4 },
     { T_Q8_0, ISA_AVX2, kern_tile_q8_0_pp_avx2, 8, 4 },
     { T_Q4_K, ISA_AVX2, kern_tile_q4_k_pp_avx2, 8, 4 },
+    { T_Q5_K, ISA_AVX2, kern_tile_q5_k_pp_avx2, 8, 4 },
     { T_Q6_K, ISA_AVX2, kern_tile_q6_k_pp_avx2, 8, 4 },
     { T_Q4_0, ISA_AVXVNNI, kern_tile_q4_0_pp_avxvnni, 8, 4 },
     { T_Q8_0, ISA_AVXVNNI, kern_tile_q8_0_pp_avxvnni, 8, 4 },
     { T_Q4_K, ISA_AVXVNNI, kern_tile_q4_k_pp_avxvnni, 8, 4 },
+    { T_Q5_K, ISA_AVXVNNI, kern_tile_q5_k_pp_avxvnni, 8, 4 },
     { T_Q6_K, ISA_AVXVNNI, kern_tile_q6_k_pp_avxvnni, 8, 4 },
 #if defined(LLM_NO_MAIN)                  /* tests only; the zmm rows below win */
     { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_evex256, 8, 4 },
     { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_evex256, 8, 4 },
     { T_Q4_K, ISA_AVX512VNNI, kern_tile_q4_k_pp_evex256, 8, 4 },
+    { T_Q5_K, ISA_AVX512VNNI, kern_tile_q5_k_pp_evex256, 8, 4 },
     { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_evex256, 8, 4 },
 #endif
     { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_avx512vnni, 16, 4 },
     { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_avx512vnni, 16, 4 },
     { T_Q4_K, ISA_AVX512VNNI, kern_tile_q4_k_pp_avx512vnni, 16, 4 },
+    { T_Q5_K, ISA_AVX512VNNI, kern_tile_q5_k_pp_avx512vnni, 16, 4 },
     { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_avx512vnni, 16, 4 },
 #endif
 #if defined(__aarch64__)
     { T_Q4_0, ISA_NEONDOT, kern_tile_q4_0_pp_neondot, 8, 4 },
     { T_Q8_0, ISA_NEONDOT, kern_tile_q8_0_pp_neondot, 8, 4 },
     { T_Q4_K, ISA_NEONDOT, kern_tile_q4_k_pp_neondot, 8, 4 },
+    { T_Q5_K, ISA_NEONDOT, kern_tile_q5_k_pp_neondot, 8, 4 },
     { T_Q6_K, ISA_NEONDOT, kern_tile_q6_k_pp_neondot, 8, 4 },
 #endif
     { -1, ISA_REF, NULL, 0, 0 }
@@ -15493,14 +15539,14 @@ static uint64_t bench__next(void) {
     return bench__rng;
 }
 
-/* Type of one tensor in a synthetic model of quant `q` ("Q4_K_M" mixes Q4_K and Q6_K as
- * llama-quantize does); K-quants fall back to a 32-block type when rows are not
+/* Type of one tensor in a synthetic model of quant `q` ("Q4_K_M" and "Q5_K_M" mix Q4_K or
+ * Q5_K with Q6_K as llama-quantize does); K-quants fall back to a 32-block type when rows are not
  * multiples of 256, as llama-quantize also does. */
 static uint32_t bench__type(const char *q, const char *tensor, int layer, int n_layer, int64_t ne0) {
     uint32_t t;
-    if (!strcmp(q, "Q4_K_M")) {
+    if (!strcmp(q, "Q4_K_M") || !strcmp(q, "Q5_K_M")) {
         int more = layer < n_layer / 8 || layer >= 7 * n_layer / 8 || (layer - n_layer / 8) % 3 == 2;
-        t = T_Q4_K;
+        t = q[1] == '4' ? T_Q4_K : T_Q5_K;
         if (!strcmp(tensor, "output.weight") || ((!strcmp(tensor, "attn_v.weight") || !strcmp(tensor, "ffn_down.weight")) && more))
             t = T_Q6_K;
     } else {
@@ -15557,7 +15603,7 @@ static int bench_synthetic(const char *spec, const char *path, Err *e) {
         if (!strcmp(bench_shapes[i].name, shape)) S = &bench_shapes[i];
     if (!S) return err_set(e, "unknown shape '%s' (tinyllama-1.1b, llama-3.2-1b, qwen2.5-0.5b, smollm2-135m)", shape);
     if (bench__type(quant, "x", 0, 1, 2048) == T_COUNT)
-        return err_set(e, "unknown quant '%s' (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K, Q4_K_M)", quant);
+        return err_set(e, "unknown quant '%s' (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K, Q4_K_M, Q5_K_M)", quant);
     int E = S->n_embd, hd = E / S->n_head, KV = S->n_head_kv * hd;
     struct { char name[64]; int64_t ne0, ne1; uint32_t type; } t[16 * 64];
     int nt = 0;
@@ -16180,8 +16226,11 @@ static int cli__bench(Opts *o, const char *path, Err *e) {
     }
     int dom = 0;
     for (int t = 0; t < T_COUNT; t++) if (by[t] > by[dom]) dom = t;
-    snprintf(type, sizeof type, "%.*s %.1fB %s", (int)hp->arch.n, hp->arch.p, m.n_params / 1e9,
-             o->synthetic && strchr(o->synthetic, ':') ? strchr(o->synthetic, ':') + 1 : type_name((uint32_t)dom));
+    char quant[16];                                   /* a synthetic model's quant as named, in capitals */
+    snprintf(quant, sizeof quant, "%s", o->synthetic && strchr(o->synthetic, ':') ? strchr(o->synthetic, ':') + 1
+                                                                                  : type_name((uint32_t)dom));
+    for (char *c = quant; *c; c++) if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 32);
+    snprintf(type, sizeof type, "%.*s %.1fB %s", (int)hp->arch.n, hp->arch.p, m.n_params / 1e9, quant);
     const char *fname = o->synthetic ? o->synthetic : (strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
     if (o->json) printf("[\n");
     else printf("| model | size | params | threads | weights in | test | t/s |\n| --- | ---: | ---: | ---: | --- | ---: | ---: |\n");

@@ -52,6 +52,9 @@ for shape in tinyllama-1.1b llama-3.2-1b qwen2.5-0.5b; do
     pass "synthetic $shape"
   else fail "synthetic $shape" "$(cat "$T/err")"; fi
 done
+out=$(TMPDIR=$T "$LLM" --bench --synthetic smollm2-135m:q5_k_m -p 4 -n 1 -r 1 -t 2 --no-hugepages 2>"$T/err")
+echo "$out" | grep -q "| llama 0.1B Q5_K_M |" && pass "synthetic q5_k_m runs, labelled Q5_K_M" ||
+  fail "synthetic q5_k_m runs, labelled Q5_K_M" "$out $(cat "$T/err")"
 "$LLM" --bench --synthetic nosuch:Q4_0 >/dev/null 2>"$T/err"
 grep -q "unknown shape 'nosuch'" "$T/err" && pass "unknown shape named" || fail "unknown shape named" "$(cat "$T/err")"
 

@@ -35,7 +35,7 @@ static uint16_t pp_f16_scale(int lo, int hi) {
     return h;
 }
 
-static int pp_is_k(int t) { return t == T_Q4_K || t == T_Q6_K; }
+static int pp_is_k(int t) { return t == T_Q4_K || t == T_Q5_K || t == T_Q6_K; }
 static int64_t pp_qk(int t) { return pp_is_k(t) ? QK_K : QK; }
 
 /* Offsets of the f16 scales of a weight block. */
@@ -45,6 +45,7 @@ static void pp_scales(int type, uint8_t *blk, int extreme) {
     case T_Q4_0: memcpy(blk + offsetof(BlockQ4_0, d), &d, 2); break;
     case T_Q8_0: memcpy(blk + offsetof(BlockQ8_0, d), &d, 2); break;
     case T_Q4_K: memcpy(blk + offsetof(BlockQ4_K, d), &d, 2); memcpy(blk + offsetof(BlockQ4_K, dmin), &m, 2); break;
+    case T_Q5_K: memcpy(blk + offsetof(BlockQ5_K, d), &d, 2); memcpy(blk + offsetof(BlockQ5_K, dmin), &m, 2); break;
     case T_Q6_K: memcpy(blk + offsetof(BlockQ6_K, d), &d, 2); break;
     }
 }
@@ -109,6 +110,7 @@ static float (*pp_ref_dot(int type))(const void *, const void *, int64_t) {
     case T_Q4_0: return kern_dot_q4_0_ref;
     case T_Q8_0: return kern_dot_q8_0_ref;
     case T_Q4_K: return kern_dot_q4_k_ref;
+    case T_Q5_K: return kern_dot_q5_k_ref;
     default: return kern_dot_q6_k_ref;
     }
 }
@@ -120,7 +122,7 @@ static int pp_same(float a, float b) {
 }
 
 static const char *pp_name(int type) {
-    return type == T_Q4_0 ? "q4_0" : type == T_Q8_0 ? "q8_0" : type == T_Q4_K ? "q4_k" : "q6_k";
+    return type == T_Q4_0 ? "q4_0" : type == T_Q8_0 ? "q8_0" : type == T_Q4_K ? "q4_k" : type == T_Q5_K ? "q5_k" : "q6_k";
 }
 
 /* One nr x nt tile call against the reference; returns the number of mismatches. */
