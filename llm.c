@@ -6393,17 +6393,17 @@ ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t
     ap__store(T, acc, out, os, rows);
 }
 
-/* Q4_K and Q6_K (super-blocks of 256 against Q8_K): the same lanes, per sub-block (Q4_K
- * 8 of 32, Q6_K 16 of 16 elements) the sdot sums go into `sub` and then isum += sub *
+/* Q4_K, Q5_K and Q6_K (super-blocks of 256 against Q8_K): the same lanes, per sub-block
+ * (Q4_K / Q5_K 8 of 32, Q6_K 16 of 16 elements) the sdot sums go into `sub` and then isum += sub *
  * scale for the 4 rows of a vector (vmlaq_s32). Q6_K's codes are q - 32 as signed bytes,
- * as arm__tile_q6_k has them, so no bsums term; Q4_K's msum = sum m_j * (bsum pair j) is
- * 8 vmlal_laneq_s16 per token and 4 rows. The float steps are the tiles': Q4_K
+ * as arm__tile_q6_k has them, so no bsums term; Q4_K's and Q5_K's msum = sum m_j * (bsum pair
+ * j) is 8 vmlal_laneq_s16 per token and 4 rows. The float steps are the tiles': Q4_K, Q5_K
  * (dw dx) isum - (dmin dx) msum, Q6_K (dw dx) isum, bit-identical to the references. */
 enum { AP_CBK = 2 };
 typedef struct {
     int8x16_t w[AP_CBK][2][64];    /* [b][g][k]: rows 4g..4g+3, codes 4k..4k+3 of the super-block */
     int32x4_t sc[AP_CBK][2][16];   /* sub-block scales of rows 4g..4g+3 */
-    int16x4_t m[AP_CBK][2][8];     /* Q4_K: sub-block mins */
+    int16x4_t m[AP_CBK][2][8];     /* Q4_K, Q5_K: sub-block mins */
     float32x4_t d[AP_CBK][2], dmin[AP_CBK][2];
 } ApWK;
 
@@ -7651,18 +7651,18 @@ KG_K45(q5_k, 1)
  *
  * Loop order (pp__run): tokens in groups of PP_TB, the row's blocks in chunks (PP_CB32
  * blocks of 32 or PP_CBK super-blocks of 256); per chunk the per-token, per-block data
- * the inner loop needs (Q4_0/Q8_0: -offset * sum(x) and the float d of x; Q4_K: the sums
+ * the inner loop needs (Q4_0/Q8_0: -offset * sum(x) and the float d of x; Q4_K, Q5_K: the sums
  * of bsums per 32; Q6_K: -32 * bsums) is computed once for all tokens; then for every 16
  * rows the chunk's weights are unpacked once into an L1 buffer and used for every token,
  * PP_T tokens at a time with the float accumulators in registers (partial sums of later
  * chunks go through `out`, which holds exact floats, so the order is unchanged).
  *
  * Numerics: the integers per block are the reference's exactly (u = unsigned weight code;
- * Q4_0 u = q, offset 8; Q8_0 u = w + 128, offset 128; Q4_K/Q6_K as KqRow: u = q, Q6_K
+ * Q4_0 u = q, offset 8; Q8_0 u = w + 128, offset 128; K-quants as KqRow: u = q, Q6_K
  * u = q + 32 with the -32 through bsums) and each lane does the reference's float
  * expression per block in the reference's order: Q4_0 sum += (isum * dw) * dx, Q8_0
- * sum += isum * (dw * dx), Q4_K sum += d*isum - dmin*msum, Q6_K sum += (dw * dx) * isum,
- * so all four are bit-identical to kern_dot_*_ref (built without FP contraction, as
+ * sum += isum * (dw * dx), Q4_K and Q5_K sum += d*isum - dmin*msum, Q6_K sum += (dw * dx) *
+ * isum, so all five are bit-identical to kern_dot_*_ref (built without FP contraction, as
  * -std=c11 does). */
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -7674,7 +7674,7 @@ KG_K45(q5_k, 1)
 enum {
     PP_TB = 128,     /* tokens whose per-chunk data is prepared together */
     PP_CB32 = 16,    /* blocks of 32 per chunk (Q4_0, Q8_0) */
-    PP_CBK = 2,      /* super-blocks of 256 per chunk (Q4_K, Q6_K) */
+    PP_CBK = 2,      /* super-blocks of 256 per chunk (Q4_K, Q5_K, Q6_K) */
     PP_T = 4         /* tokens per register block (4..8 measure alike; 4 is the smallest code) */
 };
 
@@ -7786,7 +7786,7 @@ PP_INL PP_VNNI void pp__tg32(int ty, int enc, int T, const pp__W32 *u, int nb, c
     PP_UNROLL for (int t = 0; t < T; t++) _mm512_mask_storeu_ps(out + (int64_t)t * os, m, acc[t]);
 }
 
-/* ================= Q4_K / Q6_K against Q8_K ================= */
+/* ================= Q4_K, Q5_K, Q6_K against Q8_K ================= */
 
 typedef struct {
     __m512i w[PP_CBK][64];   /* u bytes, dword group k = elements 4k..4k+3 */
@@ -8042,7 +8042,7 @@ PP_KERNEL(q6_k, T_Q6_K, pp__run, PP_VNNI, avx512vnni)
 /* The integer step: PP8_MADD the above; with vpdpbusd (4 u8 x s8 products added into an
  * int32 lane) as Intel's AVX-VNNI (Alder Lake and later, most laptops without AVX-512)
  * has it, PP8_VEX: Q4_0 and Q8_0 as the AVX-512 kernels (one dpbusd per dword group, Q8_0
- * without the nibble planes), Q4_K / Q6_K sub-block sums in int32 times the int32 scale
+ * without the nibble planes), K-quant sub-block sums in int32 times the int32 scale
  * (vpmulld). The instruction is inline asm so that these AVX2 functions carry it without
  * a target of their own; PP8_EVEX is the same instruction in its AVX-512 VNNI encoding,
  * for the tests (see pp8__run_evex). */
