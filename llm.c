@@ -6559,26 +6559,16 @@ ARM_AI void ap__run(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_
         }
     }
 }
-static void kern_tile_q4_0_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
-                                      int64_t n, float *out, int64_t os) {
-    ap__run(T_Q4_0, w, w_row, nr, x, x_row, nt, n, out, os);
-}
-static void kern_tile_q8_0_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
-                                      int64_t n, float *out, int64_t os) {
-    ap__run(T_Q8_0, w, w_row, nr, x, x_row, nt, n, out, os);
-}
-static void kern_tile_q4_k_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
-                                      int64_t n, float *out, int64_t os) {
-    ap__run(T_Q4_K, w, w_row, nr, x, x_row, nt, n, out, os);
-}
-static void kern_tile_q5_k_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
-                                      int64_t n, float *out, int64_t os) {
-    ap__run(T_Q5_K, w, w_row, nr, x, x_row, nt, n, out, os);
-}
-static void kern_tile_q6_k_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
-                                      int64_t n, float *out, int64_t os) {
-    ap__run(T_Q6_K, w, w_row, nr, x, x_row, nt, n, out, os);
-}
+#define AP_KERNEL(name, TY)                                                                                    \
+    static void kern_tile_##name##_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x,       \
+                                              size_t x_row, int nt, int64_t n, float *out, int64_t os) {     \
+        ap__run(TY, w, w_row, nr, x, x_row, nt, n, out, os);                                                \
+    }
+AP_KERNEL(q4_0, T_Q4_0)
+AP_KERNEL(q8_0, T_Q8_0)
+AP_KERNEL(q4_k, T_Q4_K)
+AP_KERNEL(q5_k, T_Q5_K)
+AP_KERNEL(q6_k, T_Q6_K)
 #pragma GCC pop_options
 #endif
 
