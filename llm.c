@@ -7336,6 +7336,14 @@ KG_VNNI KG_INLINE __m128i kg__sum4(const __m512i s[4]) {
     return _mm512_castsi512_si128(_mm512_add_epi32(sum, _mm512_shuffle_i32x4(sum, sum, 0xb1)));
 }
 
+/* The float step of one group: sr, the 4 rows' dwords; S, their scales (words 4b..4b+3
+   of block b: rows 0..3). */
+KG_VNNI KG_INLINE __m512 kg__q4_0_tail(const __m512i sr[4], __m512i S, const __m512i *pp, __m512 acc) {
+    __m512i sum = kg__sum4_lanes(sr);            /* per 128-bit lane (block): the 4 rows' block sums */
+    __m512 dw = _mm512_cvtph_ps(_mm512_castsi512_si256(S));
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_loadu_ps((const float *)(pp + 3))), acc);
+}
+
 /* ng groups of 4 blocks of 4 rows against prepared activations pp, added to acc. */
 KG_VNNI KG_INLINE __m512 kg__q4_0_rows(const uint8_t *w, size_t w_row, const __m512i *pp, int64_t ng, __m512 acc) {
     const size_t wbs = sizeof(BlockQ4_0);
@@ -7348,6 +7356,8 @@ KG_VNNI KG_INLINE __m512 kg__q4_0_rows(const uint8_t *w, size_t w_row, const __m
                                          0, 0, 59, 27, 0, 0, 50, 18, 0, 0, 41, 9, 0, 0, 32, 0);
     const __m512i i23 = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                          59, 27, 0, 0, 50, 18, 0, 0, 41, 9, 0, 0, 32, 0, 0, 0);
+    const __m512i z = _mm512_setzero_si512();
+    __m512i psr[4] = { z, z, z, z }, pS = z;        /* the previous group's sums and scales */
     for (int64_t g = 0; g < ng; g++, pp += KG_Q4P) {
         const uint8_t *wb = w + (size_t)g * 4 * wbs;
         const __m512i XL = _mm512_loadu_si512(pp), XH = _mm512_loadu_si512(pp + 1), xo = _mm512_loadu_si512(pp + 2);
@@ -7361,12 +7371,14 @@ KG_VNNI KG_INLINE __m512 kg__q4_0_rows(const uint8_t *w, size_t w_row, const __m
             __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
             sr[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(xo, lo, XL), hi, XH);
         }
-        __m512i sum = kg__sum4_lanes(sr);        /* per 128-bit lane (block): the 4 rows' block sums */
         __m512i S = _mm512_mask_blend_epi16(0xccccccccu, _mm512_permutex2var_epi16(A[0], i01, A[1]),
                                             _mm512_permutex2var_epi16(A[2], i23, A[3]));
-        __m512 dw = _mm512_cvtph_ps(_mm512_castsi512_si256(S));
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_loadu_ps((const float *)(pp + 3))), acc);
+        /* the previous group's tail here, after this group's multiplies (see kg__k45_rows) */
+        if (g > 0) acc = kg__q4_0_tail(psr, pS, pp - KG_Q4P, acc);
+        KX_UNROLL for (int r = 0; r < 4; r++) psr[r] = sr[r];
+        pS = S;
     }
+    if (ng > 0) acc = kg__q4_0_tail(psr, pS, pp - KG_Q4P, acc);
     return acc;
 }
 
@@ -7442,7 +7454,17 @@ KQ_VNNI KG_INLINE void kg__k6_xprep(const BlockQ8_K *xb, __m512i *pp) {
     _mm512_storeu_ps((float *)(pp + 8), _mm512_set1_ps(xb->d));
 }
 
-/* Blocks [0, nb) of 4 rows (w: block 0 of row 0) against prepared activations pp. */
+/* The reference's float step of one block of 4 rows (wb: the block of row 0), so the
+   result stays bit-identical. */
+KQ_VNNI KG_INLINE __m128 kg__k6_tail(const __m512i s[4], const uint8_t *wb, size_t w_row, const __m512i *pp, __m128 acc) {
+    const __m128i sum = kg__sum4(s);
+    __m128 dw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, offsetof(BlockQ6_K, d))));
+    __m128 xd = _mm512_castps512_ps128(_mm512_loadu_ps((const float *)(pp + 8)));
+    return _mm_add_ps(acc, _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(sum)));
+}
+
+/* Blocks [0, nb) of 4 rows (w: block 0 of row 0) against prepared activations pp; a
+   block's tail after the next block's multiplies, as in kg__k45_rows. */
 KQ_VNNI KG_INLINE __m128 kg__k6_rows(const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb, __m128 acc) {
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     const __m512i mlo = _mm512_inserti64x4(_mm512_set1_epi8(0x03), _mm256_set1_epi8(0x0c), 1);
@@ -7450,6 +7472,8 @@ KQ_VNNI KG_INLINE __m128 kg__k6_rows(const uint8_t *w, size_t w_row, const __m51
     const __m512i clo = _mm512_inserti64x4(_mm512_set1_epi64(4), _mm256_set1_epi64x(2), 1);
     const __m512i chi = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi64x(2), 1);
     const __m256i t0 = _mm256_load_si256((const __m256i *)kg__k6_sc[0]), t1 = _mm256_load_si256((const __m256i *)kg__k6_sc[1]);
+    const __m512i z = _mm512_setzero_si512();
+    __m512i ps[4] = { z, z, z, z };                 /* the previous block's s */
     _Pragma("GCC unroll 2") for (int64_t b = 0; b < nb; b++, pp += KG_K6P) {
         const uint8_t *wb = w + (size_t)b * sizeof(BlockQ6_K);
         const __m512i X[4] = { _mm512_loadu_si512(pp), _mm512_loadu_si512(pp + 1), _mm512_loadu_si512(pp + 2),
@@ -7476,12 +7500,10 @@ KQ_VNNI KG_INLINE __m128 kg__k6_rows(const uint8_t *w, size_t w_row, const __m51
                 s[k] = _mm512_dpwssd_epi32(s[k], _mm512_packs_epi32(plo, phi), sc[h]);
             }
         }
-        const __m128i sum = kg__sum4(s);
-        /* the reference's float step, so the result stays bit-identical */
-        __m128 dw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, offsetof(BlockQ6_K, d))));
-        __m128 xd = _mm512_castps512_ps128(_mm512_loadu_ps((const float *)(pp + 8)));
-        acc = _mm_add_ps(acc, _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(sum)));
+        if (b > 0) acc = kg__k6_tail(ps, wb - sizeof(BlockQ6_K), w_row, pp - KG_K6P, acc);
+        KQ_UNROLL for (int k = 0; k < 4; k++) ps[k] = s[k];
     }
+    if (nb > 0) acc = kg__k6_tail(ps, w + (size_t)(nb - 1) * sizeof(BlockQ6_K), w_row, pp - KG_K6P, acc);
     return acc;
 }
 
@@ -7533,7 +7555,28 @@ KQ_VNNI KG_INLINE void kg__k45_xprep(const BlockQ8_K *xb, __m512i *pp) {
     _mm512_storeu_ps((float *)(pp + 5), _mm512_set1_ps(xb->d));
 }
 
-/* Blocks [0, nb) of 4 rows (w: block 0 of row 0) against prepared activations pp. */
+/* The float step of one block of 4 rows (wb: the block of row 0; s: the rows' scaled
+   sums; md: their min sums, 4 partial sums per 128-bit lane), added to acc. It is the
+   float step of KG_KQ, so the result stays bit-identical to the reference. */
+KQ_VNNI KG_INLINE __m128 kg__k45_tail(const __m512i s[4], __m512i md, const uint8_t *wb, size_t w_row,
+                                      const __m512i *pp, __m128 acc) {
+    const __m512i lane0 = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0);
+    const __m128i sum = kg__sum4(s);
+    md = _mm512_add_epi32(md, _mm512_shuffle_epi32(md, 0x4e));
+    md = _mm512_add_epi32(md, _mm512_shuffle_epi32(md, 0xb1));
+    __m128i msum = _mm512_castsi512_si128(_mm512_permutexvar_epi32(lane0, md));
+    __m128 dw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, 0)));
+    __m128 mw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, 2)));
+    __m128 xd = _mm512_castps512_ps128(_mm512_loadu_ps((const float *)(pp + 5)));
+    __m128 v = _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(sum));
+    v = _mm_sub_ps(v, _mm_mul_ps(_mm_mul_ps(mw, xd), _mm_cvtepi32_ps(msum)));
+    return _mm_add_ps(acc, v);
+}
+
+/* Blocks [0, nb) of 4 rows (w: block 0 of row 0) against prepared activations pp. The
+ * tail of a block (horizontal sums, float step: a long dependency chain) is done after
+ * the next block's multiplies, so that the two overlap in the out-of-order window:
+ * tinyllama-1.1b Q4_K rows, one thread, in cache 32.3 -> 34.3 GB/s. */
 KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb, __m128 acc) {
     const size_t bsz = is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
     const size_t oqs = is5 ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
@@ -7543,7 +7586,7 @@ KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, const uint8_t *w, size_t w_row, c
     const __m512i K2 = _mm512_maskz_mov_epi32(0xaaaa, _mm512_set1_epi8(0x30)), K3 = _mm512_maskz_mov_epi32(0xaaaa, m4);
     const __m512i sh = _mm512_set_epi32(4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0);
     const __m512i imin = _mm512_broadcast_i32x4(_mm_setr_epi8(8, -128, 9, -128, 10, -128, 11, -128, 12, -128, 13, -128, 14, -128, 15, -128));
-    const __m512i lane0 = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 8, 4, 0);
+    __m512i ps[4] = { z, z, z, z }, pmd = z;       /* the previous block's s and md */
     for (int64_t b = 0; b < nb; b++, pp += KG_K4P) {
         const uint8_t *wb = w + (size_t)b * bsz;
         const __m512i XA = _mm512_loadu_si512(pp), XB = _mm512_loadu_si512(pp + 1);
@@ -7579,18 +7622,11 @@ KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, const uint8_t *w, size_t w_row, c
             __m512i t = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(p0, p1), _mm512_shuffle_epi8(sc, i0));
             s[k] = _mm512_dpwssd_epi32(t, _mm512_packs_epi32(p2, p3), _mm512_shuffle_epi8(sc, i1));
         }
-        const __m128i sum = kg__sum4(s);
-        md = _mm512_add_epi32(md, _mm512_shuffle_epi32(md, 0x4e));
-        md = _mm512_add_epi32(md, _mm512_shuffle_epi32(md, 0xb1));
-        __m128i msum = _mm512_castsi512_si128(_mm512_permutexvar_epi32(lane0, md));
-        /* the float step of KG_KQ, so the result stays bit-identical to the reference */
-        __m128 dw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, 0)));
-        __m128 mw = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)kg__f16x4(wb, w_row, 2)));
-        __m128 xd = _mm512_castps512_ps128(_mm512_loadu_ps((const float *)(pp + 5)));
-        __m128 v = _mm_mul_ps(_mm_mul_ps(dw, xd), _mm_cvtepi32_ps(sum));
-        v = _mm_sub_ps(v, _mm_mul_ps(_mm_mul_ps(mw, xd), _mm_cvtepi32_ps(msum)));
-        acc = _mm_add_ps(acc, v);
+        if (b > 0) acc = kg__k45_tail(ps, pmd, wb - bsz, w_row, pp - KG_K4P, acc);
+        KQ_UNROLL for (int k = 0; k < 4; k++) ps[k] = s[k];
+        pmd = md;
     }
+    if (nb > 0) acc = kg__k45_tail(ps, pmd, w + (size_t)(nb - 1) * bsz, w_row, pp - KG_K4P, acc);
     return acc;
 }
 
