@@ -6287,12 +6287,7 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
 ARM_DOTS(neon, arm__mdot)
 
 #if defined(__aarch64__)
-#pragma GCC push_options
-#pragma GCC target("arch=armv8.2-a+dotprod")
-ARM_AI int32x4_t arm__sdot(int32x4_t acc, int8x16_t a, int8x16_t b) { return vdotq_s32(acc, a, b); }
-ARM_DOTS(neondot, arm__sdot)
-
-/* ---- aarch64 dot-product prompt kernels (Q4_0, Q8_0): weight rows in vector lanes ----
+/* ---- aarch64 prompt kernels (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K): weight rows in vector lanes ----
  *
  * The x86 batch kernels' scheme (see "x86_64 AVX-512 VNNI prompt-processing kernels"):
  * a vector holds 4 consecutive codes of each of 4 rows, one int32 lane per row, and
@@ -6305,7 +6300,22 @@ ARM_DOTS(neondot, arm__sdot)
  * (row, token) sum across lanes: about 9 instructions per row, token and block, here 4.
  * Each lane does the reference's float step per block in the reference's order (Q4_0
  * (isum * dw) * dx, Q8_0 isum * (dw * dx)), so the results are bit-identical to
- * kern_dot_q4_0_ref / _q8_0_ref. */
+ * kern_dot_q4_0_ref / _q8_0_ref.
+ *
+ * Without the dot-product instructions (Pi 4, Cortex-A72: the _neon kernels) each sdot
+ * becomes widening multiplies (vmull_s8 / vmlal_s8, 8 products each) of the 4 rows' codes
+ * and the 4 activation bytes copied into every lane, into int16 lanes [row r: 4 codes]
+ * that are added pairwise (vpaddq_s16) and widened into the int32 row lanes (vpadalq_s16)
+ * every AP_F steps, before they can overflow: |w x| <= 8 * 127 (Q4_0), 31 * 127 (Q5_K),
+ * 32 * 127 (Q6_K), so 4 products per int16 lane and their pair sum stay below 2^15;
+ * Q8_0's products (|w x| <= 128 * 128) are widened one by one (vpadalq_s16 into
+ * [r, r, r+1, r+1] lanes, added pairwise per block). The integer sums are the same, so
+ * are the results. 2 tokens per step, not AP_T: the int16 lanes of 4 would not fit in
+ * the 32 registers. Instructions per row, token and 32 elements under qemu (64 rows x 64
+ * tokens x 2048, QEMU_CPU=cortex-a72), tiles -> these: Q4_0 12.45 -> 11.41, Q8_0 16.45 ->
+ * 14.11, Q4_K 14.13 -> 11.91, Q5_K 15.6 -> 12.03, Q6_K 17.33 -> 11.16. The multiplies are
+ * the same in both (8 products per instruction); the saving is the tiles' per-token
+ * unpacking and horizontal sums. */
 enum { AP_TB = 128, AP_CB = 16, AP_T = 4 };
 typedef struct {
     int8x16_t w[AP_CB][16];   /* [8g + k]: rows 4g..4g+3, elements 4k..4k+3 of the block */
@@ -6359,36 +6369,79 @@ ARM_AI void ap__store(int T, float32x4_t acc[][2], float *out, int64_t os, int r
     }
 }
 
-/* T tokens x 8 rows (the first `rows` written) over the chunk's nb blocks. */
-ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t x_row, const float (*dx)[AP_CB],
-                   float *out, int64_t os, int first, int rows) {
+
+/* The float step of block b for T tokens x 8 rows (is: the integer sums). */
+ARM_AI void ap__fstep(int ty, int T, const ApW *u, int b, const float (*dx)[AP_CB], int32x4_t is[][2],
+                      float32x4_t acc[][2]) {
+    ARM_UNROLL for (int t = 0; t < T; t++)
+        ARM_UNROLL for (int g = 0; g < 2; g++) {
+            float32x4_t f = vcvtq_f32_s32(is[t][g]);
+            float32x4_t v = ty == T_Q4_0 ? vmulq_n_f32(vmulq_f32(f, u->d[b][g]), dx[t][b])   /* (isum * dw) * dx */
+                                         : vmulq_f32(f, vmulq_n_f32(u->d[b][g], dx[t][b]));  /* isum * (dw * dx) */
+            acc[t][g] = vaddq_f32(acc[t][g], v);
+        }
+}
+
+/* Products into int16 lanes before they are widened (see above). */
+#define AP_F(ty) ((ty) == T_Q8_0 ? 1 : 4)
+
+/* Step j (0..3) of the non-dot lanes for T tokens: the codes of rows 0..3 (w0) and
+   4..7 (w1) times bytes 4j..4j+3 of xv[t], into m[t] (restarted when `fresh`). */
+#define AP_MSTEP(T, w0, w1, xv, j, fresh, m)                                                        \
+    ARM_UNROLL for (int t = 0; t < (T); t++) {                                                      \
+        const int8x16_t xj = vreinterpretq_s8_s32(vdupq_laneq_s32(vreinterpretq_s32_s8(xv[t]), j)); \
+        if (fresh) {                                                                                \
+            m[t][0] = vmull_s8(vget_low_s8(w0), vget_low_s8(xj)), m[t][1] = vmull_high_s8(w0, xj);  \
+            m[t][2] = vmull_s8(vget_low_s8(w1), vget_low_s8(xj)), m[t][3] = vmull_high_s8(w1, xj);  \
+        } else {                                                                                    \
+            m[t][0] = vmlal_s8(m[t][0], vget_low_s8(w0), vget_low_s8(xj));                          \
+            m[t][1] = vmlal_high_s8(m[t][1], w0, xj);                                               \
+            m[t][2] = vmlal_s8(m[t][2], vget_low_s8(w1), vget_low_s8(xj));                          \
+            m[t][3] = vmlal_high_s8(m[t][3], w1, xj);                                               \
+        }                                                                                           \
+    }
+/* m[t] widened into the row lanes of s[t][0] (rows 0..3) and s[t][1] (rows 4..7). */
+#define AP_MFLUSH(T, m, s)                                                                          \
+    ARM_UNROLL for (int t = 0; t < (T); t++) {                                                      \
+        s[t][0] = vpadalq_s16(s[t][0], vpaddq_s16(m[t][0], m[t][1]));                               \
+        s[t][1] = vpadalq_s16(s[t][1], vpaddq_s16(m[t][2], m[t][3]));                               \
+    }
+
+/* T tokens x 8 rows (the first `rows` written) over the chunk's nb blocks, without sdot. */
+ARM_AI void ap__tgm(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t x_row, const float (*dx)[AP_CB],
+                    float *out, int64_t os, int first, int rows) {
+    const int F = AP_F(ty);
     float32x4_t acc[AP_T][2];
     ap__load(T, out, os, first, rows, acc);
     for (int b = 0; b < nb; b++) {
-        int32x4_t is[AP_T][2];
-        ARM_UNROLL for (int t = 0; t < T; t++) is[t][0] = is[t][1] = vdupq_n_s32(0);
+        int32x4_t is[AP_T][2], p[AP_T][4];          /* p: Q8_0's pair lanes */
+        ARM_UNROLL for (int t = 0; t < T; t++) {
+            is[t][0] = is[t][1] = vdupq_n_s32(0);
+            ARM_UNROLL for (int i = 0; i < 4; i++) p[t][i] = vdupq_n_s32(0);
+        }
         ARM_UNROLL for (int h = 0; h < 2; h++) {
             int8x16_t xv[AP_T];
+            int16x8_t m[AP_T][4];
             ARM_UNROLL for (int t = 0; t < T; t++)
                 xv[t] = vld1q_s8((const int8_t *)(x + (size_t)t * x_row + (size_t)b * sizeof(BlockQ8_0) + 2 + 16 * h));
 #define AP_LANE(j)                                                                                  \
             {                                                                                       \
                 const int8x16_t w0 = u->w[b][4 * h + (j)], w1 = u->w[b][8 + 4 * h + (j)];           \
-                ARM_UNROLL for (int t = 0; t < T; t++) {                                            \
-                    is[t][0] = vdotq_laneq_s32(is[t][0], w0, xv[t], j);                             \
-                    is[t][1] = vdotq_laneq_s32(is[t][1], w1, xv[t], j);                             \
+                AP_MSTEP(T, w0, w1, xv, j, (j) % F == 0, m)                                         \
+                if (ty == T_Q8_0) {                                                                 \
+                    ARM_UNROLL for (int t = 0; t < T; t++)                                          \
+                        ARM_UNROLL for (int i = 0; i < 4; i++) p[t][i] = vpadalq_s16(p[t][i], m[t][i]); \
+                } else if ((j) % F == F - 1) {                                                      \
+                    AP_MFLUSH(T, m, is)                                                             \
                 }                                                                                   \
             }
             AP_LANE(0) AP_LANE(1) AP_LANE(2) AP_LANE(3)
 #undef AP_LANE
         }
-        ARM_UNROLL for (int t = 0; t < T; t++)
-            ARM_UNROLL for (int g = 0; g < 2; g++) {
-                float32x4_t f = vcvtq_f32_s32(is[t][g]);
-                float32x4_t v = ty == T_Q4_0 ? vmulq_n_f32(vmulq_f32(f, u->d[b][g]), dx[t][b])   /* (isum * dw) * dx */
-                                             : vmulq_f32(f, vmulq_n_f32(u->d[b][g], dx[t][b]));  /* isum * (dw * dx) */
-                acc[t][g] = vaddq_f32(acc[t][g], v);
-            }
+        if (ty == T_Q8_0)
+            ARM_UNROLL for (int t = 0; t < T; t++)
+                is[t][0] = vpaddq_s32(p[t][0], p[t][1]), is[t][1] = vpaddq_s32(p[t][2], p[t][3]);
+        ap__fstep(ty, T, u, b, dx, is, acc);
     }
     ap__store(T, acc, out, os, rows);
 }
@@ -6462,6 +6515,159 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
         }
 }
 
+/* The float step of super-block b for T tokens x 8 rows (xb: the tokens' blocks). */
+ARM_AI void ap__kstep(int ty, int T, const ApWK *u, int b, const BlockQ8_K *const *xb, int32x4_t is[][2],
+                      float32x4_t acc[][2]) {
+    const int k45 = ty != T_Q6_K;
+    ARM_UNROLL for (int t = 0; t < T; t++) {
+        const float xd = xb[t]->d;
+        if (k45) {
+            const int16x8_t bs = arm__bsum32(xb[t]->bsums);
+            ARM_UNROLL for (int g = 0; g < 2; g++) {
+                const int16x4_t *m = u->m[b][g];
+                int32x4_t c = vmull_laneq_s16(m[0], bs, 0);
+                c = vmlal_laneq_s16(c, m[1], bs, 1), c = vmlal_laneq_s16(c, m[2], bs, 2);
+                c = vmlal_laneq_s16(c, m[3], bs, 3), c = vmlal_laneq_s16(c, m[4], bs, 4);
+                c = vmlal_laneq_s16(c, m[5], bs, 5), c = vmlal_laneq_s16(c, m[6], bs, 6);
+                c = vmlal_laneq_s16(c, m[7], bs, 7);
+                float32x4_t d = vmulq_n_f32(u->d[b][g], xd), dmin = vmulq_n_f32(u->dmin[b][g], xd);
+                acc[t][g] = vaddq_f32(acc[t][g], vsubq_f32(vmulq_f32(d, vcvtq_f32_s32(is[t][g])),
+                                                           vmulq_f32(dmin, vcvtq_f32_s32(c))));
+            }
+        } else {
+            ARM_UNROLL for (int g = 0; g < 2; g++)
+                acc[t][g] = vaddq_f32(acc[t][g], vmulq_f32(vmulq_n_f32(u->d[b][g], xd), vcvtq_f32_s32(is[t][g])));
+        }
+    }
+}
+
+/* The same without sdot. */
+ARM_AI void ap__tgkm(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size_t x_row, float *out, int64_t os,
+                    int first, int rows) {
+    float32x4_t acc[AP_T][2];
+    ap__load(T, out, os, first, rows, acc);
+    const int k45 = ty != T_Q6_K, nsub = k45 ? 8 : 16, per = k45 ? 2 : 1;   /* 16-byte token loads per sub-block */
+    for (int b = 0; b < nb; b++) {
+        const BlockQ8_K *xb[AP_T];
+        ARM_UNROLL for (int t = 0; t < T; t++) xb[t] = (const BlockQ8_K *)(x + (size_t)t * x_row) + b;
+        int32x4_t is[AP_T][2];
+        ARM_UNROLL for (int t = 0; t < T; t++) is[t][0] = is[t][1] = vdupq_n_s32(0);
+        for (int j = 0; j < nsub; j++) {
+            int32x4_t sub[AP_T][2];
+            ARM_UNROLL for (int t = 0; t < T; t++) sub[t][0] = sub[t][1] = vdupq_n_s32(0);
+            ARM_UNROLL for (int q = 0; q < per; q++) {
+                const int v = per * j + q;                 /* 16-byte group of the super-block */
+                int8x16_t xv[AP_T];
+                int16x8_t m[AP_T][4];
+                ARM_UNROLL for (int t = 0; t < T; t++) xv[t] = vld1q_s8(xb[t]->qs + 16 * v);
+#define AP_LANE(l)                                                                                  \
+                {                                                                                   \
+                    const int8x16_t w0 = u->w[b][0][4 * v + (l)], w1 = u->w[b][1][4 * v + (l)];     \
+                    AP_MSTEP(T, w0, w1, xv, l, (4 * q + (l)) % 4 == 0, m)                           \
+                    if ((4 * q + (l)) % 4 == 3) { AP_MFLUSH(T, m, sub) }                            \
+                }
+                AP_LANE(0) AP_LANE(1) AP_LANE(2) AP_LANE(3)
+#undef AP_LANE
+            }
+            const int32x4_t s0 = u->sc[b][0][j], s1 = u->sc[b][1][j];
+            ARM_UNROLL for (int t = 0; t < T; t++)
+                is[t][0] = vmlaq_s32(is[t][0], sub[t][0], s0), is[t][1] = vmlaq_s32(is[t][1], sub[t][1], s1);
+        }
+        ap__kstep(ty, T, u, b, xb, is, acc);
+    }
+    ap__store(T, acc, out, os, rows);
+}
+
+/* The driver over chunks of blocks, 8 rows and AP_T tokens at a time, with the given
+   token kernels (ap__tg / ap__tgk, or their non-dot twins). */
+#define AP_RUN(SFX, TG, TGK, TS)                                                                            \
+ARM_AI void ap__run_##SFX(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,   \
+                          int nt, int64_t n, float *out, int64_t os) {                                      \
+    const int k = ty == T_Q4_K || ty == T_Q5_K || ty == T_Q6_K;                                             \
+    const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? AP_CBK : AP_CB;                                     \
+    const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);                                           \
+    const size_t wbs = type_layouts[ty].size;                                                               \
+    union { ApW a; ApWK b; } pw;                                                                            \
+    float dx[AP_TB][AP_CB];                                                                                 \
+    for (int t0 = 0; t0 < nt; t0 += AP_TB) {                                                                \
+        int ntb = nt - t0 < AP_TB ? nt - t0 : AP_TB;                                                        \
+        const uint8_t *xt = x + (size_t)t0 * x_row;                                                         \
+        for (int64_t b0 = 0; b0 < nbt; b0 += cb) {                                                          \
+            int nb = (int)(nbt - b0 < cb ? nbt - b0 : cb);                                                  \
+            for (int t = 0; t < ntb && !k; t++)                                                             \
+                for (int b = 0; b < nb; b++) {                                                              \
+                    uint16_t h;                                                                             \
+                    memcpy(&h, xt + (size_t)t * x_row + (size_t)(b0 + b) * sizeof(BlockQ8_0), 2);           \
+                    dx[t][b] = arm__h2f(h);                                                                 \
+                }                                                                                           \
+            for (int r0 = 0; r0 < nr; r0 += 8) {                                                            \
+                int rows = nr - r0 < 8 ? nr - r0 : 8;                                                       \
+                size_t ro[8];                                                                               \
+                for (int r = 0; r < 8; r++) ro[r] = (size_t)(r < rows ? r : rows - 1) * w_row;              \
+                if (k) ap__unpackk(ty, w + (size_t)r0 * w_row, ro, b0, nb, &pw.b);                          \
+                else ap__unpack(ty, w + (size_t)r0 * w_row, ro, b0, nb, &pw.a);                             \
+                for (int r = r0 + 8; r < nr && r < r0 + 16; r++)  /* the next 8 rows' part of this chunk */ \
+                    for (size_t o = 0; o < (size_t)nb * wbs; o += 64)                                       \
+                        __builtin_prefetch(w + (size_t)r * w_row + (size_t)b0 * wbs + o, 0, 3);             \
+                const uint8_t *xc = xt + (size_t)b0 * xbs;                                                  \
+                for (int t = 0; t < ntb; t += (TS)) {                                                       \
+                    int T = ntb - t < (TS) ? ntb - t : (TS);                                                \
+                    float *o = out + (int64_t)(t0 + t) * os + r0;                                           \
+                    const uint8_t *xg = xc + (size_t)t * x_row;                                             \
+                    if (k) { KERN_BY_T(T, TGK(ty, TT, &pw.b, nb, xg, x_row, o, os, b0 == 0, rows)) }        \
+                    else { KERN_BY_T(T, TG(ty, TT, &pw.a, nb, xg, x_row, dx + t, o, os, b0 == 0, rows)) }   \
+                }                                                                                           \
+            }                                                                                               \
+        }                                                                                                   \
+    }                                                                                                       \
+}
+
+#define AP_KERNEL(name, TY, SFX)                                                                               \
+    static void kern_tile_##name##_pp_##SFX(const uint8_t *w, size_t w_row, int nr, const uint8_t *x,          \
+                                            size_t x_row, int nt, int64_t n, float *out, int64_t os) {         \
+        ap__run_##SFX(TY, w, w_row, nr, x, x_row, nt, n, out, os);                                             \
+    }
+#define AP_KERNELS(SFX)                                                                                        \
+    AP_KERNEL(q4_0, T_Q4_0, SFX) AP_KERNEL(q8_0, T_Q8_0, SFX) AP_KERNEL(q4_k, T_Q4_K, SFX)                     \
+    AP_KERNEL(q5_k, T_Q5_K, SFX) AP_KERNEL(q6_k, T_Q6_K, SFX)
+AP_RUN(neon, ap__tgm, ap__tgkm, 2)
+AP_KERNELS(neon)
+#endif
+
+#if defined(__aarch64__)
+#pragma GCC push_options
+#pragma GCC target("arch=armv8.2-a+dotprod")
+ARM_AI int32x4_t arm__sdot(int32x4_t acc, int8x16_t a, int8x16_t b) { return vdotq_s32(acc, a, b); }
+ARM_DOTS(neondot, arm__sdot)
+
+/* T tokens x 8 rows (the first `rows` written) over the chunk's nb blocks. */
+ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t x_row, const float (*dx)[AP_CB],
+                   float *out, int64_t os, int first, int rows) {
+    float32x4_t acc[AP_T][2];
+    ap__load(T, out, os, first, rows, acc);
+    for (int b = 0; b < nb; b++) {
+        int32x4_t is[AP_T][2];
+        ARM_UNROLL for (int t = 0; t < T; t++) is[t][0] = is[t][1] = vdupq_n_s32(0);
+        ARM_UNROLL for (int h = 0; h < 2; h++) {
+            int8x16_t xv[AP_T];
+            ARM_UNROLL for (int t = 0; t < T; t++)
+                xv[t] = vld1q_s8((const int8_t *)(x + (size_t)t * x_row + (size_t)b * sizeof(BlockQ8_0) + 2 + 16 * h));
+#define AP_LANE(j)                                                                                  \
+            {                                                                                       \
+                const int8x16_t w0 = u->w[b][4 * h + (j)], w1 = u->w[b][8 + 4 * h + (j)];           \
+                ARM_UNROLL for (int t = 0; t < T; t++) {                                            \
+                    is[t][0] = vdotq_laneq_s32(is[t][0], w0, xv[t], j);                             \
+                    is[t][1] = vdotq_laneq_s32(is[t][1], w1, xv[t], j);                             \
+                }                                                                                   \
+            }
+            AP_LANE(0) AP_LANE(1) AP_LANE(2) AP_LANE(3)
+#undef AP_LANE
+        }
+        ap__fstep(ty, T, u, b, dx, is, acc);
+    }
+    ap__store(T, acc, out, os, rows);
+}
+
 /* T tokens x 8 rows (the first `rows` written) over the chunk's nb super-blocks. */
 ARM_AI void ap__tgk(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size_t x_row, float *out, int64_t os,
                     int first, int rows) {
@@ -6495,80 +6701,13 @@ ARM_AI void ap__tgk(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size
             ARM_UNROLL for (int t = 0; t < T; t++)
                 is[t][0] = vmlaq_s32(is[t][0], sub[t][0], s0), is[t][1] = vmlaq_s32(is[t][1], sub[t][1], s1);
         }
-        ARM_UNROLL for (int t = 0; t < T; t++) {
-            const float xd = xb[t]->d;
-            if (k45) {
-                const int16x8_t bs = arm__bsum32(xb[t]->bsums);
-                ARM_UNROLL for (int g = 0; g < 2; g++) {
-                    const int16x4_t *m = u->m[b][g];
-                    int32x4_t c = vmull_laneq_s16(m[0], bs, 0);
-                    c = vmlal_laneq_s16(c, m[1], bs, 1), c = vmlal_laneq_s16(c, m[2], bs, 2);
-                    c = vmlal_laneq_s16(c, m[3], bs, 3), c = vmlal_laneq_s16(c, m[4], bs, 4);
-                    c = vmlal_laneq_s16(c, m[5], bs, 5), c = vmlal_laneq_s16(c, m[6], bs, 6);
-                    c = vmlal_laneq_s16(c, m[7], bs, 7);
-                    float32x4_t d = vmulq_n_f32(u->d[b][g], xd), dmin = vmulq_n_f32(u->dmin[b][g], xd);
-                    acc[t][g] = vaddq_f32(acc[t][g], vsubq_f32(vmulq_f32(d, vcvtq_f32_s32(is[t][g])),
-                                                               vmulq_f32(dmin, vcvtq_f32_s32(c))));
-                }
-            } else {
-                ARM_UNROLL for (int g = 0; g < 2; g++)
-                    acc[t][g] = vaddq_f32(acc[t][g], vmulq_f32(vmulq_n_f32(u->d[b][g], xd), vcvtq_f32_s32(is[t][g])));
-            }
-        }
+        ap__kstep(ty, T, u, b, xb, is, acc);
     }
     ap__store(T, acc, out, os, rows);
 }
 
-ARM_AI void ap__run(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt, int64_t n,
-                    float *out, int64_t os) {
-    const int k = ty == T_Q4_K || ty == T_Q5_K || ty == T_Q6_K;
-    const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? AP_CBK : AP_CB;
-    const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);
-    const size_t wbs = type_layouts[ty].size;
-    union { ApW a; ApWK b; } pw;
-    float dx[AP_TB][AP_CB];
-    for (int t0 = 0; t0 < nt; t0 += AP_TB) {
-        int ntb = nt - t0 < AP_TB ? nt - t0 : AP_TB;
-        const uint8_t *xt = x + (size_t)t0 * x_row;
-        for (int64_t b0 = 0; b0 < nbt; b0 += cb) {
-            int nb = (int)(nbt - b0 < cb ? nbt - b0 : cb);
-            for (int t = 0; t < ntb && !k; t++)
-                for (int b = 0; b < nb; b++) {
-                    uint16_t h;
-                    memcpy(&h, xt + (size_t)t * x_row + (size_t)(b0 + b) * sizeof(BlockQ8_0), 2);
-                    dx[t][b] = arm__h2f(h);
-                }
-            for (int r0 = 0; r0 < nr; r0 += 8) {
-                int rows = nr - r0 < 8 ? nr - r0 : 8;
-                size_t ro[8];
-                for (int r = 0; r < 8; r++) ro[r] = (size_t)(r < rows ? r : rows - 1) * w_row;
-                if (k) ap__unpackk(ty, w + (size_t)r0 * w_row, ro, b0, nb, &pw.b);
-                else ap__unpack(ty, w + (size_t)r0 * w_row, ro, b0, nb, &pw.a);
-                for (int r = r0 + 8; r < nr && r < r0 + 16; r++)      /* the next 8 rows' part of this chunk */
-                    for (size_t o = 0; o < (size_t)nb * wbs; o += 64)
-                        __builtin_prefetch(w + (size_t)r * w_row + (size_t)b0 * wbs + o, 0, 3);
-                const uint8_t *xc = xt + (size_t)b0 * xbs;
-                for (int t = 0; t < ntb; t += AP_T) {
-                    int T = ntb - t < AP_T ? ntb - t : AP_T;
-                    float *o = out + (int64_t)(t0 + t) * os + r0;
-                    const uint8_t *xg = xc + (size_t)t * x_row;
-                    if (k) { KERN_BY_T(T, ap__tgk(ty, TT, &pw.b, nb, xg, x_row, o, os, b0 == 0, rows)) }
-                    else { KERN_BY_T(T, ap__tg(ty, TT, &pw.a, nb, xg, x_row, dx + t, o, os, b0 == 0, rows)) }
-                }
-            }
-        }
-    }
-}
-#define AP_KERNEL(name, TY)                                                                                    \
-    static void kern_tile_##name##_pp_neondot(const uint8_t *w, size_t w_row, int nr, const uint8_t *x,       \
-                                              size_t x_row, int nt, int64_t n, float *out, int64_t os) {     \
-        ap__run(TY, w, w_row, nr, x, x_row, nt, n, out, os);                                                \
-    }
-AP_KERNEL(q4_0, T_Q4_0)
-AP_KERNEL(q8_0, T_Q8_0)
-AP_KERNEL(q4_k, T_Q4_K)
-AP_KERNEL(q5_k, T_Q5_K)
-AP_KERNEL(q6_k, T_Q6_K)
+AP_RUN(neondot, ap__tg, ap__tgk, AP_T)
+AP_KERNELS(neondot)
 #pragma GCC pop_options
 #endif
 
@@ -8468,6 +8607,11 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_avx512vnni, 16, 4 },
 #endif
 #if defined(__aarch64__)
+    { T_Q4_0, ISA_NEON, kern_tile_q4_0_pp_neon, 8, 4 },
+    { T_Q8_0, ISA_NEON, kern_tile_q8_0_pp_neon, 8, 4 },
+    { T_Q4_K, ISA_NEON, kern_tile_q4_k_pp_neon, 8, 4 },
+    { T_Q5_K, ISA_NEON, kern_tile_q5_k_pp_neon, 8, 4 },
+    { T_Q6_K, ISA_NEON, kern_tile_q6_k_pp_neon, 8, 4 },
     { T_Q4_0, ISA_NEONDOT, kern_tile_q4_0_pp_neondot, 8, 4 },
     { T_Q8_0, ISA_NEONDOT, kern_tile_q8_0_pp_neondot, 8, 4 },
     { T_Q4_K, ISA_NEONDOT, kern_tile_q4_k_pp_neondot, 8, 4 },
