@@ -6541,42 +6541,47 @@ ARM_AI void ap__kstep(int ty, int T, const ApWK *u, int b, const BlockQ8_K *cons
     }
 }
 
-/* The same without sdot. */
-ARM_AI void ap__tgkm(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size_t x_row, float *out, int64_t os,
-                    int first, int rows) {
-    float32x4_t acc[AP_T][2];
-    ap__load(T, out, os, first, rows, acc);
-    const int k45 = ty != T_Q6_K, nsub = k45 ? 8 : 16, per = k45 ? 2 : 1;   /* 16-byte token loads per sub-block */
-    for (int b = 0; b < nb; b++) {
-        const BlockQ8_K *xb[AP_T];
-        ARM_UNROLL for (int t = 0; t < T; t++) xb[t] = (const BlockQ8_K *)(x + (size_t)t * x_row) + b;
-        int32x4_t is[AP_T][2];
-        ARM_UNROLL for (int t = 0; t < T; t++) is[t][0] = is[t][1] = vdupq_n_s32(0);
-        for (int j = 0; j < nsub; j++) {
-            int32x4_t sub[AP_T][2];
-            ARM_UNROLL for (int t = 0; t < T; t++) sub[t][0] = sub[t][1] = vdupq_n_s32(0);
-            ARM_UNROLL for (int q = 0; q < per; q++) {
-                const int v = per * j + q;                 /* 16-byte group of the super-block */
-                int8x16_t xv[AP_T];
-                int16x8_t m[AP_T][4];
-                ARM_UNROLL for (int t = 0; t < T; t++) xv[t] = vld1q_s8(xb[t]->qs + 16 * v);
-#define AP_LANE(l)                                                                                  \
-                {                                                                                   \
-                    const int8x16_t w0 = u->w[b][0][4 * v + (l)], w1 = u->w[b][1][4 * v + (l)];     \
-                    AP_MSTEP(T, w0, w1, xv, l, (4 * q + (l)) % 4 == 0, m)                           \
-                    if ((4 * q + (l)) % 4 == 3) { AP_MFLUSH(T, m, sub) }                            \
-                }
-                AP_LANE(0) AP_LANE(1) AP_LANE(2) AP_LANE(3)
-#undef AP_LANE
-            }
-            const int32x4_t s0 = u->sc[b][0][j], s1 = u->sc[b][1][j];
-            ARM_UNROLL for (int t = 0; t < T; t++)
-                is[t][0] = vmlaq_s32(is[t][0], sub[t][0], s0), is[t][1] = vmlaq_s32(is[t][1], sub[t][1], s1);
-        }
-        ap__kstep(ty, T, u, b, xb, is, acc);
-    }
-    ap__store(T, acc, out, os, rows);
+/* T tokens x 8 rows (the first `rows` written) over the chunk's nb super-blocks. STEP(l)
+   adds lane l of the token bytes xv (codes 4l..4l+3 of group v) to sub: sdot in ap__tgk,
+   the int16 lanes (AP_KSTEP_M: 4 products, then widened) in ap__tgkm. */
+#define AP_TGK(NAME, STEP)                                                                                     \
+ARM_AI void NAME(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size_t x_row, float *out, int64_t os, \
+                 int first, int rows) {                                                                        \
+    float32x4_t acc[AP_T][2];                                                                                  \
+    ap__load(T, out, os, first, rows, acc);                                                                    \
+    const int k45 = ty != T_Q6_K, nsub = k45 ? 8 : 16, per = k45 ? 2 : 1;   /* token loads per sub-block */    \
+    for (int b = 0; b < nb; b++) {                                                                             \
+        const BlockQ8_K *xb[AP_T];                                                                             \
+        ARM_UNROLL for (int t = 0; t < T; t++) xb[t] = (const BlockQ8_K *)(x + (size_t)t * x_row) + b;         \
+        int32x4_t is[AP_T][2];                                                                                 \
+        ARM_UNROLL for (int t = 0; t < T; t++) is[t][0] = is[t][1] = vdupq_n_s32(0);                           \
+        for (int j = 0; j < nsub; j++) {                                                                       \
+            int32x4_t sub[AP_T][2];                                                                            \
+            ARM_UNROLL for (int t = 0; t < T; t++) sub[t][0] = sub[t][1] = vdupq_n_s32(0);                     \
+            ARM_UNROLL for (int q = 0; q < per; q++) {                                                         \
+                const int v = per * j + q;                 /* 16-byte group of the super-block */              \
+                int8x16_t xv[AP_T];                                                                            \
+                int16x8_t m[AP_T][4];                                                                          \
+                (void)m;                                                                                       \
+                ARM_UNROLL for (int t = 0; t < T; t++) xv[t] = vld1q_s8(xb[t]->qs + 16 * v);                   \
+                STEP(0) STEP(1) STEP(2) STEP(3)                                                                \
+            }                                                                                                  \
+            const int32x4_t s0 = u->sc[b][0][j], s1 = u->sc[b][1][j];                                          \
+            ARM_UNROLL for (int t = 0; t < T; t++)                                                             \
+                is[t][0] = vmlaq_s32(is[t][0], sub[t][0], s0), is[t][1] = vmlaq_s32(is[t][1], sub[t][1], s1);  \
+        }                                                                                                      \
+        ap__kstep(ty, T, u, b, xb, is, acc);                                                                   \
+    }                                                                                                          \
+    ap__store(T, acc, out, os, rows);                                                                          \
 }
+
+#define AP_KSTEP_M(l)                                                               \
+    {                                                                               \
+        const int8x16_t w0 = u->w[b][0][4 * v + (l)], w1 = u->w[b][1][4 * v + (l)]; \
+        AP_MSTEP(T, w0, w1, xv, l, (l) == 0, m)                                     \
+        if ((l) == 3) { AP_MFLUSH(T, m, sub) }                                      \
+    }
+AP_TGK(ap__tgkm, AP_KSTEP_M)
 
 /* The driver over chunks of blocks, 8 rows and AP_T tokens at a time, with the given
    token kernels (ap__tg / ap__tgk, or their non-dot twins). */
@@ -6668,43 +6673,15 @@ ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t
     ap__store(T, acc, out, os, rows);
 }
 
-/* T tokens x 8 rows (the first `rows` written) over the chunk's nb super-blocks. */
-ARM_AI void ap__tgk(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size_t x_row, float *out, int64_t os,
-                    int first, int rows) {
-    float32x4_t acc[AP_T][2];
-    ap__load(T, out, os, first, rows, acc);
-    const int k45 = ty != T_Q6_K, nsub = k45 ? 8 : 16, per = k45 ? 2 : 1;   /* 16-byte token loads per sub-block */
-    for (int b = 0; b < nb; b++) {
-        const BlockQ8_K *xb[AP_T];
-        ARM_UNROLL for (int t = 0; t < T; t++) xb[t] = (const BlockQ8_K *)(x + (size_t)t * x_row) + b;
-        int32x4_t is[AP_T][2];
-        ARM_UNROLL for (int t = 0; t < T; t++) is[t][0] = is[t][1] = vdupq_n_s32(0);
-        for (int j = 0; j < nsub; j++) {
-            int32x4_t sub[AP_T][2];
-            ARM_UNROLL for (int t = 0; t < T; t++) sub[t][0] = sub[t][1] = vdupq_n_s32(0);
-            ARM_UNROLL for (int q = 0; q < per; q++) {
-                const int v = per * j + q;                 /* 16-byte group of the super-block */
-                int8x16_t xv[AP_T];
-                ARM_UNROLL for (int t = 0; t < T; t++) xv[t] = vld1q_s8(xb[t]->qs + 16 * v);
-#define AP_LANE(l)                                                                                  \
-                {                                                                                   \
-                    const int8x16_t w0 = u->w[b][0][4 * v + (l)], w1 = u->w[b][1][4 * v + (l)];     \
-                    ARM_UNROLL for (int t = 0; t < T; t++) {                                        \
-                        sub[t][0] = vdotq_laneq_s32(sub[t][0], w0, xv[t], l);                       \
-                        sub[t][1] = vdotq_laneq_s32(sub[t][1], w1, xv[t], l);                       \
-                    }                                                                               \
-                }
-                AP_LANE(0) AP_LANE(1) AP_LANE(2) AP_LANE(3)
-#undef AP_LANE
-            }
-            const int32x4_t s0 = u->sc[b][0][j], s1 = u->sc[b][1][j];
-            ARM_UNROLL for (int t = 0; t < T; t++)
-                is[t][0] = vmlaq_s32(is[t][0], sub[t][0], s0), is[t][1] = vmlaq_s32(is[t][1], sub[t][1], s1);
-        }
-        ap__kstep(ty, T, u, b, xb, is, acc);
+#define AP_KSTEP_DOT(l)                                                             \
+    {                                                                               \
+        const int8x16_t w0 = u->w[b][0][4 * v + (l)], w1 = u->w[b][1][4 * v + (l)]; \
+        ARM_UNROLL for (int t = 0; t < T; t++) {                                    \
+            sub[t][0] = vdotq_laneq_s32(sub[t][0], w0, xv[t], l);                   \
+            sub[t][1] = vdotq_laneq_s32(sub[t][1], w1, xv[t], l);                   \
+        }                                                                           \
     }
-    ap__store(T, acc, out, os, rows);
-}
+AP_TGK(ap__tgk, AP_KSTEP_DOT)
 
 AP_RUN(neondot, ap__tg, ap__tgk, AP_T)
 AP_KERNELS(neondot)
