@@ -6152,11 +6152,25 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
 
 /* Q3_K rows against Q8_K tokens: element 128h + 32j + l: (qs[32h + l] >> 2j) & 3, minus 4
    unless bit 4h + j of hmask[l] is set; signed 6-bit scale of sub-block 8h + 2j + l/16. */
+/* Q3_K codes q - 4 (signed) of elements 128h + 32j + 16s .. +15 as a[2j + s]. */
+ARM_AI void arm__k3_codes(const BlockQ3_K *blk, int h, int8x16_t a[8]) {
+    const uint8x16_t m3 = vdupq_n_u8(3), four = vdupq_n_u8(4);
+    const uint8x16_t hm0 = vld1q_u8(blk->hmask), hm1 = vld1q_u8(blk->hmask + 16);
+    const uint8x16_t q0 = vld1q_u8(blk->qs + 32 * h), q1 = vld1q_u8(blk->qs + 32 * h + 16);
+    ARM_UNROLL for (int j = 0; j < 4; j++) {
+        uint8x16_t bit = vdupq_n_u8((uint8_t)(1u << (4 * h + j)));
+        int8x16_t sh = vdupq_n_s8((int8_t)(-2 * j));
+        uint8x16_t u0 = vorrq_u8(vandq_u8(vshlq_u8(q0, sh), m3), vandq_u8(vtstq_u8(hm0, bit), four));
+        uint8x16_t u1 = vorrq_u8(vandq_u8(vshlq_u8(q1, sh), m3), vandq_u8(vtstq_u8(hm1, bit), four));
+        a[2 * j] = vsubq_s8(vreinterpretq_s8_u8(u0), vreinterpretq_s8_u8(four));
+        a[2 * j + 1] = vsubq_s8(vreinterpretq_s8_u8(u1), vreinterpretq_s8_u8(four));
+    }
+}
+
 ARM_AI void arm__tile_q3_k(const uint8_t *vw, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
                            arm__dotfn dot, int nt) {
     const BlockQ3_K *w = (const BlockQ3_K *)vw;
     const int64_t nb = n / QK_K;
-    const uint8x16_t m3 = vdupq_n_u8(3), four = vdupq_n_u8(4);
     float32x4_t sum = vdupq_n_f32(0.0f);
     for (int64_t b = 0; b < nb; b++) {
         const BlockQ8_K *xb[ARM_TT];
@@ -6164,22 +6178,15 @@ ARM_AI void arm__tile_q3_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
         int32x4_t acc[ARM_TT] = { 0 };
         int sc[16];
         for (int j = 0; j < 16; j++) sc[j] = kern__q3_k_scale(j, w[b].scales);
-        uint8x16_t hm0 = vld1q_u8(w[b].hmask), hm1 = vld1q_u8(w[b].hmask + 16);
         for (int h = 0; h < 2; h++) {
-            uint8x16_t q0 = vld1q_u8(w[b].qs + 32 * h), q1 = vld1q_u8(w[b].qs + 32 * h + 16);
-            ARM_UNROLL for (int j = 0; j < 4; j++) {
-                uint8x16_t bit = vdupq_n_u8((uint8_t)(1u << (4 * h + j)));
-                int8x16_t sh = vdupq_n_s8((int8_t)(-2 * j));
-                uint8x16_t u0 = vorrq_u8(vandq_u8(vshlq_u8(q0, sh), m3), vandq_u8(vtstq_u8(hm0, bit), four));
-                uint8x16_t u1 = vorrq_u8(vandq_u8(vshlq_u8(q1, sh), m3), vandq_u8(vtstq_u8(hm1, bit), four));
-                int8x16_t a0 = vsubq_s8(vreinterpretq_s8_u8(u0), vreinterpretq_s8_u8(four));
-                int8x16_t a1 = vsubq_s8(vreinterpretq_s8_u8(u1), vreinterpretq_s8_u8(four));
+            int8x16_t a[8];
+            arm__k3_codes(&w[b], h, a);
+            ARM_UNROLL for (int j = 0; j < 4; j++)
                 ARM_UNROLL for (int t = 0; t < nt; t++) {
                     const int8_t *q8 = xb[t]->qs + 128 * h + 32 * j;
-                    acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a0, vld1q_s8(q8)), sc[8 * h + 2 * j]);
-                    acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a1, vld1q_s8(q8 + 16)), sc[8 * h + 2 * j + 1]);
+                    acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a[2 * j], vld1q_s8(q8)), sc[8 * h + 2 * j]);
+                    acc[t] = vmlaq_n_s32(acc[t], dot(vdupq_n_s32(0), a[2 * j + 1], vld1q_s8(q8 + 16)), sc[8 * h + 2 * j + 1]);
                 }
-            }
         }
         float32x4_t dx = vmulq_n_f32(x4, arm__h2f(w[b].d));
         sum = vaddq_f32(sum, vmulq_f32(dx, vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]))));
@@ -6287,7 +6294,7 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
 ARM_DOTS(neon, arm__mdot)
 
 #if defined(__aarch64__)
-/* ---- aarch64 prompt kernels (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K): weight rows in vector lanes ----
+/* ---- aarch64 prompt kernels (Q4_0, Q8_0, Q3_K..Q6_K): weight rows in vector lanes ----
  *
  * The x86 batch kernels' scheme (see "x86_64 AVX-512 VNNI prompt-processing kernels"):
  * a vector holds 4 consecutive codes of each of 4 rows, one int32 lane per row, and
@@ -6446,12 +6453,13 @@ ARM_AI void ap__tgm(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_
     ap__store(T, acc, out, os, rows);
 }
 
-/* Q4_K, Q5_K and Q6_K (super-blocks of 256 against Q8_K): the same lanes, per sub-block
- * (Q4_K / Q5_K 8 of 32, Q6_K 16 of 16 elements) the sdot sums go into `sub` and then isum += sub *
- * scale for the 4 rows of a vector (vmlaq_s32). Q6_K's codes are q - 32 as signed bytes,
- * as arm__tile_q6_k has them, so no bsums term; Q4_K's and Q5_K's msum = sum m_j * (bsum pair
- * j) is 8 vmlal_laneq_s16 per token and 4 rows. The float steps are the tiles': Q4_K, Q5_K
- * (dw dx) isum - (dmin dx) msum, Q6_K (dw dx) isum, bit-identical to the references. */
+/* Q3_K..Q6_K (super-blocks of 256 against Q8_K): the same lanes, per sub-block (Q4_K /
+ * Q5_K 8 of 32, Q3_K and Q6_K 16 of 16 elements) the sdot sums go into `sub` and then isum
+ * += sub * scale for the 4 rows of a vector (vmlaq_s32). Q6_K's codes are q - 32 and Q3_K's
+ * q - 4 as signed bytes, as the tiles have them, so no bsums term; Q4_K's and Q5_K's msum
+ * = sum m_j * (bsum pair j) is 8 vmlal_laneq_s16 per token and 4 rows. The float steps
+ * are the tiles': Q4_K, Q5_K (dw dx) isum - (dmin dx) msum, Q3_K and Q6_K (dw dx) isum,
+ * bit-identical to the references. */
 enum { AP_CBK = 2 };
 typedef struct {
     int8x16_t w[AP_CBK][2][64];    /* [b][g][k]: rows 4g..4g+3, codes 4k..4k+3 of the super-block */
@@ -6461,7 +6469,7 @@ typedef struct {
 } ApWK;
 
 ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, int nb, ApWK *u) {
-    const int five = ty == T_Q5_K, k45 = ty != T_Q6_K;
+    const int five = ty == T_Q5_K, k45 = ty == T_Q4_K || ty == T_Q5_K;
     const size_t bsz = five ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);     /* Q4_K / Q5_K: d, dmin, scales alike */
     const size_t oqs = five ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     for (int b = 0; b < nb; b++)
@@ -6477,6 +6485,10 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
                     kern__k4_unpack(blk->scales, uu);              /* sc0..7, m0..7 */
                     for (int j = 0; j < 8; j++) sc[j][i] = arm__k4_sc(uu, j), mn[j][i] = (int16_t)arm__k4_sc(uu, 8 + j);
                     d[i] = arm__h2f(blk->d), dm[i] = arm__h2f(blk->dmin);
+                } else if (ty == T_Q3_K) {
+                    const BlockQ3_K *blk = (const BlockQ3_K *)p + b0 + b;
+                    for (int j = 0; j < 16; j++) sc[j][i] = kern__q3_k_scale(j, blk->scales);
+                    d[i] = arm__h2f(blk->d);
                 } else {
                     const BlockQ6_K *blk = (const BlockQ6_K *)p + b0 + b;
                     for (int j = 0; j < 16; j++) sc[j][i] = blk->scales[j];
@@ -6498,6 +6510,8 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
                         }
                         arm__k45_codes(blk + oqs + 64 * h, five, &h0, &h1, c[i]);
                         arm__k45_codes(blk + oqs + 64 * h + 32, five, &h0, &h1, c[i] + 4);
+                    } else if (ty == T_Q3_K) {
+                        arm__k3_codes((const BlockQ3_K *)p + b0 + b, h, c[i]);
                     } else {
                         const BlockQ6_K *blk = (const BlockQ6_K *)p + b0 + b;
                         arm__k6_codes(blk->ql + 64 * h, blk->qh + 32 * h, c[i]);
@@ -6518,7 +6532,7 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
 /* The float step of super-block b for T tokens x 8 rows (xb: the tokens' blocks). */
 ARM_AI void ap__kstep(int ty, int T, const ApWK *u, int b, const BlockQ8_K *const *xb, int32x4_t is[][2],
                       float32x4_t acc[][2]) {
-    const int k45 = ty != T_Q6_K;
+    const int k45 = ty == T_Q4_K || ty == T_Q5_K;
     ARM_UNROLL for (int t = 0; t < T; t++) {
         const float xd = xb[t]->d;
         if (k45) {
@@ -6549,7 +6563,7 @@ ARM_AI void NAME(int ty, int T, const ApWK *u, int nb, const uint8_t *x, size_t 
                  int first, int rows) {                                                                        \
     float32x4_t acc[AP_T][2];                                                                                  \
     ap__load(T, out, os, first, rows, acc);                                                                    \
-    const int k45 = ty != T_Q6_K, nsub = k45 ? 8 : 16, per = k45 ? 2 : 1;   /* token loads per sub-block */    \
+    const int k45 = ty == T_Q4_K || ty == T_Q5_K, nsub = k45 ? 8 : 16, per = k45 ? 2 : 1; /* loads per sub-block */    \
     for (int b = 0; b < nb; b++) {                                                                             \
         const BlockQ8_K *xb[AP_T];                                                                             \
         ARM_UNROLL for (int t = 0; t < T; t++) xb[t] = (const BlockQ8_K *)(x + (size_t)t * x_row) + b;         \
@@ -6588,7 +6602,7 @@ AP_TGK(ap__tgkm, AP_KSTEP_M)
 #define AP_RUN(SFX, TG, TGK, TS)                                                                            \
 ARM_AI void ap__run_##SFX(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,   \
                           int nt, int64_t n, float *out, int64_t os) {                                      \
-    const int k = ty == T_Q4_K || ty == T_Q5_K || ty == T_Q6_K;                                             \
+    const int k = type_layouts[ty].blck == QK_K;                                                            \
     const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? AP_CBK : AP_CB;                                     \
     const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);                                           \
     const size_t wbs = type_layouts[ty].size;                                                               \
@@ -6634,7 +6648,7 @@ ARM_AI void ap__run_##SFX(int ty, const uint8_t *w, size_t w_row, int nr, const 
     }
 #define AP_KERNELS(SFX)                                                                                        \
     AP_KERNEL(q4_0, T_Q4_0, SFX) AP_KERNEL(q8_0, T_Q8_0, SFX) AP_KERNEL(q4_k, T_Q4_K, SFX)                     \
-    AP_KERNEL(q5_k, T_Q5_K, SFX) AP_KERNEL(q6_k, T_Q6_K, SFX)
+    AP_KERNEL(q5_k, T_Q5_K, SFX) AP_KERNEL(q6_k, T_Q6_K, SFX) AP_KERNEL(q3_k, T_Q3_K, SFX)
 AP_RUN(neon, ap__tgm, ap__tgkm, 2)
 AP_KERNELS(neon)
 #endif
@@ -7928,7 +7942,9 @@ PP_INL PP_VNNI void pp__tg32(int ty, int enc, int T, const pp__W32 *u, int nb, c
     PP_UNROLL for (int t = 0; t < T; t++) _mm512_mask_storeu_ps(out + (int64_t)t * os, m, acc[t]);
 }
 
-/* ================= Q4_K, Q5_K, Q6_K against Q8_K ================= */
+/* ================= Q3_K..Q6_K against Q8_K =================
+ * Q3_K goes the way of Q6_K: 16 sub-blocks of 16, codes u = q + 4 (3 bits from qs and
+ * hmask), the -4 through bsums, float step (dw * dx) * isum as kern_dot_q3_k_ref. */
 
 typedef struct {
     __m512i w[PP_CBK][64];   /* u bytes, dword group k = elements 4k..4k+3 */
@@ -7941,6 +7957,20 @@ typedef struct {
                                       Q6_K: -32 * bsums[j] */
 } PpXK;
 
+/* Q3_K's 16 6-bit scales (as bytes sc + 32, 4 per dword: s[0] sub-blocks 0..3, ...) from
+   the block's last 16 bytes transposed (q: the scales from byte 2 of dword 0; low
+   nibbles in scale bytes 0..7, high 2 bits in bytes 8..11, as kern__q3_k_scale). */
+PP_INL PP_VNNI void pp__k3_scales(const __m512i q[4], __m512i s[4]) {
+    const __m512i m2 = _mm512_set1_epi32(0x0f0f0f0f), m3 = _mm512_set1_epi32(0x03030303);
+    __m512i a0 = _mm512_or_si512(_mm512_srli_epi32(q[0], 16), _mm512_slli_epi32(q[1], 16));   /* bytes 0..3 */
+    __m512i a1 = _mm512_or_si512(_mm512_srli_epi32(q[1], 16), _mm512_slli_epi32(q[2], 16));   /* 4..7 */
+    __m512i a2 = _mm512_or_si512(_mm512_srli_epi32(q[2], 16), _mm512_slli_epi32(q[3], 16));   /* 8..11 */
+    PP_UNROLL for (int k = 0; k < 4; k++) {
+        __m512i lo = _mm512_and_si512(k < 2 ? (k ? a1 : a0) : _mm512_srli_epi32(k == 3 ? a1 : a0, 4), m2);
+        s[k] = _mm512_or_si512(lo, _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a2, 2 * k), m3), 4));
+    }
+}
+
 PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp__WK *u) {
     (void)enc;                                      /* the pp8 kernels' integer step */
     const __m512i m4 = _mm512_set1_epi8(0x0f), ff = _mm512_set1_epi32(0xff);
@@ -7948,7 +7978,7 @@ PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t 
     const size_t oqs = five ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     for (int b = 0; b < nb; b++) {
         __m512i q[4];
-        if (ty != T_Q6_K) {                             /* Q4_K, Q5_K: d, dmin, scales alike */
+        if (ty == T_Q4_K || ty == T_Q5_K) {             /* d, dmin, scales alike */
             const uint8_t *p = w + (size_t)(b0 + b) * type_layouts[ty].size;
             pp__t16(p, ro, q);                          /* d|dmin, scales u0, u1, u2 */
             u->d[b] = pp__h16lo(q[0]);
@@ -7994,6 +8024,27 @@ PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t 
                         u->w[b][8 * sb + k] = _mm512_ternarylogic_epi32(u->w[b][8 * sb + k], h, m10, 0xf8);   /* a | (b & c) */
                     }
             }
+        } else if (ty == T_Q3_K) {
+            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ3_K);
+            __m512i qs[16], hm[8], s[4];
+            PP_UNROLL for (int c = 0; c < 4; c++) pp__t16(p + offsetof(BlockQ3_K, qs) + 16 * c, ro, qs + 4 * c);
+            PP_UNROLL for (int c = 0; c < 2; c++) pp__t16(p + offsetof(BlockQ3_K, hmask) + 16 * c, ro, hm + 4 * c);
+            pp__t16(p + sizeof(BlockQ3_K) - 16, ro, q);          /* scales from byte 2, d in dword 3, high half */
+            u->d[b] = pp__h16hi(q[3]);
+            pp__k3_scales(q, s);
+            PP_UNROLL for (int j = 0; j < 16; j++)
+                u->sc[b][j] = _mm512_sub_epi32(_mm512_and_si512(_mm512_srli_epi32(s[j / 4], 8 * (j % 4)), ff),
+                                               _mm512_set1_epi32(32));
+            const __m512i m3 = _mm512_set1_epi8(3), m04 = _mm512_set1_epi8(4);
+            /* group g = 32h + 8j + i: qs dword 8h + i >> 2j, hmask dword i: bit 4h + j to bit 2 */
+            PP_UNROLL for (int h = 0; h < 2; h++)
+                PP_UNROLL for (int j = 0; j < 4; j++)
+                    PP_UNROLL for (int i = 0; i < 8; i++) {
+                        const int sh = 4 * h + j;
+                        __m512i hi = sh < 2 ? _mm512_slli_epi32(hm[i], 2 - sh) : sh > 2 ? _mm512_srli_epi32(hm[i], sh - 2) : hm[i];
+                        u->w[b][32 * h + 8 * j + i] =
+                            _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srli_epi32(qs[8 * h + i], 2 * j), m3), hi, m04, 0xf8);
+                    }
         } else {                                                /* Q6_K */
             const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ6_K);
             __m512i ql[32], qh[16];
@@ -8022,13 +8073,13 @@ PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t 
 }
 
 /* Per token and super-block of the chunk: Q4_K the (bs32[2i], bs32[2i+1]) int16 pairs,
-   bs32[j] = bsums[2j] + bsums[2j+1]; Q6_K -32 * bsums[j], or with pairs6 the pairs
-   (bsums[2i], bsums[2i+1]). */
+   bs32[j] = bsums[2j] + bsums[2j+1]; Q6_K -32 * bsums[j] (Q3_K -4 * bsums[j]), or with
+   pairs6 the pairs (bsums[2i], bsums[2i+1]). */
 PP_INL PP_AVX2 void pp__prepk(int ty, int pairs6, const uint8_t *x, size_t x_row, int nt, int64_t b0, int nb, PpXK *px) {
     for (int t = 0; t < nt; t++)
         for (int b = 0; b < nb; b++) {
             const BlockQ8_K *xb = (const BlockQ8_K *)(x + (size_t)t * x_row) + b0 + b;
-            if (ty != T_Q6_K) {
+            if (ty == T_Q4_K || ty == T_Q5_K) {
                 for (int i = 0; i < 4; i++) {
                     int lo = xb->bsums[4 * i] + xb->bsums[4 * i + 1], hi = xb->bsums[4 * i + 2] + xb->bsums[4 * i + 3];
                     px->v[t][b][i] = (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
@@ -8037,7 +8088,7 @@ PP_INL PP_AVX2 void pp__prepk(int ty, int pairs6, const uint8_t *x, size_t x_row
                 for (int i = 0; i < 8; i++)
                     px->v[t][b][i] = (int32_t)(((uint32_t)(uint16_t)xb->bsums[2 * i + 1] << 16) | (uint16_t)xb->bsums[2 * i]);
             } else {
-                for (int j = 0; j < 16; j++) px->v[t][b][j] = -32 * xb->bsums[j];
+                for (int j = 0; j < 16; j++) px->v[t][b][j] = (ty == T_Q3_K ? -4 : -32) * xb->bsums[j];
             }
         }
 }
@@ -8054,7 +8105,7 @@ PP_INL PP_VNNI void pp__tgk(int ty, int enc, int T, const pp__WK *u, int nb, con
         const uint8_t *xb = x + (size_t)b * sizeof(BlockQ8_K);
         const uint8_t *xq = xb + offsetof(BlockQ8_K, qs);
         __m512i is[PP_T], sub[PP_T];
-        if (ty != T_Q6_K) {
+        if (ty == T_Q4_K || ty == T_Q5_K) {
             for (int j = 0; j < 8; j++) {
                 PP_UNROLL for (int t = 0; t < T; t++) sub[t] = z;
                 PP_UNROLL for (int i = 0; i < 8; i++) {
@@ -8116,7 +8167,7 @@ PP_INL PP_VNNI void pp__tgk(int ty, int enc, int T, const pp__WK *u, int nb, con
 #define PP_RUN(NAME, P, TGT, R, PAIRS6, ENC)                                                                    \
     PP_INL TGT void NAME(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,        \
                          int nt, int64_t n, float *out, int64_t os) {                                           \
-        const int k = ty == T_Q4_K || ty == T_Q5_K || ty == T_Q6_K;                                             \
+        const int k = type_layouts[ty].blck == QK_K;                                                            \
         const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? PP_CBK : PP_CB32;                                   \
         const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);                                           \
         const size_t wbs = type_layouts[ty].size;                                                               \
@@ -8164,6 +8215,7 @@ PP_KERNEL(q8_0, T_Q8_0, pp__run, PP_VNNI, avx512vnni)
 PP_KERNEL(q4_k, T_Q4_K, pp__run, PP_VNNI, avx512vnni)
 PP_KERNEL(q5_k, T_Q5_K, pp__run, PP_VNNI, avx512vnni)
 PP_KERNEL(q6_k, T_Q6_K, pp__run, PP_VNNI, avx512vnni)
+PP_KERNEL(q3_k, T_Q3_K, pp__run, PP_VNNI, avx512vnni)
 
 /* ---- x86_64 AVX2 prompt-processing kernels: the same, 8 rows per ymm ----
  *
@@ -8312,13 +8364,25 @@ typedef struct {
     __m256 d[PP_CBK], dmin[PP_CBK];
 } pp8__WK;
 
+/* pp__k3_scales with 8 rows. */
+PP_INL PP8 void pp8__k3_scales(const __m256i q[4], __m256i s[4]) {
+    const __m256i m2 = _mm256_set1_epi32(0x0f0f0f0f), m3 = _mm256_set1_epi32(0x03030303);
+    __m256i a0 = _mm256_or_si256(_mm256_srli_epi32(q[0], 16), _mm256_slli_epi32(q[1], 16));
+    __m256i a1 = _mm256_or_si256(_mm256_srli_epi32(q[1], 16), _mm256_slli_epi32(q[2], 16));
+    __m256i a2 = _mm256_or_si256(_mm256_srli_epi32(q[2], 16), _mm256_slli_epi32(q[3], 16));
+    PP_UNROLL for (int k = 0; k < 4; k++) {
+        __m256i lo = _mm256_and_si256(k < 2 ? (k ? a1 : a0) : _mm256_srli_epi32(k == 3 ? a1 : a0, 4), m2);
+        s[k] = _mm256_or_si256(lo, _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(a2, 2 * k), m3), 4));
+    }
+}
+
 PP_INL PP8 void pp8__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp8__WK *u) {
     const __m256i m4 = _mm256_set1_epi8(0x0f), ff = _mm256_set1_epi32(0xff);
     const int five = ty == T_Q5_K;
     const size_t oqs = five ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     for (int b = 0; b < nb; b++) {
         __m256i q[4];
-        if (ty != T_Q6_K) {                             /* Q4_K, Q5_K: d, dmin, scales alike */
+        if (ty == T_Q4_K || ty == T_Q5_K) {             /* d, dmin, scales alike */
             const uint8_t *p = w + (size_t)(b0 + b) * type_layouts[ty].size;
             pp8__t8(p, ro, q);                          /* d|dmin, scales u0, u1, u2 */
             u->d[b] = pp8__h16lo(q[0]);
@@ -8360,6 +8424,28 @@ PP_INL PP8 void pp8__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro
                         u->w[b][8 * sb + k] = _mm256_or_si256(u->w[b][8 * sb + k], _mm256_and_si256(h, m10));
                     }
             }
+        } else if (ty == T_Q3_K) {                      /* as pp__unpackk */
+            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ3_K);
+            __m256i qs[16], hm[8], s[4], sc[16];
+            PP_UNROLL for (int c = 0; c < 4; c++) pp8__t8(p + offsetof(BlockQ3_K, qs) + 16 * c, ro, qs + 4 * c);
+            PP_UNROLL for (int c = 0; c < 2; c++) pp8__t8(p + offsetof(BlockQ3_K, hmask) + 16 * c, ro, hm + 4 * c);
+            pp8__t8(p + sizeof(BlockQ3_K) - 16, ro, q);
+            u->d[b] = pp8__h16hi(q[3]);
+            pp8__k3_scales(q, s);
+            PP_UNROLL for (int j = 0; j < 16; j++) {
+                sc[j] = _mm256_sub_epi32(_mm256_and_si256(_mm256_srli_epi32(s[j / 4], 8 * (j % 4)), ff), _mm256_set1_epi32(32));
+                u->sc[b][j] = enc == PP8_MADD ? pp8__pair(sc[j], sc[j]) : sc[j];
+            }
+            PP_UNROLL for (int i = 0; i < 8; i++) u->mp[b][i] = pp8__pair(sc[2 * i], sc[2 * i + 1]);
+            const __m256i m3 = _mm256_set1_epi8(3), m04 = _mm256_set1_epi8(4);
+            PP_UNROLL for (int h = 0; h < 2; h++)
+                PP_UNROLL for (int j = 0; j < 4; j++)
+                    PP_UNROLL for (int i = 0; i < 8; i++) {
+                        const int sh = 4 * h + j;
+                        __m256i hi = sh < 2 ? _mm256_slli_epi32(hm[i], 2 - sh) : sh > 2 ? _mm256_srli_epi32(hm[i], sh - 2) : hm[i];
+                        u->w[b][32 * h + 8 * j + i] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(qs[8 * h + i], 2 * j), m3),
+                                                                      _mm256_and_si256(hi, m04));
+                    }
         } else {                                                /* Q6_K */
             const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ6_K);
             __m256i ql[32], qh[16], sc[16];
@@ -8399,7 +8485,8 @@ PP_INL PP8 void pp8__tgk(int ty, int enc, int T, const pp8__WK *u, int nb, const
         __m256i is[PP_T], s[PP_T], s2[PP_T], c[PP_T];
         /* sub-blocks; int16 sums per sub-block; dword groups per int16 sum */
         /* Q5_K's codes (<= 31) fill int16 in 8 products, Q4_K's in 16 */
-        const int nsub = ty == T_Q6_K ? 16 : 8, nh = ty == T_Q4_K ? 1 : 2, per = ty == T_Q4_K ? 8 : ty == T_Q5_K ? 4 : 2;
+        const int k16 = ty == T_Q6_K || ty == T_Q3_K;       /* 16 sub-blocks of 16 */
+        const int nsub = k16 ? 16 : 8, nh = ty == T_Q4_K ? 1 : 2, per = ty == T_Q4_K ? 8 : ty == T_Q5_K ? 4 : 2;
         for (int j = 0; j < nsub; j++) {
             const __m256i sc = _mm256_load_si256(&u->sc[b][j]);
             PP_UNROLL for (int h = 0; h < nh; h++) {
@@ -8430,7 +8517,7 @@ PP_INL PP8 void pp8__tgk(int ty, int enc, int T, const pp8__WK *u, int nb, const
                 is[t] = j ? _mm256_add_epi32(is[t], p) : p;
             }
         }
-        const int npair = ty == T_Q6_K ? 8 : 4;
+        const int npair = k16 ? 8 : 4;
         PP_UNROLL for (int i = 0; i < npair; i++) {
             const __m256i mp = _mm256_load_si256(&u->mp[b][i]);
             PP_UNROLL for (int t = 0; t < T; t++) {
@@ -8442,11 +8529,11 @@ PP_INL PP8 void pp8__tgk(int ty, int enc, int T, const pp8__WK *u, int nb, const
             float xd;
             memcpy(&xd, xb + (size_t)t * x_row, 4);
             __m256 vxd = _mm256_set1_ps(xd), v;
-            if (ty != T_Q6_K) {
+            if (!k16) {
                 __m256 d = _mm256_mul_ps(u->d[b], vxd), dmin = _mm256_mul_ps(u->dmin[b], vxd);
                 v = _mm256_sub_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(is[t])), _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(c[t])));
-            } else {
-                __m256i i6 = _mm256_sub_epi32(is[t], _mm256_slli_epi32(c[t], 5));   /* - 32 * sum(sc * bsums) */
+            } else {            /* - 32 (Q3_K: 4) * sum(sc * bsums) */
+                __m256i i6 = _mm256_sub_epi32(is[t], _mm256_slli_epi32(c[t], ty == T_Q3_K ? 2 : 5));
                 v = _mm256_mul_ps(_mm256_mul_ps(u->d[b], vxd), _mm256_cvtepi32_ps(i6));
             }
             acc[t] = _mm256_add_ps(acc[t], v);
@@ -8462,6 +8549,7 @@ PP_KERNEL(q8_0, T_Q8_0, pp8__run_vex, PP8, avxvnni)
 PP_KERNEL(q4_k, T_Q4_K, pp8__run_vex, PP8, avxvnni)
 PP_KERNEL(q5_k, T_Q5_K, pp8__run_vex, PP8, avxvnni)
 PP_KERNEL(q6_k, T_Q6_K, pp8__run_vex, PP8, avxvnni)
+PP_KERNEL(q3_k, T_Q3_K, pp8__run_vex, PP8, avxvnni)
 #if defined(LLM_NO_MAIN)
 /* The tests' twin of the AVX-VNNI kernels: the same code with EVEX-encoded vpdpbusd, which
    CPUs with AVX-512 VNNI run (neither this project's machines nor qemu 7.2 run AVX-VNNI). */
@@ -8471,12 +8559,14 @@ PP_KERNEL(q8_0, T_Q8_0, pp8__run_evex, PP8, evex256)
 PP_KERNEL(q4_k, T_Q4_K, pp8__run_evex, PP8, evex256)
 PP_KERNEL(q5_k, T_Q5_K, pp8__run_evex, PP8, evex256)
 PP_KERNEL(q6_k, T_Q6_K, pp8__run_evex, PP8, evex256)
+PP_KERNEL(q3_k, T_Q3_K, pp8__run_evex, PP8, evex256)
 #endif
 PP_KERNEL(q4_0, T_Q4_0, pp8__run, PP8, avx2)
 PP_KERNEL(q8_0, T_Q8_0, pp8__run, PP8, avx2)
 PP_KERNEL(q4_k, T_Q4_K, pp8__run, PP8, avx2)
 PP_KERNEL(q5_k, T_Q5_K, pp8__run, PP8, avx2)
 PP_KERNEL(q6_k, T_Q6_K, pp8__run, PP8, avx2)
+PP_KERNEL(q3_k, T_Q3_K, pp8__run, PP8, avx2)
 
 #endif /* __x86_64__ */
 
@@ -8565,23 +8655,27 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q4_K, ISA_AVX2, kern_tile_q4_k_pp_avx2, 8, 4 },
     { T_Q5_K, ISA_AVX2, kern_tile_q5_k_pp_avx2, 8, 4 },
     { T_Q6_K, ISA_AVX2, kern_tile_q6_k_pp_avx2, 8, 4 },
+    { T_Q3_K, ISA_AVX2, kern_tile_q3_k_pp_avx2, 8, 4 },
     { T_Q4_0, ISA_AVXVNNI, kern_tile_q4_0_pp_avxvnni, 8, 4 },
     { T_Q8_0, ISA_AVXVNNI, kern_tile_q8_0_pp_avxvnni, 8, 4 },
     { T_Q4_K, ISA_AVXVNNI, kern_tile_q4_k_pp_avxvnni, 8, 4 },
     { T_Q5_K, ISA_AVXVNNI, kern_tile_q5_k_pp_avxvnni, 8, 4 },
     { T_Q6_K, ISA_AVXVNNI, kern_tile_q6_k_pp_avxvnni, 8, 4 },
+    { T_Q3_K, ISA_AVXVNNI, kern_tile_q3_k_pp_avxvnni, 8, 4 },
 #if defined(LLM_NO_MAIN)                  /* tests only; the zmm rows below win */
     { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_evex256, 8, 4 },
     { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_evex256, 8, 4 },
     { T_Q4_K, ISA_AVX512VNNI, kern_tile_q4_k_pp_evex256, 8, 4 },
     { T_Q5_K, ISA_AVX512VNNI, kern_tile_q5_k_pp_evex256, 8, 4 },
     { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_evex256, 8, 4 },
+    { T_Q3_K, ISA_AVX512VNNI, kern_tile_q3_k_pp_evex256, 8, 4 },
 #endif
     { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_avx512vnni, 16, 4 },
     { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_avx512vnni, 16, 4 },
     { T_Q4_K, ISA_AVX512VNNI, kern_tile_q4_k_pp_avx512vnni, 16, 4 },
     { T_Q5_K, ISA_AVX512VNNI, kern_tile_q5_k_pp_avx512vnni, 16, 4 },
     { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_avx512vnni, 16, 4 },
+    { T_Q3_K, ISA_AVX512VNNI, kern_tile_q3_k_pp_avx512vnni, 16, 4 },
 #endif
 #if defined(__aarch64__)
     { T_Q4_0, ISA_NEON, kern_tile_q4_0_pp_neon, 8, 4 },
@@ -8589,11 +8683,13 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q4_K, ISA_NEON, kern_tile_q4_k_pp_neon, 8, 4 },
     { T_Q5_K, ISA_NEON, kern_tile_q5_k_pp_neon, 8, 4 },
     { T_Q6_K, ISA_NEON, kern_tile_q6_k_pp_neon, 8, 4 },
+    { T_Q3_K, ISA_NEON, kern_tile_q3_k_pp_neon, 8, 4 },
     { T_Q4_0, ISA_NEONDOT, kern_tile_q4_0_pp_neondot, 8, 4 },
     { T_Q8_0, ISA_NEONDOT, kern_tile_q8_0_pp_neondot, 8, 4 },
     { T_Q4_K, ISA_NEONDOT, kern_tile_q4_k_pp_neondot, 8, 4 },
     { T_Q5_K, ISA_NEONDOT, kern_tile_q5_k_pp_neondot, 8, 4 },
     { T_Q6_K, ISA_NEONDOT, kern_tile_q6_k_pp_neondot, 8, 4 },
+    { T_Q3_K, ISA_NEONDOT, kern_tile_q3_k_pp_neondot, 8, 4 },
 #endif
     { -1, ISA_REF, NULL, 0, 0 }
 };

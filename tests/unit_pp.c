@@ -1,11 +1,11 @@
-/* tests/unit_pp.c - the prompt-processing kernels (kern_tile_*_pp_avx512vnni, _avx2, _neondot:
+/* tests/unit_pp.c - the prompt-processing kernels (kern_tile_*_pp_avx512vnni, _avx2, _neon, _neondot:
  * rows in vector lanes, called by the matmul driver once per thread with all its rows
  * and tokens; kern__batch_variants) against the reference dot products of section 10.
  *
  * For every row of kern__batch_variants (SKIP when this CPU lacks the ISA):
  *   - tile: random weight rows (every byte random with f16 scales of random magnitude,
  *     and blocks that are all zero or extreme: every byte 0xff with the largest f16
- *     scale, Q8_0 weights of -128/-127, Q6_K scales of -128) times activation rows
+ *     scale, Q8_0 weights of -128/-127, Q6_K scales of -128, Q3_K scales of -32) times activation rows
  *     (from the reference quant_act of random floats, or raw random bytes with
  *     consistent bsums / random d, or all -128 / +127), at 1, 2, 3, 7, 17 (and 64/176,
  *     a 2048/5632-element row) blocks of 32, or 1, 2, 3, 7, 22 super-blocks of 256; row
@@ -35,7 +35,7 @@ static uint16_t pp_f16_scale(int lo, int hi) {
     return h;
 }
 
-static int pp_is_k(int t) { return t == T_Q4_K || t == T_Q5_K || t == T_Q6_K; }
+static int pp_is_k(int t) { return type_layouts[t].blck == QK_K; }
 static int64_t pp_qk(int t) { return pp_is_k(t) ? QK_K : QK; }
 
 /* Offsets of the f16 scales of a weight block. */
@@ -47,6 +47,7 @@ static void pp_scales(int type, uint8_t *blk, int extreme) {
     case T_Q4_K: memcpy(blk + offsetof(BlockQ4_K, d), &d, 2); memcpy(blk + offsetof(BlockQ4_K, dmin), &m, 2); break;
     case T_Q5_K: memcpy(blk + offsetof(BlockQ5_K, d), &d, 2); memcpy(blk + offsetof(BlockQ5_K, dmin), &m, 2); break;
     case T_Q6_K: memcpy(blk + offsetof(BlockQ6_K, d), &d, 2); break;
+    case T_Q3_K: memcpy(blk + offsetof(BlockQ3_K, d), &d, 2); break;
     }
 }
 
@@ -60,6 +61,7 @@ static void pp_weights(int type, uint8_t *row, int64_t nb) {
             memset(blk, 0xff, bs);
             if (type == T_Q8_0) memset(((BlockQ8_0 *)blk)->qs, pp_u32() % 2 ? 0x80 : 0x81, QK);
             if (type == T_Q6_K) memset(((BlockQ6_K *)blk)->scales, 0x80, 16);
+            if (type == T_Q3_K && pp_u32() % 2) memset(((BlockQ3_K *)blk)->scales, 0, 12);   /* all scales -32 */
             pp_scales(type, blk, 1);
             continue;
         }
@@ -111,6 +113,7 @@ static float (*pp_ref_dot(int type))(const void *, const void *, int64_t) {
     case T_Q8_0: return kern_dot_q8_0_ref;
     case T_Q4_K: return kern_dot_q4_k_ref;
     case T_Q5_K: return kern_dot_q5_k_ref;
+    case T_Q3_K: return kern_dot_q3_k_ref;
     default: return kern_dot_q6_k_ref;
     }
 }
@@ -122,7 +125,8 @@ static int pp_same(float a, float b) {
 }
 
 static const char *pp_name(int type) {
-    return type == T_Q4_0 ? "q4_0" : type == T_Q8_0 ? "q8_0" : type == T_Q4_K ? "q4_k" : type == T_Q5_K ? "q5_k" : "q6_k";
+    return type == T_Q4_0 ? "q4_0" : type == T_Q8_0 ? "q8_0" : type == T_Q4_K ? "q4_k" : type == T_Q5_K ? "q5_k"
+         : type == T_Q3_K ? "q3_k" : "q6_k";
 }
 
 /* One nr x nt tile call against the reference; returns the number of mismatches. */
