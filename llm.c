@@ -7942,14 +7942,16 @@ PP_INL PP_VNNI void pp__tg32(int ty, int enc, int T, const pp__W32 *u, int nb, c
     PP_UNROLL for (int t = 0; t < T; t++) _mm512_mask_storeu_ps(out + (int64_t)t * os, m, acc[t]);
 }
 
-/* ================= Q3_K..Q6_K against Q8_K =================
+/* ================= Q2_K..Q6_K against Q8_K =================
  * Q3_K goes the way of Q6_K: 16 sub-blocks of 16, codes u = q + 4 (3 bits from qs and
- * hmask), the -4 through bsums, float step (dw * dx) * isum as kern_dot_q3_k_ref. */
+ * hmask), the -4 through bsums, float step (dw * dx) * isum as kern_dot_q3_k_ref. Q2_K:
+ * 16 sub-blocks of 16 with 4-bit scales, codes u = q (2 bits), and 16 4-bit mins taken
+ * as Q4_K's 8 are (int16 pairs against bsum pairs), float step as Q4_K's. */
 
 typedef struct {
     __m512i w[PP_CBK][64];   /* u bytes, dword group k = elements 4k..4k+3 */
     __m512i sc[PP_CBK][16];  /* int32 scale of each sub-block (Q4_K: 8 of 32, Q6_K: 16 of 16) */
-    __m512i mp[PP_CBK][4];   /* Q4_K: int16 pairs (m[2i], m[2i+1]) */
+    __m512i mp[PP_CBK][8];   /* Q4_K, Q5_K (i < 4), Q2_K (i < 8): int16 pairs (m[2i], m[2i+1]) */
     __m512 d[PP_CBK], dmin[PP_CBK];
 } pp__WK;
 typedef struct {
@@ -8024,6 +8026,27 @@ PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t 
                         u->w[b][8 * sb + k] = _mm512_ternarylogic_epi32(u->w[b][8 * sb + k], h, m10, 0xf8);   /* a | (b & c) */
                     }
             }
+        } else if (ty == T_Q2_K) {
+            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ2_K);
+            __m512i qs[16], sm[4];
+            PP_UNROLL for (int c = 0; c < 4; c++) pp__t16(p + offsetof(BlockQ2_K, qs) + 16 * c, ro, qs + 4 * c);
+            pp__t16(p + offsetof(BlockQ2_K, scales), ro, sm);    /* scale | min << 4 per sub-block */
+            pp__t16(p + sizeof(BlockQ2_K) - 16, ro, q);          /* d | dmin << 16 in dword 3 */
+            u->d[b] = pp__h16lo(q[3]);
+            u->dmin[b] = pp__h16hi(q[3]);
+            const __m512i f = _mm512_set1_epi32(0x0f);
+            PP_UNROLL for (int j = 0; j < 16; j++)
+                u->sc[b][j] = _mm512_and_si512(_mm512_srli_epi32(sm[j / 4], 8 * (j % 4)), f);
+            PP_UNROLL for (int i = 0; i < 8; i++) {              /* (m[2i], m[2i+1]): bytes 2i, 2i+1 >> 4 */
+                __m512i v = _mm512_srli_epi32(sm[i / 2], 16 * (i % 2));
+                u->mp[b][i] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(v, 4), f),
+                                              _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(v, 12), f), 16));
+            }
+            const __m512i m3 = _mm512_set1_epi8(3);
+            PP_UNROLL for (int h = 0; h < 2; h++)          /* group 32h + 8j + i: qs dword 8h + i >> 2j */
+                PP_UNROLL for (int j = 0; j < 4; j++)
+                    PP_UNROLL for (int i = 0; i < 8; i++)
+                        u->w[b][32 * h + 8 * j + i] = _mm512_and_si512(_mm512_srli_epi32(qs[8 * h + i], 2 * j), m3);
         } else if (ty == T_Q3_K) {
             const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ3_K);
             __m512i qs[16], hm[8], s[4];
@@ -8074,7 +8097,7 @@ PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t 
 
 /* Per token and super-block of the chunk: Q4_K the (bs32[2i], bs32[2i+1]) int16 pairs,
    bs32[j] = bsums[2j] + bsums[2j+1]; Q6_K -32 * bsums[j] (Q3_K -4 * bsums[j]), or with
-   pairs6 the pairs (bsums[2i], bsums[2i+1]). */
+   pairs6 (and always for Q2_K) the pairs (bsums[2i], bsums[2i+1]). */
 PP_INL PP_AVX2 void pp__prepk(int ty, int pairs6, const uint8_t *x, size_t x_row, int nt, int64_t b0, int nb, PpXK *px) {
     for (int t = 0; t < nt; t++)
         for (int b = 0; b < nb; b++) {
@@ -8084,7 +8107,7 @@ PP_INL PP_AVX2 void pp__prepk(int ty, int pairs6, const uint8_t *x, size_t x_row
                     int lo = xb->bsums[4 * i] + xb->bsums[4 * i + 1], hi = xb->bsums[4 * i + 2] + xb->bsums[4 * i + 3];
                     px->v[t][b][i] = (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
                 }
-            } else if (pairs6) {
+            } else if (pairs6 || ty == T_Q2_K) {
                 for (int i = 0; i < 8; i++)
                     px->v[t][b][i] = (int32_t)(((uint32_t)(uint16_t)xb->bsums[2 * i + 1] << 16) | (uint16_t)xb->bsums[2 * i]);
             } else {
@@ -8097,6 +8120,10 @@ PP_INL PP_VNNI void pp__tgk(int ty, int enc, int T, const pp__WK *u, int nb, con
                             const PpXK *px, int t0, float *out, int64_t os, int first, int rows) {
     (void)enc;
     const __mmask16 m = (__mmask16)((1u << rows) - 1);
+    /* 16 sub-blocks of 16 (Q2_K, Q3_K, Q6_K) or 8 of 32; Q3_K's and Q6_K's sums start at
+       -4 / -32 * bsums; Q2_K, Q4_K and Q5_K have a min term, npair pairs of mins */
+    const int k16 = ty == T_Q2_K || ty == T_Q3_K || ty == T_Q6_K, nsub = k16 ? 16 : 8, per = k16 ? 4 : 8;
+    const int corr = ty == T_Q3_K || ty == T_Q6_K, npair = corr ? 0 : ty == T_Q2_K ? 8 : 4;
     __m512 acc[PP_T];
     PP_UNROLL for (int t = 0; t < T; t++)
         acc[t] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, out + (int64_t)t * os);
@@ -8105,55 +8132,38 @@ PP_INL PP_VNNI void pp__tgk(int ty, int enc, int T, const pp__WK *u, int nb, con
         const uint8_t *xb = x + (size_t)b * sizeof(BlockQ8_K);
         const uint8_t *xq = xb + offsetof(BlockQ8_K, qs);
         __m512i is[PP_T], sub[PP_T];
-        if (ty == T_Q4_K || ty == T_Q5_K) {
-            for (int j = 0; j < 8; j++) {
-                PP_UNROLL for (int t = 0; t < T; t++) sub[t] = z;
-                PP_UNROLL for (int i = 0; i < 8; i++) {
-                    __m512i wv = _mm512_load_si512(&u->w[b][8 * j + i]);
-                    PP_UNROLL for (int t = 0; t < T; t++)
-                        sub[t] = _mm512_dpbusd_epi32(sub[t], wv, pp__bcast32(xq + (size_t)t * x_row + 32 * j + 4 * i));
-                }
-                __m512i sc = _mm512_load_si512(&u->sc[b][j]);
-                PP_UNROLL for (int t = 0; t < T; t++) {
-                    __m512i p = _mm512_mullo_epi32(sub[t], sc);
-                    is[t] = j ? _mm512_add_epi32(is[t], p) : p;
-                }
+        for (int j = 0; j < nsub; j++) {
+            PP_UNROLL for (int t = 0; t < T; t++) sub[t] = corr ? _mm512_set1_epi32(px->v[t0 + t][b][j]) : z;
+            PP_UNROLL for (int i = 0; i < per; i++) {
+                __m512i wv = _mm512_load_si512(&u->w[b][per * j + i]);
+                PP_UNROLL for (int t = 0; t < T; t++)
+                    sub[t] = _mm512_dpbusd_epi32(sub[t], wv, pp__bcast32(xq + (size_t)t * x_row + 4 * (per * j + i)));
             }
+            __m512i sc = _mm512_load_si512(&u->sc[b][j]);
+            PP_UNROLL for (int t = 0; t < T; t++) {
+                __m512i p = _mm512_mullo_epi32(sub[t], sc);
+                is[t] = j ? _mm512_add_epi32(is[t], p) : p;
+            }
+        }
+        if (npair) {                                    /* sub: the min term */
             PP_UNROLL for (int t = 0; t < T; t++) sub[t] = z;
-            PP_UNROLL for (int i = 0; i < 4; i++) {
+            PP_UNROLL for (int i = 0; i < npair; i++) {
                 __m512i mp = _mm512_load_si512(&u->mp[b][i]);
                 PP_UNROLL for (int t = 0; t < T; t++)
                     sub[t] = _mm512_dpwssd_epi32(sub[t], mp, _mm512_set1_epi32(px->v[t0 + t][b][i]));
             }
-            PP_UNROLL for (int t = 0; t < T; t++) {
-                float xd;
-                memcpy(&xd, xb + (size_t)t * x_row, 4);
-                __m512 vxd = _mm512_set1_ps(xd);
+        }
+        PP_UNROLL for (int t = 0; t < T; t++) {
+            float xd;
+            memcpy(&xd, xb + (size_t)t * x_row, 4);
+            __m512 vxd = _mm512_set1_ps(xd), v;
+            if (npair) {
                 __m512 d = _mm512_mul_ps(u->d[b], vxd), dmin = _mm512_mul_ps(u->dmin[b], vxd);
-                __m512 v = _mm512_sub_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(is[t])),
-                                         _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(sub[t])));
-                acc[t] = _mm512_add_ps(acc[t], v);
+                v = _mm512_sub_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(is[t])), _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(sub[t])));
+            } else {
+                v = _mm512_mul_ps(_mm512_mul_ps(u->d[b], vxd), _mm512_cvtepi32_ps(is[t]));
             }
-        } else {
-            for (int j = 0; j < 16; j++) {
-                PP_UNROLL for (int t = 0; t < T; t++) sub[t] = _mm512_set1_epi32(px->v[t0 + t][b][j]);
-                PP_UNROLL for (int i = 0; i < 4; i++) {
-                    __m512i wv = _mm512_load_si512(&u->w[b][4 * j + i]);
-                    PP_UNROLL for (int t = 0; t < T; t++)
-                        sub[t] = _mm512_dpbusd_epi32(sub[t], wv, pp__bcast32(xq + (size_t)t * x_row + 16 * j + 4 * i));
-                }
-                __m512i sc = _mm512_load_si512(&u->sc[b][j]);
-                PP_UNROLL for (int t = 0; t < T; t++) {
-                    __m512i p = _mm512_mullo_epi32(sub[t], sc);
-                    is[t] = j ? _mm512_add_epi32(is[t], p) : p;
-                }
-            }
-            PP_UNROLL for (int t = 0; t < T; t++) {
-                float xd;
-                memcpy(&xd, xb + (size_t)t * x_row, 4);
-                __m512 v = _mm512_mul_ps(_mm512_mul_ps(u->d[b], _mm512_set1_ps(xd)), _mm512_cvtepi32_ps(is[t]));
-                acc[t] = _mm512_add_ps(acc[t], v);
-            }
+            acc[t] = _mm512_add_ps(acc[t], v);
         }
     }
     PP_UNROLL for (int t = 0; t < T; t++) _mm512_mask_storeu_ps(out + (int64_t)t * os, m, acc[t]);
@@ -8216,6 +8226,7 @@ PP_KERNEL(q4_k, T_Q4_K, pp__run, PP_VNNI, avx512vnni)
 PP_KERNEL(q5_k, T_Q5_K, pp__run, PP_VNNI, avx512vnni)
 PP_KERNEL(q6_k, T_Q6_K, pp__run, PP_VNNI, avx512vnni)
 PP_KERNEL(q3_k, T_Q3_K, pp__run, PP_VNNI, avx512vnni)
+PP_KERNEL(q2_k, T_Q2_K, pp__run, PP_VNNI, avx512vnni)
 
 /* ---- x86_64 AVX2 prompt-processing kernels: the same, 8 rows per ymm ----
  *
@@ -8360,7 +8371,7 @@ typedef struct {
     __m256i w[PP_CBK][64];   /* u bytes, dword group k = elements 4k..4k+3 */
     __m256i sc[PP_CBK][16];  /* scale of each sub-block (Q4_K: 8 of 32, Q6_K: 16 of 16) in both int16 halves
                                 (PP8_MADD) or as int32 */
-    __m256i mp[PP_CBK][8];   /* int16 pairs: Q4_K (m[2i], m[2i+1]), i < 4; Q6_K (sc[2i], sc[2i+1]) */
+    __m256i mp[PP_CBK][8];   /* int16 pairs: Q4_K (m[2i], m[2i+1]), i < 4 (Q2_K i < 8); Q6_K (sc[2i], sc[2i+1]) */
     __m256 d[PP_CBK], dmin[PP_CBK];
 } pp8__WK;
 
@@ -8424,6 +8435,27 @@ PP_INL PP8 void pp8__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro
                         u->w[b][8 * sb + k] = _mm256_or_si256(u->w[b][8 * sb + k], _mm256_and_si256(h, m10));
                     }
             }
+        } else if (ty == T_Q2_K) {                      /* as pp__unpackk */
+            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ2_K);
+            __m256i qs[16], sm[4], mn[16];
+            PP_UNROLL for (int c = 0; c < 4; c++) pp8__t8(p + offsetof(BlockQ2_K, qs) + 16 * c, ro, qs + 4 * c);
+            pp8__t8(p + offsetof(BlockQ2_K, scales), ro, sm);
+            pp8__t8(p + sizeof(BlockQ2_K) - 16, ro, q);
+            u->d[b] = pp8__h16lo(q[3]);
+            u->dmin[b] = pp8__h16hi(q[3]);
+            const __m256i f = _mm256_set1_epi32(0x0f);
+            PP_UNROLL for (int j = 0; j < 16; j++) {
+                __m256i v = _mm256_srli_epi32(sm[j / 4], 8 * (j % 4));
+                u->sc[b][j] = _mm256_and_si256(v, f);
+                if (enc == PP8_MADD) u->sc[b][j] = pp8__dup16(u->sc[b][j]);
+                mn[j] = _mm256_and_si256(_mm256_srli_epi32(v, 4), f);
+            }
+            PP_UNROLL for (int i = 0; i < 8; i++) u->mp[b][i] = pp8__pair(mn[2 * i], mn[2 * i + 1]);
+            const __m256i m3 = _mm256_set1_epi8(3);
+            PP_UNROLL for (int h = 0; h < 2; h++)
+                PP_UNROLL for (int j = 0; j < 4; j++)
+                    PP_UNROLL for (int i = 0; i < 8; i++)
+                        u->w[b][32 * h + 8 * j + i] = _mm256_and_si256(_mm256_srli_epi32(qs[8 * h + i], 2 * j), m3);
         } else if (ty == T_Q3_K) {                      /* as pp__unpackk */
             const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ3_K);
             __m256i qs[16], hm[8], s[4], sc[16];
@@ -8485,7 +8517,8 @@ PP_INL PP8 void pp8__tgk(int ty, int enc, int T, const pp8__WK *u, int nb, const
         __m256i is[PP_T], s[PP_T], s2[PP_T], c[PP_T];
         /* sub-blocks; int16 sums per sub-block; dword groups per int16 sum */
         /* Q5_K's codes (<= 31) fill int16 in 8 products, Q4_K's in 16 */
-        const int k16 = ty == T_Q6_K || ty == T_Q3_K;       /* 16 sub-blocks of 16 */
+        const int k16 = ty == T_Q6_K || ty == T_Q3_K || ty == T_Q2_K;   /* 16 sub-blocks of 16 */
+        const int mins = ty != T_Q6_K && ty != T_Q3_K;      /* else -32 / -4 * sum(sc * bsums) */
         const int nsub = k16 ? 16 : 8, nh = ty == T_Q4_K ? 1 : 2, per = ty == T_Q4_K ? 8 : ty == T_Q5_K ? 4 : 2;
         for (int j = 0; j < nsub; j++) {
             const __m256i sc = _mm256_load_si256(&u->sc[b][j]);
@@ -8529,7 +8562,7 @@ PP_INL PP8 void pp8__tgk(int ty, int enc, int T, const pp8__WK *u, int nb, const
             float xd;
             memcpy(&xd, xb + (size_t)t * x_row, 4);
             __m256 vxd = _mm256_set1_ps(xd), v;
-            if (!k16) {
+            if (mins) {
                 __m256 d = _mm256_mul_ps(u->d[b], vxd), dmin = _mm256_mul_ps(u->dmin[b], vxd);
                 v = _mm256_sub_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(is[t])), _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(c[t])));
             } else {            /* - 32 (Q3_K: 4) * sum(sc * bsums) */
@@ -8550,6 +8583,7 @@ PP_KERNEL(q4_k, T_Q4_K, pp8__run_vex, PP8, avxvnni)
 PP_KERNEL(q5_k, T_Q5_K, pp8__run_vex, PP8, avxvnni)
 PP_KERNEL(q6_k, T_Q6_K, pp8__run_vex, PP8, avxvnni)
 PP_KERNEL(q3_k, T_Q3_K, pp8__run_vex, PP8, avxvnni)
+PP_KERNEL(q2_k, T_Q2_K, pp8__run_vex, PP8, avxvnni)
 #if defined(LLM_NO_MAIN)
 /* The tests' twin of the AVX-VNNI kernels: the same code with EVEX-encoded vpdpbusd, which
    CPUs with AVX-512 VNNI run (neither this project's machines nor qemu 7.2 run AVX-VNNI). */
@@ -8560,6 +8594,7 @@ PP_KERNEL(q4_k, T_Q4_K, pp8__run_evex, PP8, evex256)
 PP_KERNEL(q5_k, T_Q5_K, pp8__run_evex, PP8, evex256)
 PP_KERNEL(q6_k, T_Q6_K, pp8__run_evex, PP8, evex256)
 PP_KERNEL(q3_k, T_Q3_K, pp8__run_evex, PP8, evex256)
+PP_KERNEL(q2_k, T_Q2_K, pp8__run_evex, PP8, evex256)
 #endif
 PP_KERNEL(q4_0, T_Q4_0, pp8__run, PP8, avx2)
 PP_KERNEL(q8_0, T_Q8_0, pp8__run, PP8, avx2)
@@ -8567,6 +8602,7 @@ PP_KERNEL(q4_k, T_Q4_K, pp8__run, PP8, avx2)
 PP_KERNEL(q5_k, T_Q5_K, pp8__run, PP8, avx2)
 PP_KERNEL(q6_k, T_Q6_K, pp8__run, PP8, avx2)
 PP_KERNEL(q3_k, T_Q3_K, pp8__run, PP8, avx2)
+PP_KERNEL(q2_k, T_Q2_K, pp8__run, PP8, avx2)
 
 #endif /* __x86_64__ */
 
@@ -8656,12 +8692,14 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q5_K, ISA_AVX2, kern_tile_q5_k_pp_avx2, 8, 4 },
     { T_Q6_K, ISA_AVX2, kern_tile_q6_k_pp_avx2, 8, 4 },
     { T_Q3_K, ISA_AVX2, kern_tile_q3_k_pp_avx2, 8, 4 },
+    { T_Q2_K, ISA_AVX2, kern_tile_q2_k_pp_avx2, 8, 4 },
     { T_Q4_0, ISA_AVXVNNI, kern_tile_q4_0_pp_avxvnni, 8, 4 },
     { T_Q8_0, ISA_AVXVNNI, kern_tile_q8_0_pp_avxvnni, 8, 4 },
     { T_Q4_K, ISA_AVXVNNI, kern_tile_q4_k_pp_avxvnni, 8, 4 },
     { T_Q5_K, ISA_AVXVNNI, kern_tile_q5_k_pp_avxvnni, 8, 4 },
     { T_Q6_K, ISA_AVXVNNI, kern_tile_q6_k_pp_avxvnni, 8, 4 },
     { T_Q3_K, ISA_AVXVNNI, kern_tile_q3_k_pp_avxvnni, 8, 4 },
+    { T_Q2_K, ISA_AVXVNNI, kern_tile_q2_k_pp_avxvnni, 8, 4 },
 #if defined(LLM_NO_MAIN)                  /* tests only; the zmm rows below win */
     { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_evex256, 8, 4 },
     { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_evex256, 8, 4 },
@@ -8669,6 +8707,7 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q5_K, ISA_AVX512VNNI, kern_tile_q5_k_pp_evex256, 8, 4 },
     { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_evex256, 8, 4 },
     { T_Q3_K, ISA_AVX512VNNI, kern_tile_q3_k_pp_evex256, 8, 4 },
+    { T_Q2_K, ISA_AVX512VNNI, kern_tile_q2_k_pp_evex256, 8, 4 },
 #endif
     { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_avx512vnni, 16, 4 },
     { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_avx512vnni, 16, 4 },
@@ -8676,6 +8715,7 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q5_K, ISA_AVX512VNNI, kern_tile_q5_k_pp_avx512vnni, 16, 4 },
     { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_avx512vnni, 16, 4 },
     { T_Q3_K, ISA_AVX512VNNI, kern_tile_q3_k_pp_avx512vnni, 16, 4 },
+    { T_Q2_K, ISA_AVX512VNNI, kern_tile_q2_k_pp_avx512vnni, 16, 4 },
 #endif
 #if defined(__aarch64__)
     { T_Q4_0, ISA_NEON, kern_tile_q4_0_pp_neon, 8, 4 },

@@ -48,6 +48,7 @@ static void pp_scales(int type, uint8_t *blk, int extreme) {
     case T_Q5_K: memcpy(blk + offsetof(BlockQ5_K, d), &d, 2); memcpy(blk + offsetof(BlockQ5_K, dmin), &m, 2); break;
     case T_Q6_K: memcpy(blk + offsetof(BlockQ6_K, d), &d, 2); break;
     case T_Q3_K: memcpy(blk + offsetof(BlockQ3_K, d), &d, 2); break;
+    case T_Q2_K: memcpy(blk + offsetof(BlockQ2_K, d), &d, 2); memcpy(blk + offsetof(BlockQ2_K, dmin), &m, 2); break;
     }
 }
 
@@ -114,6 +115,7 @@ static float (*pp_ref_dot(int type))(const void *, const void *, int64_t) {
     case T_Q4_K: return kern_dot_q4_k_ref;
     case T_Q5_K: return kern_dot_q5_k_ref;
     case T_Q3_K: return kern_dot_q3_k_ref;
+    case T_Q2_K: return kern_dot_q2_k_ref;
     default: return kern_dot_q6_k_ref;
     }
 }
@@ -126,7 +128,7 @@ static int pp_same(float a, float b) {
 
 static const char *pp_name(int type) {
     return type == T_Q4_0 ? "q4_0" : type == T_Q8_0 ? "q8_0" : type == T_Q4_K ? "q4_k" : type == T_Q5_K ? "q5_k"
-         : type == T_Q3_K ? "q3_k" : "q6_k";
+         : type == T_Q3_K ? "q3_k" : type == T_Q2_K ? "q2_k" : "q6_k";
 }
 
 /* One nr x nt tile call against the reference; returns the number of mismatches. */
