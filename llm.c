@@ -6194,13 +6194,23 @@ ARM_AI void arm__tile_q3_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
     arm__tile_store(sum, out, os, nt);
 }
 
+/* Q2_K codes (0..3) of elements 128h + 32j + 16s .. +15 as a[2j + s]. */
+ARM_AI void arm__k2_codes(const BlockQ2_K *blk, int h, int8x16_t a[8]) {
+    const uint8x16_t m3 = vdupq_n_u8(3);
+    const uint8x16_t q0 = vld1q_u8(blk->qs + 32 * h), q1 = vld1q_u8(blk->qs + 32 * h + 16);
+    ARM_UNROLL for (int j = 0; j < 4; j++) {
+        int8x16_t sh = vdupq_n_s8((int8_t)(-2 * j));
+        a[2 * j] = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q0, sh), m3));
+        a[2 * j + 1] = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q1, sh), m3));
+    }
+}
+
 /* Q2_K rows against Q8_K tokens: element 128h + 32j + l: (qs[32h + l] >> 2j) & 3; scale
    byte 8h + 2j + l/16 (low nibble scale, high nibble min). */
 ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
                            arm__dotfn dot, int nt) {
     const BlockQ2_K *w = (const BlockQ2_K *)vw;
     const int64_t nb = n / QK_K;
-    const uint8x16_t m3 = vdupq_n_u8(3);
     float32x4_t sum = vdupq_n_f32(0.0f);
     for (int64_t b = 0; b < nb; b++) {
         const BlockQ8_K *xb[ARM_TT];
@@ -6218,11 +6228,10 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
             mm[t] = vmlal_s16(s, vget_high_s16(b1), vget_high_s16(mn1));
         }
         for (int h = 0; h < 2; h++) {
-            uint8x16_t q0 = vld1q_u8(w[b].qs + 32 * h), q1 = vld1q_u8(w[b].qs + 32 * h + 16);
+            int8x16_t a[8];
+            arm__k2_codes(&w[b], h, a);
             ARM_UNROLL for (int j = 0; j < 4; j++) {
-                int8x16_t sh = vdupq_n_s8((int8_t)(-2 * j));
-                int8x16_t a0 = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q0, sh), m3));
-                int8x16_t a1 = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q1, sh), m3));
+                const int8x16_t a0 = a[2 * j], a1 = a[2 * j + 1];
                 int s0 = w[b].scales[8 * h + 2 * j] & 0x0f, s1 = w[b].scales[8 * h + 2 * j + 1] & 0x0f;
                 ARM_UNROLL for (int t = 0; t < nt; t++) {
                     const int8_t *q8 = xb[t]->qs + 128 * h + 32 * j;
@@ -6294,7 +6303,7 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
 ARM_DOTS(neon, arm__mdot)
 
 #if defined(__aarch64__)
-/* ---- aarch64 prompt kernels (Q4_0, Q8_0, Q3_K..Q6_K): weight rows in vector lanes ----
+/* ---- aarch64 prompt kernels (Q4_0, Q8_0, Q2_K..Q6_K): weight rows in vector lanes ----
  *
  * The x86 batch kernels' scheme (see "x86_64 AVX-512 VNNI prompt-processing kernels"):
  * a vector holds 4 consecutive codes of each of 4 rows, one int32 lane per row, and
@@ -6453,18 +6462,18 @@ ARM_AI void ap__tgm(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_
     ap__store(T, acc, out, os, rows);
 }
 
-/* Q3_K..Q6_K (super-blocks of 256 against Q8_K): the same lanes, per sub-block (Q4_K /
- * Q5_K 8 of 32, Q3_K and Q6_K 16 of 16 elements) the sdot sums go into `sub` and then isum
+/* Q2_K..Q6_K (super-blocks of 256 against Q8_K): the same lanes, per sub-block (Q4_K /
+ * Q5_K 8 of 32, the others 16 of 16 elements) the sdot sums go into `sub` and then isum
  * += sub * scale for the 4 rows of a vector (vmlaq_s32). Q6_K's codes are q - 32 and Q3_K's
  * q - 4 as signed bytes, as the tiles have them, so no bsums term; Q4_K's and Q5_K's msum
- * = sum m_j * (bsum pair j) is 8 vmlal_laneq_s16 per token and 4 rows. The float steps
- * are the tiles': Q4_K, Q5_K (dw dx) isum - (dmin dx) msum, Q3_K and Q6_K (dw dx) isum,
- * bit-identical to the references. */
+ * = sum m_j * (bsum pair j) is 8 vmlal_laneq_s16 per token and 4 rows, Q2_K's 16 (its 16
+ * mins times bsums). The float steps are the tiles': Q2_K, Q4_K, Q5_K (dw dx) isum -
+ * (dmin dx) msum, Q3_K and Q6_K (dw dx) isum, bit-identical to the references. */
 enum { AP_CBK = 2 };
 typedef struct {
     int8x16_t w[AP_CBK][2][64];    /* [b][g][k]: rows 4g..4g+3, codes 4k..4k+3 of the super-block */
     int32x4_t sc[AP_CBK][2][16];   /* sub-block scales of rows 4g..4g+3 */
-    int16x4_t m[AP_CBK][2][8];     /* Q4_K, Q5_K: sub-block mins */
+    int16x4_t m[AP_CBK][2][16];    /* sub-block mins: Q4_K, Q5_K 8, Q2_K 16 */
     float32x4_t d[AP_CBK][2], dmin[AP_CBK][2];
 } ApWK;
 
@@ -6475,7 +6484,7 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
     for (int b = 0; b < nb; b++)
         ARM_UNROLL for (int g = 0; g < 2; g++) {
             int32_t sc[16][4];
-            int16_t mn[8][4];
+            int16_t mn[16][4];
             float d[4], dm[4] = { 0 };
             ARM_UNROLL for (int i = 0; i < 4; i++) {
                 const uint8_t *p = w + ro[4 * g + i];
@@ -6484,6 +6493,10 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
                     uint32_t uu[4];
                     kern__k4_unpack(blk->scales, uu);              /* sc0..7, m0..7 */
                     for (int j = 0; j < 8; j++) sc[j][i] = arm__k4_sc(uu, j), mn[j][i] = (int16_t)arm__k4_sc(uu, 8 + j);
+                    d[i] = arm__h2f(blk->d), dm[i] = arm__h2f(blk->dmin);
+                } else if (ty == T_Q2_K) {
+                    const BlockQ2_K *blk = (const BlockQ2_K *)p + b0 + b;
+                    for (int j = 0; j < 16; j++) sc[j][i] = blk->scales[j] & 0x0f, mn[j][i] = (int16_t)(blk->scales[j] >> 4);
                     d[i] = arm__h2f(blk->d), dm[i] = arm__h2f(blk->dmin);
                 } else if (ty == T_Q3_K) {
                     const BlockQ3_K *blk = (const BlockQ3_K *)p + b0 + b;
@@ -6510,6 +6523,8 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
                         }
                         arm__k45_codes(blk + oqs + 64 * h, five, &h0, &h1, c[i]);
                         arm__k45_codes(blk + oqs + 64 * h + 32, five, &h0, &h1, c[i] + 4);
+                    } else if (ty == T_Q2_K) {
+                        arm__k2_codes((const BlockQ2_K *)p + b0 + b, h, c[i]);
                     } else if (ty == T_Q3_K) {
                         arm__k3_codes((const BlockQ3_K *)p + b0 + b, h, c[i]);
                     } else {
@@ -6523,20 +6538,21 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
                 }
             }
             for (int j = 0; j < 16; j++) u->sc[b][g][j] = vld1q_s32(sc[j]);
-            if (k45)
-                for (int j = 0; j < 8; j++) u->m[b][g][j] = vld1_s16(mn[j]);
+            for (int j = 0; j < (k45 ? 8 : ty == T_Q2_K ? 16 : 0); j++) u->m[b][g][j] = vld1_s16(mn[j]);
             u->d[b][g] = vld1q_f32(d), u->dmin[b][g] = vld1q_f32(dm);
         }
 }
 
-/* The float step of super-block b for T tokens x 8 rows (xb: the tokens' blocks). */
+/* The float step of super-block b for T tokens x 8 rows (xb: the tokens' blocks); the
+   min term of Q4_K, Q5_K (8 mins times bsum pairs) and Q2_K (16 mins times bsums). */
 ARM_AI void ap__kstep(int ty, int T, const ApWK *u, int b, const BlockQ8_K *const *xb, int32x4_t is[][2],
                       float32x4_t acc[][2]) {
     const int k45 = ty == T_Q4_K || ty == T_Q5_K;
     ARM_UNROLL for (int t = 0; t < T; t++) {
         const float xd = xb[t]->d;
-        if (k45) {
-            const int16x8_t bs = arm__bsum32(xb[t]->bsums);
+        if (k45 || ty == T_Q2_K) {
+            const int16x8_t bs = k45 ? arm__bsum32(xb[t]->bsums) : vld1q_s16(xb[t]->bsums);
+            const int16x8_t bs8 = vld1q_s16(xb[t]->bsums + 8);
             ARM_UNROLL for (int g = 0; g < 2; g++) {
                 const int16x4_t *m = u->m[b][g];
                 int32x4_t c = vmull_laneq_s16(m[0], bs, 0);
@@ -6544,6 +6560,12 @@ ARM_AI void ap__kstep(int ty, int T, const ApWK *u, int b, const BlockQ8_K *cons
                 c = vmlal_laneq_s16(c, m[3], bs, 3), c = vmlal_laneq_s16(c, m[4], bs, 4);
                 c = vmlal_laneq_s16(c, m[5], bs, 5), c = vmlal_laneq_s16(c, m[6], bs, 6);
                 c = vmlal_laneq_s16(c, m[7], bs, 7);
+                if (!k45) {
+                    c = vmlal_laneq_s16(c, m[8], bs8, 0), c = vmlal_laneq_s16(c, m[9], bs8, 1);
+                    c = vmlal_laneq_s16(c, m[10], bs8, 2), c = vmlal_laneq_s16(c, m[11], bs8, 3);
+                    c = vmlal_laneq_s16(c, m[12], bs8, 4), c = vmlal_laneq_s16(c, m[13], bs8, 5);
+                    c = vmlal_laneq_s16(c, m[14], bs8, 6), c = vmlal_laneq_s16(c, m[15], bs8, 7);
+                }
                 float32x4_t d = vmulq_n_f32(u->d[b][g], xd), dmin = vmulq_n_f32(u->dmin[b][g], xd);
                 acc[t][g] = vaddq_f32(acc[t][g], vsubq_f32(vmulq_f32(d, vcvtq_f32_s32(is[t][g])),
                                                            vmulq_f32(dmin, vcvtq_f32_s32(c))));
@@ -6648,7 +6670,8 @@ ARM_AI void ap__run_##SFX(int ty, const uint8_t *w, size_t w_row, int nr, const 
     }
 #define AP_KERNELS(SFX)                                                                                        \
     AP_KERNEL(q4_0, T_Q4_0, SFX) AP_KERNEL(q8_0, T_Q8_0, SFX) AP_KERNEL(q4_k, T_Q4_K, SFX)                     \
-    AP_KERNEL(q5_k, T_Q5_K, SFX) AP_KERNEL(q6_k, T_Q6_K, SFX) AP_KERNEL(q3_k, T_Q3_K, SFX)
+    AP_KERNEL(q5_k, T_Q5_K, SFX) AP_KERNEL(q6_k, T_Q6_K, SFX) AP_KERNEL(q3_k, T_Q3_K, SFX)                     \
+    AP_KERNEL(q2_k, T_Q2_K, SFX)
 AP_RUN(neon, ap__tgm, ap__tgkm, 2)
 AP_KERNELS(neon)
 #endif
@@ -8724,12 +8747,14 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q5_K, ISA_NEON, kern_tile_q5_k_pp_neon, 8, 4 },
     { T_Q6_K, ISA_NEON, kern_tile_q6_k_pp_neon, 8, 4 },
     { T_Q3_K, ISA_NEON, kern_tile_q3_k_pp_neon, 8, 4 },
+    { T_Q2_K, ISA_NEON, kern_tile_q2_k_pp_neon, 8, 4 },
     { T_Q4_0, ISA_NEONDOT, kern_tile_q4_0_pp_neondot, 8, 4 },
     { T_Q8_0, ISA_NEONDOT, kern_tile_q8_0_pp_neondot, 8, 4 },
     { T_Q4_K, ISA_NEONDOT, kern_tile_q4_k_pp_neondot, 8, 4 },
     { T_Q5_K, ISA_NEONDOT, kern_tile_q5_k_pp_neondot, 8, 4 },
     { T_Q6_K, ISA_NEONDOT, kern_tile_q6_k_pp_neondot, 8, 4 },
     { T_Q3_K, ISA_NEONDOT, kern_tile_q3_k_pp_neondot, 8, 4 },
+    { T_Q2_K, ISA_NEONDOT, kern_tile_q2_k_pp_neondot, 8, 4 },
 #endif
     { -1, ISA_REF, NULL, 0, 0 }
 };
