@@ -6302,8 +6302,7 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
 
 ARM_DOTS(neon, arm__mdot)
 
-#if defined(__aarch64__)
-/* ---- aarch64 prompt kernels (Q4_0, Q8_0, Q2_K..Q6_K): weight rows in vector lanes ----
+/* ---- ARM prompt kernels (Q4_0, Q8_0, Q2_K..Q6_K): weight rows in vector lanes ----
  *
  * The x86 batch kernels' scheme (see "x86_64 AVX-512 VNNI prompt-processing kernels"):
  * a vector holds 4 consecutive codes of each of 4 rows, one int32 lane per row, and
@@ -6318,7 +6317,7 @@ ARM_DOTS(neon, arm__mdot)
  * (isum * dw) * dx, Q8_0 isum * (dw * dx)), so the results are bit-identical to
  * kern_dot_q4_0_ref / _q8_0_ref.
  *
- * Without the dot-product instructions (Pi 4, Cortex-A72: the _neon kernels) each sdot
+ * Without the dot-product instructions (Pi 4, Cortex-A72, and armv7: the _neon kernels) each sdot
  * becomes widening multiplies (vmull_s8 / vmlal_s8, 8 products each) of the 4 rows' codes
  * and the 4 activation bytes copied into every lane, into int16 lanes [row r: 4 codes]
  * that are added pairwise (vpaddq_s16) and widened into the int32 row lanes (vpadalq_s16)
@@ -6327,11 +6326,13 @@ ARM_DOTS(neon, arm__mdot)
  * Q8_0's products (|w x| <= 128 * 128) are widened one by one (vpadalq_s16 into
  * [r, r, r+1, r+1] lanes, added pairwise per block). The integer sums are the same, so
  * are the results. 2 tokens per step, not AP_T: the int16 lanes of 4 would not fit in
- * the 32 registers. Instructions per row, token and 32 elements under qemu (64 rows x 64
- * tokens x 2048, QEMU_CPU=cortex-a72), tiles -> these: Q4_0 12.45 -> 11.41, Q8_0 16.45 ->
- * 14.11, Q4_K 14.13 -> 11.91, Q5_K 15.6 -> 12.03, Q6_K 17.33 -> 11.16. The multiplies are
- * the same in both (8 products per instruction); the saving is the tiles' per-token
- * unpacking and horizontal sums. */
+ * the 32 registers (armv7, 16 registers: 1 token, and its forms of the AArch64-only
+ * instructions, AP_DUP4 etc.). Instructions per row, token and 32 elements under qemu (64
+ * rows x 64 tokens x 2048), tiles -> these: aarch64 (QEMU_CPU=cortex-a72) Q4_0 12.45 ->
+ * 11.41, Q8_0 16.45 -> 14.11, Q4_K 14.13 -> 11.91, Q5_K 15.6 -> 12.03, Q6_K 17.33 -> 11.16;
+ * armv7 Q4_0 29.27 -> 16.22, Q8_0 34.39 -> 19.33, Q4_K 34.12 -> 16.16, Q6_K 43.66 -> 15.6.
+ * The multiplies are the same in both (8 products per instruction); the saving is the
+ * tiles' per-token unpacking and horizontal sums. */
 enum { AP_TB = 128, AP_CB = 16, AP_T = 4 };
 typedef struct {
     int8x16_t w[AP_CB][16];   /* [8g + k]: rows 4g..4g+3, elements 4k..4k+3 of the block */
@@ -6340,6 +6341,7 @@ typedef struct {
 
 /* o[k] lane i = a[i] lane k (32-bit lanes) */
 ARM_AI void ap__t4(const int8x16_t a[4], int8x16_t *o) {
+#if defined(__aarch64__)
     int32x4_t t0 = vtrn1q_s32(vreinterpretq_s32_s8(a[0]), vreinterpretq_s32_s8(a[1]));
     int32x4_t t1 = vtrn2q_s32(vreinterpretq_s32_s8(a[0]), vreinterpretq_s32_s8(a[1]));
     int32x4_t t2 = vtrn1q_s32(vreinterpretq_s32_s8(a[2]), vreinterpretq_s32_s8(a[3]));
@@ -6348,6 +6350,14 @@ ARM_AI void ap__t4(const int8x16_t a[4], int8x16_t *o) {
     o[1] = vreinterpretq_s8_s64(vtrn1q_s64(vreinterpretq_s64_s32(t1), vreinterpretq_s64_s32(t3)));
     o[2] = vreinterpretq_s8_s64(vtrn2q_s64(vreinterpretq_s64_s32(t0), vreinterpretq_s64_s32(t2)));
     o[3] = vreinterpretq_s8_s64(vtrn2q_s64(vreinterpretq_s64_s32(t1), vreinterpretq_s64_s32(t3)));
+#else
+    int32x4x2_t t01 = vtrnq_s32(vreinterpretq_s32_s8(a[0]), vreinterpretq_s32_s8(a[1]));
+    int32x4x2_t t23 = vtrnq_s32(vreinterpretq_s32_s8(a[2]), vreinterpretq_s32_s8(a[3]));
+    o[0] = vreinterpretq_s8_s32(vcombine_s32(vget_low_s32(t01.val[0]), vget_low_s32(t23.val[0])));
+    o[1] = vreinterpretq_s8_s32(vcombine_s32(vget_low_s32(t01.val[1]), vget_low_s32(t23.val[1])));
+    o[2] = vreinterpretq_s8_s32(vcombine_s32(vget_high_s32(t01.val[0]), vget_high_s32(t23.val[0])));
+    o[3] = vreinterpretq_s8_s32(vcombine_s32(vget_high_s32(t01.val[1]), vget_high_s32(t23.val[1])));
+#endif
 }
 
 /* Blocks b0..b0+nb-1 of the 8 rows at w + ro[r] (ro repeats the last row past the end),
@@ -6398,6 +6408,29 @@ ARM_AI void ap__fstep(int ty, int T, const ApW *u, int b, const float (*dx)[AP_C
         }
 }
 
+/* The AArch64 instructions the non-dot lanes use, and their armv7 forms (lane j, k:
+   constants). armv7 has 16 vector registers: one token per step (AP_TSM) there. */
+#if defined(__aarch64__)
+#define AP_DUP4(v, j) vreinterpretq_s8_s32(vdupq_laneq_s32(vreinterpretq_s32_s8(v), j))
+#define AP_MULL_HI(a, b) vmull_high_s8(a, b)
+#define AP_MLAL_HI(c, a, b) vmlal_high_s8(c, a, b)
+#define AP_PADD16(a, b) vpaddq_s16(a, b)
+#define AP_PADD32(a, b) vpaddq_s32(a, b)
+#define AP_MLAL_LANE(c, m, v, k) vmlal_laneq_s16(c, m, v, k)
+#define AP_MULL_LANE(m, v, k) vmull_laneq_s16(m, v, k)
+enum { AP_TSM = 2 };
+#else
+#define AP_DUP4(v, j) \
+    vreinterpretq_s8_s32(vdupq_lane_s32((j) < 2 ? vget_low_s32(vreinterpretq_s32_s8(v)) : vget_high_s32(vreinterpretq_s32_s8(v)), (j) & 1))
+#define AP_MULL_HI(a, b) vmull_s8(vget_high_s8(a), vget_high_s8(b))
+#define AP_MLAL_HI(c, a, b) vmlal_s8(c, vget_high_s8(a), vget_high_s8(b))
+#define AP_PADD16(a, b) vcombine_s16(vpadd_s16(vget_low_s16(a), vget_high_s16(a)), vpadd_s16(vget_low_s16(b), vget_high_s16(b)))
+#define AP_PADD32(a, b) vcombine_s32(vpadd_s32(vget_low_s32(a), vget_high_s32(a)), vpadd_s32(vget_low_s32(b), vget_high_s32(b)))
+#define AP_MLAL_LANE(c, m, v, k) vmlal_lane_s16(c, m, (k) < 4 ? vget_low_s16(v) : vget_high_s16(v), (k) & 3)
+#define AP_MULL_LANE(m, v, k) vmull_lane_s16(m, (k) < 4 ? vget_low_s16(v) : vget_high_s16(v), (k) & 3)
+enum { AP_TSM = 1 };
+#endif
+
 /* Products into int16 lanes before they are widened (see above). */
 #define AP_F(ty) ((ty) == T_Q8_0 ? 1 : 4)
 
@@ -6405,22 +6438,22 @@ ARM_AI void ap__fstep(int ty, int T, const ApW *u, int b, const float (*dx)[AP_C
    4..7 (w1) times bytes 4j..4j+3 of xv[t], into m[t] (restarted when `fresh`). */
 #define AP_MSTEP(T, w0, w1, xv, j, fresh, m)                                                        \
     ARM_UNROLL for (int t = 0; t < (T); t++) {                                                      \
-        const int8x16_t xj = vreinterpretq_s8_s32(vdupq_laneq_s32(vreinterpretq_s32_s8(xv[t]), j)); \
+        const int8x16_t xj = AP_DUP4(xv[t], j);                                                     \
         if (fresh) {                                                                                \
-            m[t][0] = vmull_s8(vget_low_s8(w0), vget_low_s8(xj)), m[t][1] = vmull_high_s8(w0, xj);  \
-            m[t][2] = vmull_s8(vget_low_s8(w1), vget_low_s8(xj)), m[t][3] = vmull_high_s8(w1, xj);  \
+            m[t][0] = vmull_s8(vget_low_s8(w0), vget_low_s8(xj)), m[t][1] = AP_MULL_HI(w0, xj);     \
+            m[t][2] = vmull_s8(vget_low_s8(w1), vget_low_s8(xj)), m[t][3] = AP_MULL_HI(w1, xj);     \
         } else {                                                                                    \
             m[t][0] = vmlal_s8(m[t][0], vget_low_s8(w0), vget_low_s8(xj));                          \
-            m[t][1] = vmlal_high_s8(m[t][1], w0, xj);                                               \
+            m[t][1] = AP_MLAL_HI(m[t][1], w0, xj);                                                  \
             m[t][2] = vmlal_s8(m[t][2], vget_low_s8(w1), vget_low_s8(xj));                          \
-            m[t][3] = vmlal_high_s8(m[t][3], w1, xj);                                               \
+            m[t][3] = AP_MLAL_HI(m[t][3], w1, xj);                                                  \
         }                                                                                           \
     }
 /* m[t] widened into the row lanes of s[t][0] (rows 0..3) and s[t][1] (rows 4..7). */
 #define AP_MFLUSH(T, m, s)                                                                          \
     ARM_UNROLL for (int t = 0; t < (T); t++) {                                                      \
-        s[t][0] = vpadalq_s16(s[t][0], vpaddq_s16(m[t][0], m[t][1]));                               \
-        s[t][1] = vpadalq_s16(s[t][1], vpaddq_s16(m[t][2], m[t][3]));                               \
+        s[t][0] = vpadalq_s16(s[t][0], AP_PADD16(m[t][0], m[t][1]));                                \
+        s[t][1] = vpadalq_s16(s[t][1], AP_PADD16(m[t][2], m[t][3]));                                \
     }
 
 /* T tokens x 8 rows (the first `rows` written) over the chunk's nb blocks, without sdot. */
@@ -6456,7 +6489,7 @@ ARM_AI void ap__tgm(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_
         }
         if (ty == T_Q8_0)
             ARM_UNROLL for (int t = 0; t < T; t++)
-                is[t][0] = vpaddq_s32(p[t][0], p[t][1]), is[t][1] = vpaddq_s32(p[t][2], p[t][3]);
+                is[t][0] = AP_PADD32(p[t][0], p[t][1]), is[t][1] = AP_PADD32(p[t][2], p[t][3]);
         ap__fstep(ty, T, u, b, dx, is, acc);
     }
     ap__store(T, acc, out, os, rows);
@@ -6555,16 +6588,16 @@ ARM_AI void ap__kstep(int ty, int T, const ApWK *u, int b, const BlockQ8_K *cons
             const int16x8_t bs8 = vld1q_s16(xb[t]->bsums + 8);
             ARM_UNROLL for (int g = 0; g < 2; g++) {
                 const int16x4_t *m = u->m[b][g];
-                int32x4_t c = vmull_laneq_s16(m[0], bs, 0);
-                c = vmlal_laneq_s16(c, m[1], bs, 1), c = vmlal_laneq_s16(c, m[2], bs, 2);
-                c = vmlal_laneq_s16(c, m[3], bs, 3), c = vmlal_laneq_s16(c, m[4], bs, 4);
-                c = vmlal_laneq_s16(c, m[5], bs, 5), c = vmlal_laneq_s16(c, m[6], bs, 6);
-                c = vmlal_laneq_s16(c, m[7], bs, 7);
+                int32x4_t c = AP_MULL_LANE(m[0], bs, 0);
+                c = AP_MLAL_LANE(c, m[1], bs, 1), c = AP_MLAL_LANE(c, m[2], bs, 2);
+                c = AP_MLAL_LANE(c, m[3], bs, 3), c = AP_MLAL_LANE(c, m[4], bs, 4);
+                c = AP_MLAL_LANE(c, m[5], bs, 5), c = AP_MLAL_LANE(c, m[6], bs, 6);
+                c = AP_MLAL_LANE(c, m[7], bs, 7);
                 if (!k45) {
-                    c = vmlal_laneq_s16(c, m[8], bs8, 0), c = vmlal_laneq_s16(c, m[9], bs8, 1);
-                    c = vmlal_laneq_s16(c, m[10], bs8, 2), c = vmlal_laneq_s16(c, m[11], bs8, 3);
-                    c = vmlal_laneq_s16(c, m[12], bs8, 4), c = vmlal_laneq_s16(c, m[13], bs8, 5);
-                    c = vmlal_laneq_s16(c, m[14], bs8, 6), c = vmlal_laneq_s16(c, m[15], bs8, 7);
+                    c = AP_MLAL_LANE(c, m[8], bs8, 0), c = AP_MLAL_LANE(c, m[9], bs8, 1);
+                    c = AP_MLAL_LANE(c, m[10], bs8, 2), c = AP_MLAL_LANE(c, m[11], bs8, 3);
+                    c = AP_MLAL_LANE(c, m[12], bs8, 4), c = AP_MLAL_LANE(c, m[13], bs8, 5);
+                    c = AP_MLAL_LANE(c, m[14], bs8, 6), c = AP_MLAL_LANE(c, m[15], bs8, 7);
                 }
                 float32x4_t d = vmulq_n_f32(u->d[b][g], xd), dmin = vmulq_n_f32(u->dmin[b][g], xd);
                 acc[t][g] = vaddq_f32(acc[t][g], vsubq_f32(vmulq_f32(d, vcvtq_f32_s32(is[t][g])),
@@ -6672,9 +6705,8 @@ ARM_AI void ap__run_##SFX(int ty, const uint8_t *w, size_t w_row, int nr, const 
     AP_KERNEL(q4_0, T_Q4_0, SFX) AP_KERNEL(q8_0, T_Q8_0, SFX) AP_KERNEL(q4_k, T_Q4_K, SFX)                     \
     AP_KERNEL(q5_k, T_Q5_K, SFX) AP_KERNEL(q6_k, T_Q6_K, SFX) AP_KERNEL(q3_k, T_Q3_K, SFX)                     \
     AP_KERNEL(q2_k, T_Q2_K, SFX)
-AP_RUN(neon, ap__tgm, ap__tgkm, 2)
+AP_RUN(neon, ap__tgm, ap__tgkm, AP_TSM)
 AP_KERNELS(neon)
-#endif
 
 #if defined(__aarch64__)
 #pragma GCC push_options
@@ -8740,7 +8772,7 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q3_K, ISA_AVX512VNNI, kern_tile_q3_k_pp_avx512vnni, 16, 4 },
     { T_Q2_K, ISA_AVX512VNNI, kern_tile_q2_k_pp_avx512vnni, 16, 4 },
 #endif
-#if defined(__aarch64__)
+#if defined(LLM_SIMD_ARM)
     { T_Q4_0, ISA_NEON, kern_tile_q4_0_pp_neon, 8, 4 },
     { T_Q8_0, ISA_NEON, kern_tile_q8_0_pp_neon, 8, 4 },
     { T_Q4_K, ISA_NEON, kern_tile_q4_k_pp_neon, 8, 4 },
@@ -8748,6 +8780,8 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q6_K, ISA_NEON, kern_tile_q6_k_pp_neon, 8, 4 },
     { T_Q3_K, ISA_NEON, kern_tile_q3_k_pp_neon, 8, 4 },
     { T_Q2_K, ISA_NEON, kern_tile_q2_k_pp_neon, 8, 4 },
+#endif
+#if defined(__aarch64__)
     { T_Q4_0, ISA_NEONDOT, kern_tile_q4_0_pp_neondot, 8, 4 },
     { T_Q8_0, ISA_NEONDOT, kern_tile_q8_0_pp_neondot, 8, 4 },
     { T_Q4_K, ISA_NEONDOT, kern_tile_q4_k_pp_neondot, 8, 4 },

@@ -135,7 +135,8 @@ static const char *pp_name(int type) {
 static int pp_check_tile(const KernBatchVariant *v, int64_t nb, int nr, int nt, char *why, size_t whylen) {
     int type = v->type, atype = kern_type(type)->vec_dot_type;
     int64_t n = nb * pp_qk(type);
-    size_t wrow = type_row_size(type, n) + 7, xrow = type_row_size(atype, n) + 5;   /* padded strides */
+    /* padded strides; x rows stay 4-byte aligned, as the floats in Q8_K blocks need on armv7 */
+    size_t wrow = type_row_size(type, n) + 7, xrow = type_row_size(atype, n) + 4;
     uint8_t *w = malloc(wrow * (size_t)nr), *x = malloc(xrow * (size_t)nt);
     int64_t os = nr + 3;
     float *out = malloc(sizeof(float) * (size_t)(os * nt));
