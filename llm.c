@@ -7917,55 +7917,83 @@ PP_INL PP_VNNI __m512i pp__bcast32(const uint8_t *p) {
 PP_INL PP_VNNI __m512 pp__h16lo(__m512i v) { return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(v)); }
 PP_INL PP_VNNI __m512 pp__h16hi(__m512i v) { return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(v, 16))); }
 
-/* ================= Q4_0 / Q8_0 against Q8_0 ================= */
+/* ========= the 32-element types: Q4_0, Q5_0, Q8_0 against Q8_0; Q4_1, Q5_1 against Q8_1 ========= */
 
 typedef struct {
     __m512i w[PP_CB32][8];   /* u bytes, dword group k = elements 4k..4k+3 of the block */
-    __m512 d[PP_CB32];       /* f16 d of the 16 rows */
+    __m512 d[PP_CB32], m[PP_CB32];  /* f16 d (and m: Q4_1, Q5_1) of the 16 rows */
 } pp__W32;
 typedef struct {
     int32_t corr[PP_TB][PP_CB32];   /* -offset * sum(x) of the block */
     float d[PP_TB][PP_CB32];        /* d of the block */
+    float s[PP_TB][PP_CB32];        /* Q8_1: s of the block */
 } PpX32;
+
+/* The 32-element types: Q4_0 and Q5_0 (u = q, offset 8 / 16), Q8_0 (u = w + 128, offset
+   128) against Q8_0; Q4_1 and Q5_1 (u = q, no offset, + m * s per block) against Q8_1.
+   The activation block's size and the offset of its codes; the weight block's codes
+   and, for Q5_0 / Q5_1, fifth bits. */
+static inline int pp__q81(int ty) { return ty == T_Q4_1 || ty == T_Q5_1; }
+static inline size_t pp__xbs(int ty) { return pp__q81(ty) ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0); }
+static inline size_t pp__xqs(int ty) { return pp__q81(ty) ? offsetof(BlockQ8_1, qs) : offsetof(BlockQ8_0, qs); }
+static inline size_t pp__wqs(int ty) {
+    return ty == T_Q4_1 ? offsetof(BlockQ4_1, qs) : ty == T_Q5_0 ? offsetof(BlockQ5_0, qs)
+         : ty == T_Q5_1 ? offsetof(BlockQ5_1, qs) : offsetof(BlockQ4_0, qs);
+}
+static inline size_t pp__wqh(int ty) { return ty == T_Q5_0 ? offsetof(BlockQ5_0, qh) : offsetof(BlockQ5_1, qh); }
 
 PP_INL PP_VNNI void pp__unpack32(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp__W32 *u) {
     (void)enc;                                      /* the pp8 kernels' integer step */
-    const __m512i m4 = _mm512_set1_epi8(0x0f), x80 = _mm512_set1_epi8((char)0x80);
-    const size_t bs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
+    const __m512i m4 = _mm512_set1_epi8(0x0f), x80 = _mm512_set1_epi8((char)0x80), x10 = _mm512_set1_epi8(0x10);
+    /* byte 0 of each dword to its 4 bytes; bits 0..3 of it, one per byte */
+    const __m512i bc0 = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12));
+    const __m512i bit = _mm512_set1_epi32(0x08040201);
+    const size_t bs = type_layouts[ty].size;
     for (int b = 0; b < nb; b++) {
         const uint8_t *p = w + (size_t)(b0 + b) * bs;
         __m512i q[4];
-        pp__t16(p, ro, q);                              /* dword 0: d, qs[0], qs[1] */
+        pp__t16(p, ro, q);                              /* dword 0: d and m, or d and 2 bytes */
         u->d[b] = pp__h16lo(q[0]);
-        if (ty == T_Q4_0) {
-            pp__t16(p + 2, ro, q);
-            PP_UNROLL for (int j = 0; j < 4; j++) {
-                u->w[b][j] = _mm512_and_si512(q[j], m4);
-                u->w[b][4 + j] = _mm512_and_si512(_mm512_srli_epi32(q[j], 4), m4);
-            }
-        } else {
+        if (pp__q81(ty)) u->m[b] = pp__h16hi(q[0]);
+        if (ty == T_Q8_0) {
             PP_UNROLL for (int h = 0; h < 2; h++) {
                 pp__t16(p + 2 + 16 * h, ro, q);
                 PP_UNROLL for (int j = 0; j < 4; j++) u->w[b][4 * h + j] = _mm512_xor_si512(q[j], x80);
+            }
+            continue;
+        }
+        pp__t16(p + pp__wqs(ty), ro, q);
+        PP_UNROLL for (int j = 0; j < 4; j++) {
+            u->w[b][j] = _mm512_and_si512(q[j], m4);
+            u->w[b][4 + j] = _mm512_and_si512(_mm512_srli_epi32(q[j], 4), m4);
+        }
+        if (ty == T_Q5_0 || ty == T_Q5_1) {             /* group j's byte i: bit 4j + i of qh */
+            pp__t16(p + pp__wqh(ty), ro, q);
+            PP_UNROLL for (int j = 0; j < 8; j++) {
+                __mmask64 k = _mm512_test_epi8_mask(_mm512_shuffle_epi8(_mm512_srli_epi32(q[0], 4 * j), bc0), bit);
+                u->w[b][j] = _mm512_or_si512(u->w[b][j], _mm512_maskz_mov_epi8(k, x10));
             }
         }
     }
 }
 
-/* Per token and block of the chunk: -off * sum(x) (sum through vpsadbw on x ^ 0x80). */
+/* Per token and block of the chunk: -off * sum(x) (sum through vpsadbw on x ^ 0x80), d and
+   (Q8_1) s. */
 PP_INL PP_AVX2 void pp__prep32(int ty, const uint8_t *x, size_t x_row, int nt, int64_t b0, int nb, PpX32 *px) {
-    const int off = ty == T_Q4_0 ? 8 : 128;
+    const int off = ty == T_Q4_0 ? 8 : ty == T_Q5_0 ? 16 : ty == T_Q8_0 ? 128 : 0, q81 = pp__q81(ty);
+    const size_t xbs = pp__xbs(ty), xqs = pp__xqs(ty);
     const __m256i x80 = _mm256_set1_epi8((char)0x80), z = _mm256_setzero_si256();
     for (int t = 0; t < nt; t++) {
-        const uint8_t *xb = x + (size_t)t * x_row + (size_t)b0 * sizeof(BlockQ8_0);
-        for (int b = 0; b < nb; b++, xb += sizeof(BlockQ8_0)) {
-            __m256i s = _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xb + 2)), x80), z);
+        const uint8_t *xb = x + (size_t)t * x_row + (size_t)b0 * xbs;
+        for (int b = 0; b < nb; b++, xb += xbs) {
+            __m256i s = _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xb + xqs)), x80), z);
             __m128i h = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
             h = _mm_add_epi64(h, _mm_unpackhi_epi64(h, h));
             px->corr[t][b] = -off * (_mm_cvtsi128_si32(h) - 32 * 128);
-            uint16_t d;
-            memcpy(&d, xb, 2);
-            px->d[t][b] = _cvtsh_ss(d);
+            uint16_t d[2];
+            memcpy(d, xb, 4);
+            px->d[t][b] = _cvtsh_ss(d[0]);
+            px->s[t][b] = q81 ? _cvtsh_ss(d[1]) : 0.0f;
         }
     }
 }
@@ -7978,8 +8006,9 @@ PP_INL PP_VNNI void pp__tg32(int ty, int enc, int T, const pp__W32 *u, int nb, c
     __m512 acc[PP_T];
     PP_UNROLL for (int t = 0; t < T; t++)
         acc[t] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, out + (int64_t)t * os);
+    const size_t xbs = pp__xbs(ty), xqs = pp__xqs(ty);
     for (int b = 0; b < nb; b++) {
-        const uint8_t *xb = x + (size_t)b * sizeof(BlockQ8_0) + 2;
+        const uint8_t *xb = x + (size_t)b * xbs + xqs;
         __m512i is[PP_T];
         PP_UNROLL for (int t = 0; t < T; t++) is[t] = _mm512_set1_epi32(px->corr[t0 + t][b]);
         PP_UNROLL for (int k = 0; k < 8; k++) {
@@ -7988,9 +8017,10 @@ PP_INL PP_VNNI void pp__tg32(int ty, int enc, int T, const pp__W32 *u, int nb, c
                 is[t] = _mm512_dpbusd_epi32(is[t], wv, pp__bcast32(xb + (size_t)t * x_row + 4 * k));
         }
         PP_UNROLL for (int t = 0; t < T; t++) {
-            __m512 dx = _mm512_set1_ps(px->d[t0 + t][b]), f = _mm512_cvtepi32_ps(is[t]);
-            __m512 v = ty == T_Q4_0 ? _mm512_mul_ps(_mm512_mul_ps(f, u->d[b]), dx)      /* (isum * dw) * dx */
-                                    : _mm512_mul_ps(f, _mm512_mul_ps(u->d[b], dx));     /* isum * (dw * dx) */
+            __m512 dx = _mm512_set1_ps(px->d[t0 + t][b]), f = _mm512_cvtepi32_ps(is[t]), v;
+            if (ty == T_Q4_0) v = _mm512_mul_ps(_mm512_mul_ps(f, u->d[b]), dx);         /* (isum * dw) * dx */
+            else v = _mm512_mul_ps(f, _mm512_mul_ps(u->d[b], dx));                       /* isum * (dw * dx) */
+            if (pp__q81(ty)) v = _mm512_add_ps(v, _mm512_mul_ps(u->m[b], _mm512_set1_ps(px->s[t0 + t][b])));   /* + mw sx */
             acc[t] = _mm512_add_ps(acc[t], v);
         }
     }
@@ -8234,7 +8264,7 @@ PP_INL PP_VNNI void pp__tgk(int ty, int enc, int T, const pp__WK *u, int nb, con
                          int nt, int64_t n, float *out, int64_t os) {                                           \
         const int k = type_layouts[ty].blck == QK_K;                                                            \
         const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? PP_CBK : PP_CB32;                                   \
-        const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);                                           \
+        const size_t xbs = k ? sizeof(BlockQ8_K) : pp__xbs(ty);                                                 \
         const size_t wbs = type_layouts[ty].size;                                                               \
         union { PpX32 a; PpXK b; } px;                                                                          \
         union { P##W32 a; P##WK b; } pw;                                                                        \
@@ -8282,6 +8312,9 @@ PP_KERNEL(q5_k, T_Q5_K, pp__run, PP_VNNI, avx512vnni)
 PP_KERNEL(q6_k, T_Q6_K, pp__run, PP_VNNI, avx512vnni)
 PP_KERNEL(q3_k, T_Q3_K, pp__run, PP_VNNI, avx512vnni)
 PP_KERNEL(q2_k, T_Q2_K, pp__run, PP_VNNI, avx512vnni)
+PP_KERNEL(q4_1, T_Q4_1, pp__run, PP_VNNI, avx512vnni)
+PP_KERNEL(q5_0, T_Q5_0, pp__run, PP_VNNI, avx512vnni)
+PP_KERNEL(q5_1, T_Q5_1, pp__run, PP_VNNI, avx512vnni)
 
 /* ---- x86_64 AVX2 prompt-processing kernels: the same, 8 rows per ymm ----
  *
@@ -8345,24 +8378,21 @@ PP_INL PP8 __m256i pp8__pair(__m256i a, __m256i b) {
 
 typedef struct {
     __m256i w[PP_CB32][16];  /* [k] u bytes of dword group k; Q8_0 with PP8_MADD: [k] low, [8 + k] high nibbles of u */
-    __m256 d[PP_CB32];
+    __m256 d[PP_CB32], m[PP_CB32];
 } pp8__W32;
 
 PP_INL PP8 void pp8__unpack32(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp8__W32 *u) {
-    const __m256i m4 = _mm256_set1_epi8(0x0f), x80 = _mm256_set1_epi8((char)0x80);
-    const size_t bs = ty == T_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
+    const __m256i m4 = _mm256_set1_epi8(0x0f), x80 = _mm256_set1_epi8((char)0x80), x10 = _mm256_set1_epi8(0x10);
+    const __m256i bc0 = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12));
+    const __m256i bit = _mm256_set1_epi32(0x08040201);
+    const size_t bs = type_layouts[ty].size;
     for (int b = 0; b < nb; b++) {
         const uint8_t *p = w + (size_t)(b0 + b) * bs;
         __m256i q[4];
         pp8__t8(p, ro, q);
         u->d[b] = pp8__h16lo(q[0]);
-        if (ty == T_Q4_0) {
-            pp8__t8(p + 2, ro, q);
-            PP_UNROLL for (int j = 0; j < 4; j++) {
-                u->w[b][j] = _mm256_and_si256(q[j], m4);
-                u->w[b][4 + j] = _mm256_and_si256(_mm256_srli_epi16(q[j], 4), m4);
-            }
-        } else {
+        if (pp__q81(ty)) u->m[b] = pp8__h16hi(q[0]);
+        if (ty == T_Q8_0) {
             PP_UNROLL for (int h = 0; h < 2; h++) {
                 pp8__t8(p + 2 + 16 * h, ro, q);
                 PP_UNROLL for (int j = 0; j < 4; j++) {
@@ -8375,6 +8405,19 @@ PP_INL PP8 void pp8__unpack32(int ty, int enc, const uint8_t *w, const size_t *r
                     u->w[b][8 + 4 * h + j] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
                 }
             }
+            continue;
+        }
+        pp8__t8(p + pp__wqs(ty), ro, q);
+        PP_UNROLL for (int j = 0; j < 4; j++) {
+            u->w[b][j] = _mm256_and_si256(q[j], m4);
+            u->w[b][4 + j] = _mm256_and_si256(_mm256_srli_epi16(q[j], 4), m4);
+        }
+        if (ty == T_Q5_0 || ty == T_Q5_1) {             /* as pp__unpack32 */
+            pp8__t8(p + pp__wqh(ty), ro, q);
+            PP_UNROLL for (int j = 0; j < 8; j++) {
+                __m256i v = _mm256_and_si256(_mm256_shuffle_epi8(_mm256_srli_epi32(q[0], 4 * j), bc0), bit);
+                u->w[b][j] = _mm256_or_si256(u->w[b][j], _mm256_and_si256(_mm256_cmpeq_epi8(v, bit), x10));
+            }
         }
     }
 }
@@ -8382,10 +8425,13 @@ PP_INL PP8 void pp8__unpack32(int ty, int enc, const uint8_t *w, const size_t *r
 PP_INL PP8 void pp8__tg32(int ty, int enc, int T, const pp8__W32 *u, int nb, const uint8_t *x, size_t x_row,
                           const PpX32 *px, int t0, float *out, int64_t os, int first, int rows) {
     const __m256i m = pp8__mask(rows), one = _mm256_set1_epi16(1), sixteen = _mm256_set1_epi16(16);
+    /* 5-bit codes: int16 lanes hold 4 maddubs pairs (4 * 2 * 31 * 128 < 2^15), so two sums */
+    const int five = ty == T_Q5_0 || ty == T_Q5_1;
+    const size_t xbs = pp__xbs(ty), xqs = pp__xqs(ty);
     __m256 acc[PP_T];
     PP_UNROLL for (int t = 0; t < T; t++) acc[t] = first ? _mm256_setzero_ps() : _mm256_maskload_ps(out + (int64_t)t * os, m);
     for (int b = 0; b < nb; b++) {
-        const uint8_t *xb = x + (size_t)b * sizeof(BlockQ8_0) + 2;
+        const uint8_t *xb = x + (size_t)b * xbs + xqs;
         __m256i lo[PP_T], hi[PP_T], is[PP_T];
         PP_UNROLL for (int k = 0; k < 8; k++) {
             const __m256i wl = _mm256_load_si256(&u->w[b][k]);
@@ -8397,6 +8443,11 @@ PP_INL PP8 void pp8__tg32(int ty, int enc, int T, const pp8__W32 *u, int nb, con
                     continue;
                 }
                 __m256i pl = _mm256_maddubs_epi16(wl, xv);
+                if (five && k >= 4) {
+                    hi[t] = k > 4 ? _mm256_add_epi16(hi[t], pl) : pl;
+                    KQ_KEEP(hi[t]);
+                    continue;
+                }
                 lo[t] = k ? _mm256_add_epi16(lo[t], pl) : pl;
                 KQ_KEEP(lo[t]);
                 if (ty == T_Q8_0) {
@@ -8410,12 +8461,14 @@ PP_INL PP8 void pp8__tg32(int ty, int enc, int T, const pp8__W32 *u, int nb, con
             if (enc == PP8_MADD) {
                 is[t] = _mm256_add_epi32(_mm256_madd_epi16(lo[t], one), _mm256_set1_epi32(px->corr[t0 + t][b]));
                 if (ty == T_Q8_0) is[t] = _mm256_add_epi32(is[t], _mm256_madd_epi16(hi[t], sixteen));
+                if (five) is[t] = _mm256_add_epi32(is[t], _mm256_madd_epi16(hi[t], one));
             } else {
                 is[t] = _mm256_add_epi32(is[t], hi[t]);
             }
-            __m256 dx = _mm256_set1_ps(px->d[t0 + t][b]), f = _mm256_cvtepi32_ps(is[t]);
-            __m256 v = ty == T_Q4_0 ? _mm256_mul_ps(_mm256_mul_ps(f, u->d[b]), dx)      /* (isum * dw) * dx */
-                                    : _mm256_mul_ps(f, _mm256_mul_ps(u->d[b], dx));     /* isum * (dw * dx) */
+            __m256 dx = _mm256_set1_ps(px->d[t0 + t][b]), f = _mm256_cvtepi32_ps(is[t]), v;
+            if (ty == T_Q4_0) v = _mm256_mul_ps(_mm256_mul_ps(f, u->d[b]), dx);         /* (isum * dw) * dx */
+            else v = _mm256_mul_ps(f, _mm256_mul_ps(u->d[b], dx));                       /* isum * (dw * dx) */
+            if (pp__q81(ty)) v = _mm256_add_ps(v, _mm256_mul_ps(u->m[b], _mm256_set1_ps(px->s[t0 + t][b])));   /* + mw sx */
             acc[t] = _mm256_add_ps(acc[t], v);
         }
     }
@@ -8639,6 +8692,9 @@ PP_KERNEL(q5_k, T_Q5_K, pp8__run_vex, PP8, avxvnni)
 PP_KERNEL(q6_k, T_Q6_K, pp8__run_vex, PP8, avxvnni)
 PP_KERNEL(q3_k, T_Q3_K, pp8__run_vex, PP8, avxvnni)
 PP_KERNEL(q2_k, T_Q2_K, pp8__run_vex, PP8, avxvnni)
+PP_KERNEL(q4_1, T_Q4_1, pp8__run_vex, PP8, avxvnni)
+PP_KERNEL(q5_0, T_Q5_0, pp8__run_vex, PP8, avxvnni)
+PP_KERNEL(q5_1, T_Q5_1, pp8__run_vex, PP8, avxvnni)
 #if defined(LLM_NO_MAIN)
 /* The tests' twin of the AVX-VNNI kernels: the same code with EVEX-encoded vpdpbusd, which
    CPUs with AVX-512 VNNI run (neither this project's machines nor qemu 7.2 run AVX-VNNI). */
@@ -8650,6 +8706,9 @@ PP_KERNEL(q5_k, T_Q5_K, pp8__run_evex, PP8, evex256)
 PP_KERNEL(q6_k, T_Q6_K, pp8__run_evex, PP8, evex256)
 PP_KERNEL(q3_k, T_Q3_K, pp8__run_evex, PP8, evex256)
 PP_KERNEL(q2_k, T_Q2_K, pp8__run_evex, PP8, evex256)
+PP_KERNEL(q4_1, T_Q4_1, pp8__run_evex, PP8, evex256)
+PP_KERNEL(q5_0, T_Q5_0, pp8__run_evex, PP8, evex256)
+PP_KERNEL(q5_1, T_Q5_1, pp8__run_evex, PP8, evex256)
 #endif
 PP_KERNEL(q4_0, T_Q4_0, pp8__run, PP8, avx2)
 PP_KERNEL(q8_0, T_Q8_0, pp8__run, PP8, avx2)
@@ -8658,6 +8717,9 @@ PP_KERNEL(q5_k, T_Q5_K, pp8__run, PP8, avx2)
 PP_KERNEL(q6_k, T_Q6_K, pp8__run, PP8, avx2)
 PP_KERNEL(q3_k, T_Q3_K, pp8__run, PP8, avx2)
 PP_KERNEL(q2_k, T_Q2_K, pp8__run, PP8, avx2)
+PP_KERNEL(q4_1, T_Q4_1, pp8__run, PP8, avx2)
+PP_KERNEL(q5_0, T_Q5_0, pp8__run, PP8, avx2)
+PP_KERNEL(q5_1, T_Q5_1, pp8__run, PP8, avx2)
 
 #endif /* __x86_64__ */
 
@@ -8748,6 +8810,9 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q6_K, ISA_AVX2, kern_tile_q6_k_pp_avx2, 8, 4 },
     { T_Q3_K, ISA_AVX2, kern_tile_q3_k_pp_avx2, 8, 4 },
     { T_Q2_K, ISA_AVX2, kern_tile_q2_k_pp_avx2, 8, 4 },
+    { T_Q4_1, ISA_AVX2, kern_tile_q4_1_pp_avx2, 8, 4 },
+    { T_Q5_0, ISA_AVX2, kern_tile_q5_0_pp_avx2, 8, 4 },
+    { T_Q5_1, ISA_AVX2, kern_tile_q5_1_pp_avx2, 8, 4 },
     { T_Q4_0, ISA_AVXVNNI, kern_tile_q4_0_pp_avxvnni, 8, 4 },
     { T_Q8_0, ISA_AVXVNNI, kern_tile_q8_0_pp_avxvnni, 8, 4 },
     { T_Q4_K, ISA_AVXVNNI, kern_tile_q4_k_pp_avxvnni, 8, 4 },
@@ -8755,6 +8820,9 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q6_K, ISA_AVXVNNI, kern_tile_q6_k_pp_avxvnni, 8, 4 },
     { T_Q3_K, ISA_AVXVNNI, kern_tile_q3_k_pp_avxvnni, 8, 4 },
     { T_Q2_K, ISA_AVXVNNI, kern_tile_q2_k_pp_avxvnni, 8, 4 },
+    { T_Q4_1, ISA_AVXVNNI, kern_tile_q4_1_pp_avxvnni, 8, 4 },
+    { T_Q5_0, ISA_AVXVNNI, kern_tile_q5_0_pp_avxvnni, 8, 4 },
+    { T_Q5_1, ISA_AVXVNNI, kern_tile_q5_1_pp_avxvnni, 8, 4 },
 #if defined(LLM_NO_MAIN)                  /* tests only; the zmm rows below win */
     { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_evex256, 8, 4 },
     { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_evex256, 8, 4 },
@@ -8763,6 +8831,9 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_evex256, 8, 4 },
     { T_Q3_K, ISA_AVX512VNNI, kern_tile_q3_k_pp_evex256, 8, 4 },
     { T_Q2_K, ISA_AVX512VNNI, kern_tile_q2_k_pp_evex256, 8, 4 },
+    { T_Q4_1, ISA_AVX512VNNI, kern_tile_q4_1_pp_evex256, 8, 4 },
+    { T_Q5_0, ISA_AVX512VNNI, kern_tile_q5_0_pp_evex256, 8, 4 },
+    { T_Q5_1, ISA_AVX512VNNI, kern_tile_q5_1_pp_evex256, 8, 4 },
 #endif
     { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_avx512vnni, 16, 4 },
     { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_avx512vnni, 16, 4 },
@@ -8771,6 +8842,9 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_avx512vnni, 16, 4 },
     { T_Q3_K, ISA_AVX512VNNI, kern_tile_q3_k_pp_avx512vnni, 16, 4 },
     { T_Q2_K, ISA_AVX512VNNI, kern_tile_q2_k_pp_avx512vnni, 16, 4 },
+    { T_Q4_1, ISA_AVX512VNNI, kern_tile_q4_1_pp_avx512vnni, 16, 4 },
+    { T_Q5_0, ISA_AVX512VNNI, kern_tile_q5_0_pp_avx512vnni, 16, 4 },
+    { T_Q5_1, ISA_AVX512VNNI, kern_tile_q5_1_pp_avx512vnni, 16, 4 },
 #endif
 #if defined(LLM_SIMD_ARM)
     { T_Q4_0, ISA_NEON, kern_tile_q4_0_pp_neon, 8, 4 },

@@ -44,6 +44,9 @@ static void pp_scales(int type, uint8_t *blk, int extreme) {
     switch (type) {
     case T_Q4_0: memcpy(blk + offsetof(BlockQ4_0, d), &d, 2); break;
     case T_Q8_0: memcpy(blk + offsetof(BlockQ8_0, d), &d, 2); break;
+    case T_Q4_1: memcpy(blk + offsetof(BlockQ4_1, d), &d, 2); memcpy(blk + offsetof(BlockQ4_1, m), &m, 2); break;
+    case T_Q5_0: memcpy(blk + offsetof(BlockQ5_0, d), &d, 2); break;
+    case T_Q5_1: memcpy(blk + offsetof(BlockQ5_1, d), &d, 2); memcpy(blk + offsetof(BlockQ5_1, m), &m, 2); break;
     case T_Q4_K: memcpy(blk + offsetof(BlockQ4_K, d), &d, 2); memcpy(blk + offsetof(BlockQ4_K, dmin), &m, 2); break;
     case T_Q5_K: memcpy(blk + offsetof(BlockQ5_K, d), &d, 2); memcpy(blk + offsetof(BlockQ5_K, dmin), &m, 2); break;
     case T_Q6_K: memcpy(blk + offsetof(BlockQ6_K, d), &d, 2); break;
@@ -98,6 +101,14 @@ static void pp_act(int atype, uint8_t *row, int64_t n, int mode) {
             y[b].d = ldexpf(1.0f + (float)test_uniform(), (int)(pp_u32() % 24) - 20) * (pp_u32() % 2 ? 1 : -1);
             pp_bsums(&y[b]);
         }
+    } else if (atype == T_Q8_1) {
+        BlockQ8_1 *y = (BlockQ8_1 *)row;
+        for (int64_t b = 0; b < n / QK; b++) {
+            int8_t v = pp_u32() % 2 ? -128 : 127;
+            for (int i = 0; i < QK; i++) y[b].qs[i] = mode == 1 ? (int8_t)pp_u32() : v;
+            y[b].d = mode == 1 ? pp_f16_scale(-20, 4) : 0x7bff;
+            y[b].s = mode == 1 ? pp_f16_scale(-20, 4) : 0xfbff;        /* any s: the kernels take it as it is */
+        }
     } else {
         BlockQ8_0 *y = (BlockQ8_0 *)row;
         for (int64_t b = 0; b < n / QK; b++) {
@@ -112,6 +123,9 @@ static float (*pp_ref_dot(int type))(const void *, const void *, int64_t) {
     switch (type) {
     case T_Q4_0: return kern_dot_q4_0_ref;
     case T_Q8_0: return kern_dot_q8_0_ref;
+    case T_Q4_1: return kern_dot_q4_1_ref;
+    case T_Q5_0: return kern_dot_q5_0_ref;
+    case T_Q5_1: return kern_dot_q5_1_ref;
     case T_Q4_K: return kern_dot_q4_k_ref;
     case T_Q5_K: return kern_dot_q5_k_ref;
     case T_Q3_K: return kern_dot_q3_k_ref;
@@ -128,7 +142,8 @@ static int pp_same(float a, float b) {
 
 static const char *pp_name(int type) {
     return type == T_Q4_0 ? "q4_0" : type == T_Q8_0 ? "q8_0" : type == T_Q4_K ? "q4_k" : type == T_Q5_K ? "q5_k"
-         : type == T_Q3_K ? "q3_k" : type == T_Q2_K ? "q2_k" : "q6_k";
+         : type == T_Q3_K ? "q3_k" : type == T_Q2_K ? "q2_k" : type == T_Q4_1 ? "q4_1" : type == T_Q5_0 ? "q5_0"
+         : type == T_Q5_1 ? "q5_1" : "q6_k";
 }
 
 /* One nr x nt tile call against the reference; returns the number of mismatches. */
