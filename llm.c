@@ -6302,7 +6302,7 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
 
 ARM_DOTS(neon, arm__mdot)
 
-/* ---- ARM prompt kernels (Q4_0, Q8_0, Q2_K..Q6_K): weight rows in vector lanes ----
+/* ---- ARM prompt kernels (every quantised type): weight rows in vector lanes ----
  *
  * The x86 batch kernels' scheme (see "x86_64 AVX-512 VNNI prompt-processing kernels"):
  * a vector holds 4 consecutive codes of each of 4 rows, one int32 lane per row, and
@@ -6314,8 +6314,8 @@ ARM_DOTS(neon, arm__mdot)
  * The tile kernels (arm__tile_32) unpack every row for each 4 tokens and reduce every
  * (row, token) sum across lanes: about 9 instructions per row, token and block, here 4.
  * Each lane does the reference's float step per block in the reference's order (Q4_0
- * (isum * dw) * dx, Q8_0 isum * (dw * dx)), so the results are bit-identical to
- * kern_dot_q4_0_ref / _q8_0_ref.
+ * (isum * dw) * dx, Q8_0 and Q5_0 isum * (dw * dx), Q4_1 and Q5_1, against Q8_1 tokens,
+ * isum * (dw * dx) + mw * sx), so the results are bit-identical to kern_dot_*_ref.
  *
  * Without the dot-product instructions (Pi 4, Cortex-A72, and armv7: the _neon kernels) each sdot
  * becomes widening multiplies (vmull_s8 / vmlal_s8, 8 products each) of the 4 rows' codes
@@ -6337,7 +6337,15 @@ enum { AP_TB = 128, AP_CB = 16, AP_T = 4 };
 typedef struct {
     int8x16_t w[AP_CB][16];   /* [8g + k]: rows 4g..4g+3, elements 4k..4k+3 of the block */
     float32x4_t d[AP_CB][2];  /* d of rows 4g..4g+3 */
+    float32x4_t m[AP_CB][2];  /* Q4_1, Q5_1: m of rows 4g..4g+3 */
 } ApW;
+typedef struct {
+    float d[AP_CB], s[AP_CB];  /* a token's d (and Q8_1's s) of each block of the chunk */
+} ApX;
+/* Q4_1 and Q5_1 go against Q8_1 tokens (d, s, codes), the others against Q8_0 ones. */
+static inline int ap__q81(int ty) { return ty == T_Q4_1 || ty == T_Q5_1; }
+static inline size_t ap__xbs(int ty) { return ap__q81(ty) ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0); }
+static inline size_t ap__xqs(int ty) { return ap__q81(ty) ? offsetof(BlockQ8_1, qs) : offsetof(BlockQ8_0, qs); }
 
 /* o[k] lane i = a[i] lane k (32-bit lanes) */
 ARM_AI void ap__t4(const int8x16_t a[4], int8x16_t *o) {
@@ -6366,11 +6374,11 @@ ARM_AI void ap__unpack(int ty, const uint8_t *w, const size_t *ro, int64_t b0, i
     for (int b = 0; b < nb; b++)
         ARM_UNROLL for (int g = 0; g < 2; g++) {
             int8x16_t lo[4], hi[4];
-            float d[4], m;
-            ARM_UNROLL for (int i = 0; i < 4; i++) arm__unpack_32(w + ro[4 * g + i], b0 + b, ty, &lo[i], &hi[i], &d[i], &m);
+            float d[4], m[4] = { 0 };
+            ARM_UNROLL for (int i = 0; i < 4; i++) arm__unpack_32(w + ro[4 * g + i], b0 + b, ty, &lo[i], &hi[i], &d[i], &m[i]);
             ap__t4(lo, &u->w[b][8 * g]);
             ap__t4(hi, &u->w[b][8 * g + 4]);
-            u->d[b][g] = vld1q_f32(d);
+            u->d[b][g] = vld1q_f32(d), u->m[b][g] = vld1q_f32(m);
         }
 }
 
@@ -6397,13 +6405,14 @@ ARM_AI void ap__store(int T, float32x4_t acc[][2], float *out, int64_t os, int r
 
 
 /* The float step of block b for T tokens x 8 rows (is: the integer sums). */
-ARM_AI void ap__fstep(int ty, int T, const ApW *u, int b, const float (*dx)[AP_CB], int32x4_t is[][2],
-                      float32x4_t acc[][2]) {
+ARM_AI void ap__fstep(int ty, int T, const ApW *u, int b, const ApX *xs, int32x4_t is[][2], float32x4_t acc[][2]) {
     ARM_UNROLL for (int t = 0; t < T; t++)
         ARM_UNROLL for (int g = 0; g < 2; g++) {
+            const float dx = xs[t].d[b];
             float32x4_t f = vcvtq_f32_s32(is[t][g]);
-            float32x4_t v = ty == T_Q4_0 ? vmulq_n_f32(vmulq_f32(f, u->d[b][g]), dx[t][b])   /* (isum * dw) * dx */
-                                         : vmulq_f32(f, vmulq_n_f32(u->d[b][g], dx[t][b]));  /* isum * (dw * dx) */
+            float32x4_t v = ty == T_Q4_0 ? vmulq_n_f32(vmulq_f32(f, u->d[b][g]), dx)   /* (isum * dw) * dx */
+                                         : vmulq_f32(f, vmulq_n_f32(u->d[b][g], dx));  /* isum * (dw * dx) */
+            if (ap__q81(ty)) v = vaddq_f32(v, vmulq_n_f32(u->m[b][g], xs[t].s[b]));   /* + mw sx */
             acc[t][g] = vaddq_f32(acc[t][g], v);
         }
 }
@@ -6457,7 +6466,7 @@ enum { AP_TSM = 1 };
     }
 
 /* T tokens x 8 rows (the first `rows` written) over the chunk's nb blocks, without sdot. */
-ARM_AI void ap__tgm(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t x_row, const float (*dx)[AP_CB],
+ARM_AI void ap__tgm(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t x_row, const ApX *xs,
                     float *out, int64_t os, int first, int rows) {
     const int F = AP_F(ty);
     float32x4_t acc[AP_T][2];
@@ -6472,7 +6481,7 @@ ARM_AI void ap__tgm(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_
             int8x16_t xv[AP_T];
             int16x8_t m[AP_T][4];
             ARM_UNROLL for (int t = 0; t < T; t++)
-                xv[t] = vld1q_s8((const int8_t *)(x + (size_t)t * x_row + (size_t)b * sizeof(BlockQ8_0) + 2 + 16 * h));
+                xv[t] = vld1q_s8((const int8_t *)(x + (size_t)t * x_row + (size_t)b * ap__xbs(ty) + ap__xqs(ty) + 16 * h));
 #define AP_LANE(j)                                                                                  \
             {                                                                                       \
                 const int8x16_t w0 = u->w[b][4 * h + (j)], w1 = u->w[b][8 + 4 * h + (j)];           \
@@ -6490,7 +6499,7 @@ ARM_AI void ap__tgm(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_
         if (ty == T_Q8_0)
             ARM_UNROLL for (int t = 0; t < T; t++)
                 is[t][0] = AP_PADD32(p[t][0], p[t][1]), is[t][1] = AP_PADD32(p[t][2], p[t][3]);
-        ap__fstep(ty, T, u, b, dx, is, acc);
+        ap__fstep(ty, T, u, b, xs, is, acc);
     }
     ap__store(T, acc, out, os, rows);
 }
@@ -6659,10 +6668,10 @@ ARM_AI void ap__run_##SFX(int ty, const uint8_t *w, size_t w_row, int nr, const 
                           int nt, int64_t n, float *out, int64_t os) {                                      \
     const int k = type_layouts[ty].blck == QK_K;                                                            \
     const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? AP_CBK : AP_CB;                                     \
-    const size_t xbs = k ? sizeof(BlockQ8_K) : sizeof(BlockQ8_0);                                           \
+    const size_t xbs = k ? sizeof(BlockQ8_K) : ap__xbs(ty);                                                 \
     const size_t wbs = type_layouts[ty].size;                                                               \
     union { ApW a; ApWK b; } pw;                                                                            \
-    float dx[AP_TB][AP_CB];                                                                                 \
+    ApX xs[AP_TB];                                                                                          \
     for (int t0 = 0; t0 < nt; t0 += AP_TB) {                                                                \
         int ntb = nt - t0 < AP_TB ? nt - t0 : AP_TB;                                                        \
         const uint8_t *xt = x + (size_t)t0 * x_row;                                                         \
@@ -6670,9 +6679,9 @@ ARM_AI void ap__run_##SFX(int ty, const uint8_t *w, size_t w_row, int nr, const 
             int nb = (int)(nbt - b0 < cb ? nbt - b0 : cb);                                                  \
             for (int t = 0; t < ntb && !k; t++)                                                             \
                 for (int b = 0; b < nb; b++) {                                                              \
-                    uint16_t h;                                                                             \
-                    memcpy(&h, xt + (size_t)t * x_row + (size_t)(b0 + b) * sizeof(BlockQ8_0), 2);           \
-                    dx[t][b] = arm__h2f(h);                                                                 \
+                    uint16_t h[2];                                  /* d, and s of Q8_1 */                  \
+                    memcpy(h, xt + (size_t)t * x_row + (size_t)(b0 + b) * xbs, 4);                          \
+                    xs[t].d[b] = arm__h2f(h[0]), xs[t].s[b] = ap__q81(ty) ? arm__h2f(h[1]) : 0.0f;          \
                 }                                                                                           \
             for (int r0 = 0; r0 < nr; r0 += 8) {                                                            \
                 int rows = nr - r0 < 8 ? nr - r0 : 8;                                                       \
@@ -6689,7 +6698,7 @@ ARM_AI void ap__run_##SFX(int ty, const uint8_t *w, size_t w_row, int nr, const 
                     float *o = out + (int64_t)(t0 + t) * os + r0;                                           \
                     const uint8_t *xg = xc + (size_t)t * x_row;                                             \
                     if (k) { KERN_BY_T(T, TGK(ty, TT, &pw.b, nb, xg, x_row, o, os, b0 == 0, rows)) }        \
-                    else { KERN_BY_T(T, TG(ty, TT, &pw.a, nb, xg, x_row, dx + t, o, os, b0 == 0, rows)) }   \
+                    else { KERN_BY_T(T, TG(ty, TT, &pw.a, nb, xg, x_row, xs + t, o, os, b0 == 0, rows)) }   \
                 }                                                                                           \
             }                                                                                               \
         }                                                                                                   \
@@ -6704,7 +6713,8 @@ ARM_AI void ap__run_##SFX(int ty, const uint8_t *w, size_t w_row, int nr, const 
 #define AP_KERNELS(SFX)                                                                                        \
     AP_KERNEL(q4_0, T_Q4_0, SFX) AP_KERNEL(q8_0, T_Q8_0, SFX) AP_KERNEL(q4_k, T_Q4_K, SFX)                     \
     AP_KERNEL(q5_k, T_Q5_K, SFX) AP_KERNEL(q6_k, T_Q6_K, SFX) AP_KERNEL(q3_k, T_Q3_K, SFX)                     \
-    AP_KERNEL(q2_k, T_Q2_K, SFX)
+    AP_KERNEL(q2_k, T_Q2_K, SFX) AP_KERNEL(q4_1, T_Q4_1, SFX) AP_KERNEL(q5_0, T_Q5_0, SFX)                     \
+    AP_KERNEL(q5_1, T_Q5_1, SFX)
 AP_RUN(neon, ap__tgm, ap__tgkm, AP_TSM)
 AP_KERNELS(neon)
 
@@ -6715,7 +6725,7 @@ ARM_AI int32x4_t arm__sdot(int32x4_t acc, int8x16_t a, int8x16_t b) { return vdo
 ARM_DOTS(neondot, arm__sdot)
 
 /* T tokens x 8 rows (the first `rows` written) over the chunk's nb blocks. */
-ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t x_row, const float (*dx)[AP_CB],
+ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t x_row, const ApX *xs,
                    float *out, int64_t os, int first, int rows) {
     float32x4_t acc[AP_T][2];
     ap__load(T, out, os, first, rows, acc);
@@ -6725,7 +6735,7 @@ ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t
         ARM_UNROLL for (int h = 0; h < 2; h++) {
             int8x16_t xv[AP_T];
             ARM_UNROLL for (int t = 0; t < T; t++)
-                xv[t] = vld1q_s8((const int8_t *)(x + (size_t)t * x_row + (size_t)b * sizeof(BlockQ8_0) + 2 + 16 * h));
+                xv[t] = vld1q_s8((const int8_t *)(x + (size_t)t * x_row + (size_t)b * ap__xbs(ty) + ap__xqs(ty) + 16 * h));
 #define AP_LANE(j)                                                                                  \
             {                                                                                       \
                 const int8x16_t w0 = u->w[b][4 * h + (j)], w1 = u->w[b][8 + 4 * h + (j)];           \
@@ -6737,7 +6747,7 @@ ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t
             AP_LANE(0) AP_LANE(1) AP_LANE(2) AP_LANE(3)
 #undef AP_LANE
         }
-        ap__fstep(ty, T, u, b, dx, is, acc);
+        ap__fstep(ty, T, u, b, xs, is, acc);
     }
     ap__store(T, acc, out, os, rows);
 }
@@ -8854,6 +8864,9 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q6_K, ISA_NEON, kern_tile_q6_k_pp_neon, 8, 4 },
     { T_Q3_K, ISA_NEON, kern_tile_q3_k_pp_neon, 8, 4 },
     { T_Q2_K, ISA_NEON, kern_tile_q2_k_pp_neon, 8, 4 },
+    { T_Q4_1, ISA_NEON, kern_tile_q4_1_pp_neon, 8, 4 },
+    { T_Q5_0, ISA_NEON, kern_tile_q5_0_pp_neon, 8, 4 },
+    { T_Q5_1, ISA_NEON, kern_tile_q5_1_pp_neon, 8, 4 },
 #endif
 #if defined(__aarch64__)
     { T_Q4_0, ISA_NEONDOT, kern_tile_q4_0_pp_neondot, 8, 4 },
@@ -8863,6 +8876,9 @@ static const KernBatchVariant kern__batch_variants[] = {
     { T_Q6_K, ISA_NEONDOT, kern_tile_q6_k_pp_neondot, 8, 4 },
     { T_Q3_K, ISA_NEONDOT, kern_tile_q3_k_pp_neondot, 8, 4 },
     { T_Q2_K, ISA_NEONDOT, kern_tile_q2_k_pp_neondot, 8, 4 },
+    { T_Q4_1, ISA_NEONDOT, kern_tile_q4_1_pp_neondot, 8, 4 },
+    { T_Q5_0, ISA_NEONDOT, kern_tile_q5_0_pp_neondot, 8, 4 },
+    { T_Q5_1, ISA_NEONDOT, kern_tile_q5_1_pp_neondot, 8, 4 },
 #endif
     { -1, ISA_REF, NULL, 0, 0 }
 };
