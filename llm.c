@@ -4590,6 +4590,14 @@ static float kern__attn_group_inv(const AttnGroup *a, int g) { return a->S[g] ==
     default: { enum { TT = 4 }; call; } break;                                \
     }
 
+/* The quantised types with prompt kernels of rows in vector lanes (kern__batch_variants),
+   as X(name, type, ...) for each. */
+#define KERN_BATCH_TYPES(X, ...)                                                                    \
+    X(q4_0, T_Q4_0, __VA_ARGS__) X(q8_0, T_Q8_0, __VA_ARGS__) X(q4_1, T_Q4_1, __VA_ARGS__)          \
+    X(q5_0, T_Q5_0, __VA_ARGS__) X(q5_1, T_Q5_1, __VA_ARGS__) X(q2_k, T_Q2_K, __VA_ARGS__)          \
+    X(q3_k, T_Q3_K, __VA_ARGS__) X(q4_k, T_Q4_K, __VA_ARGS__) X(q5_k, T_Q5_K, __VA_ARGS__)          \
+    X(q6_k, T_Q6_K, __VA_ARGS__)
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -6710,11 +6718,7 @@ ARM_AI void ap__run_##SFX(int ty, const uint8_t *w, size_t w_row, int nr, const 
                                             size_t x_row, int nt, int64_t n, float *out, int64_t os) {         \
         ap__run_##SFX(TY, w, w_row, nr, x, x_row, nt, n, out, os);                                             \
     }
-#define AP_KERNELS(SFX)                                                                                        \
-    AP_KERNEL(q4_0, T_Q4_0, SFX) AP_KERNEL(q8_0, T_Q8_0, SFX) AP_KERNEL(q4_k, T_Q4_K, SFX)                     \
-    AP_KERNEL(q5_k, T_Q5_K, SFX) AP_KERNEL(q6_k, T_Q6_K, SFX) AP_KERNEL(q3_k, T_Q3_K, SFX)                     \
-    AP_KERNEL(q2_k, T_Q2_K, SFX) AP_KERNEL(q4_1, T_Q4_1, SFX) AP_KERNEL(q5_0, T_Q5_0, SFX)                     \
-    AP_KERNEL(q5_1, T_Q5_1, SFX)
+#define AP_KERNELS(SFX) KERN_BATCH_TYPES(AP_KERNEL, SFX)
 AP_RUN(neon, ap__tgm, ap__tgkm, AP_TSM)
 AP_KERNELS(neon)
 
@@ -8315,16 +8319,8 @@ PP_RUN(pp__run, pp__, PP_VNNI, 16, 0, 0)
                                                 size_t x_row, int nt, int64_t n, float *out, int64_t os) { \
         RUN(TY, w, w_row, nr, x, x_row, nt, n, out, os);                                                  \
     }
-PP_KERNEL(q4_0, T_Q4_0, pp__run, PP_VNNI, avx512vnni)
-PP_KERNEL(q8_0, T_Q8_0, pp__run, PP_VNNI, avx512vnni)
-PP_KERNEL(q4_k, T_Q4_K, pp__run, PP_VNNI, avx512vnni)
-PP_KERNEL(q5_k, T_Q5_K, pp__run, PP_VNNI, avx512vnni)
-PP_KERNEL(q6_k, T_Q6_K, pp__run, PP_VNNI, avx512vnni)
-PP_KERNEL(q3_k, T_Q3_K, pp__run, PP_VNNI, avx512vnni)
-PP_KERNEL(q2_k, T_Q2_K, pp__run, PP_VNNI, avx512vnni)
-PP_KERNEL(q4_1, T_Q4_1, pp__run, PP_VNNI, avx512vnni)
-PP_KERNEL(q5_0, T_Q5_0, pp__run, PP_VNNI, avx512vnni)
-PP_KERNEL(q5_1, T_Q5_1, pp__run, PP_VNNI, avx512vnni)
+#define PP_KERNELS(RUN, TGT, ISA) KERN_BATCH_TYPES(PP_KERNEL, RUN, TGT, ISA)
+PP_KERNELS(pp__run, PP_VNNI, avx512vnni)
 
 /* ---- x86_64 AVX2 prompt-processing kernels: the same, 8 rows per ymm ----
  *
@@ -8695,41 +8691,14 @@ PP_INL PP8 void pp8__tgk(int ty, int enc, int T, const pp8__WK *u, int nb, const
 
 PP_RUN(pp8__run, pp8__, PP8, 8, 1, PP8_MADD)
 PP_RUN(pp8__run_vex, pp8__, PP8, 8, 1, PP8_VEX)
-PP_KERNEL(q4_0, T_Q4_0, pp8__run_vex, PP8, avxvnni)
-PP_KERNEL(q8_0, T_Q8_0, pp8__run_vex, PP8, avxvnni)
-PP_KERNEL(q4_k, T_Q4_K, pp8__run_vex, PP8, avxvnni)
-PP_KERNEL(q5_k, T_Q5_K, pp8__run_vex, PP8, avxvnni)
-PP_KERNEL(q6_k, T_Q6_K, pp8__run_vex, PP8, avxvnni)
-PP_KERNEL(q3_k, T_Q3_K, pp8__run_vex, PP8, avxvnni)
-PP_KERNEL(q2_k, T_Q2_K, pp8__run_vex, PP8, avxvnni)
-PP_KERNEL(q4_1, T_Q4_1, pp8__run_vex, PP8, avxvnni)
-PP_KERNEL(q5_0, T_Q5_0, pp8__run_vex, PP8, avxvnni)
-PP_KERNEL(q5_1, T_Q5_1, pp8__run_vex, PP8, avxvnni)
+PP_KERNELS(pp8__run_vex, PP8, avxvnni)
 #if defined(LLM_NO_MAIN)
 /* The tests' twin of the AVX-VNNI kernels: the same code with EVEX-encoded vpdpbusd, which
    CPUs with AVX-512 VNNI run (neither this project's machines nor qemu 7.2 run AVX-VNNI). */
 PP_RUN(pp8__run_evex, pp8__, PP8, 8, 1, PP8_EVEX)
-PP_KERNEL(q4_0, T_Q4_0, pp8__run_evex, PP8, evex256)
-PP_KERNEL(q8_0, T_Q8_0, pp8__run_evex, PP8, evex256)
-PP_KERNEL(q4_k, T_Q4_K, pp8__run_evex, PP8, evex256)
-PP_KERNEL(q5_k, T_Q5_K, pp8__run_evex, PP8, evex256)
-PP_KERNEL(q6_k, T_Q6_K, pp8__run_evex, PP8, evex256)
-PP_KERNEL(q3_k, T_Q3_K, pp8__run_evex, PP8, evex256)
-PP_KERNEL(q2_k, T_Q2_K, pp8__run_evex, PP8, evex256)
-PP_KERNEL(q4_1, T_Q4_1, pp8__run_evex, PP8, evex256)
-PP_KERNEL(q5_0, T_Q5_0, pp8__run_evex, PP8, evex256)
-PP_KERNEL(q5_1, T_Q5_1, pp8__run_evex, PP8, evex256)
+PP_KERNELS(pp8__run_evex, PP8, evex256)
 #endif
-PP_KERNEL(q4_0, T_Q4_0, pp8__run, PP8, avx2)
-PP_KERNEL(q8_0, T_Q8_0, pp8__run, PP8, avx2)
-PP_KERNEL(q4_k, T_Q4_K, pp8__run, PP8, avx2)
-PP_KERNEL(q5_k, T_Q5_K, pp8__run, PP8, avx2)
-PP_KERNEL(q6_k, T_Q6_K, pp8__run, PP8, avx2)
-PP_KERNEL(q3_k, T_Q3_K, pp8__run, PP8, avx2)
-PP_KERNEL(q2_k, T_Q2_K, pp8__run, PP8, avx2)
-PP_KERNEL(q4_1, T_Q4_1, pp8__run, PP8, avx2)
-PP_KERNEL(q5_0, T_Q5_0, pp8__run, PP8, avx2)
-PP_KERNEL(q5_1, T_Q5_1, pp8__run, PP8, avx2)
+PP_KERNELS(pp8__run, PP8, avx2)
 
 #endif /* __x86_64__ */
 
@@ -8810,75 +8779,23 @@ typedef struct {
     int rows, min_t;
 } KernBatchVariant;
 
+#define KERN_BATCH_ROW(name, TY, ISA, SFX, R) { TY, ISA, kern_tile_##name##_pp_##SFX, R, 4 },
+#define KERN_BATCH_ROWS(ISA, SFX, R) KERN_BATCH_TYPES(KERN_BATCH_ROW, ISA, SFX, R)
 static const KernBatchVariant kern__batch_variants[] = {
-    /* { type, isa, fn, rows, min_t } */
+    /* { type, isa, fn, rows, min_t }: KERN_BATCH_ROWS, every type of KERN_BATCH_TYPES */
 #if defined(__x86_64__)
-    { T_Q4_0, ISA_AVX2, kern_tile_q4_0_pp_avx2, 8, 4 },
-    { T_Q8_0, ISA_AVX2, kern_tile_q8_0_pp_avx2, 8, 4 },
-    { T_Q4_K, ISA_AVX2, kern_tile_q4_k_pp_avx2, 8, 4 },
-    { T_Q5_K, ISA_AVX2, kern_tile_q5_k_pp_avx2, 8, 4 },
-    { T_Q6_K, ISA_AVX2, kern_tile_q6_k_pp_avx2, 8, 4 },
-    { T_Q3_K, ISA_AVX2, kern_tile_q3_k_pp_avx2, 8, 4 },
-    { T_Q2_K, ISA_AVX2, kern_tile_q2_k_pp_avx2, 8, 4 },
-    { T_Q4_1, ISA_AVX2, kern_tile_q4_1_pp_avx2, 8, 4 },
-    { T_Q5_0, ISA_AVX2, kern_tile_q5_0_pp_avx2, 8, 4 },
-    { T_Q5_1, ISA_AVX2, kern_tile_q5_1_pp_avx2, 8, 4 },
-    { T_Q4_0, ISA_AVXVNNI, kern_tile_q4_0_pp_avxvnni, 8, 4 },
-    { T_Q8_0, ISA_AVXVNNI, kern_tile_q8_0_pp_avxvnni, 8, 4 },
-    { T_Q4_K, ISA_AVXVNNI, kern_tile_q4_k_pp_avxvnni, 8, 4 },
-    { T_Q5_K, ISA_AVXVNNI, kern_tile_q5_k_pp_avxvnni, 8, 4 },
-    { T_Q6_K, ISA_AVXVNNI, kern_tile_q6_k_pp_avxvnni, 8, 4 },
-    { T_Q3_K, ISA_AVXVNNI, kern_tile_q3_k_pp_avxvnni, 8, 4 },
-    { T_Q2_K, ISA_AVXVNNI, kern_tile_q2_k_pp_avxvnni, 8, 4 },
-    { T_Q4_1, ISA_AVXVNNI, kern_tile_q4_1_pp_avxvnni, 8, 4 },
-    { T_Q5_0, ISA_AVXVNNI, kern_tile_q5_0_pp_avxvnni, 8, 4 },
-    { T_Q5_1, ISA_AVXVNNI, kern_tile_q5_1_pp_avxvnni, 8, 4 },
+    KERN_BATCH_ROWS(ISA_AVX2, avx2, 8)
+    KERN_BATCH_ROWS(ISA_AVXVNNI, avxvnni, 8)
 #if defined(LLM_NO_MAIN)                  /* tests only; the zmm rows below win */
-    { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_evex256, 8, 4 },
-    { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_evex256, 8, 4 },
-    { T_Q4_K, ISA_AVX512VNNI, kern_tile_q4_k_pp_evex256, 8, 4 },
-    { T_Q5_K, ISA_AVX512VNNI, kern_tile_q5_k_pp_evex256, 8, 4 },
-    { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_evex256, 8, 4 },
-    { T_Q3_K, ISA_AVX512VNNI, kern_tile_q3_k_pp_evex256, 8, 4 },
-    { T_Q2_K, ISA_AVX512VNNI, kern_tile_q2_k_pp_evex256, 8, 4 },
-    { T_Q4_1, ISA_AVX512VNNI, kern_tile_q4_1_pp_evex256, 8, 4 },
-    { T_Q5_0, ISA_AVX512VNNI, kern_tile_q5_0_pp_evex256, 8, 4 },
-    { T_Q5_1, ISA_AVX512VNNI, kern_tile_q5_1_pp_evex256, 8, 4 },
+    KERN_BATCH_ROWS(ISA_AVX512VNNI, evex256, 8)
 #endif
-    { T_Q4_0, ISA_AVX512VNNI, kern_tile_q4_0_pp_avx512vnni, 16, 4 },
-    { T_Q8_0, ISA_AVX512VNNI, kern_tile_q8_0_pp_avx512vnni, 16, 4 },
-    { T_Q4_K, ISA_AVX512VNNI, kern_tile_q4_k_pp_avx512vnni, 16, 4 },
-    { T_Q5_K, ISA_AVX512VNNI, kern_tile_q5_k_pp_avx512vnni, 16, 4 },
-    { T_Q6_K, ISA_AVX512VNNI, kern_tile_q6_k_pp_avx512vnni, 16, 4 },
-    { T_Q3_K, ISA_AVX512VNNI, kern_tile_q3_k_pp_avx512vnni, 16, 4 },
-    { T_Q2_K, ISA_AVX512VNNI, kern_tile_q2_k_pp_avx512vnni, 16, 4 },
-    { T_Q4_1, ISA_AVX512VNNI, kern_tile_q4_1_pp_avx512vnni, 16, 4 },
-    { T_Q5_0, ISA_AVX512VNNI, kern_tile_q5_0_pp_avx512vnni, 16, 4 },
-    { T_Q5_1, ISA_AVX512VNNI, kern_tile_q5_1_pp_avx512vnni, 16, 4 },
+    KERN_BATCH_ROWS(ISA_AVX512VNNI, avx512vnni, 16)
 #endif
 #if defined(LLM_SIMD_ARM)
-    { T_Q4_0, ISA_NEON, kern_tile_q4_0_pp_neon, 8, 4 },
-    { T_Q8_0, ISA_NEON, kern_tile_q8_0_pp_neon, 8, 4 },
-    { T_Q4_K, ISA_NEON, kern_tile_q4_k_pp_neon, 8, 4 },
-    { T_Q5_K, ISA_NEON, kern_tile_q5_k_pp_neon, 8, 4 },
-    { T_Q6_K, ISA_NEON, kern_tile_q6_k_pp_neon, 8, 4 },
-    { T_Q3_K, ISA_NEON, kern_tile_q3_k_pp_neon, 8, 4 },
-    { T_Q2_K, ISA_NEON, kern_tile_q2_k_pp_neon, 8, 4 },
-    { T_Q4_1, ISA_NEON, kern_tile_q4_1_pp_neon, 8, 4 },
-    { T_Q5_0, ISA_NEON, kern_tile_q5_0_pp_neon, 8, 4 },
-    { T_Q5_1, ISA_NEON, kern_tile_q5_1_pp_neon, 8, 4 },
+    KERN_BATCH_ROWS(ISA_NEON, neon, 8)
 #endif
 #if defined(__aarch64__)
-    { T_Q4_0, ISA_NEONDOT, kern_tile_q4_0_pp_neondot, 8, 4 },
-    { T_Q8_0, ISA_NEONDOT, kern_tile_q8_0_pp_neondot, 8, 4 },
-    { T_Q4_K, ISA_NEONDOT, kern_tile_q4_k_pp_neondot, 8, 4 },
-    { T_Q5_K, ISA_NEONDOT, kern_tile_q5_k_pp_neondot, 8, 4 },
-    { T_Q6_K, ISA_NEONDOT, kern_tile_q6_k_pp_neondot, 8, 4 },
-    { T_Q3_K, ISA_NEONDOT, kern_tile_q3_k_pp_neondot, 8, 4 },
-    { T_Q2_K, ISA_NEONDOT, kern_tile_q2_k_pp_neondot, 8, 4 },
-    { T_Q4_1, ISA_NEONDOT, kern_tile_q4_1_pp_neondot, 8, 4 },
-    { T_Q5_0, ISA_NEONDOT, kern_tile_q5_0_pp_neondot, 8, 4 },
-    { T_Q5_1, ISA_NEONDOT, kern_tile_q5_1_pp_neondot, 8, 4 },
+    KERN_BATCH_ROWS(ISA_NEONDOT, neondot, 8)
 #endif
     { -1, ISA_REF, NULL, 0, 0 }
 };
