@@ -7876,19 +7876,21 @@ KG_K45(q5_k, 1)
  *
  * Loop order (pp__run): tokens in groups of PP_TB, the row's blocks in chunks (PP_CB32
  * blocks of 32 or PP_CBK super-blocks of 256); per chunk the per-token, per-block data
- * the inner loop needs (Q4_0/Q8_0: -offset * sum(x) and the float d of x; Q4_K, Q5_K: the sums
- * of bsums per 32; Q6_K: -32 * bsums) is computed once for all tokens; then for every 16
+ * the inner loop needs (32-element types: -offset * sum(x), the float d and, for Q8_1, s of
+ * x; Q4_K, Q5_K: the sums of bsums per 32; Q2_K: the bsums; Q3_K, Q6_K: -4 / -32 * bsums)
+ * is computed once for all tokens; then for every 16
  * rows the chunk's weights are unpacked once into an L1 buffer and used for every token,
  * PP_T tokens at a time with the float accumulators in registers (partial sums of later
  * chunks go through `out`, which holds exact floats, so the order is unchanged).
  *
  * Numerics: the integers per block are the reference's exactly (u = unsigned weight code;
- * Q4_0 u = q, offset 8; Q8_0 u = w + 128, offset 128; K-quants as KqRow: u = q, Q6_K
- * u = q + 32 with the -32 through bsums) and each lane does the reference's float
- * expression per block in the reference's order: Q4_0 sum += (isum * dw) * dx, Q8_0
- * sum += isum * (dw * dx), Q4_K and Q5_K sum += d*isum - dmin*msum, Q6_K sum += (dw * dx) *
- * isum, so all five are bit-identical to kern_dot_*_ref (built without FP contraction, as
- * -std=c11 does). */
+ * Q4_0 u = q, offset 8; Q5_0 offset 16; Q4_1, Q5_1 u = q; Q8_0 u = w + 128, offset 128;
+ * K-quants as KqRow: u = q, Q6_K u = q + 32, Q3_K u = q + 4, the offsets through bsums)
+ * and each lane does the reference's float expression per block in the reference's
+ * order: Q4_0 sum += (isum * dw) * dx, Q8_0 and Q5_0 sum += isum * (dw * dx), Q4_1 and
+ * Q5_1 the same + mw * sx, Q2_K, Q4_K and Q5_K sum += d*isum - dmin*msum, Q3_K and Q6_K
+ * sum += (dw * dx) * isum, so all ten are bit-identical to kern_dot_*_ref (built without
+ * FP contraction, as -std=c11 does). */
 #if defined(__x86_64__)
 #include <immintrin.h>
 
