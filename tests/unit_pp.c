@@ -7,7 +7,7 @@
  *     and blocks that are all zero or extreme: every byte 0xff with the largest f16
  *     scale, Q8_0 weights of -128/-127, Q6_K scales of -128, Q3_K scales of -32) times activation rows
  *     (from the reference quant_act of random floats, or raw random bytes with
- *     consistent bsums / random d, or all -128 / +127), at 1, 2, 3, 7, 17 (and 64/176,
+ *     consistent bsums / random d (and Q8_1's s), or all -128 / +127), at 1, 2, 3, 7, 17 (and 64/176,
  *     a 2048/5632-element row) blocks of 32, or 1, 2, 3, 7, 22 super-blocks of 256; row
  *     counts 1, 5, 16, 17, 40 (partial groups of 16 and 8) and token counts 1, 3, 8, 9, 20,
  *     130 (partial register blocks, more than one token group of PP_TB); padded row
