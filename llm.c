@@ -4590,6 +4590,13 @@ static float kern__attn_group_inv(const AttnGroup *a, int g) { return a->S[g] ==
     default: { enum { TT = 4 }; call; } break;                                \
     }
 
+/* The 32-element types' tokens, for the batch kernels (as constants once ty is): Q4_1 and
+   Q5_1 go against Q8_1 (d, s, codes), the others against Q8_0; the token block's size and
+   the offset of its codes. */
+static inline int kern__q81(int ty) { return ty == T_Q4_1 || ty == T_Q5_1; }
+static inline size_t kern__xbs(int ty) { return kern__q81(ty) ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0); }
+static inline size_t kern__xqs(int ty) { return kern__q81(ty) ? offsetof(BlockQ8_1, qs) : offsetof(BlockQ8_0, qs); }
+
 /* The quantised types with prompt kernels of rows in vector lanes (kern__batch_variants),
    as X(name, type, ...) for each. */
 #define KERN_BATCH_TYPES(X, ...)                                                                    \
@@ -6350,10 +6357,6 @@ typedef struct {
 typedef struct {
     float d[AP_CB], s[AP_CB];  /* a token's d (and Q8_1's s) of each block of the chunk */
 } ApX;
-/* Q4_1 and Q5_1 go against Q8_1 tokens (d, s, codes), the others against Q8_0 ones. */
-static inline int ap__q81(int ty) { return ty == T_Q4_1 || ty == T_Q5_1; }
-static inline size_t ap__xbs(int ty) { return ap__q81(ty) ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0); }
-static inline size_t ap__xqs(int ty) { return ap__q81(ty) ? offsetof(BlockQ8_1, qs) : offsetof(BlockQ8_0, qs); }
 
 /* o[k] lane i = a[i] lane k (32-bit lanes) */
 ARM_AI void ap__t4(const int8x16_t a[4], int8x16_t *o) {
@@ -6420,7 +6423,7 @@ ARM_AI void ap__fstep(int ty, int T, const ApW *u, int b, const ApX *xs, int32x4
             float32x4_t f = vcvtq_f32_s32(is[t][g]);
             float32x4_t v = ty == T_Q4_0 ? vmulq_n_f32(vmulq_f32(f, u->d[b][g]), dx)   /* (isum * dw) * dx */
                                          : vmulq_f32(f, vmulq_n_f32(u->d[b][g], dx));  /* isum * (dw * dx) */
-            if (ap__q81(ty)) v = vaddq_f32(v, vmulq_n_f32(u->m[b][g], xs[t].s[b]));   /* + mw sx */
+            if (kern__q81(ty)) v = vaddq_f32(v, vmulq_n_f32(u->m[b][g], xs[t].s[b]));   /* + mw sx */
             acc[t][g] = vaddq_f32(acc[t][g], v);
         }
 }
@@ -6489,7 +6492,7 @@ ARM_AI void ap__tgm(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_
             int8x16_t xv[AP_T];
             int16x8_t m[AP_T][4];
             ARM_UNROLL for (int t = 0; t < T; t++)
-                xv[t] = vld1q_s8((const int8_t *)(x + (size_t)t * x_row + (size_t)b * ap__xbs(ty) + ap__xqs(ty) + 16 * h));
+                xv[t] = vld1q_s8((const int8_t *)(x + (size_t)t * x_row + (size_t)b * kern__xbs(ty) + kern__xqs(ty) + 16 * h));
 #define AP_LANE(j)                                                                                  \
             {                                                                                       \
                 const int8x16_t w0 = u->w[b][4 * h + (j)], w1 = u->w[b][8 + 4 * h + (j)];           \
@@ -6602,7 +6605,6 @@ ARM_AI void ap__kstep(int ty, int T, const ApWK *u, int b, const BlockQ8_K *cons
         const float xd = xb[t]->d;
         if (k45 || ty == T_Q2_K) {
             const int16x8_t bs = k45 ? arm__bsum32(xb[t]->bsums) : vld1q_s16(xb[t]->bsums);
-            const int16x8_t bs8 = vld1q_s16(xb[t]->bsums + 8);
             ARM_UNROLL for (int g = 0; g < 2; g++) {
                 const int16x4_t *m = u->m[b][g];
                 int32x4_t c = AP_MULL_LANE(m[0], bs, 0);
@@ -6610,7 +6612,8 @@ ARM_AI void ap__kstep(int ty, int T, const ApWK *u, int b, const BlockQ8_K *cons
                 c = AP_MLAL_LANE(c, m[3], bs, 3), c = AP_MLAL_LANE(c, m[4], bs, 4);
                 c = AP_MLAL_LANE(c, m[5], bs, 5), c = AP_MLAL_LANE(c, m[6], bs, 6);
                 c = AP_MLAL_LANE(c, m[7], bs, 7);
-                if (!k45) {
+                if (!k45) {                             /* Q2_K: bsums 8..15 */
+                    const int16x8_t bs8 = vld1q_s16(xb[t]->bsums + 8);
                     c = AP_MLAL_LANE(c, m[8], bs8, 0), c = AP_MLAL_LANE(c, m[9], bs8, 1);
                     c = AP_MLAL_LANE(c, m[10], bs8, 2), c = AP_MLAL_LANE(c, m[11], bs8, 3);
                     c = AP_MLAL_LANE(c, m[12], bs8, 4), c = AP_MLAL_LANE(c, m[13], bs8, 5);
@@ -6676,7 +6679,7 @@ ARM_AI void ap__run_##SFX(int ty, const uint8_t *w, size_t w_row, int nr, const 
                           int nt, int64_t n, float *out, int64_t os) {                                      \
     const int k = type_layouts[ty].blck == QK_K;                                                            \
     const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? AP_CBK : AP_CB;                                     \
-    const size_t xbs = k ? sizeof(BlockQ8_K) : ap__xbs(ty);                                                 \
+    const size_t xbs = k ? sizeof(BlockQ8_K) : kern__xbs(ty);                                                 \
     const size_t wbs = type_layouts[ty].size;                                                               \
     union { ApW a; ApWK b; } pw;                                                                            \
     ApX xs[AP_TB];                                                                                          \
@@ -6689,7 +6692,7 @@ ARM_AI void ap__run_##SFX(int ty, const uint8_t *w, size_t w_row, int nr, const 
                 for (int b = 0; b < nb; b++) {                                                              \
                     uint16_t h[2];                                  /* d, and s of Q8_1 */                  \
                     memcpy(h, xt + (size_t)t * x_row + (size_t)(b0 + b) * xbs, 4);                          \
-                    xs[t].d[b] = arm__h2f(h[0]), xs[t].s[b] = ap__q81(ty) ? arm__h2f(h[1]) : 0.0f;          \
+                    xs[t].d[b] = arm__h2f(h[0]), xs[t].s[b] = kern__q81(ty) ? arm__h2f(h[1]) : 0.0f;          \
                 }                                                                                           \
             for (int r0 = 0; r0 < nr; r0 += 8) {                                                            \
                 int rows = nr - r0 < 8 ? nr - r0 : 8;                                                       \
@@ -6739,7 +6742,7 @@ ARM_AI void ap__tg(int ty, int T, const ApW *u, int nb, const uint8_t *x, size_t
         ARM_UNROLL for (int h = 0; h < 2; h++) {
             int8x16_t xv[AP_T];
             ARM_UNROLL for (int t = 0; t < T; t++)
-                xv[t] = vld1q_s8((const int8_t *)(x + (size_t)t * x_row + (size_t)b * ap__xbs(ty) + ap__xqs(ty) + 16 * h));
+                xv[t] = vld1q_s8((const int8_t *)(x + (size_t)t * x_row + (size_t)b * kern__xbs(ty) + kern__xqs(ty) + 16 * h));
 #define AP_LANE(j)                                                                                  \
             {                                                                                       \
                 const int8x16_t w0 = u->w[b][4 * h + (j)], w1 = u->w[b][8 + 4 * h + (j)];           \
@@ -7947,11 +7950,7 @@ typedef struct {
 
 /* The 32-element types: Q4_0 and Q5_0 (u = q, offset 8 / 16), Q8_0 (u = w + 128, offset
    128) against Q8_0; Q4_1 and Q5_1 (u = q, no offset, + m * s per block) against Q8_1.
-   The activation block's size and the offset of its codes; the weight block's codes
-   and, for Q5_0 / Q5_1, fifth bits. */
-static inline int pp__q81(int ty) { return ty == T_Q4_1 || ty == T_Q5_1; }
-static inline size_t pp__xbs(int ty) { return pp__q81(ty) ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0); }
-static inline size_t pp__xqs(int ty) { return pp__q81(ty) ? offsetof(BlockQ8_1, qs) : offsetof(BlockQ8_0, qs); }
+   The weight block's codes and, for Q5_0 / Q5_1, fifth bits (the token side: kern__q81). */
 static inline size_t pp__wqs(int ty) {
     return ty == T_Q4_1 ? offsetof(BlockQ4_1, qs) : ty == T_Q5_0 ? offsetof(BlockQ5_0, qs)
          : ty == T_Q5_1 ? offsetof(BlockQ5_1, qs) : offsetof(BlockQ4_0, qs);
@@ -7970,7 +7969,7 @@ PP_INL PP_VNNI void pp__unpack32(int ty, int enc, const uint8_t *w, const size_t
         __m512i q[4];
         pp__t16(p, ro, q);                              /* dword 0: d and m, or d and 2 bytes */
         u->d[b] = pp__h16lo(q[0]);
-        if (pp__q81(ty)) u->m[b] = pp__h16hi(q[0]);
+        if (kern__q81(ty)) u->m[b] = pp__h16hi(q[0]);
         if (ty == T_Q8_0) {
             PP_UNROLL for (int h = 0; h < 2; h++) {
                 pp__t16(p + 2 + 16 * h, ro, q);
@@ -7996,8 +7995,8 @@ PP_INL PP_VNNI void pp__unpack32(int ty, int enc, const uint8_t *w, const size_t
 /* Per token and block of the chunk: -off * sum(x) (sum through vpsadbw on x ^ 0x80), d and
    (Q8_1) s. */
 PP_INL PP_AVX2 void pp__prep32(int ty, const uint8_t *x, size_t x_row, int nt, int64_t b0, int nb, PpX32 *px) {
-    const int off = ty == T_Q4_0 ? 8 : ty == T_Q5_0 ? 16 : ty == T_Q8_0 ? 128 : 0, q81 = pp__q81(ty);
-    const size_t xbs = pp__xbs(ty), xqs = pp__xqs(ty);
+    const int off = ty == T_Q4_0 ? 8 : ty == T_Q5_0 ? 16 : ty == T_Q8_0 ? 128 : 0, q81 = kern__q81(ty);
+    const size_t xbs = kern__xbs(ty), xqs = kern__xqs(ty);
     const __m256i x80 = _mm256_set1_epi8((char)0x80), z = _mm256_setzero_si256();
     for (int t = 0; t < nt; t++) {
         const uint8_t *xb = x + (size_t)t * x_row + (size_t)b0 * xbs;
@@ -8022,7 +8021,7 @@ PP_INL PP_VNNI void pp__tg32(int ty, int enc, int T, const pp__W32 *u, int nb, c
     __m512 acc[PP_T];
     PP_UNROLL for (int t = 0; t < T; t++)
         acc[t] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m, out + (int64_t)t * os);
-    const size_t xbs = pp__xbs(ty), xqs = pp__xqs(ty);
+    const size_t xbs = kern__xbs(ty), xqs = kern__xqs(ty);
     for (int b = 0; b < nb; b++) {
         const uint8_t *xb = x + (size_t)b * xbs + xqs;
         __m512i is[PP_T];
@@ -8036,7 +8035,7 @@ PP_INL PP_VNNI void pp__tg32(int ty, int enc, int T, const pp__W32 *u, int nb, c
             __m512 dx = _mm512_set1_ps(px->d[t0 + t][b]), f = _mm512_cvtepi32_ps(is[t]), v;
             if (ty == T_Q4_0) v = _mm512_mul_ps(_mm512_mul_ps(f, u->d[b]), dx);         /* (isum * dw) * dx */
             else v = _mm512_mul_ps(f, _mm512_mul_ps(u->d[b], dx));                       /* isum * (dw * dx) */
-            if (pp__q81(ty)) v = _mm512_add_ps(v, _mm512_mul_ps(u->m[b], _mm512_set1_ps(px->s[t0 + t][b])));   /* + mw sx */
+            if (kern__q81(ty)) v = _mm512_add_ps(v, _mm512_mul_ps(u->m[b], _mm512_set1_ps(px->s[t0 + t][b])));   /* + mw sx */
             acc[t] = _mm512_add_ps(acc[t], v);
         }
     }
@@ -8280,7 +8279,7 @@ PP_INL PP_VNNI void pp__tgk(int ty, int enc, int T, const pp__WK *u, int nb, con
                          int nt, int64_t n, float *out, int64_t os) {                                           \
         const int k = type_layouts[ty].blck == QK_K;                                                            \
         const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? PP_CBK : PP_CB32;                                   \
-        const size_t xbs = k ? sizeof(BlockQ8_K) : pp__xbs(ty);                                                 \
+        const size_t xbs = k ? sizeof(BlockQ8_K) : kern__xbs(ty);                                                 \
         const size_t wbs = type_layouts[ty].size;                                                               \
         union { PpX32 a; PpXK b; } px;                                                                          \
         union { P##W32 a; P##WK b; } pw;                                                                        \
@@ -8399,7 +8398,7 @@ PP_INL PP8 void pp8__unpack32(int ty, int enc, const uint8_t *w, const size_t *r
         __m256i q[4];
         pp8__t8(p, ro, q);
         u->d[b] = pp8__h16lo(q[0]);
-        if (pp__q81(ty)) u->m[b] = pp8__h16hi(q[0]);
+        if (kern__q81(ty)) u->m[b] = pp8__h16hi(q[0]);
         if (ty == T_Q8_0) {
             PP_UNROLL for (int h = 0; h < 2; h++) {
                 pp8__t8(p + 2 + 16 * h, ro, q);
@@ -8435,7 +8434,7 @@ PP_INL PP8 void pp8__tg32(int ty, int enc, int T, const pp8__W32 *u, int nb, con
     const __m256i m = pp8__mask(rows), one = _mm256_set1_epi16(1), sixteen = _mm256_set1_epi16(16);
     /* 5-bit codes: int16 lanes hold 4 maddubs pairs (4 * 2 * 31 * 128 < 2^15), so two sums */
     const int five = ty == T_Q5_0 || ty == T_Q5_1;
-    const size_t xbs = pp__xbs(ty), xqs = pp__xqs(ty);
+    const size_t xbs = kern__xbs(ty), xqs = kern__xqs(ty);
     __m256 acc[PP_T];
     PP_UNROLL for (int t = 0; t < T; t++) acc[t] = first ? _mm256_setzero_ps() : _mm256_maskload_ps(out + (int64_t)t * os, m);
     for (int b = 0; b < nb; b++) {
@@ -8476,7 +8475,7 @@ PP_INL PP8 void pp8__tg32(int ty, int enc, int T, const pp8__W32 *u, int nb, con
             __m256 dx = _mm256_set1_ps(px->d[t0 + t][b]), f = _mm256_cvtepi32_ps(is[t]), v;
             if (ty == T_Q4_0) v = _mm256_mul_ps(_mm256_mul_ps(f, u->d[b]), dx);         /* (isum * dw) * dx */
             else v = _mm256_mul_ps(f, _mm256_mul_ps(u->d[b], dx));                       /* isum * (dw * dx) */
-            if (pp__q81(ty)) v = _mm256_add_ps(v, _mm256_mul_ps(u->m[b], _mm256_set1_ps(px->s[t0 + t][b])));   /* + mw sx */
+            if (kern__q81(ty)) v = _mm256_add_ps(v, _mm256_mul_ps(u->m[b], _mm256_set1_ps(px->s[t0 + t][b])));   /* + mw sx */
             acc[t] = _mm256_add_ps(acc[t], v);
         }
     }
