@@ -16093,7 +16093,8 @@ typedef struct {
     int n_prompt, n_gen, reps;
     int depth;                /* tokens already in the cache when each test starts */
     double samples[2][64];    /* tokens per second of each repetition: [0] pp, [1] tg */
-    double bw[64];            /* read bandwidth of the weights just before each tg repetition */
+    double bw[64];            /* read bandwidth of the weights around each tg repetition: the */
+    double bw_lo[64];         /* higher of the reads just before and just after it, and the lower */
 } BenchResult;
 
 /* Random token ids at positions n_past.., n of them, in batches (not timed). */
@@ -16124,19 +16125,23 @@ static int bench_run(State *st, BenchResult *r, Err *e) {
         }
         if (r->n_gen > 0) {
             st->n_past = r->depth;
-            /* this machine's bandwidth drifts (other tenants, clocks): each repetition is
-               compared with a read of the same weights right before it */
-            if (rep >= 0) {
-                const Gguf *g = &st->m->gguf;
-                r->bw[rep] = bench_bandwidth(st->pool, g->base + g->data_off, g->size - g->data_off, 2);
-            }
+            /* this machine's bandwidth drifts (other tenants, clocks, which cores the
+               threads are on), within seconds: each repetition is compared with reads of
+               the same weights right before and right after it, the faster of the two */
+            const Gguf *g = &st->m->gguf;
+            double before = rep >= 0 ? bench_bandwidth(st->pool, g->base + g->data_off, g->size - g->data_off, 2) : 0;
             double t0 = time_now();
             int n = rep < 0 ? 2 : r->n_gen;
             for (int i = 0; i < n; i++) {
                 tok[0] = (int32_t)(bench__next() % (uint64_t)V);
                 if (model_forward(st, tok, 1, 0, e)) return -1;
             }
-            if (rep >= 0) r->samples[1][rep] = r->n_gen / (time_now() - t0);
+            if (rep >= 0) {
+                r->samples[1][rep] = r->n_gen / (time_now() - t0);
+                double after = bench_bandwidth(st->pool, g->base + g->data_off, g->size - g->data_off, 2);
+                r->bw[rep] = before > after ? before : after;
+                r->bw_lo[rep] = before > after ? after : before;
+            }
         }
     }
     return 0;
@@ -16593,6 +16598,7 @@ static int cli__bench(Opts *o, const char *path, Err *e) {
     else printf("| model | size | params | threads | weights in | test | t/s |\n| --- | ---: | ---: | ---: | --- | ---: | ---: |\n");
     int first = 1;
     double tg_frac[2] = { 0, 0 }, tg_bw[2] = { 0, 0 };   /* per mode: mean of the repetitions' */
+    double tg_bw_min[2] = { 0, 0 }, tg_bw_max[2] = { 0, 0 }, tg_drift[2] = { 0, 0 };
     Arena a = { 0 };
     for (int mi = 0; mi < n_modes; mi++) {
         int huge = modes[mi];
@@ -16602,14 +16608,17 @@ static int cli__bench(Opts *o, const char *path, Err *e) {
         State st;
         arena_destroy(&a);
         if (arena_create(&a, b.total, e) || state_init(&st, &a, &m, &ro, &pool, e)) return 1;
-        BenchResult res = { n_prompt, n_gen, o->bench_reps, depth, { { 0 } }, { 0 } };
+        BenchResult res = { n_prompt, n_gen, o->bench_reps, depth, { { 0 } }, { 0 }, { 0 } };
         if (bench_run(&st, &res, e)) return 1;
         double mean[2], sd[2];
         bench__stats(res.samples[0], res.reps, &mean[0], &sd[0]);
         bench__stats(res.samples[1], res.reps, &mean[1], &sd[1]);
-        for (int i = 0; i < res.reps; i++) {
+        for (int i = 0; i < res.reps && n_gen; i++) {
             tg_frac[huge] += res.samples[1][i] * (double)per_token / res.bw[i] / res.reps;
             tg_bw[huge] += res.bw[i] / res.reps;
+            if (!i || res.bw_lo[i] < tg_bw_min[huge]) tg_bw_min[huge] = res.bw_lo[i];
+            if (res.bw[i] > tg_bw_max[huge]) tg_bw_max[huge] = res.bw[i];
+            if (res.bw[i] / res.bw_lo[i] - 1 > tg_drift[huge]) tg_drift[huge] = res.bw[i] / res.bw_lo[i] - 1;
         }
         for (int k = 0; k < 2; k++) {
             int nt = k ? n_gen : n_prompt;
@@ -16647,10 +16656,15 @@ static int cli__bench(Opts *o, const char *path, Err *e) {
         if (depth && n_gen) snprintf(kv, sizeof kv, " and %s of KV cache", kvs);
         printf("generation reads %.1f MiB of weights%s per token: limit %.1f t/s (file mapping), %.1f t/s (huge pages)\n",
                w_token / 1048576.0, kv, bw_map / per_token, bw_huge / per_token);
-        for (int mi = 0; mi < n_modes && n_gen; mi++)
-            printf("tg%d reaches %.0f%% of the limit with %s (the weights read at %.1f GB/s just before each run)\n",
-                   n_gen, 100 * tg_frac[modes[mi]], modes[mi] ? "huge pages" : "the file mapping",
-                   tg_bw[modes[mi]] / 1e9);
+        for (int mi = 0; mi < n_modes && n_gen; mi++) {
+            int h = modes[mi];
+            printf("tg%d reaches %.0f%% of the limit with %s (the weights read at %.1f-%.1f GB/s just before and "
+                   "after each run; each run against the faster read)\n",
+                   n_gen, 100 * tg_frac[h], h ? "huge pages" : "the file mapping", tg_bw_min[h] / 1e9, tg_bw_max[h] / 1e9);
+            if (tg_drift[h] > 0.10)
+                printf("the read bandwidth moved by up to %.0f%% within one run (%s): the fraction is uncertain; "
+                       "repeat, or run with more -r\n", 100 * tg_drift[h], h ? "huge pages" : "file mapping");
+        }
     }
     fflush(stdout);
     pool_free(&pool);
