@@ -7247,6 +7247,73 @@ TGT KG_INLINE void kg__q_gemv_##SFX(int ty, const uint8_t *w, size_t w_row, cons
 KG_Q2_GEMV(KG_AVX2, avx2)
 KG_Q2_GEMV(KG_VNNI, vnni)
 
+/* Q4_0 generation on AVX2: the activation side of every block pair (kg__act2_avx2's XL
+ * and XH, dx, and the offset term -8 x (sum of the pair's x) per block as int32) is the
+ * same for all rows, so kern_prep_q4_0_avx2 prepares it once per matmul (KG_Q2P vectors
+ * per pair, then an odd last block as it is); per pair of blocks a row is then one
+ * 32-byte code vector, two vpmaddubsw and a vpmaddwd. The 4 rows' sums meet by an
+ * in-lane transpose and add (kg__sum4_avx2) instead of three vphaddd, and a pair's
+ * float step is done after the next pair's multiplies, as in kg__k45_rows. The integer
+ * sums are kg__q_step_avx2's; the float step too, so the result is the gemv's. */
+#define KG_Q2P 4
+KG_AVX2 KG_INLINE __m256i kg__sum4_avx2(const __m256i s[4]) {
+    __m256i a01 = _mm256_add_epi32(_mm256_unpacklo_epi32(s[0], s[1]), _mm256_unpackhi_epi32(s[0], s[1]));
+    __m256i a23 = _mm256_add_epi32(_mm256_unpacklo_epi32(s[2], s[3]), _mm256_unpackhi_epi32(s[2], s[3]));
+    return _mm256_add_epi32(_mm256_unpacklo_epi64(a01, a23), _mm256_unpackhi_epi64(a01, a23));
+}
+
+static KG_AVX2 void kern_prep_q4_0_avx2(const uint8_t *xq, uint8_t *xp, int64_t n) {
+    const int64_t nb = n / QK, np = nb / 2;
+    const __m256i ov = _mm256_set1_epi8(8), ones = _mm256_set1_epi16(1);
+    __m256i *pp = (__m256i *)xp;
+    for (int64_t i = 0; i < np; i++, pp += KG_Q2P) {
+        __m256i XL, XH;
+        __m256 dx;
+        kg__act2_avx2(T_Q4_0, xq + (size_t)2 * i * sizeof(BlockQ8_0), 1, &XL, &XH, &dx);
+        /* 8 x (x pairs) per int32 lane, then the 4 lanes of each block summed */
+        __m256i c = _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(ov, XL), _mm256_maddubs_epi16(ov, XH)), ones);
+        c = _mm256_add_epi32(c, _mm256_shuffle_epi32(c, 0x4e));
+        c = _mm256_add_epi32(c, _mm256_shuffle_epi32(c, 0xb1));
+        _mm256_storeu_si256(pp, XL);
+        _mm256_storeu_si256(pp + 1, XH);
+        _mm256_storeu_ps((float *)(pp + 2), dx);
+        _mm256_storeu_si256(pp + 3, _mm256_sub_epi32(_mm256_setzero_si256(), c));
+    }
+    memcpy(pp, xq + (size_t)2 * np * sizeof(BlockQ8_0), (size_t)(nb - 2 * np) * sizeof(BlockQ8_0));
+}
+
+static KG_AVX2 void kern_gen_q4_0_avx2(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
+                                       int nt, int64_t n, float *out, int64_t os) {
+    (void)nr; (void)nt; (void)x_row; (void)os;
+    const size_t wbs = sizeof(BlockQ4_0);
+    const int64_t nb = n / QK, np = nb / 2;
+    const __m256i m4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
+    const __m256i *pp = (const __m256i *)xp;
+    __m256 acc = _mm256_setzero_ps(), macc = acc;
+    __m256i psum = _mm256_setzero_si256();             /* the previous pair's sums and scales */
+    __m256 pdw = acc;
+    for (int64_t i = 0; i < np; i++, pp += KG_Q2P) {
+        const uint8_t *wb = w + (size_t)2 * i * wbs;
+        const __m256i XL = _mm256_loadu_si256(pp), XH = _mm256_loadu_si256(pp + 1);
+        __m256i s[4];
+        KX_UNROLL for (int r = 0; r < 4; r++) {
+            const uint8_t *b0 = wb + (size_t)r * w_row;
+            KG_PREFETCH(b0, w_row);
+            __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(b0 + 2))),
+                                                _mm_loadu_si128((const __m128i *)(b0 + wbs + 2)), 1);
+            __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+            s[r] = _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(lo, XL), _mm256_maddubs_epi16(hi, XH)), ones);
+        }
+        __m256 dw = kg__w8_avx2(wb, w_row, 0, wbs, 1);
+        if (i > 0) acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(psum), _mm256_mul_ps(pdw, _mm256_loadu_ps((const float *)(pp - 2))), acc);
+        psum = _mm256_add_epi32(kg__sum4_avx2(s), _mm256_loadu_si256(pp + 3));
+        pdw = dw;
+    }
+    if (np > 0) acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(psum), _mm256_mul_ps(pdw, _mm256_loadu_ps((const float *)(pp - 2))), acc);
+    if (nb > 2 * np) kg__q_step_avx2(T_Q4_0, w, w_row, (const uint8_t *)pp - (size_t)2 * np * sizeof(BlockQ8_0), 2 * np, 0, &acc, &macc);
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1)));
+}
+
 /* ----- Q8_0: one block per step ----- */
 
 /* AVX2: sign trick as the dot (|pair| <= 2*128*127 < 2^15); the hadd leaves the sums of
@@ -8803,6 +8870,7 @@ static const KernBatchVariant kern__batch_variants[] = {
 
 static const KernGenVariant kern__gen_variants[] = {
 #if defined(__x86_64__)
+    { T_Q4_0, ISA_AVX2, kern_prep_q4_0_avx2, kern_gen_q4_0_avx2, 4 },
     { T_Q4_0, ISA_AVX512VNNI, kern_prep_q4_0_zmm, kern_gen_q4_0_zmm, 4 },
     { T_Q4_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q4_k_zmm, 4 },
     { T_Q5_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q5_k_zmm, 4 },
