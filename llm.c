@@ -7118,13 +7118,14 @@ static void kern_quant_q8_k_neon(const float *x, void *vy, int64_t n) {
 #define KG_HINT _MM_HINT_T1
 #endif
 #define KG_PREFETCH(p, w_row) _mm_prefetch((const char *)(p) + KG_PF, KG_HINT)
-/* The 512-bit generation kernels (Q4_0, Q4_K, Q5_K, Q6_K) prefetch every line twice, at
+/* The 512-bit generation kernels (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K) prefetch every line twice, at
    KG_PF and at KG_PF2 bytes ahead: some first prefetches seem to be dropped when the
    miss queues are full, and the second one brings the line before the loads need it.
    Measured in one process, tokens alternating with and without it (so the machine's
    drift cancels), tinyllama-1.1b, huge pages: Q4_K_M 1.5-2.5% faster with one thread,
-   5-7% with two; Q4_0 0.7% / 4-5%; 16 KiB beat 8 and 24. Not for Q8_0 (no gain) nor the
-   AVX2 kernels, which are compute-bound with one thread (2.7-4% slower there). */
+   5-7% with two; Q4_0 0.7% / 4-5%; 16 KiB beat 8 and 24. Not for the 256-bit gemvs (the
+   Q8_0 one gained nothing) nor the AVX2 kernels, which are compute-bound with one
+   thread (2.7-4% slower there). */
 #ifndef KG_PF2
 #define KG_PF2 16384
 #endif
@@ -7353,10 +7354,8 @@ KG_AVX2 KG_INLINE void kg__q8_gemv_avx2(const uint8_t *w, size_t w_row, const ui
 
 /* VNNI: w + 128 (w ^ 0x80) unsigned, vpdpbusd from -128*(x quads); two blocks per step,
    the hadd then gives [rows of b | rows of b+1] with whole-block sums. */
-KG_VNNI KG_INLINE void kg__q8_gemv_vnni(const uint8_t *w, size_t w_row, const uint8_t *x, int64_t n, float *out) {
-    __m256 acc = _mm256_setzero_ps();
+KG_VNNI KG_INLINE __m256 kg__q8_steps_vnni(const uint8_t *w, size_t w_row, const uint8_t *x, int64_t nb, __m256 acc) {
     const __m256i sg = _mm256_set1_epi8((char)0x80), z = _mm256_setzero_si256();
-    const int64_t nb = n / QK;
     for (int64_t b = 0; b < nb; b += 2) {
         const int two = b + 1 < nb;
         const size_t bs = sizeof(BlockQ8_0);
@@ -7381,6 +7380,10 @@ KG_VNNI KG_INLINE void kg__q8_gemv_vnni(const uint8_t *w, size_t w_row, const ui
         __m256 dx = _mm256_cvtph_ps(_mm_set_epi64x((long long)d1, (long long)d0));
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(KG_HADD4(s)), _mm256_mul_ps(dw, dx), acc);
     }
+    return acc;
+}
+KG_VNNI KG_INLINE void kg__q8_gemv_vnni(const uint8_t *w, size_t w_row, const uint8_t *x, int64_t n, float *out) {
+    __m256 acc = kg__q8_steps_vnni(w, w_row, x, n / QK, _mm256_setzero_ps());
     _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1)));
 }
 
@@ -7582,9 +7585,9 @@ static const uint8_t kg__k4_sc512[2][64] __attribute__((aligned(64))) = {   /* s
  * one two-source word permute of the 72 bytes, the 16 scales of 4 rows x 4 blocks by two
  * more and a blend. Tinyllama-1.1b shapes, one thread, in cache: 26 -> 36 GB/s. */
 #define KG_Q4P 4
-KG_VNNI KG_INLINE void kg__q4_0_xprep(const uint8_t *xb, __m512i *pp) {
+KG_VNNI KG_INLINE void kg__q32_xprep(const uint8_t *xb, __m512i *pp, uint8_t off) {
     const size_t xbs = sizeof(BlockQ8_0);
-    const __m512i ov = _mm512_set1_epi8(8), z = _mm512_setzero_si512();
+    const __m512i ov = _mm512_set1_epi8((char)off), z = _mm512_setzero_si512();
     __m512i XL = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(xb + 2)));
     __m512i XH = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(xb + 18)));
     XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + xbs + 2)), 1);   /* lane numbers must be */
@@ -7679,7 +7682,7 @@ KG_VNNI KG_INLINE void kg__q4_0_end(const uint8_t *w, size_t w_row, const uint8_
 /* Generation's activation step: xq (Q8_0, n elements) to xp, at most 2 n + 128 bytes. */
 static KG_VNNI void kern_prep_q4_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) {
     const int64_t nb = n / QK, ng = nb / 4;
-    for (int64_t g = 0; g < ng; g++) kg__q4_0_xprep(xq + (size_t)g * 4 * sizeof(BlockQ8_0), (__m512i *)xp + g * KG_Q4P);
+    for (int64_t g = 0; g < ng; g++) kg__q32_xprep(xq + (size_t)g * 4 * sizeof(BlockQ8_0), (__m512i *)xp + g * KG_Q4P, 8);
     memcpy(xp + (size_t)ng * KG_Q4P * 64, xq + (size_t)ng * 4 * sizeof(BlockQ8_0), (size_t)(nb - 4 * ng) * sizeof(BlockQ8_0));
 }
 
@@ -7699,10 +7702,75 @@ static KG_VNNI void kern_gemv_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, c
     __m512 acc = _mm512_setzero_ps();
     for (int64_t g = 0; g < ng; g += 16) {
         int64_t k = ng - g < 16 ? ng - g : 16;
-        for (int64_t i = 0; i < k; i++) kg__q4_0_xprep(x + (size_t)(g + i) * 4 * sizeof(BlockQ8_0), pp + i * KG_Q4P);
+        for (int64_t i = 0; i < k; i++) kg__q32_xprep(x + (size_t)(g + i) * 4 * sizeof(BlockQ8_0), pp + i * KG_Q4P, 8);
         acc = kg__q4_0_rows(w + (size_t)g * 4 * sizeof(BlockQ4_0), w_row, pp, k, acc);
     }
     kg__q4_0_end(w, w_row, x + (size_t)ng * 4 * sizeof(BlockQ8_0), 4 * ng, nb, acc, out);
+}
+
+/* Q8_0 in the Q4_0 form: four blocks per vector, each 128-bit lane one block, its first
+ * 16 codes in V0 (against the token's XL) and last 16 in V1 (XH). The codes of 4 blocks
+ * (136 bytes, all at even offsets) are gathered by two two-source word permutes, of
+ * [p, p+128) and of [p+8, p+136), and made unsigned for vpdpbusd by w + 128 (w ^ 0x80);
+ * the prepared activations are Q4_0's with offset 128, so -128 x (sum of 4 x) starts
+ * each lane. The 16 scales of 4 rows x 4 blocks: one masked permute per row. The
+ * float step is Q4_0's (the simple types' tolerance). Tinyllama-1.1b rows, one thread,
+ * in cache: 39.4 GB/s for the 256-bit gemv (4 rows, hadd per pair of blocks), 43 here;
+ * generation with tokens alternating between the two in one process: 5-6% faster with
+ * one thread, 2.4-3.2% with two. */
+KG_VNNI KG_INLINE __m512 kg__q8_0_rows(const uint8_t *w, size_t w_row, const __m512i *pp, int64_t ng, __m512 acc) {
+    const size_t wbs = sizeof(BlockQ8_0);
+    const __m512i sg = _mm512_set1_epi8((char)0x80);
+    /* lane b: words 17b+1..17b+8 of p (first codes); 17b+9..17b+16 = words 17b+5.. of p+8 */
+    const __m512i i0 = _mm512_set_epi16(59, 58, 57, 56, 55, 54, 53, 52, 42, 41, 40, 39, 38, 37, 36, 35,
+                                        25, 24, 23, 22, 21, 20, 19, 18, 8, 7, 6, 5, 4, 3, 2, 1);
+    const __m512i i1 = _mm512_set_epi16(63, 62, 61, 60, 59, 58, 57, 56, 46, 45, 44, 43, 42, 41, 40, 39,
+                                        29, 28, 27, 26, 25, 24, 23, 22, 12, 11, 10, 9, 8, 7, 6, 5);
+    /* the scale of block b (word 17b) to words 4b..4b+3, one of them per row by its mask */
+    const __m512i is = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                        51, 51, 51, 51, 34, 34, 34, 34, 17, 17, 17, 17, 0, 0, 0, 0);
+    const __m512i z = _mm512_setzero_si512();
+    __m512i psr[4] = { z, z, z, z }, pS = z;        /* the previous group's sums and scales */
+    for (int64_t g = 0; g < ng; g++, pp += KG_Q4P) {
+        const uint8_t *wb = w + (size_t)g * 4 * wbs;
+        const __m512i XL = _mm512_loadu_si512(pp), XH = _mm512_loadu_si512(pp + 1), xo = _mm512_loadu_si512(pp + 2);
+        __m512i sr[4], S = z;
+        KX_UNROLL for (int r = 0; r < 4; r++) {
+            const uint8_t *p = wb + (size_t)r * w_row;
+            KG_PREFETCH2(p);
+            KG_PREFETCH2(p + 64);
+            KG_PREFETCH2(p + 128);
+            const __m512i A = _mm512_loadu_si512((const void *)p), B = _mm512_loadu_si512((const void *)(p + 64));
+            __m512i v0 = _mm512_xor_si512(_mm512_permutex2var_epi16(A, i0, B), sg);
+            __m512i v1 = _mm512_xor_si512(_mm512_permutex2var_epi16(_mm512_loadu_si512((const void *)(p + 8)), i1,
+                                                                    _mm512_loadu_si512((const void *)(p + 72))), sg);
+            sr[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(xo, v0, XL), v1, XH);
+            S = _mm512_or_si512(S, _mm512_maskz_permutex2var_epi16(0x1111u << r, A, is, B));
+        }
+        if (g > 0) acc = kg__q4_0_tail(psr, pS, pp - KG_Q4P, acc);
+        KX_UNROLL for (int r = 0; r < 4; r++) psr[r] = sr[r];
+        pS = S;
+    }
+    if (ng > 0) acc = kg__q4_0_tail(psr, pS, pp - KG_Q4P, acc);
+    return acc;
+}
+
+static KG_VNNI void kern_prep_q8_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) {
+    const int64_t nb = n / QK, ng = nb / 4;
+    for (int64_t g = 0; g < ng; g++) kg__q32_xprep(xq + (size_t)g * 4 * sizeof(BlockQ8_0), (__m512i *)xp + g * KG_Q4P, 0x80);
+    memcpy(xp + (size_t)ng * KG_Q4P * 64, xq + (size_t)ng * 4 * sizeof(BlockQ8_0), (size_t)(nb - 4 * ng) * sizeof(BlockQ8_0));
+}
+
+static KG_VNNI void kern_gen_q8_0_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
+                                     int nt, int64_t n, float *out, int64_t os) {
+    (void)nr; (void)nt; (void)x_row; (void)os;
+    const int64_t nb = n / QK, ng = nb / 4;
+    __m512 acc = kg__q8_0_rows(w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
+    __m256 h = kg__q8_steps_vnni(w + (size_t)ng * 4 * sizeof(BlockQ8_0), w_row, xp + (size_t)ng * KG_Q4P * 64,
+                                 nb - 4 * ng, _mm256_setzero_ps());
+    h = _mm256_add_ps(h, _mm256_add_ps(_mm512_castps512_ps256(acc),
+                                       _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1))));
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
 }
 
 /* Q6_K: per half of the block, the 64 ql bytes and 32 qh bytes give the 6-bit codes of
@@ -8883,6 +8951,7 @@ static const KernGenVariant kern__gen_variants[] = {
 #if defined(__x86_64__)
     { T_Q4_0, ISA_AVX2, kern_prep_q4_0_avx2, kern_gen_q4_0_avx2, 4 },
     { T_Q4_0, ISA_AVX512VNNI, kern_prep_q4_0_zmm, kern_gen_q4_0_zmm, 4 },
+    { T_Q8_0, ISA_AVX512VNNI, kern_prep_q8_0_zmm, kern_gen_q8_0_zmm, 4 },
     { T_Q4_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q4_k_zmm, 4 },
     { T_Q5_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q5_k_zmm, 4 },
     { T_Q6_K, ISA_AVX512VNNI, kern_prep_q6_k_zmm, kern_gen_q6_k_zmm, 4 },
