@@ -7627,11 +7627,22 @@ KG_VNNI KG_INLINE __m512 kg__q4_0_tail(const __m512i sr[4], __m512i S, const __m
     return _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_loadu_ps((const float *)(pp + 3))), acc);
 }
 
-/* ng groups of 4 blocks of 4 rows against prepared activations pp, added to acc. */
-KG_VNNI KG_INLINE __m512 kg__q4_0_rows(const uint8_t *w, size_t w_row, const __m512i *pp, int64_t ng, __m512 acc) {
-    const size_t wbs = sizeof(BlockQ4_0);
-    const __m512i m4 = _mm512_set1_epi8(0x0f);
-    /* words of [p, p+64) and (index 32+) [p+8, p+72) holding the codes of blocks 0..3 */
+/* Q8_0 in the Q4_0 form: four blocks per vector, each 128-bit lane one block, its first
+ * 16 codes in V0 (against the token's XL) and last 16 in V1 (XH). The codes of 4 blocks
+ * (136 bytes, all at even offsets) are gathered by two two-source word permutes, of
+ * [p, p+128) and of [p+8, p+136), and made unsigned for vpdpbusd by w + 128 (w ^ 0x80);
+ * the prepared activations are Q4_0's with offset 128, so -128 x (sum of 4 x) starts
+ * each lane. The 16 scales of 4 rows x 4 blocks: one masked permute per row. The
+ * float step is Q4_0's (the simple types' tolerance). Tinyllama-1.1b rows, one thread,
+ * in cache: 39.4 GB/s for the 256-bit gemv (4 rows, hadd per pair of blocks), 43 here;
+ * generation with tokens alternating between the two in one process: 5-6% faster with
+ * one thread, 2.4-3.2% with two. */
+/* ng groups of 4 blocks of 4 rows (Q4_0, or Q8_0 with is8: below) against prepared
+ * activations pp, added to acc. */
+KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t ng, __m512 acc) {
+    const size_t wbs = is8 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+    const __m512i m4 = _mm512_set1_epi8(0x0f), sg = _mm512_set1_epi8((char)0x80);
+    /* Q4_0: words of [p, p+64) and (index 32+) [p+8, p+72) holding the codes of blocks 0..3 */
     const __m512i iq = _mm512_set_epi16(63, 62, 61, 60, 59, 58, 57, 56, 26, 25, 24, 23, 22, 21, 20, 19,
                                         17, 16, 15, 14, 13, 12, 11, 10, 8, 7, 6, 5, 4, 3, 2, 1);
     /* the scales (words 0, 9, 18, 27) of rows 0, 1 to words 4b, 4b+1; of rows 2, 3 to 4b+2, 4b+3 */
@@ -7639,23 +7650,42 @@ KG_VNNI KG_INLINE __m512 kg__q4_0_rows(const uint8_t *w, size_t w_row, const __m
                                          0, 0, 59, 27, 0, 0, 50, 18, 0, 0, 41, 9, 0, 0, 32, 0);
     const __m512i i23 = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                          59, 27, 0, 0, 50, 18, 0, 0, 41, 9, 0, 0, 32, 0, 0, 0);
+    /* Q8_0, lane b: words 17b+1..17b+8 of p (first codes); 17b+9..17b+16 = words 17b+5.. of p+8 */
+    const __m512i i0 = _mm512_set_epi16(59, 58, 57, 56, 55, 54, 53, 52, 42, 41, 40, 39, 38, 37, 36, 35,
+                                        25, 24, 23, 22, 21, 20, 19, 18, 8, 7, 6, 5, 4, 3, 2, 1);
+    const __m512i i1 = _mm512_set_epi16(63, 62, 61, 60, 59, 58, 57, 56, 46, 45, 44, 43, 42, 41, 40, 39,
+                                        29, 28, 27, 26, 25, 24, 23, 22, 12, 11, 10, 9, 8, 7, 6, 5);
+    /* the scale of block b (word 17b) to words 4b..4b+3, one of them per row by its mask */
+    const __m512i is = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                        51, 51, 51, 51, 34, 34, 34, 34, 17, 17, 17, 17, 0, 0, 0, 0);
     const __m512i z = _mm512_setzero_si512();
     __m512i psr[4] = { z, z, z, z }, pS = z;        /* the previous group's sums and scales */
     for (int64_t g = 0; g < ng; g++, pp += KG_Q4P) {
         const uint8_t *wb = w + (size_t)g * 4 * wbs;
         const __m512i XL = _mm512_loadu_si512(pp), XH = _mm512_loadu_si512(pp + 1), xo = _mm512_loadu_si512(pp + 2);
-        __m512i sr[4], A[4];
+        __m512i sr[4], A[4], S = z;
         KX_UNROLL for (int r = 0; r < 4; r++) {
             const uint8_t *p = wb + (size_t)r * w_row;
             KG_PREFETCH2(p);
             KG_PREFETCH2(p + 64);
             A[r] = _mm512_loadu_si512((const void *)p);
-            __m512i v = _mm512_permutex2var_epi16(A[r], iq, _mm512_loadu_si512((const void *)(p + 8)));
-            __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
-            sr[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(xo, lo, XL), hi, XH);
+            if (is8) {
+                KG_PREFETCH2(p + 128);
+                const __m512i B = _mm512_loadu_si512((const void *)(p + 64));
+                __m512i v0 = _mm512_xor_si512(_mm512_permutex2var_epi16(A[r], i0, B), sg);
+                __m512i v1 = _mm512_xor_si512(_mm512_permutex2var_epi16(_mm512_loadu_si512((const void *)(p + 8)), i1,
+                                                                        _mm512_loadu_si512((const void *)(p + 72))), sg);
+                sr[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(xo, v0, XL), v1, XH);
+                S = _mm512_or_si512(S, _mm512_maskz_permutex2var_epi16(0x1111u << r, A[r], is, B));
+            } else {
+                __m512i v = _mm512_permutex2var_epi16(A[r], iq, _mm512_loadu_si512((const void *)(p + 8)));
+                __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+                sr[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(xo, lo, XL), hi, XH);
+            }
         }
-        __m512i S = _mm512_mask_blend_epi16(0xccccccccu, _mm512_permutex2var_epi16(A[0], i01, A[1]),
-                                            _mm512_permutex2var_epi16(A[2], i23, A[3]));
+        if (!is8)
+            S = _mm512_mask_blend_epi16(0xccccccccu, _mm512_permutex2var_epi16(A[0], i01, A[1]),
+                                        _mm512_permutex2var_epi16(A[2], i23, A[3]));
         /* the previous group's tail here, after this group's multiplies (see kg__k45_rows) */
         if (g > 0) acc = kg__q4_0_tail(psr, pS, pp - KG_Q4P, acc);
         KX_UNROLL for (int r = 0; r < 4; r++) psr[r] = sr[r];
@@ -7680,17 +7710,19 @@ KG_VNNI KG_INLINE void kg__q4_0_end(const uint8_t *w, size_t w_row, const uint8_
 }
 
 /* Generation's activation step: xq (Q8_0, n elements) to xp, at most 2 n + 128 bytes. */
-static KG_VNNI void kern_prep_q4_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) {
+KG_VNNI KG_INLINE void kg__q32_prep(const uint8_t *xq, uint8_t *xp, int64_t n, uint8_t off) {
     const int64_t nb = n / QK, ng = nb / 4;
-    for (int64_t g = 0; g < ng; g++) kg__q32_xprep(xq + (size_t)g * 4 * sizeof(BlockQ8_0), (__m512i *)xp + g * KG_Q4P, 8);
+    for (int64_t g = 0; g < ng; g++) kg__q32_xprep(xq + (size_t)g * 4 * sizeof(BlockQ8_0), (__m512i *)xp + g * KG_Q4P, off);
     memcpy(xp + (size_t)ng * KG_Q4P * 64, xq + (size_t)ng * 4 * sizeof(BlockQ8_0), (size_t)(nb - 4 * ng) * sizeof(BlockQ8_0));
 }
+static KG_VNNI void kern_prep_q4_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(xq, xp, n, 8); }
+static KG_VNNI void kern_prep_q8_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(xq, xp, n, 0x80); }
 
 static KG_VNNI void kern_gen_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
                                      int nt, int64_t n, float *out, int64_t os) {
     (void)nr; (void)nt; (void)x_row; (void)os;
     const int64_t nb = n / QK, ng = nb / 4;
-    __m512 acc = kg__q4_0_rows(w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
+    __m512 acc = kg__q32_rows(0, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
     kg__q4_0_end(w, w_row, xp + (size_t)ng * KG_Q4P * 64, 4 * ng, nb, acc, out);
 }
 
@@ -7703,69 +7735,17 @@ static KG_VNNI void kern_gemv_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, c
     for (int64_t g = 0; g < ng; g += 16) {
         int64_t k = ng - g < 16 ? ng - g : 16;
         for (int64_t i = 0; i < k; i++) kg__q32_xprep(x + (size_t)(g + i) * 4 * sizeof(BlockQ8_0), pp + i * KG_Q4P, 8);
-        acc = kg__q4_0_rows(w + (size_t)g * 4 * sizeof(BlockQ4_0), w_row, pp, k, acc);
+        acc = kg__q32_rows(0, w + (size_t)g * 4 * sizeof(BlockQ4_0), w_row, pp, k, acc);
     }
     kg__q4_0_end(w, w_row, x + (size_t)ng * 4 * sizeof(BlockQ8_0), 4 * ng, nb, acc, out);
 }
 
-/* Q8_0 in the Q4_0 form: four blocks per vector, each 128-bit lane one block, its first
- * 16 codes in V0 (against the token's XL) and last 16 in V1 (XH). The codes of 4 blocks
- * (136 bytes, all at even offsets) are gathered by two two-source word permutes, of
- * [p, p+128) and of [p+8, p+136), and made unsigned for vpdpbusd by w + 128 (w ^ 0x80);
- * the prepared activations are Q4_0's with offset 128, so -128 x (sum of 4 x) starts
- * each lane. The 16 scales of 4 rows x 4 blocks: one masked permute per row. The
- * float step is Q4_0's (the simple types' tolerance). Tinyllama-1.1b rows, one thread,
- * in cache: 39.4 GB/s for the 256-bit gemv (4 rows, hadd per pair of blocks), 43 here;
- * generation with tokens alternating between the two in one process: 5-6% faster with
- * one thread, 2.4-3.2% with two. */
-KG_VNNI KG_INLINE __m512 kg__q8_0_rows(const uint8_t *w, size_t w_row, const __m512i *pp, int64_t ng, __m512 acc) {
-    const size_t wbs = sizeof(BlockQ8_0);
-    const __m512i sg = _mm512_set1_epi8((char)0x80);
-    /* lane b: words 17b+1..17b+8 of p (first codes); 17b+9..17b+16 = words 17b+5.. of p+8 */
-    const __m512i i0 = _mm512_set_epi16(59, 58, 57, 56, 55, 54, 53, 52, 42, 41, 40, 39, 38, 37, 36, 35,
-                                        25, 24, 23, 22, 21, 20, 19, 18, 8, 7, 6, 5, 4, 3, 2, 1);
-    const __m512i i1 = _mm512_set_epi16(63, 62, 61, 60, 59, 58, 57, 56, 46, 45, 44, 43, 42, 41, 40, 39,
-                                        29, 28, 27, 26, 25, 24, 23, 22, 12, 11, 10, 9, 8, 7, 6, 5);
-    /* the scale of block b (word 17b) to words 4b..4b+3, one of them per row by its mask */
-    const __m512i is = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                        51, 51, 51, 51, 34, 34, 34, 34, 17, 17, 17, 17, 0, 0, 0, 0);
-    const __m512i z = _mm512_setzero_si512();
-    __m512i psr[4] = { z, z, z, z }, pS = z;        /* the previous group's sums and scales */
-    for (int64_t g = 0; g < ng; g++, pp += KG_Q4P) {
-        const uint8_t *wb = w + (size_t)g * 4 * wbs;
-        const __m512i XL = _mm512_loadu_si512(pp), XH = _mm512_loadu_si512(pp + 1), xo = _mm512_loadu_si512(pp + 2);
-        __m512i sr[4], S = z;
-        KX_UNROLL for (int r = 0; r < 4; r++) {
-            const uint8_t *p = wb + (size_t)r * w_row;
-            KG_PREFETCH2(p);
-            KG_PREFETCH2(p + 64);
-            KG_PREFETCH2(p + 128);
-            const __m512i A = _mm512_loadu_si512((const void *)p), B = _mm512_loadu_si512((const void *)(p + 64));
-            __m512i v0 = _mm512_xor_si512(_mm512_permutex2var_epi16(A, i0, B), sg);
-            __m512i v1 = _mm512_xor_si512(_mm512_permutex2var_epi16(_mm512_loadu_si512((const void *)(p + 8)), i1,
-                                                                    _mm512_loadu_si512((const void *)(p + 72))), sg);
-            sr[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(xo, v0, XL), v1, XH);
-            S = _mm512_or_si512(S, _mm512_maskz_permutex2var_epi16(0x1111u << r, A, is, B));
-        }
-        if (g > 0) acc = kg__q4_0_tail(psr, pS, pp - KG_Q4P, acc);
-        KX_UNROLL for (int r = 0; r < 4; r++) psr[r] = sr[r];
-        pS = S;
-    }
-    if (ng > 0) acc = kg__q4_0_tail(psr, pS, pp - KG_Q4P, acc);
-    return acc;
-}
-
-static KG_VNNI void kern_prep_q8_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) {
-    const int64_t nb = n / QK, ng = nb / 4;
-    for (int64_t g = 0; g < ng; g++) kg__q32_xprep(xq + (size_t)g * 4 * sizeof(BlockQ8_0), (__m512i *)xp + g * KG_Q4P, 0x80);
-    memcpy(xp + (size_t)ng * KG_Q4P * 64, xq + (size_t)ng * 4 * sizeof(BlockQ8_0), (size_t)(nb - 4 * ng) * sizeof(BlockQ8_0));
-}
 
 static KG_VNNI void kern_gen_q8_0_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
                                      int nt, int64_t n, float *out, int64_t os) {
     (void)nr; (void)nt; (void)x_row; (void)os;
     const int64_t nb = n / QK, ng = nb / 4;
-    __m512 acc = kg__q8_0_rows(w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
+    __m512 acc = kg__q32_rows(1, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
     __m256 h = kg__q8_steps_vnni(w + (size_t)ng * 4 * sizeof(BlockQ8_0), w_row, xp + (size_t)ng * KG_Q4P * 64,
                                  nb - 4 * ng, _mm256_setzero_ps());
     h = _mm256_add_ps(h, _mm256_add_ps(_mm512_castps512_ps256(acc),
