@@ -30,6 +30,7 @@ int main(void) {
     struct { const char *name; AttnFn fn; int isa; } variants[] = {
 #if defined(__x86_64__)
         { "avx2", kern_attn_f16_avx2, ISA_AVX2 },
+        { "avx512", kern_attn_f16_zmm, ISA_AVX512 },
 #endif
 #if defined(LLM_SIMD_ARM)
         { "neon-vfpv4", kern_attn_f16_neon, ISA_NEONV4 },
@@ -43,7 +44,7 @@ int main(void) {
        head: 1, 3, 8 (ATT_G) and 11 (two passes of the vector kernels) */
     int hds[] = { 64, 128, 80, 20, 256, 264 }, ns[] = { 1, 2, 7, 64, 129, 300 }, nqs[] = { 1, 3, 8, 11 };
     double worst_ref = 0, worst_var[8] = { 0 };
-    int grouped_differs[8] = { 0 };
+    int grouped_differs[8] = { 0 }, wide_differs = 0, wide_runs = 0;
     for (size_t a = 0; a < sizeof hds / sizeof *hds; a++)
         for (size_t b = 0; b < sizeof ns / sizeof *ns; b++) {
             int hd = hds[a], n = ns[b], nq = nqs[(a + b) % 4];
@@ -68,6 +69,15 @@ int main(void) {
                     variants[vi].fn(q + g * hd, 1, k + hd, v + hd, stride, n, hd, 1.0f / sqrtf((float)hd), o1);
                     if (memcmp(o1, o + g * hd, (size_t)hd * sizeof *o)) grouped_differs[vi]++;
                 }
+#if defined(__x86_64__)
+                /* the AVX-512 values round every dimension as the AVX2 ones do */
+                if (variants[vi].fn == kern_attn_f16_zmm && kern_isa_have[ISA_AVX2]) {
+                    float *o2 = malloc((size_t)nq * hd * sizeof *o2);
+                    kern_attn_f16_avx2(q, nq, k + hd, v + hd, stride, n, hd, 1.0f / sqrtf((float)hd), o2);
+                    wide_differs += memcmp(o, o2, (size_t)nq * hd * sizeof *o) != 0, wide_runs++;
+                    free(o2);
+                }
+#endif
             }
             free(k), free(v), free(q), free(o), free(o_ref);
         }
@@ -85,6 +95,13 @@ int main(void) {
         snprintf(nm, sizeof nm, "attention %s: a head alone gives the bits it gives in its group", variants[vi].name);
         CHECK(nm, grouped_differs[vi] == 0, "%d heads differ", grouped_differs[vi]);
     }
+#if defined(__x86_64__)
+    if (kern_isa_have[ISA_AVX512])
+        CHECK("attention avx512 gives the avx2 kernel's bits", wide_differs == 0 && wide_runs > 0, "%d of %d cases differ",
+              wide_differs, wide_runs);
+    else
+        SKIP("attention avx512 gives the avx2 kernel's bits", "this CPU lacks %s", isa_names[ISA_AVX512]);
+#endif
     /* SwiGLU: relative error against double, over the range activations take and the
      * clamped tails (e^x is clamped where floats overflow) */
     {
