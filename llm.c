@@ -9103,7 +9103,7 @@ static KernImpl kern_impl[T_COUNT];
 static void (*kern_attn_f16)(const float *q, int nq, const uint16_t *k, const uint16_t *v, size_t stride, int n,
                              int hd, float scale, float *out) = kern_attn_heads_ref;
 static void (*kern_swiglu)(float *g, const float *u, int64_t n) = kern_swiglu_ref;
-static int kern_attn_isa;              /* ISA_* of kern_attn_f16 and kern_swiglu */
+static int kern_attn_isa, kern_swiglu_isa;   /* ISA_* of kern_attn_f16, of kern_swiglu */
 static int kern_isa_have[ISA_COUNT];   /* what this CPU runs */
 static int kern_ready;                 /* kern_init has run */
 
@@ -9141,14 +9141,15 @@ static void kern_init(int force_ref) {
     }
     kern_attn_f16 = kern_attn_heads_ref;
     kern_swiglu = kern_swiglu_ref;
-    kern_attn_isa = ISA_REF;
+    kern_attn_isa = kern_swiglu_isa = ISA_REF;
     if (force_ref) return;
 #if defined(__x86_64__)
-    if (kern_isa_have[ISA_AVX2]) kern_attn_f16 = kern_attn_f16_avx2, kern_swiglu = kern_swiglu_avx2, kern_attn_isa = ISA_AVX2;
+    if (kern_isa_have[ISA_AVX2])
+        kern_attn_f16 = kern_attn_f16_avx2, kern_swiglu = kern_swiglu_avx2, kern_attn_isa = kern_swiglu_isa = ISA_AVX2;
     if (kern_isa_have[ISA_AVX512]) kern_attn_f16 = kern_attn_f16_zmm, kern_attn_isa = ISA_AVX512;
 #elif defined(LLM_SIMD_ARM)
     if (kern_isa_have[ISA_NEONV4])
-        kern_attn_f16 = kern_attn_f16_neon, kern_swiglu = kern_swiglu_neon, kern_attn_isa = ISA_NEONV4;
+        kern_attn_f16 = kern_attn_f16_neon, kern_swiglu = kern_swiglu_neon, kern_attn_isa = kern_swiglu_isa = ISA_NEONV4;
 #endif
     for (size_t i = 0; kern__variants[i].type >= 0; i++) {
         const KernVariant *v = &kern__variants[i];
@@ -17349,7 +17350,8 @@ int main(int argc, char **argv) {
                         force && *force && strcmp(force, "0") ? " (LLM_FORCE_REF)" : "", type_name((uint32_t)q),
                         kern_impl[q].quant_act == kern_type(q)->from_float_act ? "ref" : "simd");
             }
-        log_msg(LOG_VERBOSE, " attention+swiglu %s\n", isa_names[kern_attn_isa]);
+        if (kern_attn_isa == kern_swiglu_isa) log_msg(LOG_VERBOSE, " attention+swiglu %s\n", isa_names[kern_attn_isa]);
+        else log_msg(LOG_VERBOSE, " attention %s swiglu %s\n", isa_names[kern_attn_isa], isa_names[kern_swiglu_isa]);
     }
     if (!o.info && !o.tokenize && cli__want_hugepages(&o, m.map.size)) {
         int lvl = log_level;
