@@ -5555,12 +5555,12 @@ static ATT_ZMM ATT_INL void kern__attn_v_zmm(uint16_t *acc, int hd, const int NQ
         KQ_UNROLL for (int c = 0; c < C; c++)
             _mm256_storeu_si256((__m256i *)(acc + g * hd + 16 * c), _mm512_cvtps_ph(a[g * C + c], _MM_FROUND_TO_NEAREST_INT));
 }
-/* 16 chains: C slices of 16 dimensions per pass, as many as hd has (then fewer). */
+/* C slices of 16 dimensions per pass: NQ x C up to 16 chains, as many as hd has. */
 static ATT_ZMM ATT_INL void kern__attn_vals_zmm(uint16_t *acc, int hd, const int NQ, const uint16_t *v, size_t stride,
                                                 int B, const uint8_t *up, const uint8_t *any, const float *e) {
     const int nv = hd / 16;
     int i = 0;
-    if (NQ <= 2) for (; i + 8 / NQ <= nv; i += 8 / NQ) kern__attn_v_zmm(acc + 16 * i, hd, NQ, 8 / NQ, v + 16 * i, stride, B, up, any, e);
+    if (NQ <= 2) for (; i + 8 <= nv; i += 8) kern__attn_v_zmm(acc + 16 * i, hd, NQ, 8, v + 16 * i, stride, B, up, any, e);
     if (NQ <= 4) for (; i + 4 <= nv; i += 4) kern__attn_v_zmm(acc + 16 * i, hd, NQ, 4, v + 16 * i, stride, B, up, any, e);
     if (NQ <= 8) for (; i + 2 <= nv; i += 2) kern__attn_v_zmm(acc + 16 * i, hd, NQ, 2, v + 16 * i, stride, B, up, any, e);
     for (; i < nv; i++) kern__attn_v_zmm(acc + 16 * i, hd, NQ, 1, v + 16 * i, stride, B, up, any, e);
@@ -5657,16 +5657,17 @@ static ATT_AVX2 void kern_attn_f16_avx2(const float *q, int nq, const uint16_t *
                               out + (size_t)g * hd, kern__attn_block_avx2);
 }
 
-/* The same with the values in AVX-512 (head sizes that are multiples of 16), where the
-   heads and dimensions make at least 8 chains of 16 (fewer run shorter on AVX2: one
-   head of 64, 18.3 us AVX2, 19.8 AVX-512). */
+/* The same with the values in AVX-512 (head sizes that are multiples of 16) for groups
+   of 2 or more heads that make at least 8 chains of 16. One head runs faster on AVX2
+   (at 2048 positions, hd 64: 18.3 us AVX2, 19.8 AVX-512; hd 128: 34.3, 35.1; hd 256:
+   69.4, 75.5), two do not (hd 128: 77.3 AVX2, 68.7 AVX-512). */
 static ATT_ZMM void kern_attn_f16_zmm(const float *q, int nq, const uint16_t *k, const uint16_t *v, size_t stride,
                                       int n, int hd, float scale, float *out) {
     if (hd % 16 || hd > ATT_HD) { kern_attn_f16_avx2(q, nq, k, v, stride, n, hd, scale, out); return; }
     for (int g = 0; g < nq; g += ATT_G) {
         int ng = nq - g < ATT_G ? nq - g : ATT_G;
         kern__attn_group_avx2(q + (size_t)g * hd, ng, k, v, stride, n, hd, scale, out + (size_t)g * hd,
-                              ng * (hd / 16) >= 8 ? kern__attn_block_zmm : kern__attn_block_avx2);
+                              ng >= 2 && ng * (hd / 16) >= 8 ? kern__attn_block_zmm : kern__attn_block_avx2);
     }
 }
 #endif
