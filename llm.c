@@ -5474,36 +5474,44 @@ static ATT_AVX2 ATT_INL __m256 kern__f16_round8(__m256 x) {      /* to F16 and b
     return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
 }
 
-/* 8 x C dimensions of the values of B positions into the accumulators of NQ heads (F16,
+/* 8 dimensions of F16 as floats, and back (rounded to nearest even). */
+static ATT_AVX2 ATT_INL __m256 kern__h8_load(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+static ATT_AVX2 ATT_INL void kern__h8_store(uint16_t *p, __m256 x) {
+    _mm_storeu_si128((__m128i *)p, _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
+}
+
+/* W x C dimensions of the values of B positions into the accumulators of NQ heads (F16,
  * head g's at acc + g * hd): per position a new maximum of a head rescales its
  * accumulators by e, any other position weighs its value by e (e and up: ATT_BLK per
- * head). NQ x C <= 8 accumulators, each an F16 round trip per position. */
-static ATT_AVX2 ATT_INL void kern__attn_v_avx2(uint16_t *acc, int hd, const int NQ, const int C, const uint16_t *v,
-                                               size_t stride, int B, const uint8_t *up, const uint8_t *any,
-                                               const float *e) {
-    __m256 a[8];
-    KQ_UNROLL for (int g = 0; g < NQ; g++)
-        KQ_UNROLL for (int c = 0; c < C; c++) a[g * C + c] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(acc + g * hd + 8 * c)));
-    for (int p = 0; p < B; p++, v += stride) {
-        if (any[p]) {
-            KQ_UNROLL for (int g = 0; g < NQ; g++) {
-                __m256 w = _mm256_set1_ps(e[g * ATT_BLK + p]);
-                if (!up[g * ATT_BLK + p]) continue;
-                KQ_UNROLL for (int c = 0; c < C; c++) a[g * C + c] = kern__f16_round8(_mm256_mul_ps(a[g * C + c], w));
-            }
-        }
-        KQ_UNROLL for (int c = 0; c < C; c++) {      /* a head whose maximum rose weighs it by 1 */
-            __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + 8 * c)));
-            KQ_UNROLL for (int g = 0; g < NQ; g++) {
-                __m256 w = _mm256_set1_ps(any[p] && up[g * ATT_BLK + p] ? 1.0f : e[g * ATT_BLK + p]);
-                a[g * C + c] = kern__f16_round8(_mm256_fmadd_ps(x, w, a[g * C + c]));
-            }
-        }
-    }
-    KQ_UNROLL for (int g = 0; g < NQ; g++)
-        KQ_UNROLL for (int c = 0; c < C; c++)
-            _mm_storeu_si128((__m128i *)(acc + g * hd + 8 * c), _mm256_cvtps_ph(a[g * C + c], _MM_FROUND_TO_NEAREST_INT));
+ * head). NQ x C accumulators (at most 16), each an F16 round trip per position. One
+ * body for 8 (AVX2, PFX _mm256) and 16 (AVX-512, _mm512) dimensions per vector, so
+ * both round every dimension alike. */
+#define ATT_V_LOOP(W, TGT, VEC, PFX)                                                                            \
+static TGT ATT_INL void kern__attn_v##W(uint16_t *acc, int hd, const int NQ, const int C, const uint16_t *v,     \
+                                        size_t stride, int B, const uint8_t *up, const uint8_t *any, const float *e) { \
+    VEC a[16];                                                                                                  \
+    KQ_UNROLL for (int g = 0; g < NQ; g++)                                                                      \
+        KQ_UNROLL for (int c = 0; c < C; c++) a[g * C + c] = kern__h##W##_load(acc + g * hd + W * c);           \
+    for (int p = 0; p < B; p++, v += stride) {                                                                  \
+        if (any[p]) {                                                                                           \
+            KQ_UNROLL for (int g = 0; g < NQ; g++) {                                                            \
+                VEC w = PFX##_set1_ps(e[g * ATT_BLK + p]);                                                      \
+                if (!up[g * ATT_BLK + p]) continue;                                                             \
+                KQ_UNROLL for (int c = 0; c < C; c++) a[g * C + c] = kern__f16_round##W(PFX##_mul_ps(a[g * C + c], w)); \
+            }                                                                                                   \
+        }                                                                                                       \
+        KQ_UNROLL for (int c = 0; c < C; c++) {      /* a head whose maximum rose weighs it by 1 */             \
+            VEC x = kern__h##W##_load(v + W * c);                                                               \
+            KQ_UNROLL for (int g = 0; g < NQ; g++) {                                                            \
+                VEC w = PFX##_set1_ps(any[p] && up[g * ATT_BLK + p] ? 1.0f : e[g * ATT_BLK + p]);               \
+                a[g * C + c] = kern__f16_round##W(PFX##_fmadd_ps(x, w, a[g * C + c]));                          \
+            }                                                                                                   \
+        }                                                                                                       \
+    }                                                                                                           \
+    KQ_UNROLL for (int g = 0; g < NQ; g++)                                                                      \
+        KQ_UNROLL for (int c = 0; c < C; c++) kern__h##W##_store(acc + g * hd + W * c, a[g * C + c]);           \
 }
+ATT_V_LOOP(8, ATT_AVX2, __m256, _mm256)
 
 /* All hd dimensions of the values of a block: ATT_VC(NQ) slices of 8 at a time. */
 static ATT_AVX2 ATT_INL void kern__attn_vals_avx2(uint16_t *acc, int hd, const int NQ, const uint16_t *v, size_t stride,
@@ -5511,8 +5519,8 @@ static ATT_AVX2 ATT_INL void kern__attn_vals_avx2(uint16_t *acc, int hd, const i
     const int nv = hd / 8;
     int i = 0;
     for (; i + ATT_VC(NQ) <= nv; i += ATT_VC(NQ))
-        kern__attn_v_avx2(acc + 8 * i, hd, NQ, ATT_VC(NQ), v + 8 * i, stride, B, up, any, e);
-    for (; i < nv; i++) kern__attn_v_avx2(acc + 8 * i, hd, NQ, 1, v + 8 * i, stride, B, up, any, e);
+        kern__attn_v8(acc + 8 * i, hd, NQ, ATT_VC(NQ), v + 8 * i, stride, B, up, any, e);
+    for (; i < nv; i++) kern__attn_v8(acc + 8 * i, hd, NQ, 1, v + 8 * i, stride, B, up, any, e);
 }
 static ATT_AVX2 void kern__attn_block_avx2(uint16_t *acc, int hd, int nq, const uint16_t *v, size_t stride, int B,
                                            const uint8_t *up, const uint8_t *any, const float *e) {
@@ -5524,46 +5532,26 @@ static ATT_AVX2 void kern__attn_block_avx2(uint16_t *acc, int hd, int nq, const 
  * to 17 (zmm) cycles on Zen 4, and the conversions bound the loop: 3.1 cycles per step
  * of 8 dimensions with 8 ymm chains, 3.25 per 16 with 16 zmm chains. One KV head's
  * attention at 2048 positions: tinyllama's 8 heads of 64, 143.3 -> 134.8 us; 4 heads of
- * 128, 135.6 -> 122.4 us. Each dimension is rounded as kern__attn_v_avx2 rounds it, so
- * the results are its bits. */
+ * 128, 135.6 -> 122.4 us. The loop is ATT_V_LOOP's, as for AVX2, so the results are the
+ * AVX2 kernel's bits. */
 #define ATT_ZMM __attribute__((target("avx512f,avx512vl,avx2,fma,f16c")))
 static ATT_ZMM ATT_INL __m512 kern__f16_round16(__m512 x) {
     return _mm512_cvtph_ps(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
 }
-static ATT_ZMM ATT_INL void kern__attn_v_zmm(uint16_t *acc, int hd, const int NQ, const int C, const uint16_t *v,
-                                             size_t stride, int B, const uint8_t *up, const uint8_t *any, const float *e) {
-    __m512 a[16];
-    KQ_UNROLL for (int g = 0; g < NQ; g++)
-        KQ_UNROLL for (int c = 0; c < C; c++) a[g * C + c] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(acc + g * hd + 16 * c)));
-    for (int p = 0; p < B; p++, v += stride) {
-        if (any[p]) {
-            KQ_UNROLL for (int g = 0; g < NQ; g++) {
-                __m512 w = _mm512_set1_ps(e[g * ATT_BLK + p]);
-                if (!up[g * ATT_BLK + p]) continue;
-                KQ_UNROLL for (int c = 0; c < C; c++) a[g * C + c] = kern__f16_round16(_mm512_mul_ps(a[g * C + c], w));
-            }
-        }
-        KQ_UNROLL for (int c = 0; c < C; c++) {
-            __m512 x = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(v + 16 * c)));
-            KQ_UNROLL for (int g = 0; g < NQ; g++) {
-                __m512 w = _mm512_set1_ps(any[p] && up[g * ATT_BLK + p] ? 1.0f : e[g * ATT_BLK + p]);
-                a[g * C + c] = kern__f16_round16(_mm512_fmadd_ps(x, w, a[g * C + c]));
-            }
-        }
-    }
-    KQ_UNROLL for (int g = 0; g < NQ; g++)
-        KQ_UNROLL for (int c = 0; c < C; c++)
-            _mm256_storeu_si256((__m256i *)(acc + g * hd + 16 * c), _mm512_cvtps_ph(a[g * C + c], _MM_FROUND_TO_NEAREST_INT));
+static ATT_ZMM ATT_INL __m512 kern__h16_load(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
+static ATT_ZMM ATT_INL void kern__h16_store(uint16_t *p, __m512 x) {
+    _mm256_storeu_si256((__m256i *)p, _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT));
 }
+ATT_V_LOOP(16, ATT_ZMM, __m512, _mm512)
 /* C slices of 16 dimensions per pass: NQ x C up to 16 chains, as many as hd has. */
 static ATT_ZMM ATT_INL void kern__attn_vals_zmm(uint16_t *acc, int hd, const int NQ, const uint16_t *v, size_t stride,
                                                 int B, const uint8_t *up, const uint8_t *any, const float *e) {
     const int nv = hd / 16;
     int i = 0;
-    if (NQ <= 2) for (; i + 8 <= nv; i += 8) kern__attn_v_zmm(acc + 16 * i, hd, NQ, 8, v + 16 * i, stride, B, up, any, e);
-    if (NQ <= 4) for (; i + 4 <= nv; i += 4) kern__attn_v_zmm(acc + 16 * i, hd, NQ, 4, v + 16 * i, stride, B, up, any, e);
-    if (NQ <= 8) for (; i + 2 <= nv; i += 2) kern__attn_v_zmm(acc + 16 * i, hd, NQ, 2, v + 16 * i, stride, B, up, any, e);
-    for (; i < nv; i++) kern__attn_v_zmm(acc + 16 * i, hd, NQ, 1, v + 16 * i, stride, B, up, any, e);
+    if (NQ <= 2) for (; i + 8 <= nv; i += 8) kern__attn_v16(acc + 16 * i, hd, NQ, 8, v + 16 * i, stride, B, up, any, e);
+    if (NQ <= 4) for (; i + 4 <= nv; i += 4) kern__attn_v16(acc + 16 * i, hd, NQ, 4, v + 16 * i, stride, B, up, any, e);
+    if (NQ <= 8) for (; i + 2 <= nv; i += 2) kern__attn_v16(acc + 16 * i, hd, NQ, 2, v + 16 * i, stride, B, up, any, e);
+    for (; i < nv; i++) kern__attn_v16(acc + 16 * i, hd, NQ, 1, v + 16 * i, stride, B, up, any, e);
 }
 static ATT_ZMM void kern__attn_block_zmm(uint16_t *acc, int hd, int nq, const uint16_t *v, size_t stride, int B,
                                          const uint8_t *up, const uint8_t *any, const float *e) {
@@ -6939,7 +6927,7 @@ ARM_V4 static void arm__attn_exp(float *x, int n) {
 }
 
 /* 4 x C dimensions of the values of B positions into the accumulators of NQ heads (F16,
- * head g's at acc + g * hd): see kern__attn_v_avx2. */
+ * head g's at acc + g * hd): see ATT_V_LOOP. */
 ARM_V4 static inline __attribute__((always_inline)) void arm__attn_v(uint16_t *acc, int hd, const int NQ, const int C,
                                                                      const uint16_t *v, size_t stride, int B,
                                                                      const uint8_t *up, const uint8_t *any,
