@@ -6164,21 +6164,23 @@ ARM_AI void arm__gemv_q45_k(const uint8_t *w, size_t w_row, const uint8_t *x, in
 }
 
 /* Codes of half h of a Q6_K block (ql, qh: its 64 and 32 bytes) as signed bytes q - 32:
-   a[i] = elements 128h + 16i .. + 15, sub-block 8h + i. */
+   a[i] = elements 128h + 16i .. + 15, sub-block 8h + i. The low nibbles keep their
+   place and the high ones shift down into it (vsli / vsri insert the qh bits above
+   them): 2 instructions a vector where masking, shifting and or-ing took 4 or 5. */
 ARM_AI void arm__k6_codes(const uint8_t *ql, const uint8_t *qh, int8x16_t a[8]) {
-    const uint8x16_t m4 = vdupq_n_u8(0x0f), m3 = vdupq_n_u8(3);
+    const uint8x16_t m3 = vdupq_n_u8(3), m30 = vdupq_n_u8(0x30);
     const int8x16_t s32 = vdupq_n_s8(32);
-    uint8x16_t qh0 = vld1q_u8(qh), qh1 = vld1q_u8(qh + 16);
-    uint8x16_t ql0 = vld1q_u8(ql), ql1 = vld1q_u8(ql + 16), ql2 = vld1q_u8(ql + 32), ql3 = vld1q_u8(ql + 48);
+    const uint8x16_t qh0 = vld1q_u8(qh), qh1 = vld1q_u8(qh + 16), qs0 = vshrq_n_u8(qh0, 2), qs1 = vshrq_n_u8(qh1, 2);
+    const uint8x16_t ql0 = vld1q_u8(ql), ql1 = vld1q_u8(ql + 16), ql2 = vld1q_u8(ql + 32), ql3 = vld1q_u8(ql + 48);
     uint8x16_t u[8];
-    u[0] = vorrq_u8(vandq_u8(ql0, m4), vshlq_n_u8(vandq_u8(qh0, m3), 4));
-    u[1] = vorrq_u8(vandq_u8(ql1, m4), vshlq_n_u8(vandq_u8(qh1, m3), 4));
-    u[2] = vorrq_u8(vandq_u8(ql2, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh0, 2), m3), 4));
-    u[3] = vorrq_u8(vandq_u8(ql3, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh1, 2), m3), 4));
-    u[4] = vorrq_u8(vshrq_n_u8(ql0, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh0, 4), m3), 4));
-    u[5] = vorrq_u8(vshrq_n_u8(ql1, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(qh1, 4), m3), 4));
-    u[6] = vorrq_u8(vshrq_n_u8(ql2, 4), vshlq_n_u8(vshrq_n_u8(qh0, 6), 4));
-    u[7] = vorrq_u8(vshrq_n_u8(ql3, 4), vshlq_n_u8(vshrq_n_u8(qh1, 6), 4));
+    u[0] = vsliq_n_u8(ql0, vandq_u8(qh0, m3), 4);       /* (ql & 15) | (qh bits 0-1) << 4 */
+    u[1] = vsliq_n_u8(ql1, vandq_u8(qh1, m3), 4);
+    u[2] = vsliq_n_u8(ql2, vandq_u8(qs0, m3), 4);       /* qh bits 2-3 */
+    u[3] = vsliq_n_u8(ql3, vandq_u8(qs1, m3), 4);
+    u[4] = vsriq_n_u8(vandq_u8(qh0, m30), ql0, 4);      /* ql >> 4 | qh bits 4-5 in place */
+    u[5] = vsriq_n_u8(vandq_u8(qh1, m30), ql1, 4);
+    u[6] = vsriq_n_u8(vandq_u8(qs0, m30), ql2, 4);      /* qh bits 6-7 */
+    u[7] = vsriq_n_u8(vandq_u8(qs1, m30), ql3, 4);
     ARM_UNROLL for (int i = 0; i < 8; i++) a[i] = vsubq_s8(vreinterpretq_s8_u8(u[i]), s32);
 }
 
@@ -6322,6 +6324,108 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
     arm__tile_store(sum, out, os, nt);
 }
 
+/* ---- Generation of Q2_K / Q3_K / Q6_K: ARM_GR rows against one token ----
+ * The three share a shape: 16 sub-blocks of 16 elements, each with its own scale, and
+ * the codes of half h of a block as 8 vectors a[i] (elements 128h + 16i .., sub-block
+ * 8h + i; arm__k2_codes, arm__k3_codes, arm__k6_codes). The token's 8 vectors of a half
+ * are loaded once for the rows; a half's 8 scales are unpacked as one vector per row
+ * (Q3_K's 6-bit signed scales by shifts, not kern__q3_k_scale per sub-block) and applied
+ * by multiply-by-lane, so no scalar reaches the vector unit. The integers are exact, so
+ * the same as the tiles', and each lane's float steps are the tile's: bit-identical to
+ * the reference. */
+
+/* A half's 8 scales as int16: Q6_K's signed bytes, Q2_K's low nibbles, Q3_K's 6 bits
+   (low nibble of byte j (h = 0) or its high nibble (h = 1), bits 2*(j/4) + 4h of byte
+   8 + j%4 above it) less 32. */
+ARM_AI int16x8_t arm__k16_scales(const uint8_t *blk, int type, int h) {
+    if (type == T_Q6_K) return vmovl_s8(vld1_s8(((const BlockQ6_K *)blk)->scales + 8 * h));
+    if (type == T_Q2_K)
+        return vreinterpretq_s16_u16(vmovl_u8(vand_u8(vld1_u8(((const BlockQ2_K *)blk)->scales + 8 * h), vdup_n_u8(0x0f))));
+    static const int8_t shr[2][8] = { { 0, 0, 0, 0, -2, -2, -2, -2 }, { -4, -4, -4, -4, -6, -6, -6, -6 } };
+    const uint8_t *s = ((const BlockQ3_K *)blk)->scales;
+    uint8x8_t lo = vld1_u8(s);
+    lo = h ? vshr_n_u8(lo, 4) : vand_u8(lo, vdup_n_u8(0x0f));
+    uint32_t hb;
+    memcpy(&hb, s + 8, 4);
+    uint8x8_t hi = vand_u8(vshl_u8(vreinterpret_u8_u32(vdup_n_u32(hb)), vld1_s8(shr[h])), vdup_n_u8(3));
+    return vsubq_s16(vreinterpretq_s16_u16(vmovl_u8(vsli_n_u8(lo, hi, 4))), vdupq_n_s16(32));
+}
+
+#if defined(__aarch64__)
+#define ARM_MLAL_HI(c, a, b) vmlal_high_s8(c, a, b)
+#else
+#define ARM_MLAL_HI(c, a, b) vmlal_s8(c, vget_high_s8(a), vget_high_s8(b))
+#endif
+/* acc + sum over i of sc[i] * (a[i] . x[i]). Without sdot the two products of a lane
+   are summed in int16 (|.| <= 2 * 32 * 128 for every one of the three types). */
+ARM_AI int32x4_t arm__k16_dot8(arm__dotfn dot, int32x4_t acc, const int8x16_t a[8], const int8_t *q8, int16x8_t sc) {
+    const int32x4_t s0 = vmovl_s16(vget_low_s16(sc)), s1 = vmovl_s16(vget_high_s16(sc));
+#define ARM_K16_STEP(i, sv, lane)                                                                                      \
+    {                                                                                                                  \
+        const int8x16_t x_ = vld1q_s8(q8 + 16 * (i));                                                                  \
+        int32x4_t p_;                                                                                                  \
+        if (dot == arm__mdot)                                                                                          \
+            p_ = vpaddlq_s16(ARM_MLAL_HI(vmull_s8(vget_low_s8(a[i]), vget_low_s8(x_)), a[i], x_));                    \
+        else                                                                                                           \
+            p_ = dot(vdupq_n_s32(0), a[i], x_);                                                                        \
+        acc = vmlaq_lane_s32(acc, p_, sv, lane);                                                                       \
+    }
+    ARM_K16_STEP(0, vget_low_s32(s0), 0) ARM_K16_STEP(1, vget_low_s32(s0), 1)
+    ARM_K16_STEP(2, vget_high_s32(s0), 0) ARM_K16_STEP(3, vget_high_s32(s0), 1)
+    ARM_K16_STEP(4, vget_low_s32(s1), 0) ARM_K16_STEP(5, vget_low_s32(s1), 1)
+    ARM_K16_STEP(6, vget_high_s32(s1), 0) ARM_K16_STEP(7, vget_high_s32(s1), 1)
+#undef ARM_K16_STEP
+    return acc;
+}
+
+ARM_AI void arm__gemv_k16(const uint8_t *w, size_t w_row, const uint8_t *x, int64_t n, float *out, arm__dotfn dot,
+                          int type) {
+    const int64_t nb = n / QK_K;
+    const size_t bsz = type == T_Q6_K ? sizeof(BlockQ6_K) : type == T_Q3_K ? sizeof(BlockQ3_K) : sizeof(BlockQ2_K);
+    float32x4_t sum = vdupq_n_f32(0.0f);
+    for (int64_t b = 0; b < nb; b++) {
+        const BlockQ8_K *xb = (const BlockQ8_K *)x + b;
+        int32x4_t acc[ARM_GR], mm[ARM_GR];
+        float dw[ARM_GR], mw[ARM_GR];
+        /* one row at a time: the four rows' codes interleaved would not fit the registers */
+        _Pragma("GCC unroll 1") for (int r = 0; r < ARM_GR; r++) {
+            const uint8_t *p = w + (size_t)r * w_row + (size_t)b * bsz;
+            int32x4_t a32 = vdupq_n_s32(0);
+            if (type == T_Q2_K) {
+                /* msum: the 16 mins (high nibbles) times the token's bsums */
+                const BlockQ2_K *q = (const BlockQ2_K *)p;
+                const uint8x16_t m = vshrq_n_u8(vld1q_u8(q->scales), 4);
+                const int16x8_t m0 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(m))), m1 = vreinterpretq_s16_u16(vmovl_u8(vget_high_u8(m)));
+                const int16x8_t b0 = vld1q_s16(xb->bsums), b1 = vld1q_s16(xb->bsums + 8);
+                int32x4_t s = vmull_s16(vget_low_s16(b0), vget_low_s16(m0));
+                s = vmlal_s16(s, vget_high_s16(b0), vget_high_s16(m0));
+                s = vmlal_s16(s, vget_low_s16(b1), vget_low_s16(m1));
+                mm[r] = vmlal_s16(s, vget_high_s16(b1), vget_high_s16(m1));
+                dw[r] = arm__h2f(q->d), mw[r] = arm__h2f(q->dmin);
+            } else {
+                dw[r] = arm__h2f(type == T_Q6_K ? ((const BlockQ6_K *)p)->d : ((const BlockQ3_K *)p)->d);
+            }
+            ARM_UNROLL for (int h = 0; h < 2; h++) {
+                int8x16_t a[8];
+                if (type == T_Q6_K) arm__k6_codes(((const BlockQ6_K *)p)->ql + 64 * h, ((const BlockQ6_K *)p)->qh + 32 * h, a);
+                else if (type == T_Q3_K) arm__k3_codes((const BlockQ3_K *)p, h, a);
+                else arm__k2_codes((const BlockQ2_K *)p, h, a);
+                a32 = arm__k16_dot8(dot, a32, a, xb->qs + 128 * h, arm__k16_scales(p, type, h));
+            }
+            acc[r] = a32;
+        }
+        float32x4_t isum = vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]));
+        float32x4_t d = vmulq_n_f32(vld1q_f32(dw), xb->d);
+        if (type == T_Q2_K) {
+            float32x4_t msum = vcvtq_f32_s32(arm__hadd4(mm[0], mm[1], mm[2], mm[3]));
+            sum = vaddq_f32(sum, vsubq_f32(vmulq_f32(d, isum), vmulq_f32(vmulq_n_f32(vld1q_f32(mw), xb->d), msum)));
+        } else {
+            sum = vaddq_f32(sum, vmulq_f32(d, isum));
+        }
+    }
+    vst1q_f32(out, sum);
+}
+
 /* ---- wrappers ---- */
 
 #define ARM_TILE(name, isa, call)                                                                                  \
@@ -6363,6 +6467,9 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
     ARM_GEMV(q5_1, isa, arm__gemv_32(w, w_row, x, n, out, prim, T_Q5_1))                                          \
     ARM_GEMV(q4_k, isa, arm__gemv_q45_k(w, w_row, x, n, out, prim, 0))                                            \
     ARM_GEMV(q5_k, isa, arm__gemv_q45_k(w, w_row, x, n, out, prim, 1))                                            \
+    ARM_GEMV(q2_k, isa, arm__gemv_k16(w, w_row, x, n, out, prim, T_Q2_K))                                         \
+    ARM_GEMV(q3_k, isa, arm__gemv_k16(w, w_row, x, n, out, prim, T_Q3_K))                                         \
+    ARM_GEMV(q6_k, isa, arm__gemv_k16(w, w_row, x, n, out, prim, T_Q6_K))                                         \
     ARM_TILE(q8_0, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q8_0))                                      \
     ARM_TILE(q4_0, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q4_0))                                      \
     ARM_TILE(q4_1, isa, arm__tile_32(w, w_row, x, x_row, n, out, os, prim, T_Q4_1))                                      \
@@ -8999,17 +9106,16 @@ static const KernGenVariant kern__gen_variants[] = {
 };
 
 #if defined(LLM_SIMD_ARM)
-/* The quantised types' rows of one NEON ISA: the dot and the tile (ARM_TR rows for the
-   32-element types, 1 for the K-quants, by ARM_TT tokens). */
+/* The quantised types' rows of one NEON ISA: the dot, the tile (ARM_TR rows for the
+   32-element types, 1 for the K-quants, by ARM_TT tokens) and the gemv (ARM_GR rows). */
 #define ARM_QUANT_ROW(T, name, ISA, isa, rows, gemv, gemv_r) \
     { T, ISA, kern_dot_##name##_##isa, kern_tile_##name##_##isa, rows, ARM_TT, NULL, gemv, gemv_r },
 #define ARM_ROW32(T, name, ISA, isa) ARM_QUANT_ROW(T, name, ISA, isa, ARM_TR, kern_gemv_##name##_##isa, ARM_GR)
-#define ARM_ROWK(T, name, ISA, isa) ARM_QUANT_ROW(T, name, ISA, isa, 1, NULL, 0)
-#define ARM_ROWKG(T, name, ISA, isa) ARM_QUANT_ROW(T, name, ISA, isa, 1, kern_gemv_##name##_##isa, ARM_GR)
+#define ARM_ROWK(T, name, ISA, isa) ARM_QUANT_ROW(T, name, ISA, isa, 1, kern_gemv_##name##_##isa, ARM_GR)
 #define ARM_QUANT_ROWS(ISA, isa)                                                                                     \
     ARM_ROW32(T_Q8_0, q8_0, ISA, isa) ARM_ROW32(T_Q4_0, q4_0, ISA, isa) ARM_ROW32(T_Q4_1, q4_1, ISA, isa)           \
     ARM_ROW32(T_Q5_0, q5_0, ISA, isa) ARM_ROW32(T_Q5_1, q5_1, ISA, isa) ARM_ROWK(T_Q2_K, q2_k, ISA, isa)            \
-    ARM_ROWK(T_Q3_K, q3_k, ISA, isa) ARM_ROWKG(T_Q4_K, q4_k, ISA, isa) ARM_ROWKG(T_Q5_K, q5_k, ISA, isa)              \
+    ARM_ROWK(T_Q3_K, q3_k, ISA, isa) ARM_ROWK(T_Q4_K, q4_k, ISA, isa) ARM_ROWK(T_Q5_K, q5_k, ISA, isa)              \
     ARM_ROWK(T_Q6_K, q6_k, ISA, isa)
 #endif
 
