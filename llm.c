@@ -6163,11 +6163,12 @@ ARM_AI void arm__gemv_q45_k(const uint8_t *w, size_t w_row, const uint8_t *x, in
     vst1q_f32(out, sum);
 }
 
-/* Codes of half h of a Q6_K block (ql, qh: its 64 and 32 bytes) as signed bytes q - 32:
-   a[i] = elements 128h + 16i .. + 15, sub-block 8h + i. The low nibbles keep their
-   place and the high ones shift down into it (vsli / vsri insert the qh bits above
-   them): 2 instructions a vector where masking, shifting and or-ing took 4 or 5. */
-ARM_AI void arm__k6_codes(const uint8_t *ql, const uint8_t *qh, int8x16_t a[8]) {
+/* Codes of half h of a Q6_K block (ql, qh: its 64 and 32 bytes) as signed bytes q - 32
+   (q, 0..63, when !off): a[i] = elements 128h + 16i .. + 15, sub-block 8h + i. The low
+   nibbles keep their place and the high ones shift down into it (vsli / vsri insert the
+   qh bits above them): 2 instructions a vector where masking, shifting and or-ing took
+   4 or 5. */
+ARM_AI void arm__k6_codes(const uint8_t *ql, const uint8_t *qh, int8x16_t a[8], int off) {
     const uint8x16_t m3 = vdupq_n_u8(3), m30 = vdupq_n_u8(0x30);
     const int8x16_t s32 = vdupq_n_s8(32);
     const uint8x16_t qh0 = vld1q_u8(qh), qh1 = vld1q_u8(qh + 16), qs0 = vshrq_n_u8(qh0, 2), qs1 = vshrq_n_u8(qh1, 2);
@@ -6181,7 +6182,7 @@ ARM_AI void arm__k6_codes(const uint8_t *ql, const uint8_t *qh, int8x16_t a[8]) 
     u[5] = vsriq_n_u8(vandq_u8(qh1, m30), ql1, 4);
     u[6] = vsriq_n_u8(vandq_u8(qs0, m30), ql2, 4);      /* qh bits 6-7 */
     u[7] = vsriq_n_u8(vandq_u8(qs1, m30), ql3, 4);
-    ARM_UNROLL for (int i = 0; i < 8; i++) a[i] = vsubq_s8(vreinterpretq_s8_u8(u[i]), s32);
+    ARM_UNROLL for (int i = 0; i < 8; i++) a[i] = off ? vsubq_s8(vreinterpretq_s8_u8(u[i]), s32) : vreinterpretq_s8_u8(u[i]);
 }
 
 /* Q6_K rows against Q8_K tokens: element 128h + 32k + l: low nibble (k >> 1) of
@@ -6206,7 +6207,7 @@ ARM_AI void arm__tile_q6_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
         ARM_UNROLL for (int h = 0; h < 2; h++) {
             const int8_t *sc = w[b].scales + 8 * h;
             int8x16_t a[8];
-            arm__k6_codes(w[b].ql + 64 * h, w[b].qh + 32 * h, a);
+            arm__k6_codes(w[b].ql + 64 * h, w[b].qh + 32 * h, a, 1);
             ARM_UNROLL for (int t = 0; t < nt; t++) {
                 const int8_t *q8 = xb[t]->qs + 128 * h;
                 ARM_UNROLL for (int i = 0; i < 8; i++) {
@@ -6236,10 +6237,10 @@ ARM_AI void arm__k3_codes(const BlockQ3_K *blk, int h, int8x16_t a[8]) {
     ARM_UNROLL for (int j = 0; j < 4; j++) {
         uint8x16_t bit = vdupq_n_u8((uint8_t)(1u << (4 * h + j)));
         int8x16_t sh = vdupq_n_s8((int8_t)(-2 * j));
-        uint8x16_t u0 = vorrq_u8(vandq_u8(vshlq_u8(q0, sh), m3), vandq_u8(vtstq_u8(hm0, bit), four));
-        uint8x16_t u1 = vorrq_u8(vandq_u8(vshlq_u8(q1, sh), m3), vandq_u8(vtstq_u8(hm1, bit), four));
-        a[2 * j] = vsubq_s8(vreinterpretq_s8_u8(u0), vreinterpretq_s8_u8(four));
-        a[2 * j + 1] = vsubq_s8(vreinterpretq_s8_u8(u1), vreinterpretq_s8_u8(four));
+        /* (q >> 2j) & 3, less 4 where the hmask bit is clear */
+        uint8x16_t u0 = vsubq_u8(vandq_u8(vshlq_u8(q0, sh), m3), vbicq_u8(four, vtstq_u8(hm0, bit)));
+        uint8x16_t u1 = vsubq_u8(vandq_u8(vshlq_u8(q1, sh), m3), vbicq_u8(four, vtstq_u8(hm1, bit)));
+        a[2 * j] = vreinterpretq_s8_u8(u0), a[2 * j + 1] = vreinterpretq_s8_u8(u1);
     }
 }
 
@@ -6357,7 +6358,7 @@ ARM_AI int16x8_t arm__k16_scales(const uint8_t *blk, int type, int h) {
 #define ARM_MLAL_HI(c, a, b) vmlal_s8(c, vget_high_s8(a), vget_high_s8(b))
 #endif
 /* acc + sum over i of sc[i] * (a[i] . x[i]). Without sdot the two products of a lane
-   are summed in int16 (|.| <= 2 * 32 * 128 for every one of the three types). */
+   are summed in int16 (|.| <= 2 * 63 * 128: the gemv passes Q6_K codes 0..63). */
 ARM_AI int32x4_t arm__k16_dot8(arm__dotfn dot, int32x4_t acc, const int8x16_t a[8], const int8_t *q8, int16x8_t sc) {
     const int32x4_t s0 = vmovl_s16(vget_low_s16(sc)), s1 = vmovl_s16(vget_high_s16(sc));
 #define ARM_K16_STEP(i, sv, lane)                                                                                      \
@@ -6405,14 +6406,23 @@ ARM_AI void arm__gemv_k16(const uint8_t *w, size_t w_row, const uint8_t *x, int6
             } else {
                 dw[r] = arm__h2f(type == T_Q6_K ? ((const BlockQ6_K *)p)->d : ((const BlockQ3_K *)p)->d);
             }
+            int32x4_t off = vdupq_n_s32(0);     /* Q6_K: sum of sc_j * bsum_j, the codes' 32 */
             ARM_UNROLL for (int h = 0; h < 2; h++) {
                 int8x16_t a[8];
-                if (type == T_Q6_K) arm__k6_codes(((const BlockQ6_K *)p)->ql + 64 * h, ((const BlockQ6_K *)p)->qh + 32 * h, a);
-                else if (type == T_Q3_K) arm__k3_codes((const BlockQ3_K *)p, h, a);
-                else arm__k2_codes((const BlockQ2_K *)p, h, a);
-                a32 = arm__k16_dot8(dot, a32, a, xb->qs + 128 * h, arm__k16_scales(p, type, h));
+                const int16x8_t sc = arm__k16_scales(p, type, h);
+                if (type == T_Q6_K) {
+                    /* codes 0..63 and 32 sum_j sc_j bsum_j taken off once: 16 subtractions fewer */
+                    const int16x8_t bs = vld1q_s16(xb->bsums + 8 * h);
+                    off = vmlal_s16(vmlal_s16(off, vget_low_s16(sc), vget_low_s16(bs)), vget_high_s16(sc), vget_high_s16(bs));
+                    arm__k6_codes(((const BlockQ6_K *)p)->ql + 64 * h, ((const BlockQ6_K *)p)->qh + 32 * h, a, 0);
+                } else if (type == T_Q3_K) {
+                    arm__k3_codes((const BlockQ3_K *)p, h, a);
+                } else {
+                    arm__k2_codes((const BlockQ2_K *)p, h, a);
+                }
+                a32 = arm__k16_dot8(dot, a32, a, xb->qs + 128 * h, sc);
             }
-            acc[r] = a32;
+            acc[r] = type == T_Q6_K ? vsubq_s32(a32, vshlq_n_s32(off, 5)) : a32;
         }
         float32x4_t isum = vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]));
         float32x4_t d = vmulq_n_f32(vld1q_f32(dw), xb->d);
@@ -6748,7 +6758,7 @@ ARM_AI void ap__unpackk(int ty, const uint8_t *w, const size_t *ro, int64_t b0, 
                         arm__k3_codes((const BlockQ3_K *)p + b0 + b, h, c[i]);
                     } else {
                         const BlockQ6_K *blk = (const BlockQ6_K *)p + b0 + b;
-                        arm__k6_codes(blk->ql + 64 * h, blk->qh + 32 * h, c[i]);
+                        arm__k6_codes(blk->ql + 64 * h, blk->qh + 32 * h, c[i], 1);
                     }
                 }
                 ARM_UNROLL for (int v = 0; v < 8; v++) {
