@@ -8,7 +8,7 @@
 #     binary): the NEON K-quant dots equal the reference bit for bit. (Not the 32-blocks:
 #     their NEON dots sum blocks in another order, and these random-weight models have
 #     near-flat logits, PPL ~540, so greedy ties flip; unit_simd checks them numerically.)
-#   - the dispatch: --verbose names the tiled NEON K-quant kernels and the NEON attention.
+#   - the dispatch: --verbose names the NEON K-quant kernels (tile, batch, gemv) and the NEON attention.
 # Configurations: aarch64 on qemu's default CPU ("max": NEON with dotprod), aarch64 with
 # QEMU_CPU=cortex-a72 (NEON, no dotprod: the Pi 4 path), armv7 (armhf, NEON).
 # SKIP when qemu-user-static or a cross compiler (gcc-aarch64-linux-gnu / musl-dev:arm64,
@@ -83,16 +83,16 @@ for arch in aarch64 armv7; do
     if [ $n -eq 0 ]; then echo "SKIP $label: synth-llama greedy: no reference models"
     elif [ -z "$bad" ]; then echo "PASS $label: greedy = LLM_FORCE_REF=1 on $n K-quant synth-llama models"
     else echo "FAIL $label: greedy differs from LLM_FORCE_REF=1 (or is empty) on:$bad"; fi
-    # the dispatch: --verbose names the tiled K-quant kernels and the NEON attention
+    # the dispatch: --verbose names the K-quant kernels (tile, batch, gemv) and the NEON attention
     f="$D/reference/synth-llama-Q4_K_M.gguf"
     if [ -f "$f" ]; then
       want=neon
       [ "$arch" = aarch64 ] && [ "$cpu" = max ] && want=neon-dotprod
       QEMU_CPU=$cpu "$qemu" "$bin" -m "$f" -p "Hi" --temp 0 -n 1 --verbose >/dev/null 2>"$T/cross.err"
-      if grep -q "Q4_K $want tiled" "$T/cross.err" && grep -q "Q6_K $want tiled" "$T/cross.err" &&
+      if grep -q "Q4_K $want tiled batch gemv" "$T/cross.err" && grep -q "Q6_K $want tiled batch gemv" "$T/cross.err" &&
          grep -q "attention+swiglu neon-vfpv4" "$T/cross.err"; then
-        echo "PASS $label: --verbose: Q4_K and Q6_K $want tiled, attention+swiglu neon-vfpv4"
-      else echo "FAIL $label: --verbose: want Q4_K/Q6_K $want tiled and attention neon-vfpv4: $(grep kernels "$T/cross.err")"; fi
+        echo "PASS $label: --verbose: Q4_K and Q6_K $want tiled batch gemv, attention+swiglu neon-vfpv4"
+      else echo "FAIL $label: --verbose: want Q4_K/Q6_K $want tiled batch gemv and attention neon-vfpv4: $(grep kernels "$T/cross.err")"; fi
     fi
   done
 done
