@@ -6952,6 +6952,17 @@ AP_KERNELS(neondot)
 
 /* ---- F32 / F16: float lanes per chunk of 256 elements, chunks summed in double ---- */
 
+/* ---- F32 dot; the float types' tiles (below) take ARM_FR rows ----
+ * aarch64 multiplies and adds in one rounding (vfmaq_f32); armv7 without VFPv4 has no
+ * fused multiply-add, so vmlaq_f32 there. */
+#if defined(__aarch64__)
+enum { ARM_FR = 4 };
+#define ARM_FMLA(a, b, c) vfmaq_f32(a, b, c)
+#else
+enum { ARM_FR = 2 };      /* 16 vector registers: 8 sums, 2 rows, 4 tokens */
+#define ARM_FMLA(a, b, c) vmlaq_f32(a, b, c)
+#endif
+
 static float kern_dot_f32_neon(const void *vw, const void *vx, int64_t n) {
     const float *w = vw, *x = vx;
     double sum = 0.0;
@@ -6960,10 +6971,10 @@ static float kern_dot_f32_neon(const void *vw, const void *vx, int64_t n) {
         int64_t end = i + 256 <= n ? i + 256 : n - (n - i) % 16;
         float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
         for (; i < end; i += 16) {
-            a0 = vmlaq_f32(a0, vld1q_f32(w + i), vld1q_f32(x + i));
-            a1 = vmlaq_f32(a1, vld1q_f32(w + i + 4), vld1q_f32(x + i + 4));
-            a2 = vmlaq_f32(a2, vld1q_f32(w + i + 8), vld1q_f32(x + i + 8));
-            a3 = vmlaq_f32(a3, vld1q_f32(w + i + 12), vld1q_f32(x + i + 12));
+            a0 = ARM_FMLA(a0, vld1q_f32(w + i), vld1q_f32(x + i));
+            a1 = ARM_FMLA(a1, vld1q_f32(w + i + 4), vld1q_f32(x + i + 4));
+            a2 = ARM_FMLA(a2, vld1q_f32(w + i + 8), vld1q_f32(x + i + 8));
+            a3 = ARM_FMLA(a3, vld1q_f32(w + i + 12), vld1q_f32(x + i + 12));
         }
         sum += (double)arm__hadd_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
     }
@@ -7011,6 +7022,86 @@ ARM_V4 static float kern_dot_f16_neon(const void *vw, const void *vx, int64_t n)
     }
     for (; i < n; i++) sum += (double)(f16_to_f32(w[i]) * f16_to_f32(x[i]));
     return (float)sum;
+}
+
+/* ---- the float types (F32, F16, BF16): the BF16 dot, and tiles of rows x tokens ----
+ * BF16 is the top half of an F32, so it widens by one shift. A tile multiplies ARM_FR
+ * rows by ARM_TT tokens: each 4 elements of a row and of a token are loaded and widened
+ * once for the whole tile, not once per dot (16 multiply-adds per 8 loads, not 1 per
+ * 2). Sums as the dots: float lanes per chunk of 256 elements, the chunks in double.
+ * armv7 without VFPv4 has no fused multiply-add: vmlaq_f32 there (F16 needs VFPv4 for
+ * its conversions anyway, so its tile is an ARM_V4 function). ARM_FR, ARM_FMLA: above. */
+
+ARM_AI float32x4_t arm__bf2f4(uint16x4_t h) { return vreinterpretq_f32_u32(vshll_n_u16(h, 16)); }
+
+static float kern_dot_bf16_neon(const void *vw, const void *vx, int64_t n) {
+    const uint16_t *w = vw, *x = vx;
+    double sum = 0.0;
+    int64_t i = 0;
+    while (i + 16 <= n) {
+        int64_t end = i + 256 <= n ? i + 256 : n - (n - i) % 16;
+        float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        for (; i < end; i += 16) {
+            a0 = ARM_FMLA(a0, arm__bf2f4(vld1_u16(w + i)), arm__bf2f4(vld1_u16(x + i)));
+            a1 = ARM_FMLA(a1, arm__bf2f4(vld1_u16(w + i + 4)), arm__bf2f4(vld1_u16(x + i + 4)));
+            a2 = ARM_FMLA(a2, arm__bf2f4(vld1_u16(w + i + 8)), arm__bf2f4(vld1_u16(x + i + 8)));
+            a3 = ARM_FMLA(a3, arm__bf2f4(vld1_u16(w + i + 12)), arm__bf2f4(vld1_u16(x + i + 12)));
+        }
+        sum += (double)arm__hadd_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
+    }
+    for (; i < n; i++) sum += (double)(bf16_to_f32(w[i]) * bf16_to_f32(x[i]));
+    return (float)sum;
+}
+
+/* Elements i .. i + 3 of a row of `type` (F32, F16, BF16) as floats. */
+ARM_AI float32x4_t arm__f4(const uint8_t *row, int64_t i, int type) {
+    if (type == T_F32) return vld1q_f32((const float *)row + i);
+    const uint16x4_t h = vld1_u16((const uint16_t *)row + i);
+    return type == T_F16 ? arm__h2f4(h) : arm__bf2f4(h);
+}
+ARM_AI float arm__f1(const uint8_t *row, int64_t i, int type) {
+    if (type == T_F32) return ((const float *)row)[i];
+    return type == T_F16 ? f16_to_f32(((const uint16_t *)row)[i]) : bf16_to_f32(((const uint16_t *)row)[i]);
+}
+
+ARM_AI void arm__tile_f(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
+                        int type) {
+    double s[ARM_FR][ARM_TT] = { { 0 } };
+    int64_t i = 0;
+    while (i + 4 <= n) {
+        const int64_t end = i + 256 <= n ? i + 256 : n - (n - i) % 4;
+        float32x4_t acc[ARM_FR][ARM_TT];
+        ARM_UNROLL for (int r = 0; r < ARM_FR; r++) ARM_UNROLL for (int t = 0; t < ARM_TT; t++) acc[r][t] = vdupq_n_f32(0.0f);
+        for (; i < end; i += 4) {
+            float32x4_t xv[ARM_TT];
+            ARM_UNROLL for (int t = 0; t < ARM_TT; t++) xv[t] = arm__f4(x + t * x_row, i, type);
+            ARM_UNROLL for (int r = 0; r < ARM_FR; r++) {
+                const float32x4_t wv = arm__f4(w + r * w_row, i, type);
+                ARM_UNROLL for (int t = 0; t < ARM_TT; t++) acc[r][t] = ARM_FMLA(acc[r][t], wv, xv[t]);
+            }
+        }
+        ARM_UNROLL for (int r = 0; r < ARM_FR; r++) ARM_UNROLL for (int t = 0; t < ARM_TT; t++) s[r][t] += (double)arm__hadd_f32(acc[r][t]);
+    }
+    for (; i < n; i++)
+        for (int r = 0; r < ARM_FR; r++)
+            for (int t = 0; t < ARM_TT; t++) s[r][t] += (double)(arm__f1(w + r * w_row, i, type) * arm__f1(x + t * x_row, i, type));
+    for (int r = 0; r < ARM_FR; r++)
+        for (int t = 0; t < ARM_TT; t++) out[t * os + r] = (float)s[r][t];
+}
+static void kern_tile_f32_neon(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt, int64_t n,
+                               float *out, int64_t os) {
+    (void)nr, (void)nt;
+    arm__tile_f(w, w_row, x, x_row, n, out, os, T_F32);
+}
+static void kern_tile_bf16_neon(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt, int64_t n,
+                                float *out, int64_t os) {
+    (void)nr, (void)nt;
+    arm__tile_f(w, w_row, x, x_row, n, out, os, T_BF16);
+}
+ARM_V4 static void kern_tile_f16_neon(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row, int nt,
+                                      int64_t n, float *out, int64_t os) {
+    (void)nr, (void)nt;
+    arm__tile_f(w, w_row, x, x_row, n, out, os, T_F16);
 }
 
 ARM_V4 static inline __attribute__((always_inline)) float32x4_t arm__f16_round4(float32x4_t x) {
@@ -9190,13 +9281,14 @@ static const KernVariant kern__variants[] = {
     { T_Q8_0, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_0_neon, NULL, 0 },
     { T_Q8_1, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_1_neon, NULL, 0 },
     { T_Q8_K, ISA_NEON, NULL, NULL, 0, 0, kern_quant_q8_k_neon, NULL, 0 },
-    { T_F32,  ISA_NEON, kern_dot_f32_neon,  NULL, 0, 0, NULL, NULL, 0 },
+    { T_F32,  ISA_NEON, kern_dot_f32_neon,  kern_tile_f32_neon,  ARM_FR, ARM_TT, NULL, NULL, 0 },
+    { T_BF16, ISA_NEON, kern_dot_bf16_neon, kern_tile_bf16_neon, ARM_FR, ARM_TT, NULL, NULL, 0 },
     ARM_QUANT_ROWS(ISA_NEON, neon)
 #if defined(__arm__)
-    { T_F16,  ISA_NEONV4, kern_dot_f16_neon, NULL, 0, 0, NULL, NULL, 0 },   /* F16 conversions: VFPv4 */
+    { T_F16,  ISA_NEONV4, kern_dot_f16_neon, kern_tile_f16_neon, ARM_FR, ARM_TT, NULL, NULL, 0 },   /* F16 conversions: VFPv4 */
 #endif
 #if defined(__aarch64__)
-    { T_F16,  ISA_NEON, kern_dot_f16_neon,  NULL, 0, 0, NULL, NULL, 0 },
+    { T_F16,  ISA_NEON, kern_dot_f16_neon,  kern_tile_f16_neon,  ARM_FR, ARM_TT, NULL, NULL, 0 },
     /* aarch64 with the dot-product instructions (AT_HWCAP & HWCAP_ASIMDDP) */
     ARM_QUANT_ROWS(ISA_NEONDOT, neondot)
 #endif
