@@ -5768,6 +5768,32 @@ ARM_AI float arm__h2f(uint16_t h) {
     return f16_to_f32(h);
 #endif
 }
+/* Four halves to floats, the bits of f16_to_f32. armv7 NEON without VFPv4 has no half
+   conversions, and the scalar one per block was about 40% of the instructions of the Q4_0
+   gemv there: the exponent rebiased in integer lanes (inf and NaN to 255), subnormals
+   as m * 2^-24 (normal in float, so NEON's flush to zero does not touch them). */
+ARM_AI float32x4_t arm__h2f4q(uint16x4_t h) {
+#if defined(__aarch64__)
+    return vcvt_f32_f16(vreinterpret_f16_u16(h));
+#else
+    const uint32x4_t u = vmovl_u16(h), em = vandq_u32(u, vdupq_n_u32(0x7fff)), bias = vdupq_n_u32(112u << 23);
+    uint32x4_t bits = vaddq_u32(vshlq_n_u32(em, 13), bias);
+    bits = vaddq_u32(bits, vandq_u32(vcgeq_u32(em, vdupq_n_u32(0x7c00)), bias));
+    const float32x4_t sub = vmulq_n_f32(vcvtq_f32_u32(em), 1.0f / 16777216.0f);
+    bits = vbslq_u32(vcltq_u32(em, vdupq_n_u32(0x0400)), vreinterpretq_u32_f32(sub), bits);
+    return vreinterpretq_f32_u32(vorrq_u32(bits, vshlq_n_u32(vandq_u32(u, vdupq_n_u32(0x8000)), 16)));
+#endif
+}
+/* Halves at p, p + stride, p + 2 stride, p + 3 stride (bytes, 2-aligned) as floats:
+   loaded into the lanes of one vector, converted together. */
+ARM_AI float32x4_t arm__h2f4_at(const uint8_t *p, size_t stride) {
+    uint16x4_t h = vld1_dup_u16((const uint16_t *)p);
+    h = vld1_lane_u16((const uint16_t *)(p + stride), h, 1);
+    h = vld1_lane_u16((const uint16_t *)(p + 2 * stride), h, 2);
+    h = vld1_lane_u16((const uint16_t *)(p + 3 * stride), h, 3);
+    return arm__h2f4q(h);
+}
+
 /* 16 bytes: 0x10 where bit i of the 16-bit value `bits` is set (byte i), else 0. */
 ARM_AI uint8x16_t arm__bits_to_0x10(uint32_t bits) {
     static const uint8_t sel[16] = { 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128 };
@@ -5914,30 +5940,30 @@ ARM_AI void arm__tile_store(float32x4_t acc, float *out, int64_t os, int nt) {
 
 /* Block b of a row of a 32-element type as signed codes lo (elements 0..15), hi (16..31),
    its scale and, for Q4_1/Q5_1, its min. */
-ARM_AI void arm__unpack_32(const uint8_t *w, int64_t b, int type, int8x16_t *lo, int8x16_t *hi, float *dw, float *mw) {
+ARM_AI void arm__unpack_32(const uint8_t *w, int64_t b, int type, int8x16_t *lo, int8x16_t *hi, uint16_t *dw, uint16_t *mw) {
     const uint8x16_t m4 = vdupq_n_u8(0x0f);
     uint8x16_t v;
     uint32_t qh = 0;
     switch (type) {
     case T_Q8_0: {
         const BlockQ8_0 *wb = (const BlockQ8_0 *)w + b;
-        *lo = vld1q_s8(wb->qs), *hi = vld1q_s8(wb->qs + 16), *dw = arm__h2f(wb->d);
+        *lo = vld1q_s8(wb->qs), *hi = vld1q_s8(wb->qs + 16), *dw = wb->d;
         return;
     }
-    case T_Q4_0: v = vld1q_u8(((const BlockQ4_0 *)w)[b].qs), *dw = arm__h2f(((const BlockQ4_0 *)w)[b].d); break;
+    case T_Q4_0: v = vld1q_u8(((const BlockQ4_0 *)w)[b].qs), *dw = ((const BlockQ4_0 *)w)[b].d; break;
     case T_Q4_1: {
         const BlockQ4_1 *wb = (const BlockQ4_1 *)w + b;
-        v = vld1q_u8(wb->qs), *dw = arm__h2f(wb->d), *mw = arm__h2f(wb->m);
+        v = vld1q_u8(wb->qs), *dw = wb->d, *mw = wb->m;
         break;
     }
     case T_Q5_0: {
         const BlockQ5_0 *wb = (const BlockQ5_0 *)w + b;
-        v = vld1q_u8(wb->qs), *dw = arm__h2f(wb->d), qh = kern__qh32(wb->qh);
+        v = vld1q_u8(wb->qs), *dw = wb->d, qh = kern__qh32(wb->qh);
         break;
     }
     default: {
         const BlockQ5_1 *wb = (const BlockQ5_1 *)w + b;
-        v = vld1q_u8(wb->qs), *dw = arm__h2f(wb->d), *mw = arm__h2f(wb->m), qh = kern__qh32(wb->qh);
+        v = vld1q_u8(wb->qs), *dw = wb->d, *mw = wb->m, qh = kern__qh32(wb->qh);
         break;
     }
     }
@@ -5979,13 +6005,13 @@ ARM_AI void arm__tile_32(const uint8_t *w, size_t w_row, const uint8_t *x, size_
         const float32x4_t dx4 = vld1q_f32(dx);
         ARM_UNROLL for (int r = 0; r < ARM_TR; r++) {
             int8x16_t lo, hi;
-            float dw, mw = 0.0f;
+            uint16_t dw, mw = 0;
             arm__unpack_32(w + r * w_row, b, type, &lo, &hi, &dw, &mw);
             int32x4_t p[ARM_TT];
             ARM_UNROLL for (int t = 0; t < ARM_TT; t++) p[t] = arm__dot32(dot, type != T_Q8_0, lo, hi, xl[t], xh[t]);
             float32x4_t sum = vcvtq_f32_s32(arm__hadd4(p[0], p[1], p[2], p[3]));
-            acc[r] = vaddq_f32(acc[r], vmulq_f32(sum, vmulq_n_f32(dx4, dw)));
-            if (q81) macc[r] = vaddq_f32(macc[r], vmulq_n_f32(vld1q_f32(sx), mw));
+            acc[r] = vaddq_f32(acc[r], vmulq_f32(sum, vmulq_n_f32(dx4, arm__h2f(dw))));
+            if (q81) macc[r] = vaddq_f32(macc[r], vmulq_n_f32(vld1q_f32(sx), arm__h2f(mw)));
         }
     }
     ARM_UNROLL for (int r = 0; r < ARM_TR; r++) arm__tile_store(vaddq_f32(acc[r], macc[r]), out + r, os, ARM_TT);
@@ -6012,15 +6038,15 @@ ARM_AI void arm__gemv_32(const uint8_t *w, size_t w_row, const uint8_t *x, int64
         }
         const int8x16_t xl = vld1q_s8(qs), xh = vld1q_s8(qs + 16);
         int32x4_t p[ARM_GR];
-        float dw[ARM_GR], mw[ARM_GR] = { 0 };
+        uint16_t dw[ARM_GR], mw[ARM_GR] = { 0 };
         ARM_UNROLL for (int r = 0; r < ARM_GR; r++) {
             int8x16_t lo, hi;
             arm__unpack_32(w + r * w_row, b, type, &lo, &hi, &dw[r], &mw[r]);
             p[r] = arm__dot32(dot, type != T_Q8_0, lo, hi, xl, xh);
         }
         float32x4_t sum = vcvtq_f32_s32(arm__hadd4(p[0], p[1], p[2], p[3]));
-        acc = vaddq_f32(acc, vmulq_f32(sum, vmulq_n_f32(vld1q_f32(dw), dx)));
-        if (q81) macc = vaddq_f32(macc, vmulq_n_f32(vld1q_f32(mw), sx));
+        acc = vaddq_f32(acc, vmulq_f32(sum, vmulq_n_f32(arm__h2f4q(vld1_u16(dw)), dx)));
+        if (q81) macc = vaddq_f32(macc, vmulq_n_f32(arm__h2f4q(vld1_u16(mw)), sx));
     }
     vst1q_f32(out, vaddq_f32(acc, macc));
 }
@@ -6137,27 +6163,34 @@ ARM_AI void arm__gemv_q45_k(const uint8_t *w, size_t w_row, const uint8_t *x, in
         const int16x8_t bs32 = arm__bsum32(xb->bsums);
         int32x4_t acc[ARM_GR], mm[ARM_GR];
         uint32_t u[ARM_GR][4];
-        float dw[ARM_GR], mw[ARM_GR];
         uint8x16_t h0[ARM_GR], h1[ARM_GR];
         ARM_UNROLL for (int r = 0; r < ARM_GR; r++) {
             const uint8_t *p = wb + (size_t)r * w_row;
-            uint16_t d16, dmin16;
-            memcpy(&d16, p, 2), memcpy(&dmin16, p + 2, 2);
-            dw[r] = arm__h2f(d16), mw[r] = arm__h2f(dmin16);
             kern__k4_unpack(p + 4, u[r]);                       /* sc0..7, m0..7 */
             mm[r] = arm__k4_mins(u[r], bs32);
             acc[r] = vdupq_n_s32(0);
             if (five) h0[r] = vld1q_u8(p + offsetof(BlockQ5_K, qh)), h1[r] = vld1q_u8(p + offsetof(BlockQ5_K, qh) + 16);
         }
-        ARM_UNROLL for (int q = 0; q < 4; q++)
-            ARM_UNROLL for (int r = 0; r < ARM_GR; r++) {
-                int8x16_t c[4];
-                arm__k45_codes(wb + (size_t)r * w_row + oqs + 32 * q, five, &h0[r], &h1[r], c);
-                acc[r] = arm__k45_dot(dot, acc[r], c, xb->qs + 64 * q, arm__k4_sc(u[r], 2 * q), arm__k4_sc(u[r], 2 * q + 1));
-            }
+#define ARM_K45_STEP(r, q)                                                                                             \
+    {                                                                                                                  \
+        int8x16_t c[4];                                                                                                \
+        arm__k45_codes(wb + (size_t)(r) * w_row + oqs + 32 * (q), five, &h0[r], &h1[r], c);                            \
+        acc[r] = arm__k45_dot(dot, acc[r], c, xb->qs + 64 * (q), arm__k4_sc(u[r], 2 * (q)), arm__k4_sc(u[r], 2 * (q) + 1)); \
+    }
+        /* the rows side by side share the token's loads; one row at a time where they would
+           not fit the registers (Q5_K's fifth bits; armv7's 16 registers): instructions per
+           row block under qemu, Q5_K dotprod 204 -> 187, armv7 Q4_K 328 -> 308, Q5_K 432 ->
+           386 (aarch64 Q4_K went 125 -> 134) */
+#if defined(__aarch64__)
+        if (!five)
+            ARM_UNROLL for (int q = 0; q < 4; q++) ARM_UNROLL for (int r = 0; r < ARM_GR; r++) ARM_K45_STEP(r, q)
+        else
+#endif
+            _Pragma("GCC unroll 1") for (int r = 0; r < ARM_GR; r++) ARM_UNROLL for (int q = 0; q < 4; q++) ARM_K45_STEP(r, q)
+#undef ARM_K45_STEP
         float32x4_t isum = vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]));
         float32x4_t msum = vcvtq_f32_s32(arm__hadd4(mm[0], mm[1], mm[2], mm[3]));
-        float32x4_t d = vmulq_n_f32(vld1q_f32(dw), xb->d), dmin = vmulq_n_f32(vld1q_f32(mw), xb->d);
+        float32x4_t d = vmulq_n_f32(arm__h2f4_at(wb, w_row), xb->d), dmin = vmulq_n_f32(arm__h2f4_at(wb + 2, w_row), xb->d);
         sum = vaddq_f32(sum, vsubq_f32(vmulq_f32(d, isum), vmulq_f32(dmin, msum)));
     }
     vst1q_f32(out, sum);
@@ -6387,10 +6420,10 @@ ARM_AI void arm__gemv_k16(const uint8_t *w, size_t w_row, const uint8_t *x, int6
     for (int64_t b = 0; b < nb; b++) {
         const BlockQ8_K *xb = (const BlockQ8_K *)x + b;
         int32x4_t acc[ARM_GR], mm[ARM_GR];
-        float dw[ARM_GR], mw[ARM_GR];
+        const uint8_t *wb = w + (size_t)b * bsz;
         /* one row at a time: the four rows' codes interleaved would not fit the registers */
         _Pragma("GCC unroll 1") for (int r = 0; r < ARM_GR; r++) {
-            const uint8_t *p = w + (size_t)r * w_row + (size_t)b * bsz;
+            const uint8_t *p = wb + (size_t)r * w_row;
             int32x4_t a32 = vdupq_n_s32(0);
             if (type == T_Q2_K) {
                 /* msum: the 16 mins (high nibbles) times the token's bsums */
@@ -6402,9 +6435,6 @@ ARM_AI void arm__gemv_k16(const uint8_t *w, size_t w_row, const uint8_t *x, int6
                 s = vmlal_s16(s, vget_high_s16(b0), vget_high_s16(m0));
                 s = vmlal_s16(s, vget_low_s16(b1), vget_low_s16(m1));
                 mm[r] = vmlal_s16(s, vget_high_s16(b1), vget_high_s16(m1));
-                dw[r] = arm__h2f(q->d), mw[r] = arm__h2f(q->dmin);
-            } else {
-                dw[r] = arm__h2f(type == T_Q6_K ? ((const BlockQ6_K *)p)->d : ((const BlockQ3_K *)p)->d);
             }
             int32x4_t off = vdupq_n_s32(0);     /* Q6_K: sum of sc_j * bsum_j, the codes' 32 */
             ARM_UNROLL for (int h = 0; h < 2; h++) {
@@ -6425,10 +6455,12 @@ ARM_AI void arm__gemv_k16(const uint8_t *w, size_t w_row, const uint8_t *x, int6
             acc[r] = type == T_Q6_K ? vsubq_s32(a32, vshlq_n_s32(off, 5)) : a32;
         }
         float32x4_t isum = vcvtq_f32_s32(arm__hadd4(acc[0], acc[1], acc[2], acc[3]));
-        float32x4_t d = vmulq_n_f32(vld1q_f32(dw), xb->d);
+        const size_t od = type == T_Q6_K ? offsetof(BlockQ6_K, d) : type == T_Q3_K ? offsetof(BlockQ3_K, d) : offsetof(BlockQ2_K, d);
+        float32x4_t d = vmulq_n_f32(arm__h2f4_at(wb + od, w_row), xb->d);
         if (type == T_Q2_K) {
             float32x4_t msum = vcvtq_f32_s32(arm__hadd4(mm[0], mm[1], mm[2], mm[3]));
-            sum = vaddq_f32(sum, vsubq_f32(vmulq_f32(d, isum), vmulq_f32(vmulq_n_f32(vld1q_f32(mw), xb->d), msum)));
+            float32x4_t dmin = vmulq_n_f32(arm__h2f4_at(wb + offsetof(BlockQ2_K, dmin), w_row), xb->d);
+            sum = vaddq_f32(sum, vsubq_f32(vmulq_f32(d, isum), vmulq_f32(dmin, msum)));
         } else {
             sum = vaddq_f32(sum, vmulq_f32(d, isum));
         }
@@ -6561,11 +6593,11 @@ ARM_AI void ap__unpack(int ty, const uint8_t *w, const size_t *ro, int64_t b0, i
     for (int b = 0; b < nb; b++)
         ARM_UNROLL for (int g = 0; g < 2; g++) {
             int8x16_t lo[4], hi[4];
-            float d[4], m[4] = { 0 };
+            uint16_t d[4], m[4] = { 0 };
             ARM_UNROLL for (int i = 0; i < 4; i++) arm__unpack_32(w + ro[4 * g + i], b0 + b, ty, &lo[i], &hi[i], &d[i], &m[i]);
             ap__t4(lo, &u->w[b][8 * g]);
             ap__t4(hi, &u->w[b][8 * g + 4]);
-            u->d[b][g] = vld1q_f32(d), u->m[b][g] = vld1q_f32(m);
+            u->d[b][g] = arm__h2f4q(vld1_u16(d)), u->m[b][g] = arm__h2f4q(vld1_u16(m));
         }
 }
 

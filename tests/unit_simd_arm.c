@@ -21,7 +21,9 @@
  *   - tile: every tile_r x tile_t block equals tile_r * tile_t calls of the variant's
  *     dot and of the reference dot (within the same tolerance; F16 activations clamped
  *     to stay finite, as for the dots).
- * Then kern_init(0) must pick, per type, the last listed variant of an ISA this CPU has. */
+ * Then kern_init(0) must pick, per type, the last listed variant of an ISA this CPU has.
+ * On ARM also arm__h2f4q, the scales' vector half-to-float conversion (integer lanes on
+ * armv7), against f16_to_f32 on all 65536 halves. */
 #define LLM_NO_MAIN
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -298,8 +300,36 @@ static void test_dispatch(void) {
     CHECK("simd.dispatch LLM_FORCE_REF keeps the reference", ref, "a variant was chosen");
 }
 
+#if defined(LLM_SIMD_ARM)
+/* The scales' vector conversion: every half against f16_to_f32, bit for bit (a NaN only
+   as NaN: aarch64's fcvt quiets signalling NaNs, which no kernel result depends on). */
+#if defined(__arm__)
+__attribute__((target("fpu=neon")))     /* as llm.c's NEON part (the rest is plain VFP) */
+#endif
+static void test_h2f4q(void) {
+    int bad = 0;
+    char why[120] = "";
+    for (uint32_t h = 0; h < 65536; h += 4) {
+        const uint16_t in[4] = { (uint16_t)h, (uint16_t)(h + 1), (uint16_t)(h + 2), (uint16_t)(h + 3) };
+        float got[4];
+        vst1q_f32(got, arm__h2f4q(vld1_u16(in)));
+        for (int i = 0; i < 4; i++) {
+            float want = f16_to_f32(in[i]);
+            uint32_t gb, wb;
+            memcpy(&gb, &got[i], 4), memcpy(&wb, &want, 4);
+            int ok = isnan(want) ? isnan(got[i]) : gb == wb;
+            if (!ok && !bad++) snprintf(why, sizeof why, "half 0x%04x: got 0x%08x, f16_to_f32 0x%08x", in[i], gb, wb);
+        }
+    }
+    CHECK("simd.h2f4q: all 65536 halves as f16_to_f32", !bad, "%d differ; first: %s", bad, why);
+}
+#endif
+
 int main(void) {
     kern_init(0);
+#if defined(LLM_SIMD_ARM)
+    test_h2f4q();
+#endif
     printf("# ISAs:");
     for (int i = 0; i < ISA_COUNT; i++)
         if (kern_isa_have[i]) printf(" %s", isa_names[i]);
