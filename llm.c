@@ -6984,36 +6984,6 @@ AP_KERNELS(neondot)
 
 /* ---- F32 / F16: float lanes per chunk of 256 elements, chunks summed in double ---- */
 
-/* ---- F32 dot; the float types' tiles (below) take ARM_FR rows ----
- * aarch64 multiplies and adds in one rounding (vfmaq_f32); armv7 without VFPv4 has no
- * fused multiply-add, so vmlaq_f32 there. */
-#if defined(__aarch64__)
-enum { ARM_FR = 4 };
-#define ARM_FMLA(a, b, c) vfmaq_f32(a, b, c)
-#else
-enum { ARM_FR = 2 };      /* 16 vector registers: 8 sums, 2 rows, 4 tokens */
-#define ARM_FMLA(a, b, c) vmlaq_f32(a, b, c)
-#endif
-
-static float kern_dot_f32_neon(const void *vw, const void *vx, int64_t n) {
-    const float *w = vw, *x = vx;
-    double sum = 0.0;
-    int64_t i = 0;
-    while (i + 16 <= n) {
-        int64_t end = i + 256 <= n ? i + 256 : n - (n - i) % 16;
-        float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
-        for (; i < end; i += 16) {
-            a0 = ARM_FMLA(a0, vld1q_f32(w + i), vld1q_f32(x + i));
-            a1 = ARM_FMLA(a1, vld1q_f32(w + i + 4), vld1q_f32(x + i + 4));
-            a2 = ARM_FMLA(a2, vld1q_f32(w + i + 8), vld1q_f32(x + i + 8));
-            a3 = ARM_FMLA(a3, vld1q_f32(w + i + 12), vld1q_f32(x + i + 12));
-        }
-        sum += (double)arm__hadd_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
-    }
-    for (; i < n; i++) sum += (double)(w[i] * x[i]);
-    return (float)sum;
-}
-
 /* ---- F16 conversions and FMA: the F16 dot, attention over the F16 cache, SwiGLU ----
  * aarch64 always has them; armv7 needs VFPv4 (ISA_NEONV4: AT_HWCAP has HWCAP_VFPv4, as
  * on every Pi from the Pi 2 on). GCC's armv7 arm_neon.h declares no float16 types
@@ -7037,53 +7007,23 @@ ARM_AI float32x4_t arm__h2f4(uint16x4_t h) { return vcvt_f32_f16(vreinterpret_f1
 ARM_AI uint16x4_t arm__f2h4(float32x4_t f) { return vreinterpret_u16_f16(vcvt_f16_f32(f)); }
 #endif
 
-ARM_V4 static float kern_dot_f16_neon(const void *vw, const void *vx, int64_t n) {
-    const uint16_t *w = vw, *x = vx;
-    double sum = 0.0;
-    int64_t i = 0;
-    while (i + 16 <= n) {
-        int64_t end = i + 256 <= n ? i + 256 : n - (n - i) % 16;
-        float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
-        for (; i < end; i += 16) {
-            a0 = vfmaq_f32(a0, arm__h2f4(vld1_u16(w + i)), arm__h2f4(vld1_u16(x + i)));
-            a1 = vfmaq_f32(a1, arm__h2f4(vld1_u16(w + i + 4)), arm__h2f4(vld1_u16(x + i + 4)));
-            a2 = vfmaq_f32(a2, arm__h2f4(vld1_u16(w + i + 8)), arm__h2f4(vld1_u16(x + i + 8)));
-            a3 = vfmaq_f32(a3, arm__h2f4(vld1_u16(w + i + 12)), arm__h2f4(vld1_u16(x + i + 12)));
-        }
-        sum += (double)arm__hadd_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
-    }
-    for (; i < n; i++) sum += (double)(f16_to_f32(w[i]) * f16_to_f32(x[i]));
-    return (float)sum;
-}
-
-/* ---- the float types (F32, F16, BF16): the BF16 dot, and tiles of rows x tokens ----
- * BF16 is the top half of an F32, so it widens by one shift. A tile multiplies ARM_FR
+/* ---- the float types (F32, F16, BF16): dots, and tiles of rows x tokens ----
+ * BF16 is the top half of an F32, so it widens by one shift. Dots: products summed in
+ * float lanes per chunk of 256 elements, the chunks in double. A tile multiplies ARM_FR
  * rows by ARM_TT tokens: each 4 elements of a row and of a token are loaded and widened
  * once for the whole tile, not once per dot (16 multiply-adds per 8 loads, not 1 per
- * 2). Sums as the dots: float lanes per chunk of 256 elements, the chunks in double.
- * armv7 without VFPv4 has no fused multiply-add: vmlaq_f32 there (F16 needs VFPv4 for
- * its conversions anyway, so its tile is an ARM_V4 function). ARM_FR, ARM_FMLA: above. */
+ * 2), and sums as the dots do. armv7 without VFPv4 has no fused multiply-add: vmlaq_f32
+ * there (F16 needs VFPv4 for its conversions anyway, so its dot and tile are ARM_V4
+ * functions, and its dot fuses). */
+#if defined(__aarch64__)
+enum { ARM_FR = 4 };
+#define ARM_FMLA(a, b, c) vfmaq_f32(a, b, c)
+#else
+enum { ARM_FR = 2 };      /* 16 vector registers: 8 sums, 2 rows, 4 tokens */
+#define ARM_FMLA(a, b, c) vmlaq_f32(a, b, c)
+#endif
 
 ARM_AI float32x4_t arm__bf2f4(uint16x4_t h) { return vreinterpretq_f32_u32(vshll_n_u16(h, 16)); }
-
-static float kern_dot_bf16_neon(const void *vw, const void *vx, int64_t n) {
-    const uint16_t *w = vw, *x = vx;
-    double sum = 0.0;
-    int64_t i = 0;
-    while (i + 16 <= n) {
-        int64_t end = i + 256 <= n ? i + 256 : n - (n - i) % 16;
-        float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
-        for (; i < end; i += 16) {
-            a0 = ARM_FMLA(a0, arm__bf2f4(vld1_u16(w + i)), arm__bf2f4(vld1_u16(x + i)));
-            a1 = ARM_FMLA(a1, arm__bf2f4(vld1_u16(w + i + 4)), arm__bf2f4(vld1_u16(x + i + 4)));
-            a2 = ARM_FMLA(a2, arm__bf2f4(vld1_u16(w + i + 8)), arm__bf2f4(vld1_u16(x + i + 8)));
-            a3 = ARM_FMLA(a3, arm__bf2f4(vld1_u16(w + i + 12)), arm__bf2f4(vld1_u16(x + i + 12)));
-        }
-        sum += (double)arm__hadd_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
-    }
-    for (; i < n; i++) sum += (double)(bf16_to_f32(w[i]) * bf16_to_f32(x[i]));
-    return (float)sum;
-}
 
 /* Elements i .. i + 3 of a row of `type` (F32, F16, BF16) as floats. */
 ARM_AI float32x4_t arm__f4(const uint8_t *row, int64_t i, int type) {
@@ -7095,6 +7035,29 @@ ARM_AI float arm__f1(const uint8_t *row, int64_t i, int type) {
     if (type == T_F32) return ((const float *)row)[i];
     return type == T_F16 ? f16_to_f32(((const uint16_t *)row)[i]) : bf16_to_f32(((const uint16_t *)row)[i]);
 }
+
+#define ARM_DOT_F(name, ATTR, TY, FMA)                                                                          \
+    ATTR static float kern_dot_##name##_neon(const void *vw, const void *vx, int64_t n) {                      \
+        const uint8_t *w = vw, *x = vx;                                                                        \
+        double sum = 0.0;                                                                                      \
+        int64_t i = 0;                                                                                         \
+        while (i + 16 <= n) {                                                                                  \
+            int64_t end = i + 256 <= n ? i + 256 : n - (n - i) % 16;                                           \
+            float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;                                     \
+            for (; i < end; i += 16) {                                                                         \
+                a0 = FMA(a0, arm__f4(w, i, TY), arm__f4(x, i, TY));                                            \
+                a1 = FMA(a1, arm__f4(w, i + 4, TY), arm__f4(x, i + 4, TY));                                    \
+                a2 = FMA(a2, arm__f4(w, i + 8, TY), arm__f4(x, i + 8, TY));                                    \
+                a3 = FMA(a3, arm__f4(w, i + 12, TY), arm__f4(x, i + 12, TY));                                  \
+            }                                                                                                  \
+            sum += (double)arm__hadd_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));                     \
+        }                                                                                                      \
+        for (; i < n; i++) sum += (double)(arm__f1(w, i, TY) * arm__f1(x, i, TY));                             \
+        return (float)sum;                                                                                     \
+    }
+ARM_DOT_F(f32, , T_F32, ARM_FMLA)
+ARM_DOT_F(bf16, , T_BF16, ARM_FMLA)
+ARM_DOT_F(f16, ARM_V4, T_F16, vfmaq_f32)
 
 ARM_AI void arm__tile_f(const uint8_t *w, size_t w_row, const uint8_t *x, size_t x_row, int64_t n, float *out, int64_t os,
                         int type) {
