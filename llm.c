@@ -6361,12 +6361,12 @@ ARM_AI void arm__tile_q2_k(const uint8_t *vw, const uint8_t *x, size_t x_row, in
 /* ---- Generation of Q2_K / Q3_K / Q6_K: ARM_GR rows against one token ----
  * The three share a shape: 16 sub-blocks of 16 elements, each with its own scale, and
  * the codes of half h of a block as 8 vectors a[i] (elements 128h + 16i .., sub-block
- * 8h + i; arm__k2_codes, arm__k3_codes, arm__k6_codes). The token's 8 vectors of a half
- * are loaded once for the rows; a half's 8 scales are unpacked as one vector per row
- * (Q3_K's 6-bit signed scales by shifts, not kern__q3_k_scale per sub-block) and applied
- * by multiply-by-lane, so no scalar reaches the vector unit. The integers are exact, so
- * the same as the tiles', and each lane's float steps are the tile's: bit-identical to
- * the reference. */
+ * 8h + i; arm__k2_codes, arm__k3_codes, arm__k6_codes). The rows go one after another
+ * (the token's bytes come from L1 for each), their float steps in one vector; a half's
+ * 8 scales are unpacked as one vector per row (Q3_K's 6-bit signed scales by shifts,
+ * not kern__q3_k_scale per sub-block) and applied by multiply-by-lane, so no scalar
+ * reaches the vector unit. The integers are exact, so the same as the tiles', and each
+ * lane's float steps are the tile's: bit-identical to the reference. */
 
 /* A half's 8 scales as int16: Q6_K's signed bytes, Q2_K's low nibbles, Q3_K's 6 bits
    (low nibble of byte j (h = 0) or its high nibble (h = 1), bits 2*(j/4) + 4h of byte
@@ -6982,9 +6982,7 @@ AP_KERNELS(neondot)
 #pragma GCC pop_options
 #endif
 
-/* ---- F32 / F16: float lanes per chunk of 256 elements, chunks summed in double ---- */
-
-/* ---- F16 conversions and FMA: the F16 dot, attention over the F16 cache, SwiGLU ----
+/* ---- F16 conversions and FMA: the float types' kernels, attention over the F16 cache, SwiGLU ----
  * aarch64 always has them; armv7 needs VFPv4 (ISA_NEONV4: AT_HWCAP has HWCAP_VFPv4, as
  * on every Pi from the Pi 2 on). GCC's armv7 arm_neon.h declares no float16 types
  * without the global -mfp16-format=ieee, so there the two conversions are one
