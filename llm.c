@@ -7409,7 +7409,7 @@ static inline uint64_t kg__f16x4(const uint8_t *w, size_t w_row, size_t off) {
 
 /* Codes of blocks b (low lane) and b+1 (high lane): lo = elements 0..15, hi = 16..31, as
    unsigned bytes (Q5: fifth bit included). two = 0: block b only, high lane zero. */
-KG_AVX2 KG_INLINE void kg__codes2_avx2(int ty, const uint8_t *b0, int two, __m256i *lo, __m256i *hi) {
+KG_AVX2 KG_INLINE void kg__nib2_avx2(int ty, const uint8_t *b0, int two, __m256i *lo, __m256i *hi) {
     const size_t bs = kx__wbs(ty), qs = kx__wqs(ty);
     __m128i r0 = _mm_loadu_si128((const __m128i *)(b0 + qs));
     __m256i v = two ? _mm256_inserti128_si256(_mm256_castsi128_si256(r0), _mm_loadu_si128((const __m128i *)(b0 + bs + qs)), 1)
@@ -7417,14 +7417,21 @@ KG_AVX2 KG_INLINE void kg__codes2_avx2(int ty, const uint8_t *b0, int two, __m25
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     *lo = _mm256_and_si256(v, m4);
     *hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+}
+/* Q5: the fifth bits of elements 0..15 of both blocks (ml) and of 16..31 (mh), bit j of
+   each 16 for element j, block b's below block b+1's: the byte order of lo and hi. */
+static inline void kg__qh2(int ty, const uint8_t *b0, int two, uint32_t *ml, uint32_t *mh) {
+    uint32_t h0 = kx__u32(b0 + kx__wqh(ty)), h1 = two ? kx__u32(b0 + kx__wbs(ty) + kx__wqh(ty)) : 0;
+    *ml = (h0 & 0xffff) | (h1 << 16), *mh = (h0 >> 16) | (h1 & 0xffff0000u);
+}
+KG_AVX2 KG_INLINE void kg__codes2_avx2(int ty, const uint8_t *b0, int two, __m256i *lo, __m256i *hi) {
+    kg__nib2_avx2(ty, b0, two, lo, hi);
     if (kx__is5(ty)) {
-        /* qh bit j -> element j: bits 0..15 to lo, 16..31 to hi, per block */
-        uint32_t h0 = kx__u32(b0 + kx__wqh(ty)), h1 = two ? kx__u32(b0 + bs + kx__wqh(ty)) : 0;
-        __m256i bl = kx__bits32_avx2((h0 & 0xffff) | (h1 << 16));
-        __m256i bh = kx__bits32_avx2((h0 >> 16) | (h1 & 0xffff0000u));
+        uint32_t ml, mh;
+        kg__qh2(ty, b0, two, &ml, &mh);
         const __m256i b4 = _mm256_set1_epi8(0x10);
-        *lo = _mm256_or_si256(*lo, _mm256_and_si256(bl, b4));
-        *hi = _mm256_or_si256(*hi, _mm256_and_si256(bh, b4));
+        *lo = _mm256_or_si256(*lo, _mm256_and_si256(kx__bits32_avx2(ml), b4));
+        *hi = _mm256_or_si256(*hi, _mm256_and_si256(kx__bits32_avx2(mh), b4));
     }
 }
 /* kx__bits32_avx2 puts bits 0..7 in bytes 0..7 etc.: bits 0..15 -> bytes 0..15 (low lane),
@@ -7434,20 +7441,14 @@ KG_AVX2 KG_INLINE void kg__codes2_avx2(int ty, const uint8_t *b0, int two, __m25
    stand, so each half takes one masked add of 16 instead of a shuffle, an or, a compare,
    an and and an or. */
 KG_VNNI KG_INLINE void kg__codes2_vnni(int ty, const uint8_t *b0, int two, __m256i *lo, __m256i *hi) {
-    if (!kx__is5(ty)) {
-        kg__codes2_avx2(ty, b0, two, lo, hi);
-        return;
+    kg__nib2_avx2(ty, b0, two, lo, hi);
+    if (kx__is5(ty)) {
+        uint32_t ml, mh;
+        kg__qh2(ty, b0, two, &ml, &mh);
+        const __m256i b4 = _mm256_set1_epi8(0x10);
+        *lo = _mm256_mask_add_epi8(*lo, (__mmask32)ml, *lo, b4);
+        *hi = _mm256_mask_add_epi8(*hi, (__mmask32)mh, *hi, b4);
     }
-    const size_t bs = kx__wbs(ty), qs = kx__wqs(ty);
-    __m128i r0 = _mm_loadu_si128((const __m128i *)(b0 + qs));
-    __m256i v = two ? _mm256_inserti128_si256(_mm256_castsi128_si256(r0), _mm_loadu_si128((const __m128i *)(b0 + bs + qs)), 1)
-                    : _mm256_zextsi128_si256(r0);
-    const __m256i m4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
-    uint32_t h0 = kx__u32(b0 + kx__wqh(ty)), h1 = two ? kx__u32(b0 + bs + kx__wqh(ty)) : 0;
-    *lo = _mm256_and_si256(v, m4);
-    *hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
-    *lo = _mm256_mask_add_epi8(*lo, (__mmask32)((h0 & 0xffff) | (h1 << 16)), *lo, b4);
-    *hi = _mm256_mask_add_epi8(*hi, (__mmask32)((h0 >> 16) | (h1 & 0xffff0000u)), *hi, b4);
 }
 
 /* Activation blocks b, b+1: XL = [x_b 0..15 | x_b1 0..15], XH = [x_b 16..31 | x_b1 16..31],
