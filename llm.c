@@ -7389,7 +7389,13 @@ static void kern_quant_q8_k_neon(const float *x, void *vy, int64_t n) {
 #ifndef KG_PF2
 #define KG_PF2 16384
 #endif
-#define KG_PREFETCH2(p) (_mm_prefetch((const char *)(p) + KG_PF, KG_HINT), _mm_prefetch((const char *)(p) + KG_PF2, KG_HINT))
+/* l1 (a literal where the kernels are instantiated): prefetcht0 instead of KG_HINT. On a
+   Zen 5 (AMD family 1Ah) prefetcht1 left the 512-bit generation kernels 8-10% slower
+   than prefetcht0 (tinyllama-1.1b, one thread, Q4_K_M 47-49 -> 51-53 t/s, Q8_0 22.1-23.2
+   -> 24.4-25.3; Q4_0 no faster); Zen 4 measured the opposite (above). kern__detect sets
+   kern_prefetch_l1 by the CPU's family and kern_init takes the KernGenVariant's fn_l1. */
+#define KG_PF1(a, l1) ((l1) ? _mm_prefetch((const char *)(a), _MM_HINT_T0) : _mm_prefetch((const char *)(a), KG_HINT))
+#define KG_PREFETCH2(p, l1) (KG_PF1((const char *)(p) + KG_PF, l1), KG_PF1((const char *)(p) + KG_PF2, l1))
 
 /* The f16 at byte offset off of four rows w_row apart, as one 64-bit word. */
 /* The empty asm keeps GCC from vectorising the packing (it would use vector ports,
@@ -7952,7 +7958,7 @@ KG_VNNI KG_INLINE __m512 kg__q4_0_tail(const __m512i sr[4], __m512i S, const __m
  * one thread, 2.4-3.2% with two. */
 /* ng groups of 4 blocks of 4 rows (Q4_0, or Q8_0 with is8: below) against prepared
  * activations pp, added to acc. */
-KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t ng, __m512 acc) {
+KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, int l1, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t ng, __m512 acc) {
     const size_t wbs = is8 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
     const __m512i m4 = _mm512_set1_epi8(0x0f), sg = _mm512_set1_epi8((char)0x80);
     /* Q4_0: words of [p, p+64) and (index 32+) [p+8, p+72) holding the codes of blocks 0..3 */
@@ -7979,11 +7985,11 @@ KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, const uint8_t *w, size_t w_row, c
         __m512i sr[4], A[4], S = z;
         KX_UNROLL for (int r = 0; r < 4; r++) {
             const uint8_t *p = wb + (size_t)r * w_row;
-            KG_PREFETCH2(p);
-            KG_PREFETCH2(p + 64);
+            KG_PREFETCH2(p, l1);
+            KG_PREFETCH2(p + 64, l1);
             A[r] = _mm512_loadu_si512((const void *)p);
             if (is8) {
-                KG_PREFETCH2(p + 128);
+                KG_PREFETCH2(p + 128, l1);
                 const __m512i B = _mm512_loadu_si512((const void *)(p + 64));
                 __m512i v0 = _mm512_xor_si512(_mm512_permutex2var_epi16(A[r], i0, B), sg);
                 __m512i v1 = _mm512_xor_si512(_mm512_permutex2var_epi16(_mm512_loadu_si512((const void *)(p + 8)), i1,
@@ -8035,7 +8041,7 @@ static KG_VNNI void kern_gen_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, co
                                      int nt, int64_t n, float *out, int64_t os) {
     (void)nr; (void)nt; (void)x_row; (void)os;
     const int64_t nb = n / QK, ng = nb / 4;
-    __m512 acc = kg__q32_rows(0, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
+    __m512 acc = kg__q32_rows(0, 0, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
     kg__q4_0_end(w, w_row, xp + (size_t)ng * KG_Q4P * 64, 4 * ng, nb, acc, out);
 }
 
@@ -8048,17 +8054,15 @@ static KG_VNNI void kern_gemv_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, c
     for (int64_t g = 0; g < ng; g += 16) {
         int64_t k = ng - g < 16 ? ng - g : 16;
         for (int64_t i = 0; i < k; i++) kg__q32_xprep(x + (size_t)(g + i) * 4 * sizeof(BlockQ8_0), pp + i * KG_Q4P, 8);
-        acc = kg__q32_rows(0, w + (size_t)g * 4 * sizeof(BlockQ4_0), w_row, pp, k, acc);
+        acc = kg__q32_rows(0, 0, w + (size_t)g * 4 * sizeof(BlockQ4_0), w_row, pp, k, acc);
     }
     kg__q4_0_end(w, w_row, x + (size_t)ng * 4 * sizeof(BlockQ8_0), 4 * ng, nb, acc, out);
 }
 
 
-static KG_VNNI void kern_gen_q8_0_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
-                                     int nt, int64_t n, float *out, int64_t os) {
-    (void)nr; (void)nt; (void)x_row; (void)os;
+KG_VNNI KG_INLINE void kg__gen_q8_0(int l1, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n, float *out) {
     const int64_t nb = n / QK, ng = nb / 4;
-    __m512 acc = kg__q32_rows(1, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
+    __m512 acc = kg__q32_rows(1, l1, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
     __m256 h = kg__q8_steps_vnni(w + (size_t)ng * 4 * sizeof(BlockQ8_0), w_row, xp + (size_t)ng * KG_Q4P * 64,
                                  nb - 4 * ng, _mm256_setzero_ps());
     h = _mm256_add_ps(h, _mm256_add_ps(_mm512_castps512_ps256(acc),
@@ -8106,7 +8110,7 @@ KQ_VNNI KG_INLINE __m128 kg__k6_tail(const __m512i s[4], const uint8_t *wb, size
 
 /* Blocks [0, nb) of 4 rows (w: block 0 of row 0) against prepared activations pp; a
    block's tail after the next block's multiplies, as in kg__k45_rows. */
-KQ_VNNI KG_INLINE __m128 kg__k6_rows(const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb, __m128 acc) {
+KQ_VNNI KG_INLINE __m128 kg__k6_rows(int l1, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb, __m128 acc) {
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     const __m512i mlo = _mm512_inserti64x4(_mm512_set1_epi8(0x03), _mm256_set1_epi8(0x0c), 1);
     const __m512i mhi = _mm512_inserti64x4(_mm512_set1_epi8(0x30), _mm256_set1_epi8((char)0xc0), 1);
@@ -8124,7 +8128,7 @@ KQ_VNNI KG_INLINE __m128 kg__k6_rows(const uint8_t *w, size_t w_row, const __m51
         __m512i s[4];
         KQ_UNROLL for (int k = 0; k < 4; k++) {
             const BlockQ6_K *blk = (const BlockQ6_K *)(wb + (size_t)k * w_row);
-            KQ_UNROLL for (size_t o = 0; o < sizeof(BlockQ6_K); o += 64) KG_PREFETCH2((const uint8_t *)blk + o);
+            KQ_UNROLL for (size_t o = 0; o < sizeof(BlockQ6_K); o += 64) KG_PREFETCH2((const uint8_t *)blk + o, l1);
             __m256i sb = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)blk->scales));
             const __m512i sc[2] = { _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(sb, t0)),
                                     _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(sb, t1)) };
@@ -8153,10 +8157,8 @@ static KQ_VNNI void kern_prep_q6_k_zmm(const uint8_t *xq, uint8_t *xp, int64_t n
     for (int64_t b = 0; b < n / QK_K; b++) kg__k6_xprep((const BlockQ8_K *)xq + b, (__m512i *)xp + b * KG_K6P);
 }
 
-static KQ_VNNI void kern_gen_q6_k_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
-                                      int nt, int64_t n, float *out, int64_t os) {
-    (void)nr; (void)nt; (void)x_row; (void)os;
-    _mm_storeu_ps(out, kg__k6_rows(w, w_row, (const __m512i *)xp, n / QK_K, _mm_setzero_ps()));
+KQ_VNNI KG_INLINE void kg__gen_q6_k(int l1, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n, float *out) {
+    _mm_storeu_ps(out, kg__k6_rows(l1, w, w_row, (const __m512i *)xp, n / QK_K, _mm_setzero_ps()));
 }
 
 static KQ_VNNI void kern_gemv_q6_k_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
@@ -8166,7 +8168,7 @@ static KQ_VNNI void kern_gemv_q6_k_zmm(const uint8_t *w, size_t w_row, int nr, c
     __m128 acc = _mm_setzero_ps();
     for (int64_t b = 0; b < n / QK_K; b++) {
         kg__k6_xprep((const BlockQ8_K *)x + b, pp);
-        acc = kg__k6_rows(w + (size_t)b * sizeof(BlockQ6_K), w_row, pp, 1, acc);
+        acc = kg__k6_rows(0, w + (size_t)b * sizeof(BlockQ6_K), w_row, pp, 1, acc);
     }
     _mm_storeu_ps(out, acc);
 }
@@ -8218,7 +8220,7 @@ KQ_VNNI KG_INLINE __m128 kg__k45_tail(const __m512i s[4], __m512i md, const uint
  * tail of a block (horizontal sums, float step: a long dependency chain) is done after
  * the next block's multiplies, so that the two overlap in the out-of-order window:
  * tinyllama-1.1b Q4_K rows, one thread, in cache 32.3 -> 34.3 GB/s. */
-KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb, __m128 acc) {
+KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, int l1, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb, __m128 acc) {
     const size_t bsz = is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
     const size_t oqs = is5 ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     const __m512i m4 = _mm512_set1_epi8(0x0f), b4 = _mm512_set1_epi8(0x10), z = _mm512_setzero_si512();
@@ -8245,7 +8247,7 @@ KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, const uint8_t *w, size_t w_row, c
         __m512i s[4];
         KQ_UNROLL for (int k = 0; k < 4; k++) {
             const uint8_t *blk = wb + (size_t)k * w_row;
-            KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH2(blk + o);
+            KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH2(blk + o, l1);
             __m512i sc = scs[k];
             __m512i z0 = _mm512_loadu_si512((const void *)(blk + oqs)), z1 = _mm512_loadu_si512((const void *)(blk + oqs + 64));
             __m512i lo0 = _mm512_and_si512(z0, m4), hi0 = _mm512_and_si512(_mm512_srli_epi16(z0, 4), m4);
@@ -8281,7 +8283,7 @@ static KQ_INL KQ_VNNI void kg__k45_gemv(int is5, const uint8_t *w, size_t w_row,
     __m128 acc = _mm_setzero_ps();
     for (int64_t b = 0; b < n / QK_K; b++) {
         kg__k45_xprep((const BlockQ8_K *)x + b, pp);
-        acc = kg__k45_rows(is5, w + (size_t)b * (is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K)), w_row, pp, 1, acc);
+        acc = kg__k45_rows(is5, 0, w + (size_t)b * (is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K)), w_row, pp, 1, acc);
     }
     _mm_storeu_ps(out, acc);
 }
@@ -8292,13 +8294,32 @@ static KQ_VNNI void kern_gemv_##NAME##_zmm(const uint8_t *w, size_t w_row, int n
     (void)nr; (void)nt; (void)x_row; (void)os;                                                                 \
     kg__k45_gemv(IS5, w, w_row, x, n, out);                                                                    \
 }                                                                                                              \
-static KQ_VNNI void kern_gen_##NAME##_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row, \
-                                         int nt, int64_t n, float *out, int64_t os) {                         \
-    (void)nr; (void)nt; (void)x_row; (void)os;                                                                 \
-    _mm_storeu_ps(out, kg__k45_rows(IS5, w, w_row, (const __m512i *)xp, n / QK_K, _mm_setzero_ps()));          \
+KQ_VNNI KG_INLINE void kg__gen_##NAME(int l1, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n,  \
+                                      float *out) {                                                            \
+    _mm_storeu_ps(out, kg__k45_rows(IS5, l1, w, w_row, (const __m512i *)xp, n / QK_K, _mm_setzero_ps()));      \
 }
 KG_K45(q4_k, 0)
 KG_K45(q5_k, 1)
+
+/* The 512-bit generation kernels, each twice: prefetching with KG_HINT, and (_l1) with
+   prefetcht0 for the CPUs where that reads faster (see KG_PREFETCH2). Q4_0 only once:
+   on the Zen 5 prefetcht0 was no faster for it (file mapping 2-3% slower, huge pages
+   the same). */
+#define KG_GEN_ZMM(NAME)                                                                                        \
+static KG_VNNI void kern_gen_##NAME##_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row, \
+                                         int nt, int64_t n, float *out, int64_t os) {                          \
+    (void)nr; (void)nt; (void)x_row; (void)os;                                                                  \
+    kg__gen_##NAME(0, w, w_row, xp, n, out);                                                                    \
+}                                                                                                               \
+static KG_VNNI void kern_gen_##NAME##_zmm_l1(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp,         \
+                                            size_t x_row, int nt, int64_t n, float *out, int64_t os) {          \
+    (void)nr; (void)nt; (void)x_row; (void)os;                                                                  \
+    kg__gen_##NAME(1, w, w_row, xp, n, out);                                                                    \
+}
+KG_GEN_ZMM(q8_0)
+KG_GEN_ZMM(q4_k)
+KG_GEN_ZMM(q5_k)
+KG_GEN_ZMM(q6_k)
 
 #endif /* __x86_64__ */
 
@@ -9205,6 +9226,7 @@ typedef struct {
     KernPrepFn prep;
     KernTileFn fn;
     int rows;
+    KernTileFn fn_l1;         /* optional: fn prefetching into L1, where kern_prefetch_l1 */
 } KernGenVariant;
 
 /* Whole-matmul kernels for batches of tokens (prompt processing). `fn` has the KernTileFn
@@ -9242,20 +9264,20 @@ static const KernBatchVariant kern__batch_variants[] = {
 
 static const KernGenVariant kern__gen_variants[] = {
 #if defined(__x86_64__)
-    { T_Q4_0, ISA_AVX2, kern_prep_q4_0_avx2, kern_gen_q4_0_avx2, 4 },
-    { T_Q4_1, ISA_AVX2, kern_prep_q81_avx2, kern_gen_q4_1_avx2, 4 },
-    { T_Q5_0, ISA_AVX2, kern_prep_q5_0_avx2, kern_gen_q5_0_avx2, 4 },
-    { T_Q5_1, ISA_AVX2, kern_prep_q81_avx2, kern_gen_q5_1_avx2, 4 },
-    { T_Q4_1, ISA_AVX512VNNI, kern_prep_q81_avx2, kern_gen_q4_1_vnni, 4 },
-    { T_Q5_0, ISA_AVX512VNNI, kern_prep_q5_0_avx2, kern_gen_q5_0_vnni, 4 },
-    { T_Q5_1, ISA_AVX512VNNI, kern_prep_q81_avx2, kern_gen_q5_1_vnni, 4 },
-    { T_Q4_0, ISA_AVX512VNNI, kern_prep_q4_0_zmm, kern_gen_q4_0_zmm, 4 },
-    { T_Q8_0, ISA_AVX512VNNI, kern_prep_q8_0_zmm, kern_gen_q8_0_zmm, 4 },
-    { T_Q4_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q4_k_zmm, 4 },
-    { T_Q5_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q5_k_zmm, 4 },
-    { T_Q6_K, ISA_AVX512VNNI, kern_prep_q6_k_zmm, kern_gen_q6_k_zmm, 4 },
+    { T_Q4_0, ISA_AVX2, kern_prep_q4_0_avx2, kern_gen_q4_0_avx2, 4, NULL },
+    { T_Q4_1, ISA_AVX2, kern_prep_q81_avx2, kern_gen_q4_1_avx2, 4, NULL },
+    { T_Q5_0, ISA_AVX2, kern_prep_q5_0_avx2, kern_gen_q5_0_avx2, 4, NULL },
+    { T_Q5_1, ISA_AVX2, kern_prep_q81_avx2, kern_gen_q5_1_avx2, 4, NULL },
+    { T_Q4_1, ISA_AVX512VNNI, kern_prep_q81_avx2, kern_gen_q4_1_vnni, 4, NULL },
+    { T_Q5_0, ISA_AVX512VNNI, kern_prep_q5_0_avx2, kern_gen_q5_0_vnni, 4, NULL },
+    { T_Q5_1, ISA_AVX512VNNI, kern_prep_q81_avx2, kern_gen_q5_1_vnni, 4, NULL },
+    { T_Q4_0, ISA_AVX512VNNI, kern_prep_q4_0_zmm, kern_gen_q4_0_zmm, 4, NULL },
+    { T_Q8_0, ISA_AVX512VNNI, kern_prep_q8_0_zmm, kern_gen_q8_0_zmm, 4, kern_gen_q8_0_zmm_l1 },
+    { T_Q4_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q4_k_zmm, 4, kern_gen_q4_k_zmm_l1 },
+    { T_Q5_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q5_k_zmm, 4, kern_gen_q5_k_zmm_l1 },
+    { T_Q6_K, ISA_AVX512VNNI, kern_prep_q6_k_zmm, kern_gen_q6_k_zmm, 4, kern_gen_q6_k_zmm_l1 },
 #endif
-    { -1, ISA_REF, NULL, NULL, 0 }
+    { -1, ISA_REF, NULL, NULL, 0, NULL }
 };
 
 #if defined(LLM_SIMD_ARM)
@@ -9354,6 +9376,7 @@ static void (*kern_attn_f16)(const float *q, int nq, const uint16_t *k, const ui
 static void (*kern_swiglu)(float *g, const float *u, int64_t n) = kern_swiglu_ref;
 static int kern_attn_isa, kern_swiglu_isa;   /* ISA_* of kern_attn_f16, of kern_swiglu */
 static int kern_isa_have[ISA_COUNT];   /* what this CPU runs */
+static int kern_prefetch_l1;           /* gen kernels prefetch with prefetcht0 (KG_PREFETCH2) */
 static int kern_ready;                 /* kern_init has run */
 
 static void kern__detect(void) {
@@ -9369,6 +9392,10 @@ static void kern__detect(void) {
     kern_isa_have[ISA_AVX512] = kern_isa_have[ISA_AVX2] && __builtin_cpu_supports("avx512f") &&
                                 __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
     kern_isa_have[ISA_AVX512VNNI] = kern_isa_have[ISA_AVX512] && __builtin_cpu_supports("avx512vnni");
+    /* AMD family 1Ah (Zen 5) and later: ebx:edx:ecx "AuthenticAMD", family = base + extended */
+    if (__get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u &&
+        __get_cpuid(1, &a, &b, &c, &d))
+        kern_prefetch_l1 = ((a >> 8) & 0xf) + (((a >> 8) & 0xf) == 0xf ? (a >> 20) & 0xff : 0) >= 0x1a;
 #elif defined(__aarch64__)
     kern_isa_have[ISA_NEON] = 1;
     kern_isa_have[ISA_NEONDOT] = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
@@ -9419,7 +9446,7 @@ static void kern_init(int force_ref) {
         const KernGenVariant *v = &kern__gen_variants[i];
         if (!kern_isa_have[v->isa]) continue;
         KernImpl *k = &kern_impl[v->type];
-        k->gen_prep = v->prep, k->gen = v->fn, k->gen_r = v->rows;
+        k->gen_prep = v->prep, k->gen = kern_prefetch_l1 && v->fn_l1 ? v->fn_l1 : v->fn, k->gen_r = v->rows;
     }
 }
 
@@ -17595,9 +17622,12 @@ int main(int argc, char **argv) {
             if (used[t]) {
                 int q = kern_type(t)->vec_dot_type;
                 if (q < 0 || q >= T_COUNT) continue;
-                log_msg(LOG_VERBOSE, " %s %s%s%s%s%s (activations %s %s)", type_name((uint32_t)t),
+                int l1 = 0;
+                for (size_t i = 0; kern__gen_variants[i].type >= 0; i++)
+                    l1 |= kern_impl[t].gen && kern__gen_variants[i].fn_l1 == kern_impl[t].gen;
+                log_msg(LOG_VERBOSE, " %s %s%s%s%s%s%s (activations %s %s)", type_name((uint32_t)t),
                         isa_names[kern_impl[t].isa], kern_impl[t].tile ? " tiled" : "", kern_impl[t].batch ? " batch" : "",
-                        kern_impl[t].gen ? " gen-prepared" : kern_impl[t].gemv ? " gemv" : "",
+                        kern_impl[t].gen ? " gen-prepared" : kern_impl[t].gemv ? " gemv" : "", l1 ? " prefetcht0" : "",
                         force && *force && strcmp(force, "0") ? " (LLM_FORCE_REF)" : "", type_name((uint32_t)q),
                         kern_impl[q].quant_act == kern_type(q)->from_float_act ? "ref" : "simd");
             }

@@ -14,7 +14,8 @@
  *     (each block term is rounded a few times; the order of the float sum differs).
  *   - the output cells next to the gemv_r written ones stay untouched.
  *   - a row with gen_prep/gen (generation's prepared activations): gen after gen_prep
- *     the same way, the prepared bytes within KERN_PREP_BYTES(n) (a canary after it).
+ *     the same way, the prepared bytes within KERN_PREP_BYTES(n) (a canary after it);
+ *     also its fn_l1 (the same kernel prefetching into L1) where it has one.
  *   - through the driver: model__matmul_job with one token over rows not a multiple of
  *     gemv_r (gemv or gen for whole groups, dot for the rest) against the reference;
  *     three matrices in one job (Q, K, V), and gate and up with SwiGLU in the job, over
@@ -211,6 +212,10 @@ int main(void) {
                  isa_names[v->isa], v->rows);
         if (!kern_isa_have[v->isa]) { SKIP(name, "CPU lacks ISA %s", isa_names[v->isa]); continue; }
         test_gemv(v->type, v->fn, v->prep, v->rows, name);
+        if (!v->fn_l1) continue;        /* the same kernel prefetching with prefetcht0 */
+        snprintf(name, sizeof name, "gen %s %s x%d (prepared activations, prefetcht0)", type_layouts[v->type].name,
+                 isa_names[v->isa], v->rows);
+        test_gemv(v->type, v->fn_l1, v->prep, v->rows, name);
     }
     int types[] = { T_Q4_0, T_Q4_1, T_Q5_0, T_Q5_1, T_Q8_0, T_Q2_K, T_Q3_K, T_Q4_K, T_Q5_K, T_Q6_K };
     for (int i = 0; i < 10; i++) test_job(&types[i], 1, 0, 4 * 5 + 3, 1);
