@@ -11,7 +11,7 @@
 #                   (Debian's cross gcc with musl's specs; installs what is missing)
 #   make clean      remove build outputs (make distclean: also the fetched BearSSL)
 #
-# Variables (override on the command line): CC CFLAGS LDFLAGS LDLIBS SRC BIN
+# Variables (override on the command line): CC CFLAGS ALIGN LDFLAGS LDLIBS SRC BIN
 # BEARSSL_SRC BEARSSL_CFLAGS FUZZ_CC FUZZ_CFLAGS FUZZ_SECONDS FUZZ_MAX_LEN LLM_TEST_DATA
 # NO_SETUP=1 (skip the dependency check) V=1 (show commands).
 # Cross builds: CROSS_CC_x86_64 CROSS_CC_aarch64 CROSS_CC_armv7 CROSS_CFLAGS CROSS_TEST_CFLAGS DIST.
@@ -21,6 +21,10 @@ ifeq ($(origin CC),default)
 CC := musl-gcc
 endif
 CSTD     ?= -std=c11 -ffp-contract=off
+# Loops start on 64-byte boundaries: where a kernel's loop starts decided its speed on a
+# Zen 5 (Q5_1 generation 24 or 38 t/s from one build to the next; Q4_0 in cache 51 or 59
+# GB/s); 16 KB more code.
+ALIGN    ?= -falign-loops=64
 CFLAGS   ?= -O2 -Wall -Wextra
 LDFLAGS  ?= -static
 LDLIBS   ?= -lm -lpthread
@@ -54,7 +58,7 @@ FUZZ_BEARSSL_LIB := $(call bearssl_lib,$(FUZZ_CC))
 $(eval $(call bearssl_rules,$(CC)))
 $(eval $(call bearssl_rules,$(FUZZ_CC)))
 
-ALL_CFLAGS := $(CSTD) $(CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC)
+ALL_CFLAGS := $(CSTD) $(ALIGN) $(CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC)
 
 # Cross builds (make cross): one static musl binary per architecture in $(DIST)/, each
 # linked with a BearSSL built by the same compiler command (vendor/bearssl.mk).
@@ -82,13 +86,13 @@ define cross_rules
 $(DIST)/llm-$(1): $(SRC) $(EMBED) $(call bearssl_lib,$(CROSS_CC_$(1))) Makefile vendor/bearssl.mk
 	@mkdir -p $$(@D)
 	@echo "  CROSS   $$@"
-	$(Q)$(CROSS_CC_$(1)) $(CSTD) $(CROSS_CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC) -static -o $$@.tmp $(SRC) \
+	$(Q)$(CROSS_CC_$(1)) $(CSTD) $(ALIGN) $(CROSS_CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC) -static -o $$@.tmp $(SRC) \
 	  $(call bearssl_lib,$(CROSS_CC_$(1))) $(LDLIBS) && mv $$@.tmp $$@
 
 $(BUILD)/cross/$(1)/%: tests/%.c tests/test.h $(SRC) $(EMBED) $(call bearssl_lib,$(CROSS_CC_$(1))) Makefile
 	@mkdir -p $$(@D)
 	@echo "  CROSS   $$@"
-	$(Q)$(CROSS_CC_$(1)) $(CSTD) $(CROSS_TEST_CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC) -static -o $$@ $$< \
+	$(Q)$(CROSS_CC_$(1)) $(CSTD) $(ALIGN) $(CROSS_TEST_CFLAGS) $(CPPFLAGS) -I$(BEARSSL_INC) -static -o $$@ $$< \
 	  $(call bearssl_lib,$(CROSS_CC_$(1))) $(LDLIBS)
 
 cross-$(1): $(DIST)/llm-$(1) $(patsubst tests/%.c,$(BUILD)/cross/$(1)/%,$(CROSS_UNIT_TESTS))

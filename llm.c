@@ -1,6 +1,7 @@
 /* llm.c - run a language model from one static binary, offline, on small hardware.
  *
- * Build:   make    (musl-gcc -std=c11 -O2 -Wall -Wextra -Ivendor/bearssl-src/inc -static -o llm llm.c
+ * Build:   make    (musl-gcc -std=c11 -ffp-contract=off -falign-loops=64 -O2 -Wall -Wextra
+ *                  -Ivendor/bearssl-src/inc -static -o llm llm.c
  *                  vendor/build/musl-gcc/libbearssl.a -lm -lpthread; `make vendor` fetches BearSSL)
  * Use:     ./llm -m model.gguf -p "Once upon a time"        (see README for every flag)
  *
