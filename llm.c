@@ -7905,24 +7905,29 @@ static const uint8_t kg__k4_sc512[2][64] __attribute__((aligned(64))) = {   /* s
  * one two-source word permute of the 72 bytes, the 16 scales of 4 rows x 4 blocks by two
  * more and a blend. Tinyllama-1.1b shapes, one thread, in cache: 26 -> 36 GB/s. */
 #define KG_Q4P 4
-KG_VNNI KG_INLINE void kg__q32_xprep(const uint8_t *xb, __m512i *pp, uint8_t off) {
-    const size_t xbs = sizeof(BlockQ8_0);
-    const __m512i ov = _mm512_set1_epi8((char)off), z = _mm512_setzero_si512();
-    __m512i XL = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(xb + 2)));
-    __m512i XH = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(xb + 18)));
-    XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + xbs + 2)), 1);   /* lane numbers must be */
-    XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + xbs + 18)), 1);  /* literals for clang */
-    XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + 2 * xbs + 2)), 2);
-    XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + 2 * xbs + 18)), 2);
-    XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + 3 * xbs + 2)), 3);
-    XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + 3 * xbs + 18)), 3);
+/* q81: the activations are Q8_1 (for Q4_1 and Q5_1): vector 2 holds the blocks' s (the
+   minimum's term) per lane instead of the offset term. */
+KG_VNNI KG_INLINE __m512 kg__h4_lanes(const uint8_t *xb, size_t xbs, size_t off) {   /* 4 halves, each x4 */
     const uint64_t rep = 0x0001000100010001ull;
-    __m512 dx = _mm512_cvtph_ps(_mm256_set_epi64x((long long)(kx__u16(xb + 3 * xbs) * rep), (long long)(kx__u16(xb + 2 * xbs) * rep),
-                                                  (long long)(kx__u16(xb + xbs) * rep), (long long)(kx__u16(xb) * rep)));
+    return _mm512_cvtph_ps(_mm256_set_epi64x((long long)(kx__u16(xb + 3 * xbs + off) * rep), (long long)(kx__u16(xb + 2 * xbs + off) * rep),
+                                             (long long)(kx__u16(xb + xbs + off) * rep), (long long)(kx__u16(xb + off) * rep)));
+}
+KG_VNNI KG_INLINE void kg__q32_xprep(int q81, const uint8_t *xb, __m512i *pp, uint8_t off) {
+    const size_t xbs = q81 ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0), qo = q81 ? offsetof(BlockQ8_1, qs) : 2;
+    const __m512i ov = _mm512_set1_epi8((char)off), z = _mm512_setzero_si512();
+    __m512i XL = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(xb + qo)));
+    __m512i XH = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(xb + qo + 16)));
+    XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + xbs + qo)), 1);   /* lane numbers must be */
+    XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + xbs + qo + 16)), 1);  /* literals for clang */
+    XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + 2 * xbs + qo)), 2);
+    XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + 2 * xbs + qo + 16)), 2);
+    XL = _mm512_inserti32x4(XL, _mm_loadu_si128((const __m128i *)(xb + 3 * xbs + qo)), 3);
+    XH = _mm512_inserti32x4(XH, _mm_loadu_si128((const __m128i *)(xb + 3 * xbs + qo + 16)), 3);
     _mm512_storeu_si512(pp, XL);
     _mm512_storeu_si512(pp + 1, XH);
-    _mm512_storeu_si512(pp + 2, _mm512_sub_epi32(z, _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, ov, XL), ov, XH)));
-    _mm512_storeu_ps((float *)(pp + 3), dx);
+    if (q81) _mm512_storeu_ps((float *)(pp + 2), kg__h4_lanes(xb, xbs, offsetof(BlockQ8_1, s)));
+    else _mm512_storeu_si512(pp + 2, _mm512_sub_epi32(z, _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, ov, XL), ov, XH)));
+    _mm512_storeu_ps((float *)(pp + 3), kg__h4_lanes(xb, xbs, 0));
 }
 
 /* Per 128-bit lane, the [row 0, 1, 2, 3] sums of that lane's dwords of s[0..3]: an
@@ -8030,13 +8035,15 @@ KG_VNNI KG_INLINE void kg__q4_0_end(const uint8_t *w, size_t w_row, const uint8_
 }
 
 /* Generation's activation step: xq (Q8_0, n elements) to xp, at most 2 n + 128 bytes. */
-KG_VNNI KG_INLINE void kg__q32_prep(const uint8_t *xq, uint8_t *xp, int64_t n, uint8_t off) {
+KG_VNNI KG_INLINE void kg__q32_prep(int q81, const uint8_t *xq, uint8_t *xp, int64_t n, uint8_t off) {
+    const size_t xbs = q81 ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0);
     const int64_t nb = n / QK, ng = nb / 4;
-    for (int64_t g = 0; g < ng; g++) kg__q32_xprep(xq + (size_t)g * 4 * sizeof(BlockQ8_0), (__m512i *)xp + g * KG_Q4P, off);
-    memcpy(xp + (size_t)ng * KG_Q4P * 64, xq + (size_t)ng * 4 * sizeof(BlockQ8_0), (size_t)(nb - 4 * ng) * sizeof(BlockQ8_0));
+    for (int64_t g = 0; g < ng; g++) kg__q32_xprep(q81, xq + (size_t)g * 4 * xbs, (__m512i *)xp + g * KG_Q4P, off);
+    memcpy(xp + (size_t)ng * KG_Q4P * 64, xq + (size_t)ng * 4 * xbs, (size_t)(nb - 4 * ng) * xbs);
 }
-static KG_VNNI void kern_prep_q4_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(xq, xp, n, 8); }
-static KG_VNNI void kern_prep_q8_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(xq, xp, n, 0x80); }
+static KG_VNNI void kern_prep_q4_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(0, xq, xp, n, 8); }
+static KG_VNNI void kern_prep_q8_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(0, xq, xp, n, 0x80); }
+static KG_VNNI void kern_prep_q81_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(1, xq, xp, n, 0); }
 
 static KG_VNNI void kern_gen_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
                                      int nt, int64_t n, float *out, int64_t os) {
@@ -8054,7 +8061,7 @@ static KG_VNNI void kern_gemv_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, c
     __m512 acc = _mm512_setzero_ps();
     for (int64_t g = 0; g < ng; g += 16) {
         int64_t k = ng - g < 16 ? ng - g : 16;
-        for (int64_t i = 0; i < k; i++) kg__q32_xprep(x + (size_t)(g + i) * 4 * sizeof(BlockQ8_0), pp + i * KG_Q4P, 8);
+        for (int64_t i = 0; i < k; i++) kg__q32_xprep(0, x + (size_t)(g + i) * 4 * sizeof(BlockQ8_0), pp + i * KG_Q4P, 8);
         acc = kg__q32_rows(0, 0, w + (size_t)g * 4 * sizeof(BlockQ4_0), w_row, pp, k, acc);
     }
     kg__q4_0_end(w, w_row, x + (size_t)ng * 4 * sizeof(BlockQ8_0), 4 * ng, nb, acc, out);
@@ -8321,6 +8328,67 @@ KG_GEN_ZMM(q8_0)
 KG_GEN_ZMM(q4_k)
 KG_GEN_ZMM(q5_k)
 KG_GEN_ZMM(q6_k)
+
+/* Q5_1 in Q4_0's 512-bit form: four blocks per vector, a 128-bit lane each, against
+ * activations prepared from Q8_1 (whose s, per lane, takes the minimum's term). A row's 4
+ * blocks (96 bytes) are read as A = [p, p+64) and B = [p+32, p+96), and two-source word
+ * permutes gather: the codes (word w of the blocks is A's w for w < 32, else B's w - 16,
+ * as index 32 + w - 16); the fifth bits (qh's low 16 bits for blocks 0..3, then the high
+ * 16), as two 64-bit masks that add 16 to the code bytes; the scales d and m of each row
+ * by one masked permute each, as Q8_0's. In cache 34-36 -> 50-54 GB/s, from memory 28-33
+ * -> 35-40 (tinyllama rows, one thread, Zen 5). The same form for Q4_1 and Q5_0 (80 and
+ * 88 bytes) was as fast in cache but read memory at half the speed of their 256-bit
+ * kernels (18-20 against 33-41 GB/s, with any prefetch tried), so they keep those. */
+static const uint16_t kg__q51z_idx[4][32] __attribute__((aligned(64))) = {
+    { 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23, 28, 29, 30, 31, 48, 49, 50, 51, 56, 57, 58, 59, 60, 61, 62, 63 },
+    { 2, 14, 26, 54, 3, 15, 27, 55 },                                           /* qh: low words, high words */
+    { 0, 0, 0, 0, 12, 12, 12, 12, 24, 24, 24, 24, 52, 52, 52, 52 },             /* d of block b to words 4b.. */
+    { 1, 1, 1, 1, 13, 13, 13, 13, 25, 25, 25, 25, 53, 53, 53, 53 },             /* m */
+};
+
+static KG_VNNI void kern_gen_q5_1_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
+                                     int nt, int64_t n, float *out, int64_t os) {
+    (void)nr; (void)nt; (void)x_row; (void)os;
+    const size_t gb = 4 * sizeof(BlockQ5_1);
+    const int64_t nb = n / QK, ng = nb / 4;
+    const __m512i ic = _mm512_load_si512((const void *)kg__q51z_idx[0]), iq = _mm512_load_si512((const void *)kg__q51z_idx[1]);
+    const __m512i id = _mm512_load_si512((const void *)kg__q51z_idx[2]), im = _mm512_load_si512((const void *)kg__q51z_idx[3]);
+    const __m512i m4 = _mm512_set1_epi8(0x0f), b16 = _mm512_set1_epi8(0x10), z = _mm512_setzero_si512();
+    const __m512i *pp = (const __m512i *)xp;
+    __m512 acc = _mm512_setzero_ps(), macc = acc;
+    for (int64_t g = 0; g < ng; g++, pp += KG_Q4P) {
+        const uint8_t *wb = w + (size_t)g * gb;
+        const __m512i XL = _mm512_loadu_si512(pp), XH = _mm512_loadu_si512(pp + 1);
+        __m512i sr[4], S = z, M = z;
+        KX_UNROLL for (int r = 0; r < 4; r++) {
+            const uint8_t *p = wb + (size_t)r * w_row;
+            KG_PREFETCH2(p, 0);
+            KG_PREFETCH2(p + 64, 0);
+            const __m512i A = _mm512_loadu_si512((const void *)p), B = _mm512_loadu_si512((const void *)(p + gb - 64));
+            __m512i v = _mm512_permutex2var_epi16(A, ic, B);
+            __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+            __m128i h = _mm512_castsi512_si128(_mm512_permutex2var_epi16(A, iq, B));
+            lo = _mm512_mask_add_epi8(lo, _cvtu64_mask64((uint64_t)_mm_cvtsi128_si64(h)), lo, b16);
+            hi = _mm512_mask_add_epi8(hi, _cvtu64_mask64((uint64_t)_mm_extract_epi64(h, 1)), hi, b16);
+            sr[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, lo, XL), hi, XH);
+            S = _mm512_or_si512(S, _mm512_maskz_permutex2var_epi16(0x1111u << r, A, id, B));
+            M = _mm512_or_si512(M, _mm512_maskz_permutex2var_epi16(0x1111u << r, A, im, B));
+        }
+        __m512 dx = _mm512_loadu_ps((const float *)(pp + 3));
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(kg__sum4_lanes(sr)),
+                              _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(S)), dx), acc);
+        macc = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(M)), _mm512_loadu_ps((const float *)(pp + 2)), macc);
+    }
+    acc = _mm512_add_ps(acc, macc);
+    __m256 acc2 = _mm256_add_ps(_mm512_castps512_ps256(acc), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));
+    __m256 macc2 = _mm256_setzero_ps();
+    const uint8_t *wt = w + (size_t)ng * gb, *xt = (const uint8_t *)pp;   /* the tail blocks, x as quantised */
+    int64_t b = 0;
+    for (; b + 2 <= nb - 4 * ng; b += 2) kg__q_step_vnni(T_Q5_1, wt, w_row, xt, b, 1, &acc2, &macc2);
+    if (b < nb - 4 * ng) kg__q_step_vnni(T_Q5_1, wt, w_row, xt, b, 0, &acc2, &macc2);
+    acc2 = _mm256_add_ps(acc2, macc2);
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(acc2), _mm256_extractf128_ps(acc2, 1)));
+}
 
 #endif /* __x86_64__ */
 
@@ -9272,6 +9340,7 @@ static const KernGenVariant kern__gen_variants[] = {
     { T_Q4_1, ISA_AVX512VNNI, kern_prep_q81_avx2, kern_gen_q4_1_vnni, 4, NULL },
     { T_Q5_0, ISA_AVX512VNNI, kern_prep_q5_0_avx2, kern_gen_q5_0_vnni, 4, NULL },
     { T_Q5_1, ISA_AVX512VNNI, kern_prep_q81_avx2, kern_gen_q5_1_vnni, 4, NULL },
+    { T_Q5_1, ISA_AVX512VNNI, kern_prep_q81_zmm, kern_gen_q5_1_zmm, 4, NULL },
     { T_Q4_0, ISA_AVX512VNNI, kern_prep_q4_0_zmm, kern_gen_q4_0_zmm, 4, NULL },
     { T_Q8_0, ISA_AVX512VNNI, kern_prep_q8_0_zmm, kern_gen_q8_0_zmm, 4, kern_gen_q8_0_zmm_l1 },
     { T_Q4_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q4_k_zmm, 4, kern_gen_q4_k_zmm_l1 },
