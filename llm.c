@@ -7644,7 +7644,6 @@ KG_GEN2_FN(q5_0, T_Q5_0, KG_AVX2, avx2)
 KG_GEN2_FN(q5_1, T_Q5_1, KG_AVX2, avx2)
 KG_GEN2_FN(q4_1, T_Q4_1, KG_VNNI, vnni)
 KG_GEN2_FN(q5_0, T_Q5_0, KG_VNNI, vnni)
-KG_GEN2_FN(q5_1, T_Q5_1, KG_VNNI, vnni)
 
 /* ----- Q8_0: one block per step ----- */
 
@@ -9339,7 +9338,6 @@ static const KernGenVariant kern__gen_variants[] = {
     { T_Q5_1, ISA_AVX2, kern_prep_q81_avx2, kern_gen_q5_1_avx2, 4, NULL },
     { T_Q4_1, ISA_AVX512VNNI, kern_prep_q81_avx2, kern_gen_q4_1_vnni, 4, NULL },
     { T_Q5_0, ISA_AVX512VNNI, kern_prep_q5_0_avx2, kern_gen_q5_0_vnni, 4, NULL },
-    { T_Q5_1, ISA_AVX512VNNI, kern_prep_q81_avx2, kern_gen_q5_1_vnni, 4, NULL },
     { T_Q5_1, ISA_AVX512VNNI, kern_prep_q81_zmm, kern_gen_q5_1_zmm, 4, NULL },
     { T_Q4_0, ISA_AVX512VNNI, kern_prep_q4_0_zmm, kern_gen_q4_0_zmm, 4, NULL },
     { T_Q8_0, ISA_AVX512VNNI, kern_prep_q8_0_zmm, kern_gen_q8_0_zmm, 4, kern_gen_q8_0_zmm_l1 },
