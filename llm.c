@@ -8019,17 +8019,17 @@ KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, int l1, const uint8_t *w, size_t 
     return acc;
 }
 
-/* Blocks b0.. nb-1 (< 4 of them) of 4 rows by the 256-bit step, x holding block b0 first;
-   adds acc and writes the 4 dot products. */
-KG_VNNI KG_INLINE void kg__q4_0_end(const uint8_t *w, size_t w_row, const uint8_t *x, int64_t b0, int64_t nb,
-                                    __m512 acc, float *out) {
+/* Blocks b0.. nb-1 (< 4 of them) of 4 rows of type ty by the 256-bit step, x holding
+   block b0 first (as quantised); adds acc and writes the 4 dot products. */
+KG_VNNI KG_INLINE void kg__q32_end(int ty, const uint8_t *w, size_t w_row, const uint8_t *x, int64_t b0, int64_t nb,
+                                   __m512 acc, float *out) {
     __m256 acc2 = _mm256_setzero_ps(), macc = _mm256_setzero_ps();
-    w += (size_t)b0 * sizeof(BlockQ4_0);
+    w += (size_t)b0 * kx__wbs(ty);
     int64_t b = 0;
-    for (; b + 2 <= nb - b0; b += 2) kg__q_step_vnni(T_Q4_0, w, w_row, x, b, 1, &acc2, &macc);
-    if (b < nb - b0) kg__q_step_vnni(T_Q4_0, w, w_row, x, b, 0, &acc2, &macc);
+    for (; b + 2 <= nb - b0; b += 2) kg__q_step_vnni(ty, w, w_row, x, b, 1, &acc2, &macc);
+    if (b < nb - b0) kg__q_step_vnni(ty, w, w_row, x, b, 0, &acc2, &macc);
     __m256 h = _mm256_add_ps(_mm512_castps512_ps256(acc), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));
-    h = _mm256_add_ps(h, acc2);
+    h = _mm256_add_ps(h, _mm256_add_ps(acc2, macc));
     _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
 }
 
@@ -8049,7 +8049,7 @@ static KG_VNNI void kern_gen_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, co
     (void)nr; (void)nt; (void)x_row; (void)os;
     const int64_t nb = n / QK, ng = nb / 4;
     __m512 acc = kg__q32_rows(0, 0, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
-    kg__q4_0_end(w, w_row, xp + (size_t)ng * KG_Q4P * 64, 4 * ng, nb, acc, out);
+    kg__q32_end(T_Q4_0, w, w_row, xp + (size_t)ng * KG_Q4P * 64, 4 * ng, nb, acc, out);
 }
 
 static KG_VNNI void kern_gemv_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
@@ -8063,7 +8063,7 @@ static KG_VNNI void kern_gemv_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, c
         for (int64_t i = 0; i < k; i++) kg__q32_xprep(0, x + (size_t)(g + i) * 4 * sizeof(BlockQ8_0), pp + i * KG_Q4P, 8);
         acc = kg__q32_rows(0, 0, w + (size_t)g * 4 * sizeof(BlockQ4_0), w_row, pp, k, acc);
     }
-    kg__q4_0_end(w, w_row, x + (size_t)ng * 4 * sizeof(BlockQ8_0), 4 * ng, nb, acc, out);
+    kg__q32_end(T_Q4_0, w, w_row, x + (size_t)ng * 4 * sizeof(BlockQ8_0), 4 * ng, nb, acc, out);
 }
 
 
@@ -8378,15 +8378,7 @@ static KG_VNNI void kern_gen_q5_1_zmm(const uint8_t *w, size_t w_row, int nr, co
                               _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(S)), dx), acc);
         macc = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(M)), _mm512_loadu_ps((const float *)(pp + 2)), macc);
     }
-    acc = _mm512_add_ps(acc, macc);
-    __m256 acc2 = _mm256_add_ps(_mm512_castps512_ps256(acc), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));
-    __m256 macc2 = _mm256_setzero_ps();
-    const uint8_t *wt = w + (size_t)ng * gb, *xt = (const uint8_t *)pp;   /* the tail blocks, x as quantised */
-    int64_t b = 0;
-    for (; b + 2 <= nb - 4 * ng; b += 2) kg__q_step_vnni(T_Q5_1, wt, w_row, xt, b, 1, &acc2, &macc2);
-    if (b < nb - 4 * ng) kg__q_step_vnni(T_Q5_1, wt, w_row, xt, b, 0, &acc2, &macc2);
-    acc2 = _mm256_add_ps(acc2, macc2);
-    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(acc2), _mm256_extractf128_ps(acc2, 1)));
+    kg__q32_end(T_Q5_1, w, w_row, (const uint8_t *)pp, 4 * ng, nb, _mm512_add_ps(acc, macc), out);
 }
 
 #endif /* __x86_64__ */
