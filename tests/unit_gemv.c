@@ -20,6 +20,8 @@
  *     gemv_r (gemv or gen for whole groups, dot for the rest) against the reference;
  *     three matrices in one job (Q, K, V), and gate and up with SwiGLU in the job, over
  *     1 to 3 threads' shares (each thread converts the token itself).
+ *   - interleaved rows (Mat.il, KernGenVariant.fn_il): the layout, the kernel and the
+ *     driver's paths over such a matrix (test_il, test_il_job).
  */
 #define LLM_NO_MAIN
 #pragma GCC diagnostic push
@@ -159,7 +161,7 @@ static void test_job(const int *types, int nw, int swiglu, int64_t rows, int nth
         w[m] = malloc(rows * wrow), out[m] = malloc(rows * sizeof(float));
         for (int64_t r = 0; r < rows; r++) gen_weights(types[m], w[m] + r * wrow, n);
         for (int64_t r = 0; r < rows; r++) out[m][r] = -12345.0f;
-        mats[m] = (Mat){ w[m], (uint32_t)types[m], n, rows };
+        mats[m] = (Mat){ w[m], (uint32_t)types[m], n, rows, 0 };
         matmul_add(&j, &mats[m], out[m], rows);
     }
     j.swiglu = swiglu;
@@ -195,6 +197,102 @@ static void test_job(const int *types, int nw, int swiglu, int64_t rows, int nth
     free(j.xq), free(j.xp), free(xq), free(x), free(sw), free(up);
 }
 
+/* Interleaved rows (Mat.il, the huge-page copy): for a variant with fn_il, the layout
+ * built here from its description in llm.c (each group of 4 blocks of the 4 rows of a
+ * four in turn, then the 4 rows' remaining blocks row after row) against
+ * mat_interleave's bytes, mat__rows giving the rows back, and fn_il against the
+ * reference dot of the rows as they were (the tolerance above); at 4, 5, 7 and 64+3
+ * blocks (tails of 0, 1, 3) and 2048 / 5632 elements. */
+static void test_il(const KernGenVariant *v, const char *name) {
+    int type = v->type;
+    const KernType *kt = kern_type(type), *xt = kern_type(kt->vec_dot_type);
+    int64_t lens[] = { 128, 160, 224, 2144, 2048, 5632 };
+    Agg a = { 0 };
+    for (int li = 0; li < 6; li++) {
+        int64_t n = lens[li], nb = n / 32, ng = nb / 4, rows = 12;
+        size_t wrow = type_row_size(type, n), bs = type_row_size(type, 32);
+        uint8_t *w = malloc(rows * wrow), *want = malloc(rows * wrow), *il = malloc(rows * wrow), *tmp = malloc(4 * wrow);
+        uint8_t *back = malloc(rows * wrow), *xq = malloc(type_row_size(kt->vec_dot_type, n) + 64);
+        uint8_t *xp = malloc(KERN_PREP_BYTES(n) + 64);
+        float *x = malloc(n * 4), out[12];
+        for (int64_t r = 0; r < rows; r++) gen_weights(type, w + r * wrow, n);
+        for (int64_t q = 0; q < rows; q += 4)
+            for (int64_t r = 0; r < 4; r++)
+                for (int64_t b = 0; b < nb; b++) {
+                    size_t off = b < 4 * ng ? (size_t)(b / 4) * 16 * bs + (size_t)r * 4 * bs + (size_t)(b % 4) * bs
+                                            : (size_t)ng * 16 * bs + (size_t)r * (nb - 4 * ng) * bs + (size_t)(b - 4 * ng) * bs;
+                    memcpy(want + q * wrow + off, w + (q + r) * wrow + b * bs, bs);
+                }
+        memcpy(il, w, rows * wrow);
+        Mat M = { il, (uint32_t)type, n, rows, 0 };
+        mat_interleave(&M, tmp);
+        agg(&a, M.il == 1 && memcmp(il, want, rows * wrow) == 0, "n=%lld: mat_interleave's layout differs", (long long)n);
+        mat__rows(&M, 4, 8, back);
+        agg(&a, memcmp(back, w + 4 * wrow, 8 * wrow) == 0, "n=%lld: mat__rows does not give the rows back", (long long)n);
+        gen_act(x, n);
+        xt->from_float_act(x, xq, n);
+        v->prep(xq, xp, n);
+        for (int64_t q = 0; q < rows; q += 4) v->fn_il(il + q * wrow, wrow, 4, xp, 0, 1, n, out + q, 1);
+        for (int64_t r = 0; r < rows; r++) {
+            float ref = kt->dot(w + r * wrow, xq, n);
+            double S = abs_dot(type, w + r * wrow, xq, n), tol = (2.0 * (double)nb + 16) * U24 * S + 1e-30;
+            agg(&a, same(type, out[r], ref, tol), "n=%lld row %lld: interleaved gen %.9g ref %.9g", (long long)n,
+                (long long)r, out[r], ref);
+        }
+        free(w), free(want), free(il), free(tmp), free(back), free(xq), free(xp), free(x);
+    }
+    agg_check(name, &a);
+}
+
+/* The driver over an interleaved matrix: ntok tokens (1: gen_il; 2, 3: the tile and gemv
+ * path; 5 and more: the batch kernel), the rows copied back a chunk (mat__il_chunk) at a
+ * time, over nth threads' shares run one after another, against the reference dot of
+ * the reference conversion of each token, within 1e-5 of sum |w x| (the batch and
+ * fallback kernels sum in other orders; a misplaced block is far outside). 16384
+ * columns, so a thread's share is several chunks. */
+static void test_il_job(int type, int ntok, int nth) {
+    int at = kern_type(type)->vec_dot_type;
+    const KernType *kt = kern_type(type), *xt = kern_type(at);
+    char name[128];
+    snprintf(name, sizeof name, "matmul job, interleaved %s rows, %d tokens, %d threads", type_layouts[type].name, ntok, nth);
+    int64_t n = 16384, rows = 4 * 37;
+    size_t wrow = type_row_size(type, n), xq_row = type_row_size(at, n) + 64;
+    size_t xp_bytes = (KERN_PREP_BYTES(n) + 63) & ~(size_t)63, rows_bytes = (size_t)mat__il_chunk(wrow) * wrow;
+    uint8_t *w = malloc(rows * wrow), *il = malloc(rows * wrow), *tmp = malloc(4 * wrow), *xq = malloc(xq_row);
+    float *in = malloc(sizeof(float) * n * ntok), *out = malloc(sizeof(float) * rows * ntok);
+    for (int64_t r = 0; r < rows; r++) gen_weights(type, w + r * wrow, n);
+    for (int64_t i = 0; i < n * ntok; i++) in[i] = test_normal(1.0f);
+    memcpy(il, w, rows * wrow);
+    Mat M = { il, (uint32_t)type, n, rows, 0 };
+    mat_interleave(&M, tmp);
+    static Pool pool;
+    pool.n = nth;
+    MatmulJob j = { 0 };
+    j.n = ntok, j.in = in, j.in_stride = n, j.pool = &pool;
+    j.xq = malloc(xq_row * (ntok > nth ? ntok : nth)), j.xq_row = xq_row;
+    j.xp = aligned_alloc(64, xp_bytes * MM_MAX * nth), j.xp_bytes = xp_bytes;
+    j.rows = malloc(rows_bytes * nth), j.rows_bytes = rows_bytes;
+    matmul_add(&j, &M, out, rows);
+    matmul__plan(&j);
+    if (ntok > 1) for (int i = 0; i < nth; i++) model__convert_job(&j, i, nth);
+    for (int i = nth - 1; i >= 0; i--) model__matmul_job(&j, i, nth);
+    float *wf = malloc(sizeof(float) * n), *xf = malloc(sizeof(float) * n);
+    Agg a = { 0 };
+    for (int t = 0; t < ntok; t++) {
+        xt->from_float_act(in + (size_t)t * n, xq, n);
+        xt->to_float(xq, xf, n);
+        for (int64_t r = 0; r < rows; r++) {
+            float ref = kt->dot(w + r * wrow, xq, n), got = out[(size_t)t * rows + r];
+            kt->to_float(w + r * wrow, wf, n);
+            double mag = 0;
+            for (int64_t i = 0; i < n; i++) mag += fabs((double)wf[i] * xf[i]);
+            agg(&a, fabs((double)got - ref) <= 1e-5 * mag + 1e-30, "token %d row %lld: %.9g ref %.9g", t, (long long)r, got, ref);
+        }
+    }
+    agg_check(name, &a);
+    free(w), free(il), free(tmp), free(xq), free(in), free(out), free(j.xq), free(j.xp), free(j.rows), free(wf), free(xf);
+}
+
 int main(void) {
     kern_init(0);
     for (size_t i = 0; kern__variants[i].type >= 0; i++) {
@@ -216,6 +314,19 @@ int main(void) {
         snprintf(name, sizeof name, "gen %s %s x%d (prepared activations, prefetcht0)", type_layouts[v->type].name,
                  isa_names[v->isa], v->rows);
         test_gemv(v->type, v->fn_l1, v->prep, v->rows, name);
+    }
+    for (size_t i = 0; kern__gen_variants[i].type >= 0; i++) {
+        const KernGenVariant *v = &kern__gen_variants[i];
+        if (!v->fn_il) continue;
+        char name[96];
+        snprintf(name, sizeof name, "gen %s %s x%d (interleaved rows)", type_layouts[v->type].name, isa_names[v->isa], v->rows);
+        if (!kern_isa_have[v->isa]) { SKIP(name, "CPU lacks ISA %s", isa_names[v->isa]); continue; }
+        test_il(v, name);
+        if (kern_impl[v->type].gen_il != v->fn_il) continue;   /* the driver: with the kernels kern_init chose */
+        for (int nth = 1; nth <= 3; nth++) {
+            int toks[] = { 1, 2, 3, 5, 40 };
+            for (int k = 0; k < 5; k++) test_il_job(v->type, toks[k], nth);
+        }
     }
     int types[] = { T_Q4_0, T_Q4_1, T_Q5_0, T_Q5_1, T_Q8_0, T_Q2_K, T_Q3_K, T_Q4_K, T_Q5_K, T_Q6_K };
     for (int i = 0; i < 10; i++) test_job(&types[i], 1, 0, 4 * 5 + 3, 1);

@@ -193,7 +193,7 @@ static int pp_check_driver(const KernBatchVariant *v, int nth, int ntok, char *w
         else pp_weights(type, w + r * wrow, nb);
     }
     for (int64_t i = 0; i < n * ntok; i++) in[i] = test_normal(1.0f);
-    Mat m = { w, (uint32_t)type, n, rows };
+    Mat m = { w, (uint32_t)type, n, rows, 0 };
     KernImpl keep = kern_impl[type];      /* this variant as the driver's batch kernel */
     kern_impl[type].batch = v->fn, kern_impl[type].batch_r = v->rows, kern_impl[type].batch_t = v->min_t;
     static Pool pool;                     /* no workers: its shares, for calls one after another */

@@ -22,12 +22,18 @@
  *   .f32attn references (F32 weights, F32 attention; llm with -ctk f32): max 1e-4
  *   stories260K (logits ~20x larger, std 7.4): max 3e-2 default, 1e-4 f32attn
  * Wherever the reference's top-2 gap exceeds the max tolerance, the top-1 token must
- * agree; greedy continuations must agree up to the first near-tie. */
+ * agree; greedy continuations must agree up to the first near-tie. The Q4_0 and Q8_0
+ * cases run again with the weights in the huge-page copy (model_to_hugepages), where
+ * their rows are interleaved for generation (Mat.il). */
 #define LLM_NO_MAIN
 #include "../llm.c"
 #include "test.h"
 
 typedef struct { const char *name; const char *variant; float tol, mean_tol; int kv_type; } RefCase;
+
+/* 1: the model goes through model_to_hugepages as --hugepages does (where the CPU has the
+   kernels, Q4_0 and Q8_0 matrices get interleaved rows, Mat.il) */
+static int ref_huge;
 
 static int read_ids(const char *path, int32_t *ids, int max) {
     FILE *f = fopen(path, "r");
@@ -101,7 +107,8 @@ static void check_case(const RefCase *c) {
     if (!strcmp(c->name, "stories260K")) snprintf(gguf, sizeof gguf, "models/stories260K.gguf");
     int bf16 = !strcmp(c->name, "synth-llama-BF16"), tied = !strcmp(c->name, "synth-llama-tied-F32");
     if (bf16 || tied) snprintf(gguf, sizeof gguf, "reference/synth-llama-F32.gguf");
-    snprintf(name, sizeof name, "reference %s%s%s", c->name, c->variant[0] ? "." : "", c->variant);
+    snprintf(name, sizeof name, "reference %s%s%s%s", c->name, c->variant[0] ? "." : "", c->variant,
+             ref_huge ? " (huge pages)" : "");
     if (!test_data(gguf, p, sizeof p)) { SKIP(name, "%s not found (LLM_TEST_DATA)", gguf); return; }
     static Model m;
     Err e = { { 0 } };
@@ -112,6 +119,12 @@ static void check_case(const RefCase *c) {
         snprintf(p, sizeof p, "%s", dst);
     }
     if (model_load(&m, p, &e)) { CHECK(name, 0, "load: %s", e.msg); return; }
+    if (ref_huge) {
+        if (model_to_hugepages(&m, p, &e)) { CHECK(name, 0, "--hugepages: %s", e.msg); model_free(&m); return; }
+        int n_il = 0;
+        for (int l = 0; l < m.hp.n_layer; l++) n_il += m.layers[l].wq.il + m.layers[l].down.il;
+        printf("# %s: %d of %d wq/down matrices interleaved\n", name, n_il, 2 * m.hp.n_layer);
+    }
     char base[300];
     snprintf(base, sizeof base, "reference/%s%s%s", c->name, c->variant[0] ? "." : "", c->variant);
     int32_t toks[128], greedy[64];
@@ -214,5 +227,10 @@ int main(void) {
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) check_case(&cases[i]);
+    ref_huge = 1;                          /* the huge-page copy, interleaved where it can be */
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        if (!strcmp(cases[i].name, "synth-llama-Q4_0") || !strcmp(cases[i].name, "synth-llama-Q8_0") ||
+            !strcmp(cases[i].name, "synth-llama-tied-Q8_0"))
+            check_case(&cases[i]);
     return test_failed ? 1 : 0;
 }
