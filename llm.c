@@ -9835,7 +9835,8 @@ static int model__parse(Model *m, const char *path, Err *e);
  * MAT_IL_BLOCKS blocks of 32, row 0's, then row 1's, 2's and 3's, and after the last
  * group the 4 rows' remaining blocks, row after row. Only matrices whose type has such a
  * kernel (KernImpl.gen_il) and whose rows are a multiple of 4; the other kernels get
- * the rows copied back into the row layout (mat__rows), a few at a time. */
+ * the rows copied back into the row layout (mat__rows): four at a time for the tile and
+ * gemv paths, about MAT_IL_BYTES at a time for the batch kernels. */
 enum { MAT_IL_BLOCKS = 4, MAT_IL_BYTES = 1 << 20 };
 
 /* Rows copied back at a time for the batch kernels: about MAT_IL_BYTES, a multiple of 16. */
