@@ -8092,7 +8092,7 @@ static KG_VNNI void kern_gemv_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, c
 }
 
 
-KG_VNNI KG_INLINE void kg__q8_0_gen(int l1, int il, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n, float *out) {
+KG_VNNI KG_INLINE void kg__gen_q8_0(int l1, int il, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n, float *out) {
     const int64_t nb = n / QK, ng = nb / 4;
     __m512 acc = kg__q32_rows(1, l1, il, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
     const size_t bs = sizeof(BlockQ8_0);
@@ -8101,14 +8101,6 @@ KG_VNNI KG_INLINE void kg__q8_0_gen(int l1, int il, const uint8_t *w, size_t w_r
     h = _mm256_add_ps(h, _mm256_add_ps(_mm512_castps512_ps256(acc),
                                        _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1))));
     _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
-}
-KG_VNNI KG_INLINE void kg__gen_q8_0(int l1, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n, float *out) {
-    kg__q8_0_gen(l1, 0, w, w_row, xp, n, out);
-}
-static KG_VNNI void kern_gen_q8_0_zmm_il(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
-                                        int nt, int64_t n, float *out, int64_t os) {
-    (void)nr; (void)nt; (void)x_row; (void)os;
-    kg__q8_0_gen(0, 1, w, w_row, xp, n, out);
 }
 
 /* Q6_K: per half of the block, the 64 ql bytes and 32 qh bytes give the 6-bit codes of
@@ -8150,8 +8142,12 @@ KQ_VNNI KG_INLINE __m128 kg__k6_tail(const __m512i s[4], const uint8_t *wb, size
 }
 
 /* Blocks [0, nb) of 4 rows (w: block 0 of row 0) against prepared activations pp; a
-   block's tail after the next block's multiplies, as in kg__k45_rows. */
-KQ_VNNI KG_INLINE __m128 kg__k6_rows(int l1, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb, __m128 acc) {
+   block's tail after the next block's multiplies, as in kg__k45_rows. il: the rows are
+   interleaved (as in kg__k45_rows). */
+KQ_VNNI KG_INLINE __m128 kg__k6_rows(int l1, int il, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb,
+                                     __m128 acc) {
+    const size_t bsz = sizeof(BlockQ6_K), bstep = il ? 4 * bsz : bsz;
+    if (il) w_row = bsz;
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     const __m512i mlo = _mm512_inserti64x4(_mm512_set1_epi8(0x03), _mm256_set1_epi8(0x0c), 1);
     const __m512i mhi = _mm512_inserti64x4(_mm512_set1_epi8(0x30), _mm256_set1_epi8((char)0xc0), 1);
@@ -8161,7 +8157,9 @@ KQ_VNNI KG_INLINE __m128 kg__k6_rows(int l1, const uint8_t *w, size_t w_row, con
     const __m512i z = _mm512_setzero_si512();
     __m512i ps[4] = { z, z, z, z };                 /* the previous block's s */
     _Pragma("GCC unroll 2") for (int64_t b = 0; b < nb; b++, pp += KG_K6P) {
-        const uint8_t *wb = w + (size_t)b * sizeof(BlockQ6_K);
+        const uint8_t *wb = w + (size_t)b * bstep;
+        if (il)
+            KQ_UNROLL for (size_t o = 0; o < 4 * bsz; o += 64) _mm_prefetch((const char *)wb + KG_IL_PF + o, _MM_HINT_T0);
         const __m512i X[4] = { _mm512_loadu_si512(pp), _mm512_loadu_si512(pp + 1), _mm512_loadu_si512(pp + 2),
                                _mm512_loadu_si512(pp + 3) };
         const __m512i C[4] = { _mm512_loadu_si512(pp + 4), _mm512_loadu_si512(pp + 5), _mm512_loadu_si512(pp + 6),
@@ -8169,7 +8167,7 @@ KQ_VNNI KG_INLINE __m128 kg__k6_rows(int l1, const uint8_t *w, size_t w_row, con
         __m512i s[4];
         KQ_UNROLL for (int k = 0; k < 4; k++) {
             const BlockQ6_K *blk = (const BlockQ6_K *)(wb + (size_t)k * w_row);
-            KQ_UNROLL for (size_t o = 0; o < sizeof(BlockQ6_K); o += 64) KG_PREFETCH2((const uint8_t *)blk + o, l1);
+            if (!il) KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH2((const uint8_t *)blk + o, l1);
             __m256i sb = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)blk->scales));
             const __m512i sc[2] = { _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(sb, t0)),
                                     _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(sb, t1)) };
@@ -8186,10 +8184,10 @@ KQ_VNNI KG_INLINE __m128 kg__k6_rows(int l1, const uint8_t *w, size_t w_row, con
                 s[k] = _mm512_dpwssd_epi32(s[k], _mm512_packs_epi32(plo, phi), sc[h]);
             }
         }
-        if (b > 0) acc = kg__k6_tail(ps, wb - sizeof(BlockQ6_K), w_row, pp - KG_K6P, acc);
+        if (b > 0) acc = kg__k6_tail(ps, wb - bstep, w_row, pp - KG_K6P, acc);
         KQ_UNROLL for (int k = 0; k < 4; k++) ps[k] = s[k];
     }
-    if (nb > 0) acc = kg__k6_tail(ps, w + (size_t)(nb - 1) * sizeof(BlockQ6_K), w_row, pp - KG_K6P, acc);
+    if (nb > 0) acc = kg__k6_tail(ps, w + (size_t)(nb - 1) * bstep, w_row, pp - KG_K6P, acc);
     return acc;
 }
 
@@ -8198,8 +8196,9 @@ static KQ_VNNI void kern_prep_q6_k_zmm(const uint8_t *xq, uint8_t *xp, int64_t n
     for (int64_t b = 0; b < n / QK_K; b++) kg__k6_xprep((const BlockQ8_K *)xq + b, (__m512i *)xp + b * KG_K6P);
 }
 
-KQ_VNNI KG_INLINE void kg__gen_q6_k(int l1, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n, float *out) {
-    _mm_storeu_ps(out, kg__k6_rows(l1, w, w_row, (const __m512i *)xp, n / QK_K, _mm_setzero_ps()));
+KQ_VNNI KG_INLINE void kg__gen_q6_k(int l1, int il, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n,
+                                    float *out) {
+    _mm_storeu_ps(out, kg__k6_rows(l1, il, w, w_row, (const __m512i *)xp, n / QK_K, _mm_setzero_ps()));
 }
 
 static KQ_VNNI void kern_gemv_q6_k_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
@@ -8209,7 +8208,7 @@ static KQ_VNNI void kern_gemv_q6_k_zmm(const uint8_t *w, size_t w_row, int nr, c
     __m128 acc = _mm_setzero_ps();
     for (int64_t b = 0; b < n / QK_K; b++) {
         kg__k6_xprep((const BlockQ8_K *)x + b, pp);
-        acc = kg__k6_rows(0, w + (size_t)b * sizeof(BlockQ6_K), w_row, pp, 1, acc);
+        acc = kg__k6_rows(0, 0, w + (size_t)b * sizeof(BlockQ6_K), w_row, pp, 1, acc);
     }
     _mm_storeu_ps(out, acc);
 }
@@ -8260,9 +8259,13 @@ KQ_VNNI KG_INLINE __m128 kg__k45_tail(const __m512i s[4], __m512i md, const uint
 /* Blocks [0, nb) of 4 rows (w: block 0 of row 0) against prepared activations pp. The
  * tail of a block (horizontal sums, float step: a long dependency chain) is done after
  * the next block's multiplies, so that the two overlap in the out-of-order window:
- * tinyllama-1.1b Q4_K rows, one thread, in cache 32.3 -> 34.3 GB/s. */
-KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, int l1, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb, __m128 acc) {
-    const size_t bsz = is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
+ * tinyllama-1.1b Q4_K rows, one thread, in cache 32.3 -> 34.3 GB/s. il: the rows are
+ * interleaved (mat_interleave: block b of the 4 rows in one piece, row after row), read
+ * as one stream prefetched line by line KG_IL_PF ahead into L1, as kg__q32_rows. */
+KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, int l1, int il, const uint8_t *w, size_t w_row, const __m512i *pp,
+                                      int64_t nb, __m128 acc) {
+    const size_t bsz = is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K), bstep = il ? 4 * bsz : bsz;
+    if (il) w_row = bsz;
     const size_t oqs = is5 ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     const __m512i m4 = _mm512_set1_epi8(0x0f), b4 = _mm512_set1_epi8(0x10), z = _mm512_setzero_si512();
     const __m512i i0 = _mm512_load_si512((const void *)kg__k4_sc512[0]), i1 = _mm512_load_si512((const void *)kg__k4_sc512[1]);
@@ -8272,7 +8275,9 @@ KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, int l1, const uint8_t *w, size_t 
     const __m512i imin = _mm512_broadcast_i32x4(_mm_setr_epi8(8, -128, 9, -128, 10, -128, 11, -128, 12, -128, 13, -128, 14, -128, 15, -128));
     __m512i ps[4] = { z, z, z, z }, pmd = z;       /* the previous block's s and md */
     for (int64_t b = 0; b < nb; b++, pp += KG_K4P) {
-        const uint8_t *wb = w + (size_t)b * bsz;
+        const uint8_t *wb = w + (size_t)b * bstep;
+        if (il)
+            KQ_UNROLL for (size_t o = 0; o < 4 * bsz; o += 64) _mm_prefetch((const char *)wb + KG_IL_PF + o, _MM_HINT_T0);
         const __m512i XA = _mm512_loadu_si512(pp), XB = _mm512_loadu_si512(pp + 1);
         const __m512i XC = _mm512_loadu_si512(pp + 2), XD = _mm512_loadu_si512(pp + 3);
         __m512i V = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(wb + 4)));   /* scales at offset 4 */
@@ -8288,7 +8293,7 @@ KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, int l1, const uint8_t *w, size_t 
         __m512i s[4];
         KQ_UNROLL for (int k = 0; k < 4; k++) {
             const uint8_t *blk = wb + (size_t)k * w_row;
-            KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH2(blk + o, l1);
+            if (!il) KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH2(blk + o, l1);
             __m512i sc = scs[k];
             __m512i z0 = _mm512_loadu_si512((const void *)(blk + oqs)), z1 = _mm512_loadu_si512((const void *)(blk + oqs + 64));
             __m512i lo0 = _mm512_and_si512(z0, m4), hi0 = _mm512_and_si512(_mm512_srli_epi16(z0, 4), m4);
@@ -8306,11 +8311,11 @@ KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, int l1, const uint8_t *w, size_t 
             __m512i t = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(p0, p1), _mm512_shuffle_epi8(sc, i0));
             s[k] = _mm512_dpwssd_epi32(t, _mm512_packs_epi32(p2, p3), _mm512_shuffle_epi8(sc, i1));
         }
-        if (b > 0) acc = kg__k45_tail(ps, pmd, wb - bsz, w_row, pp - KG_K4P, acc);
+        if (b > 0) acc = kg__k45_tail(ps, pmd, wb - bstep, w_row, pp - KG_K4P, acc);
         KQ_UNROLL for (int k = 0; k < 4; k++) ps[k] = s[k];
         pmd = md;
     }
-    if (nb > 0) acc = kg__k45_tail(ps, pmd, w + (size_t)(nb - 1) * bsz, w_row, pp - KG_K4P, acc);
+    if (nb > 0) acc = kg__k45_tail(ps, pmd, w + (size_t)(nb - 1) * bstep, w_row, pp - KG_K4P, acc);
     return acc;
 }
 
@@ -8324,7 +8329,7 @@ static KQ_INL KQ_VNNI void kg__k45_gemv(int is5, const uint8_t *w, size_t w_row,
     __m128 acc = _mm_setzero_ps();
     for (int64_t b = 0; b < n / QK_K; b++) {
         kg__k45_xprep((const BlockQ8_K *)x + b, pp);
-        acc = kg__k45_rows(is5, 0, w + (size_t)b * (is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K)), w_row, pp, 1, acc);
+        acc = kg__k45_rows(is5, 0, 0, w + (size_t)b * (is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K)), w_row, pp, 1, acc);
     }
     _mm_storeu_ps(out, acc);
 }
@@ -8335,9 +8340,9 @@ static KQ_VNNI void kern_gemv_##NAME##_zmm(const uint8_t *w, size_t w_row, int n
     (void)nr; (void)nt; (void)x_row; (void)os;                                                                 \
     kg__k45_gemv(IS5, w, w_row, x, n, out);                                                                    \
 }                                                                                                              \
-KQ_VNNI KG_INLINE void kg__gen_##NAME(int l1, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n,  \
-                                      float *out) {                                                            \
-    _mm_storeu_ps(out, kg__k45_rows(IS5, l1, w, w_row, (const __m512i *)xp, n / QK_K, _mm_setzero_ps()));      \
+KQ_VNNI KG_INLINE void kg__gen_##NAME(int l1, int il, const uint8_t *w, size_t w_row, const uint8_t *xp,     \
+                                      int64_t n, float *out) {                                                 \
+    _mm_storeu_ps(out, kg__k45_rows(IS5, l1, il, w, w_row, (const __m512i *)xp, n / QK_K, _mm_setzero_ps()));  \
 }
 KG_K45(q4_k, 0)
 KG_K45(q5_k, 1)
@@ -8350,12 +8355,17 @@ KG_K45(q5_k, 1)
 static KG_VNNI void kern_gen_##NAME##_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row, \
                                          int nt, int64_t n, float *out, int64_t os) {                          \
     (void)nr; (void)nt; (void)x_row; (void)os;                                                                  \
-    kg__gen_##NAME(0, w, w_row, xp, n, out);                                                                    \
+    kg__gen_##NAME(0, 0, w, w_row, xp, n, out);                                                                 \
 }                                                                                                               \
 static KG_VNNI void kern_gen_##NAME##_zmm_l1(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp,         \
                                             size_t x_row, int nt, int64_t n, float *out, int64_t os) {          \
     (void)nr; (void)nt; (void)x_row; (void)os;                                                                  \
-    kg__gen_##NAME(1, w, w_row, xp, n, out);                                                                    \
+    kg__gen_##NAME(1, 0, w, w_row, xp, n, out);                                                                 \
+}                                                                                                               \
+static KG_VNNI void kern_gen_##NAME##_zmm_il(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp,         \
+                                            size_t x_row, int nt, int64_t n, float *out, int64_t os) {          \
+    (void)nr; (void)nt; (void)x_row; (void)os;                                                                  \
+    kg__gen_##NAME(0, 1, w, w_row, xp, n, out);                                                                 \
 }
 KG_GEN_ZMM(q8_0)
 KG_GEN_ZMM(q4_k)
@@ -9369,9 +9379,9 @@ static const KernGenVariant kern__gen_variants[] = {
     { T_Q5_1, ISA_AVX512VNNI, kern_prep_q81_zmm, kern_gen_q5_1_zmm, 4, NULL, NULL },
     { T_Q4_0, ISA_AVX512VNNI, kern_prep_q4_0_zmm, kern_gen_q4_0_zmm, 4, NULL, kern_gen_q4_0_zmm_il },
     { T_Q8_0, ISA_AVX512VNNI, kern_prep_q8_0_zmm, kern_gen_q8_0_zmm, 4, kern_gen_q8_0_zmm_l1, kern_gen_q8_0_zmm_il },
-    { T_Q4_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q4_k_zmm, 4, kern_gen_q4_k_zmm_l1, NULL },
-    { T_Q5_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q5_k_zmm, 4, kern_gen_q5_k_zmm_l1, NULL },
-    { T_Q6_K, ISA_AVX512VNNI, kern_prep_q6_k_zmm, kern_gen_q6_k_zmm, 4, kern_gen_q6_k_zmm_l1, NULL },
+    { T_Q4_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q4_k_zmm, 4, kern_gen_q4_k_zmm_l1, kern_gen_q4_k_zmm_il },
+    { T_Q5_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q5_k_zmm, 4, kern_gen_q5_k_zmm_l1, kern_gen_q5_k_zmm_il },
+    { T_Q6_K, ISA_AVX512VNNI, kern_prep_q6_k_zmm, kern_gen_q6_k_zmm, 4, kern_gen_q6_k_zmm_l1, kern_gen_q6_k_zmm_il },
 #endif
     { -1, ISA_REF, NULL, NULL, 0, NULL, NULL }
 };
@@ -9831,9 +9841,10 @@ static int model__parse(Model *m, const char *path, Err *e);
  * of each in turn: four streams, which the prefetchers follow far worse than one (Zen 5,
  * Q4_0 rows of 2048 from memory, one thread: 33-34 GB/s, against 42-45 when the four
  * rows' groups lie one after the other; a plain read: 41.7). In the huge-page copy,
- * where the bytes are ours, rows 4q..4q+3 can be stored that way: for each group g of
- * MAT_IL_BLOCKS blocks of 32, row 0's, then row 1's, 2's and 3's, and after the last
- * group the 4 rows' remaining blocks, row after row. Only matrices whose type has such a
+ * where the bytes are ours, rows 4q..4q+3 can be stored that way: for each group g (of
+ * MAT_IL_BLOCKS blocks of 32, or one block of the K-quants' 256: what the kernels take
+ * per step), row 0's, then row 1's, 2's and 3's, and after the last group the 4 rows'
+ * remaining blocks (none for the K-quants), row after row. Only matrices whose type has such a
  * kernel (KernImpl.gen_il) and whose rows are a multiple of 4; the other kernels get
  * the rows copied back into the row layout (mat__rows): four at a time for the tile and
  * gemv paths, about MAT_IL_BYTES at a time for the batch kernels. */
@@ -9842,19 +9853,29 @@ enum { MAT_IL_BLOCKS = 4, MAT_IL_BYTES = 1 << 20 };
 /* Rows copied back at a time for the batch kernels: about MAT_IL_BYTES, a multiple of 16. */
 static int64_t mat__il_chunk(size_t wrow) { int64_t n = (int64_t)(MAT_IL_BYTES / wrow) & ~(int64_t)15; return n < 16 ? 16 : n; }
 
+/* Elements per interleaved group of a type. */
+static int64_t mat__il_group(uint32_t type) { return type_layouts[type].blck == QK_K ? QK_K : 32 * MAT_IL_BLOCKS; }
+
 /* Rows 4q..4q+3 (at src) from the row layout into the interleaved one at dst (to_il), or back. */
 static void mat__il_quad(const Mat *W, const uint8_t *src, uint8_t *dst, int to_il) {
-    const size_t wrow = type_row_size(W->type, W->cols), gb = type_row_size(W->type, 32 * MAT_IL_BLOCKS);
-    const int64_t ng = W->cols / (32 * MAT_IL_BLOCKS);
+    const int64_t ge = mat__il_group(W->type), ng = W->cols / ge;
+    const size_t wrow = type_row_size(W->type, W->cols), gb = type_row_size(W->type, ge);
     const size_t tb = wrow - (size_t)ng * gb;
     for (size_t r = 0; r < 4; r++) {
         uint8_t *d = dst + (to_il ? r * gb : r * wrow);
         const uint8_t *sp = src + (to_il ? r * wrow : r * gb);
         const size_t ds = to_il ? 4 * gb : gb, ss = to_il ? gb : 4 * gb;
         /* constant sizes, copied inline: the batch kernels' path copies every row back */
-        if (gb == 72) for (int64_t g = 0; g < ng; g++) memcpy(d + (size_t)g * ds, sp + (size_t)g * ss, 72);
-        else if (gb == 136) for (int64_t g = 0; g < ng; g++) memcpy(d + (size_t)g * ds, sp + (size_t)g * ss, 136);
-        else for (int64_t g = 0; g < ng; g++) memcpy(d + (size_t)g * ds, sp + (size_t)g * ss, gb);
+#define MAT__IL_COPY(GB) for (int64_t g = 0; g < ng; g++) memcpy(d + (size_t)g * ds, sp + (size_t)g * ss, GB)
+        switch (gb) {
+        case 72: MAT__IL_COPY(72); break;          /* Q4_0 */
+        case 136: MAT__IL_COPY(136); break;        /* Q8_0 */
+        case 144: MAT__IL_COPY(144); break;        /* Q4_K */
+        case 176: MAT__IL_COPY(176); break;        /* Q5_K */
+        case 210: MAT__IL_COPY(210); break;        /* Q6_K */
+        default: MAT__IL_COPY(gb);
+        }
+#undef MAT__IL_COPY
         size_t a = r * wrow + (size_t)ng * gb, b = (size_t)ng * 4 * gb + r * tb;
         memcpy(dst + (to_il ? b : a), src + (to_il ? a : b), tb);
     }

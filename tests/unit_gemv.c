@@ -50,7 +50,8 @@ static uint16_t rnd_scale(int allow_neg) {
     return f32_to_f16(v);
 }
 
-static void gen_weights(int t, uint8_t *w, int64_t n) {
+/* finite: every K block gets sane scales (a whole-matrix test that needs finite sums) */
+static void gen_weights_k(int t, uint8_t *w, int64_t n, int finite) {
     size_t bytes = type_row_size(t, n), bs = type_row_size(t, blk_of(t));
     for (size_t i = 0; i < bytes; i++) w[i] = (uint8_t)rnd_u32();
     for (int64_t b = 0; b < n / blk_of(t); b++) {
@@ -64,7 +65,7 @@ static void gen_weights(int t, uint8_t *w, int64_t n) {
             memcpy(blk, &d, 2);
             if (t == T_Q4_1 || t == T_Q5_1) { uint16_t m = rnd_scale(1); memcpy(blk + 2, &m, 2); }
         }
-        if (is_k(t) && rnd_int(2)) {            /* half the K blocks: sane scales at their offsets */
+        if (is_k(t) && (finite || rnd_int(2))) {   /* half the K blocks: sane scales at their offsets */
             uint16_t d = rnd_scale(0), dm = rnd_scale(0);
             size_t od = t == T_Q2_K ? offsetof(BlockQ2_K, d) : t == T_Q3_K ? offsetof(BlockQ3_K, d)
                       : t == T_Q6_K ? offsetof(BlockQ6_K, d) : 0;
@@ -74,6 +75,7 @@ static void gen_weights(int t, uint8_t *w, int64_t n) {
         }
     }
 }
+static void gen_weights(int t, uint8_t *w, int64_t n) { gen_weights_k(t, w, n, 0); }
 
 
 
@@ -198,29 +200,32 @@ static void test_job(const int *types, int nw, int swiglu, int64_t rows, int nth
 }
 
 /* Interleaved rows (Mat.il, the huge-page copy): for a variant with fn_il, the layout
- * built here from its description in llm.c (each group of 4 blocks of the 4 rows of a
- * four in turn, then the 4 rows' remaining blocks row after row) against
- * mat_interleave's bytes, mat__rows giving the rows back, and fn_il against the
- * reference dot of the rows as they were (the tolerance above); at 4, 5, 7 and 64+3
- * blocks (tails of 0, 1, 3) and 2048 / 5632 elements. */
+ * built here from its description in llm.c (each group of 4 blocks of 32, or of one
+ * K-quant block, of the 4 rows of a four in turn, then the 4 rows' remaining blocks row
+ * after row) against mat_interleave's bytes, mat__rows giving the rows back, fn_il
+ * against the reference dot of the rows as they were (the tolerance above) and against
+ * fn on the row layout (the same bits: only the addressing differs); at 4, 5, 7 and 64+3
+ * blocks of 32 (tails of 0, 1, 3) and 2048 / 5632 elements; 1, 2, 3, 5, 8 and 22 K blocks. */
 static void test_il(const KernGenVariant *v, const char *name) {
     int type = v->type;
     const KernType *kt = kern_type(type), *xt = kern_type(kt->vec_dot_type);
-    int64_t lens[] = { 128, 160, 224, 2144, 2048, 5632 };
+    /* a group: 4 blocks of 32, or one K-quant block of 256 (G blocks of bs bytes) */
+    int64_t blck = type_layouts[type].blck, G = blck == 32 ? 4 : 1;
+    int64_t lens32[] = { 128, 160, 224, 2144, 2048, 5632 }, lensk[] = { 256, 512, 768, 2048, 5632, 1280 };
     Agg a = { 0 };
     for (int li = 0; li < 6; li++) {
-        int64_t n = lens[li], nb = n / 32, ng = nb / 4, rows = 12;
-        size_t wrow = type_row_size(type, n), bs = type_row_size(type, 32);
+        int64_t n = blck == 32 ? lens32[li] : lensk[li], nb = n / blck, ng = nb / G, rows = 12;
+        size_t wrow = type_row_size(type, n), bs = type_row_size(type, blck);
         uint8_t *w = malloc(rows * wrow), *want = malloc(rows * wrow), *il = malloc(rows * wrow), *tmp = malloc(4 * wrow);
         uint8_t *back = malloc(rows * wrow), *xq = malloc(type_row_size(kt->vec_dot_type, n) + 64);
         uint8_t *xp = malloc(KERN_PREP_BYTES(n) + 64);
-        float *x = malloc(n * 4), out[12];
+        float *x = malloc(n * 4), out[12], out_rows[12];
         for (int64_t r = 0; r < rows; r++) gen_weights(type, w + r * wrow, n);
         for (int64_t q = 0; q < rows; q += 4)
             for (int64_t r = 0; r < 4; r++)
                 for (int64_t b = 0; b < nb; b++) {
-                    size_t off = b < 4 * ng ? (size_t)(b / 4) * 16 * bs + (size_t)r * 4 * bs + (size_t)(b % 4) * bs
-                                            : (size_t)ng * 16 * bs + (size_t)r * (nb - 4 * ng) * bs + (size_t)(b - 4 * ng) * bs;
+                    size_t off = b < G * ng ? (size_t)(b / G) * 4 * G * bs + (size_t)r * G * bs + (size_t)(b % G) * bs
+                                            : (size_t)ng * 4 * G * bs + (size_t)r * (nb - G * ng) * bs + (size_t)(b - G * ng) * bs;
                     memcpy(want + q * wrow + off, w + (q + r) * wrow + b * bs, bs);
                 }
         memcpy(il, w, rows * wrow);
@@ -233,6 +238,10 @@ static void test_il(const KernGenVariant *v, const char *name) {
         xt->from_float_act(x, xq, n);
         v->prep(xq, xp, n);
         for (int64_t q = 0; q < rows; q += 4) v->fn_il(il + q * wrow, wrow, 4, xp, 0, 1, n, out + q, 1);
+        for (int64_t q = 0; q < rows; q += 4) v->fn(w + q * wrow, wrow, 4, xp, 0, 1, n, out_rows + q, 1);
+        int bits = 1;
+        for (int r = 0; r < 12; r++) bits &= isnan(out[r]) ? isnan(out_rows[r]) : memcmp(&out[r], &out_rows[r], 4) == 0;
+        agg(&a, bits, "n=%lld: fn_il's bits differ from fn's on the row layout", (long long)n);
         for (int64_t r = 0; r < rows; r++) {
             float ref = kt->dot(w + r * wrow, xq, n);
             double S = abs_dot(type, w + r * wrow, xq, n), tol = (2.0 * (double)nb + 16) * U24 * S + 1e-30;
@@ -260,7 +269,7 @@ static void test_il_job(int type, int ntok, int nth) {
     size_t xp_bytes = (KERN_PREP_BYTES(n) + 63) & ~(size_t)63, rows_bytes = (size_t)mat__il_chunk(wrow) * wrow;
     uint8_t *w = malloc(rows * wrow), *il = malloc(rows * wrow), *tmp = malloc(4 * wrow), *xq = malloc(xq_row);
     float *in = malloc(sizeof(float) * n * ntok), *out = malloc(sizeof(float) * rows * ntok);
-    for (int64_t r = 0; r < rows; r++) gen_weights(type, w + r * wrow, n);
+    for (int64_t r = 0; r < rows; r++) gen_weights_k(type, w + r * wrow, n, 1);
     for (int64_t i = 0; i < n * ntok; i++) in[i] = test_normal(1.0f);
     memcpy(il, w, rows * wrow);
     Mat M = { il, (uint32_t)type, n, rows, 0 };
