@@ -7397,13 +7397,23 @@ static void kern_quant_q8_k_neon(const float *x, void *vy, int64_t n) {
    kern_prefetch_l1 by the CPU's family and kern_init takes the KernGenVariant's fn_l1. */
 #define KG_PF1(a, l1) ((l1) ? _mm_prefetch((const char *)(a), _MM_HINT_T0) : _mm_prefetch((const char *)(a), KG_HINT))
 #define KG_PREFETCH2(p, l1) (KG_PF1((const char *)(p) + KG_PF, l1), KG_PF1((const char *)(p) + KG_PF2, l1))
-/* Interleaved rows (Mat.il, the 512-bit Q4_0 and Q8_0 kernels): one stream, each line
-   prefetched once, into L1, KG_IL_PF bytes ahead. Zen 5, Q4_0 2048 columns from memory
-   (huge pages), one thread, GB/s by distance: 4 KiB 40-41, 8 KiB 42-45, 16 KiB 41, 32 KiB
-   38 (prefetcht1 at 32 KiB: 35); the plain read of the same memory: 41.7. */
+/* Interleaved rows (Mat.il): one stream, each line prefetched into L1 KG_IL_PF bytes
+   ahead, and by Q4_0 and Q8_0 (KG_IL_PREFETCH) again KG_IL_PF2 ahead, as KG_PF2 above.
+   Zen 5, rows of 2048 from memory (huge pages), one thread, a scratch harness calling the
+   kernels over 100000 rows, GB/s: Q4_0 with one prefetch 32-33 (any distance 2-16 KiB,
+   or prefetcht1, or a prefetcht1 far and prefetcht0 near: 28-36); with two prefetcht0
+   1+8 KiB 38-40, 4+16 KiB 42-43, 8+16 KiB 44-46, 8+24 KiB 43; the plain read of the same
+   memory 41. Q8_0 31 -> 38. In the model (tinyllama-1.1b, one thread, huge pages) Q4_0
+   55-58 -> 60-61 t/s, Q8_0 27.3 -> 31.4-32.1; but Q4_K_M 58.4 -> 55.0, so the K-quants
+   keep one prefetch (their kernels do more work per byte). */
 #ifndef KG_IL_PF
 #define KG_IL_PF 8192
 #endif
+#ifndef KG_IL_PF2
+#define KG_IL_PF2 16384
+#endif
+#define KG_IL_PREFETCH(p) (_mm_prefetch((const char *)(p) + KG_IL_PF, _MM_HINT_T0), \
+                           _mm_prefetch((const char *)(p) + KG_IL_PF2, _MM_HINT_T0))
 
 /* The f16 at byte offset off of four rows w_row apart, as one 64-bit word. */
 /* The empty asm keeps GCC from vectorising the packing (it would use vector ports,
@@ -8000,7 +8010,7 @@ KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, int l1, int il, const uint8_t *w,
         const __m512i XL = _mm512_loadu_si512(pp), XH = _mm512_loadu_si512(pp + 1), xo = _mm512_loadu_si512(pp + 2);
         __m512i sr[4], A[4], S = z;
         if (il)
-            for (size_t o = 0; o < gs; o += 64) _mm_prefetch((const char *)wb + KG_IL_PF + o, _MM_HINT_T0);
+            for (size_t o = 0; o < gs; o += 64) KG_IL_PREFETCH(wb + o);
         KX_UNROLL for (int r = 0; r < 4; r++) {
             const uint8_t *p = wb + (size_t)r * w_row;
             if (!il) {
