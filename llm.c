@@ -3244,6 +3244,11 @@ static size_t type_row_size(uint32_t t, int64_t n) {
 /* Block layouts of the quant types (little-endian; f16 fields as raw bits). */
 enum { QK = 32, QK_K = 256 };   /* elements per simple block / per K super-block */
 
+/* Interleaved rows (Mat.il, see mat_interleave): the blocks of 4 rows side by side in
+   groups of MAT_IL_BLOCKS blocks of 32, or of one K-quant block; elements per group. */
+enum { MAT_IL_BLOCKS = 4 };
+static int64_t mat__il_group(uint32_t type) { return type_layouts[type].blck == QK_K ? QK_K : QK * MAT_IL_BLOCKS; }
+
 
 /* Q4_0, 32 weights: w = d * (q - 8), q 4-bit; qs[j] low nibble = element j,
    high nibble = element j+16. */
@@ -8499,6 +8504,18 @@ enum {
 /* 16 bytes at p + ro[r] for the 16 rows r, transposed: o[j] lane r = dword j of row r.
  * (ro[] repeats the last valid row for the lanes past the end, so nothing is read out
  * of bounds.) */
+/* Where the blocks of the rows a prompt kernel unpacks are. NULL: the row layout (block b
+   of row r at w + ro[r] + b bs). Else the interleaved one (Mat.il, mat__il_quad): groups
+   of G blocks of the 4 rows of a four side by side up to block nbg, then each row's
+   remaining blocks; ro[r] and ro_t[r] are row r's offsets in the groups and the tail. */
+typedef struct { int64_t G, nbg; const size_t *ro_t; } PpIl;
+static inline const uint8_t *pp__blk(const uint8_t *w, const PpIl *il, size_t bs, int64_t b) {
+    if (!il) return w + (size_t)b * bs;
+    if (b < il->nbg) return w + (size_t)(b / il->G) * 4 * (size_t)il->G * bs + (size_t)(b % il->G) * bs;
+    return w + (size_t)il->nbg * 4 * bs + (size_t)(b - il->nbg) * bs;
+}
+#define PP_RO(il, ro, b) ((il) && (b) >= (il)->nbg ? (il)->ro_t : (ro))
+
 PP_INL PP_VNNI void pp__t16(const uint8_t *p, const size_t *ro, __m512i o[4]) {
     __m512i a[4];
     PP_UNROLL for (int i = 0; i < 4; i++) {
@@ -8545,7 +8562,8 @@ static inline size_t pp__wqs(int ty) {
 }
 static inline size_t pp__wqh(int ty) { return ty == T_Q5_0 ? offsetof(BlockQ5_0, qh) : offsetof(BlockQ5_1, qh); }
 
-PP_INL PP_VNNI void pp__unpack32(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp__W32 *u) {
+PP_INL PP_VNNI void pp__unpack32(int ty, int enc, const uint8_t *w, const size_t *ro0, const PpIl *il, int64_t b0, int nb,
+                               pp__W32 *u) {
     (void)enc;                                      /* the pp8 kernels' integer step */
     const __m512i m4 = _mm512_set1_epi8(0x0f), x80 = _mm512_set1_epi8((char)0x80), x10 = _mm512_set1_epi8(0x10);
     /* byte 0 of each dword to its 4 bytes; bits 0..3 of it, one per byte */
@@ -8553,7 +8571,8 @@ PP_INL PP_VNNI void pp__unpack32(int ty, int enc, const uint8_t *w, const size_t
     const __m512i bit = _mm512_set1_epi32(0x08040201);
     const size_t bs = type_layouts[ty].size;
     for (int b = 0; b < nb; b++) {
-        const uint8_t *p = w + (size_t)(b0 + b) * bs;
+        const size_t *ro = PP_RO(il, ro0, b0 + b);
+        const uint8_t *p = pp__blk(w, il, bs, b0 + b);
         __m512i q[4];
         pp__t16(p, ro, q);                              /* dword 0: d and m, or d and 2 bytes */
         u->d[b] = pp__h16lo(q[0]);
@@ -8661,15 +8680,17 @@ PP_INL PP_VNNI void pp__k3_scales(const __m512i q[4], __m512i s[4]) {
     }
 }
 
-PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp__WK *u) {
+PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro0, const PpIl *il, int64_t b0, int nb,
+                              pp__WK *u) {
     (void)enc;                                      /* the pp8 kernels' integer step */
     const __m512i m4 = _mm512_set1_epi8(0x0f), ff = _mm512_set1_epi32(0xff);
     const int five = ty == T_Q5_K;
     const size_t oqs = five ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     for (int b = 0; b < nb; b++) {
+        const size_t *ro = PP_RO(il, ro0, b0 + b);
         __m512i q[4];
         if (ty == T_Q4_K || ty == T_Q5_K) {             /* d, dmin, scales alike */
-            const uint8_t *p = w + (size_t)(b0 + b) * type_layouts[ty].size;
+            const uint8_t *p = pp__blk(w, il, type_layouts[ty].size, b0 + b);
             pp__t16(p, ro, q);                          /* d|dmin, scales u0, u1, u2 */
             u->d[b] = pp__h16lo(q[0]);
             u->dmin[b] = pp__h16hi(q[0]);
@@ -8715,7 +8736,7 @@ PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t 
                     }
             }
         } else if (ty == T_Q2_K) {
-            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ2_K);
+            const uint8_t *p = pp__blk(w, il, sizeof(BlockQ2_K), b0 + b);
             __m512i qs[16], sm[4];
             PP_UNROLL for (int c = 0; c < 4; c++) pp__t16(p + offsetof(BlockQ2_K, qs) + 16 * c, ro, qs + 4 * c);
             pp__t16(p + offsetof(BlockQ2_K, scales), ro, sm);    /* scale | min << 4 per sub-block */
@@ -8736,7 +8757,7 @@ PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t 
                     PP_UNROLL for (int i = 0; i < 8; i++)
                         u->w[b][32 * h + 8 * j + i] = _mm512_and_si512(_mm512_srli_epi32(qs[8 * h + i], 2 * j), m3);
         } else if (ty == T_Q3_K) {
-            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ3_K);
+            const uint8_t *p = pp__blk(w, il, sizeof(BlockQ3_K), b0 + b);
             __m512i qs[16], hm[8], s[4];
             PP_UNROLL for (int c = 0; c < 4; c++) pp__t16(p + offsetof(BlockQ3_K, qs) + 16 * c, ro, qs + 4 * c);
             PP_UNROLL for (int c = 0; c < 2; c++) pp__t16(p + offsetof(BlockQ3_K, hmask) + 16 * c, ro, hm + 4 * c);
@@ -8757,7 +8778,7 @@ PP_INL PP_VNNI void pp__unpackk(int ty, int enc, const uint8_t *w, const size_t 
                             _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srli_epi32(qs[8 * h + i], 2 * j), m3), hi, m04, 0xf8);
                     }
         } else {                                                /* Q6_K */
-            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ6_K);
+            const uint8_t *p = pp__blk(w, il, sizeof(BlockQ6_K), b0 + b);
             __m512i ql[32], qh[16];
             PP_UNROLL for (int c = 0; c < 8; c++) pp__t16(p + offsetof(BlockQ6_K, ql) + 16 * c, ro, ql + 4 * c);
             PP_UNROLL for (int c = 0; c < 4; c++) pp__t16(p + offsetof(BlockQ6_K, qh) + 16 * c, ro, qh + 4 * c);
@@ -8863,12 +8884,17 @@ PP_INL PP_VNNI void pp__tgk(int ty, int enc, int T, const pp__WK *u, int nb, con
    R rows per vector, ENC the pp8 kernels' integer step (PP8_*); the prep steps are shared
    (pp__prep32, pp__prepk with pairs6). */
 #define PP_RUN(NAME, P, TGT, R, PAIRS6, ENC)                                                                    \
-    PP_INL TGT void NAME(int ty, const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,        \
-                         int nt, int64_t n, float *out, int64_t os) {                                           \
+    PP_INL TGT void NAME(int ty, int ilv, const uint8_t *w, size_t w_row, int nr, const uint8_t *x,             \
+                         size_t x_row, int nt, int64_t n, float *out, int64_t os) {                             \
         const int k = type_layouts[ty].blck == QK_K;                                                            \
         const int64_t nbt = k ? n / QK_K : n / QK, cb = k ? PP_CBK : PP_CB32;                                   \
         const size_t xbs = k ? sizeof(BlockQ8_K) : kern__xbs(ty);                                                 \
         const size_t wbs = type_layouts[ty].size;                                                               \
+        /* ilv: the rows are interleaved (Mat.il; nr and the row starts multiples of 4) */                      \
+        const int64_t G = mat__il_group((uint32_t)ty) / type_layouts[ty].blck;                                  \
+        size_t ro_t[R];                                                                                         \
+        PpIl ild = { G, nbt / G * G, ro_t }, *il = ilv ? &ild : NULL;                                           \
+        const size_t tb = (size_t)(nbt - ild.nbg) * wbs;                                                         \
         union { PpX32 a; PpXK b; } px;                                                                          \
         union { P##W32 a; P##WK b; } pw;                                                                        \
         for (int t0 = 0; t0 < nt; t0 += PP_TB) {                                                                \
@@ -8881,14 +8907,18 @@ PP_INL PP_VNNI void pp__tgk(int ty, int enc, int T, const pp__WK *u, int nb, con
                 for (int r0 = 0; r0 < nr; r0 += R) {                                                            \
                     int rows = nr - r0 < R ? nr - r0 : R;                                                       \
                     size_t ro[R];                                                                               \
-                    for (int r = 0; r < R; r++) ro[r] = (size_t)(r < rows ? r : rows - 1) * w_row;              \
+                    for (int r = 0; r < R; r++) {                                                               \
+                        size_t q = (size_t)(r < rows ? r : rows - 1);                                           \
+                        ro[r] = ilv ? q / 4 * 4 * w_row + q % 4 * (size_t)G * wbs : q * w_row;                  \
+                        ro_t[r] = q / 4 * 4 * w_row + q % 4 * tb;                                               \
+                    }                                                                                           \
                     const uint8_t *wr = w + (size_t)r0 * w_row;                                                 \
-                    if (k) P##unpackk(ty, ENC, wr, ro, b0, nb, &pw.b);                                          \
-                    else P##unpack32(ty, ENC, wr, ro, b0, nb, &pw.a);                                           \
-                    /* the next R rows' part of this chunk, while these compute */                              \
-                    for (int r = r0 + R; r < nr && r < r0 + 2 * R; r++)                                         \
-                        for (size_t o = 0; o < (size_t)nb * wbs; o += 64)                                       \
-                            _mm_prefetch((const char *)(w + (size_t)r * w_row + (size_t)b0 * wbs + o), _MM_HINT_T0); \
+                    if (k) P##unpackk(ty, ENC, wr, ro, il, b0, nb, &pw.b);                                      \
+                    else P##unpack32(ty, ENC, wr, ro, il, b0, nb, &pw.a);                                       \
+                    /* the next R rows' part of this chunk, while these compute (interleaved: per four) */      \
+                    for (int r = r0 + R; r < nr && r < r0 + 2 * R; r += ilv ? 4 : 1)                            \
+                        for (size_t o = 0; o < (size_t)nb * wbs * (ilv ? 4 : 1); o += 64)                       \
+                            _mm_prefetch((const char *)pp__blk(w + (size_t)r * w_row, il, wbs, b0) + o, _MM_HINT_T0); \
                     const uint8_t *xc = xt + (size_t)b0 * xbs;                                                  \
                     for (int t = 0; t < ntb; t += PP_T) {                                                       \
                         int T = ntb - t < PP_T ? ntb - t : PP_T;                                                \
@@ -8906,10 +8936,21 @@ PP_RUN(pp__run, pp__, PP_VNNI, 16, 0, 0)
 #define PP_KERNEL(name, TY, RUN, TGT, ISA)                                                               \
     TGT static void kern_tile_##name##_pp_##ISA(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, \
                                                 size_t x_row, int nt, int64_t n, float *out, int64_t os) { \
-        RUN(TY, w, w_row, nr, x, x_row, nt, n, out, os);                                                  \
+        RUN(TY, 0, w, w_row, nr, x, x_row, nt, n, out, os);                                               \
     }
 #define PP_KERNELS(RUN, TGT, ISA) KERN_BATCH_TYPES(PP_KERNEL, RUN, TGT, ISA)
 PP_KERNELS(pp__run, PP_VNNI, avx512vnni)
+/* The same over interleaved rows (Mat.il: the types with an interleaved generation kernel) */
+#define PP_KERNEL_IL(name, TY)                                                                                \
+    PP_VNNI static void kern_tile_##name##_pp_il(const uint8_t *w, size_t w_row, int nr, const uint8_t *x,    \
+                                                 size_t x_row, int nt, int64_t n, float *out, int64_t os) {   \
+        pp__run(TY, 1, w, w_row, nr, x, x_row, nt, n, out, os);                                               \
+    }
+PP_KERNEL_IL(q4_0, T_Q4_0)
+PP_KERNEL_IL(q8_0, T_Q8_0)
+PP_KERNEL_IL(q4_k, T_Q4_K)
+PP_KERNEL_IL(q5_k, T_Q5_K)
+PP_KERNEL_IL(q6_k, T_Q6_K)
 
 /* ---- x86_64 AVX2 prompt-processing kernels: the same, 8 rows per ymm ----
  *
@@ -8976,13 +9017,15 @@ typedef struct {
     __m256 d[PP_CB32], m[PP_CB32];
 } pp8__W32;
 
-PP_INL PP8 void pp8__unpack32(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp8__W32 *u) {
+PP_INL PP8 void pp8__unpack32(int ty, int enc, const uint8_t *w, const size_t *ro0, const PpIl *il, int64_t b0, int nb,
+                               pp8__W32 *u) {
     const __m256i m4 = _mm256_set1_epi8(0x0f), x80 = _mm256_set1_epi8((char)0x80), x10 = _mm256_set1_epi8(0x10);
     const __m256i bc0 = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12));
     const __m256i bit = _mm256_set1_epi32(0x08040201);
     const size_t bs = type_layouts[ty].size;
     for (int b = 0; b < nb; b++) {
-        const uint8_t *p = w + (size_t)(b0 + b) * bs;
+        const size_t *ro = PP_RO(il, ro0, b0 + b);
+        const uint8_t *p = pp__blk(w, il, bs, b0 + b);
         __m256i q[4];
         pp8__t8(p, ro, q);
         u->d[b] = pp8__h16lo(q[0]);
@@ -9090,14 +9133,16 @@ PP_INL PP8 void pp8__k3_scales(const __m256i q[4], __m256i s[4]) {
     }
 }
 
-PP_INL PP8 void pp8__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro, int64_t b0, int nb, pp8__WK *u) {
+PP_INL PP8 void pp8__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro0, const PpIl *il, int64_t b0, int nb,
+                              pp8__WK *u) {
     const __m256i m4 = _mm256_set1_epi8(0x0f), ff = _mm256_set1_epi32(0xff);
     const int five = ty == T_Q5_K;
     const size_t oqs = five ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     for (int b = 0; b < nb; b++) {
+        const size_t *ro = PP_RO(il, ro0, b0 + b);
         __m256i q[4];
         if (ty == T_Q4_K || ty == T_Q5_K) {             /* d, dmin, scales alike */
-            const uint8_t *p = w + (size_t)(b0 + b) * type_layouts[ty].size;
+            const uint8_t *p = pp__blk(w, il, type_layouts[ty].size, b0 + b);
             pp8__t8(p, ro, q);                          /* d|dmin, scales u0, u1, u2 */
             u->d[b] = pp8__h16lo(q[0]);
             u->dmin[b] = pp8__h16hi(q[0]);
@@ -9139,7 +9184,7 @@ PP_INL PP8 void pp8__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro
                     }
             }
         } else if (ty == T_Q2_K) {                      /* as pp__unpackk */
-            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ2_K);
+            const uint8_t *p = pp__blk(w, il, sizeof(BlockQ2_K), b0 + b);
             __m256i qs[16], sm[4], mn[16];
             PP_UNROLL for (int c = 0; c < 4; c++) pp8__t8(p + offsetof(BlockQ2_K, qs) + 16 * c, ro, qs + 4 * c);
             pp8__t8(p + offsetof(BlockQ2_K, scales), ro, sm);
@@ -9160,7 +9205,7 @@ PP_INL PP8 void pp8__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro
                     PP_UNROLL for (int i = 0; i < 8; i++)
                         u->w[b][32 * h + 8 * j + i] = _mm256_and_si256(_mm256_srli_epi32(qs[8 * h + i], 2 * j), m3);
         } else if (ty == T_Q3_K) {                      /* as pp__unpackk */
-            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ3_K);
+            const uint8_t *p = pp__blk(w, il, sizeof(BlockQ3_K), b0 + b);
             __m256i qs[16], hm[8], s[4], sc[16];
             PP_UNROLL for (int c = 0; c < 4; c++) pp8__t8(p + offsetof(BlockQ3_K, qs) + 16 * c, ro, qs + 4 * c);
             PP_UNROLL for (int c = 0; c < 2; c++) pp8__t8(p + offsetof(BlockQ3_K, hmask) + 16 * c, ro, hm + 4 * c);
@@ -9182,7 +9227,7 @@ PP_INL PP8 void pp8__unpackk(int ty, int enc, const uint8_t *w, const size_t *ro
                                                                       _mm256_and_si256(hi, m04));
                     }
         } else {                                                /* Q6_K */
-            const uint8_t *p = w + (size_t)(b0 + b) * sizeof(BlockQ6_K);
+            const uint8_t *p = pp__blk(w, il, sizeof(BlockQ6_K), b0 + b);
             __m256i ql[32], qh[16], sc[16];
             PP_UNROLL for (int c = 0; c < 8; c++) pp8__t8(p + offsetof(BlockQ6_K, ql) + 16 * c, ro, ql + 4 * c);
             PP_UNROLL for (int c = 0; c < 4; c++) pp8__t8(p + offsetof(BlockQ6_K, qh) + 16 * c, ro, qh + 4 * c);
@@ -9335,6 +9380,8 @@ typedef struct {
     KernTileFn gen;
     int gen_r;
     KernTileFn gen_il;                                        /* gen of interleaved rows (Mat.il) */
+    KernTileFn batch_il;                                      /* batch of interleaved rows; NULL:
+                                                                 rows copied back for `batch` */
 } KernImpl;
 
 typedef struct {
@@ -9369,10 +9416,27 @@ typedef struct {
     int type, isa;
     KernTileFn fn;
     int rows, min_t;
+    KernTileFn fn_il;         /* optional: fn of rows interleaved by mat_interleave */
 } KernBatchVariant;
 
-#define KERN_BATCH_ROW(name, TY, ISA, SFX, R) { TY, ISA, kern_tile_##name##_pp_##SFX, R, 4 },
+#define KERN_BATCH_ROW(name, TY, ISA, SFX, R) { TY, ISA, kern_tile_##name##_pp_##SFX, R, 4, KERN_BATCH_IL_##SFX(name) },
 #define KERN_BATCH_ROWS(ISA, SFX, R) KERN_BATCH_TYPES(KERN_BATCH_ROW, ISA, SFX, R)
+#define KERN_BATCH_IL_avx2(name) NULL
+#define KERN_BATCH_IL_avxvnni(name) NULL
+#define KERN_BATCH_IL_evex256(name) NULL
+#define KERN_BATCH_IL_neon(name) NULL
+#define KERN_BATCH_IL_neondot(name) NULL
+#define KERN_BATCH_IL_avx512vnni(name) KERN_BATCH_IL_##name
+#define KERN_BATCH_IL_q4_0 kern_tile_q4_0_pp_il
+#define KERN_BATCH_IL_q8_0 kern_tile_q8_0_pp_il
+#define KERN_BATCH_IL_q4_k kern_tile_q4_k_pp_il
+#define KERN_BATCH_IL_q5_k kern_tile_q5_k_pp_il
+#define KERN_BATCH_IL_q6_k kern_tile_q6_k_pp_il
+#define KERN_BATCH_IL_q4_1 NULL
+#define KERN_BATCH_IL_q5_0 NULL
+#define KERN_BATCH_IL_q5_1 NULL
+#define KERN_BATCH_IL_q2_k NULL
+#define KERN_BATCH_IL_q3_k NULL
 static const KernBatchVariant kern__batch_variants[] = {
     /* { type, isa, fn, rows, min_t }: KERN_BATCH_ROWS, every type of KERN_BATCH_TYPES */
 #if defined(__x86_64__)
@@ -9389,7 +9453,7 @@ static const KernBatchVariant kern__batch_variants[] = {
 #if defined(__aarch64__)
     KERN_BATCH_ROWS(ISA_NEONDOT, neondot, 8)
 #endif
-    { -1, ISA_REF, NULL, 0, 0 }
+    { -1, ISA_REF, NULL, 0, 0, NULL }
 };
 
 static const KernGenVariant kern__gen_variants[] = {
@@ -9543,7 +9607,7 @@ static void kern_init(int force_ref) {
     for (int t = 0; t < T_COUNT; t++) {
         const KernType *kt = kern_type(t);
         kern_impl[t] = (KernImpl){ ISA_REF, kt ? kt->dot : NULL, NULL, 1, 1, kt ? kt->from_float_act : NULL, NULL, 1,
-                                   NULL, 1, 1, NULL, NULL, 1, NULL };
+                                   NULL, 1, 1, NULL, NULL, 1, NULL, NULL };
     }
     kern_attn_f16 = kern_attn_heads_ref;
     kern_swiglu = kern_swiglu_ref;
@@ -9570,7 +9634,7 @@ static void kern_init(int force_ref) {
         const KernBatchVariant *v = &kern__batch_variants[i];
         if (!kern_isa_have[v->isa]) continue;
         KernImpl *k = &kern_impl[v->type];
-        k->batch = v->fn, k->batch_r = v->rows, k->batch_t = v->min_t;
+        k->batch = v->fn, k->batch_r = v->rows, k->batch_t = v->min_t, k->batch_il = v->fn_il;
     }
     for (size_t i = 0; kern__gen_variants[i].type >= 0; i++) {
         const KernGenVariant *v = &kern__gen_variants[i];
@@ -9869,16 +9933,15 @@ static int model__parse(Model *m, const char *path, Err *e);
  * MAT_IL_BLOCKS blocks of 32, or one block of the K-quants' 256: what the kernels take
  * per step), row 0's, then row 1's, 2's and 3's, and after the last group the 4 rows'
  * remaining blocks (none for the K-quants), row after row. Only matrices whose type has such a
- * kernel (KernImpl.gen_il) and whose rows are a multiple of 4; the other kernels get
- * the rows copied back into the row layout (mat__rows): four at a time for the tile and
- * gemv paths, about MAT_IL_BYTES at a time for the batch kernels. */
-enum { MAT_IL_BLOCKS = 4, MAT_IL_BYTES = 1 << 20 };
+ * kernel (KernImpl.gen_il) and whose rows are a multiple of 4. The AVX-512 prompt
+ * kernels read that layout themselves (KernImpl.batch_il: pp__blk); the tile and gemv
+ * paths of 2-3 tokens get the rows copied back into the row layout (mat__rows), a step
+ * of rows at a time, and so would a batch kernel without an interleaved form, about
+ * MAT_IL_BYTES at a time (copying back cost prompts 3-6%). */
+enum { MAT_IL_BYTES = 1 << 20 };
 
 /* Rows copied back at a time for the batch kernels: about MAT_IL_BYTES, a multiple of 16. */
 static int64_t mat__il_chunk(size_t wrow) { int64_t n = (int64_t)(MAT_IL_BYTES / wrow) & ~(int64_t)15; return n < 16 ? 16 : n; }
-
-/* Elements per interleaved group of a type. */
-static int64_t mat__il_group(uint32_t type) { return type_layouts[type].blck == QK_K ? QK_K : 32 * MAT_IL_BLOCKS; }
 
 /* Rows 4q..4q+3 (at src) from the row layout into the interleaved one at dst (to_il), or back. */
 static void mat__il_quad(const Mat *W, const uint8_t *src, uint8_t *dst, int to_il) {
@@ -10169,15 +10232,18 @@ static size_t state__xp_bytes(const Model *m) { return (KERN_PREP_BYTES(state__w
 static size_t state__xq_rows(const RunOpts *o) { return (size_t)(o->n_batch > o->n_threads ? o->n_batch : o->n_threads); }
 static size_t state__xp_total(const Model *m, const RunOpts *o) { return (size_t)o->n_threads * MM_MAX * state__xp_bytes(m); }
 
-/* Per thread, a chunk of rows (mat__il_chunk) of the widest interleaved matrix; 0 when there is none. */
+/* Per thread, the rows of an interleaved matrix copied back at a time (see Mat.il), of the
+   widest; 0 when there is none. */
 static size_t state__rows_bytes(const Model *m) {
     static Mat *mats[7 * LLM_MAX_LAYERS + 1];
     size_t big = 0;
     int n = model__mats((Model *)(uintptr_t)m, mats);
     for (int i = 0; i < n; i++)
         if (mats[i]->il) {
+            const KernImpl *k = &kern_impl[mats[i]->type];
             size_t wrow = type_row_size(mats[i]->type, mats[i]->cols);
-            if ((size_t)mat__il_chunk(wrow) * wrow > big) big = (size_t)mat__il_chunk(wrow) * wrow;
+            size_t need = (size_t)(k->batch_il ? (k->gemv_r > k->tile_r ? k->gemv_r : k->tile_r) : mat__il_chunk(wrow)) * wrow;
+            if (need > big) big = need;
         }
     return (big + 63) & ~(size_t)63;
 }
@@ -10422,10 +10488,11 @@ static void model__matmul_job(void *ctx, int ith, int nth) {
         a *= k->batch_r, b *= k->batch_r;
         if (b > W->rows) b = W->rows;
         size_t wrow = type_row_size(W->type, W->cols);
-        if (a < b && !W->il)
-            k->batch((const uint8_t *)W->data + (size_t)a * wrow, wrow, (int)(b - a), xq, j->xq_row, j->n, W->cols,
-                     j->out[m] + a, j->out_stride[m]);
-        for (int64_t c = a, ch = mat__il_chunk(wrow); W->il && c < b; c += ch) {   /* rows copied back */
+        KernTileFn batch = W->il ? k->batch_il : k->batch;   /* a is a multiple of batch_r, so of 4 */
+        if (a < b && batch)
+            batch((const uint8_t *)W->data + (size_t)a * wrow, wrow, (int)(b - a), xq, j->xq_row, j->n, W->cols,
+                  j->out[m] + a, j->out_stride[m]);
+        for (int64_t c = a, ch = mat__il_chunk(wrow); !batch && c < b; c += ch) {   /* rows copied back */
             int64_t nr = b - c < ch ? b - c : ch;
             mat__rows(W, c, nr, rows);
             k->batch(rows, wrow, (int)nr, xq, j->xq_row, j->n, W->cols, j->out[m] + c, j->out_stride[m]);

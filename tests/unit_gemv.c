@@ -254,17 +254,23 @@ static void test_il(const KernGenVariant *v, const char *name) {
 }
 
 /* The driver over an interleaved matrix: ntok tokens (1: gen_il; 2, 3: the tile and gemv
- * path; 5 and more: the batch kernel), the rows copied back a chunk (mat__il_chunk) at a
- * time, over nth threads' shares run one after another, against the reference dot of
- * the reference conversion of each token, within 1e-5 of sum |w x| (the batch and
- * fallback kernels sum in other orders; a misplaced block is far outside). 16384
- * columns, so a thread's share is several chunks. */
-static void test_il_job(int type, int ntok, int nth) {
+ * path, rows copied back; 5 and more: the batch kernel reading the interleaved rows
+ * (batch_il), or with copy_back the rows copied back a chunk (mat__il_chunk) at a time,
+ * as for a batch kernel without that form), over nth threads' shares run one after
+ * another, against the reference dot of the reference conversion of each token, within
+ * 1e-5 of sum |w x| (the batch and fallback kernels sum in other orders; a misplaced
+ * block is far outside). 16384 columns (16576 for blocks of 32: 518 blocks, so a
+ * prompt kernel's chunk of 16 blocks holds the last group and the 2-block tail), so a
+ * thread's share is several chunks. */
+static void test_il_job(int type, int ntok, int nth, int copy_back) {
     int at = kern_type(type)->vec_dot_type;
     const KernType *kt = kern_type(type), *xt = kern_type(at);
     char name[128];
-    snprintf(name, sizeof name, "matmul job, interleaved %s rows, %d tokens, %d threads", type_layouts[type].name, ntok, nth);
-    int64_t n = 16384, rows = 4 * 37;
+    snprintf(name, sizeof name, "matmul job, interleaved %s rows, %d tokens, %d threads%s", type_layouts[type].name, ntok,
+             nth, copy_back ? ", rows copied back" : "");
+    int64_t n = type_layouts[type].blck == 32 ? 16576 : 16384, rows = 4 * 37;
+    KernTileFn batch_il = kern_impl[type].batch_il;
+    if (copy_back) kern_impl[type].batch_il = NULL;
     size_t wrow = type_row_size(type, n), xq_row = type_row_size(at, n) + 64;
     size_t xp_bytes = (KERN_PREP_BYTES(n) + 63) & ~(size_t)63, rows_bytes = (size_t)mat__il_chunk(wrow) * wrow;
     uint8_t *w = malloc(rows * wrow), *il = malloc(rows * wrow), *tmp = malloc(4 * wrow), *xq = malloc(xq_row);
@@ -299,6 +305,7 @@ static void test_il_job(int type, int ntok, int nth) {
         }
     }
     agg_check(name, &a);
+    kern_impl[type].batch_il = batch_il;
     free(w), free(il), free(tmp), free(xq), free(in), free(out), free(j.xq), free(j.xp), free(j.rows), free(wf), free(xf);
 }
 
@@ -334,7 +341,8 @@ int main(void) {
         if (kern_impl[v->type].gen_il != v->fn_il) continue;   /* the driver: with the kernels kern_init chose */
         for (int nth = 1; nth <= 3; nth++) {
             int toks[] = { 1, 2, 3, 5, 40 };
-            for (int k = 0; k < 5; k++) test_il_job(v->type, toks[k], nth);
+            for (int k = 0; k < 5; k++) test_il_job(v->type, toks[k], nth, 0);
+            if (kern_impl[v->type].batch_il) test_il_job(v->type, 40, nth, 1);
         }
     }
     int types[] = { T_Q4_0, T_Q4_1, T_Q5_0, T_Q5_1, T_Q8_0, T_Q2_K, T_Q3_K, T_Q4_K, T_Q5_K, T_Q6_K };
