@@ -8501,9 +8501,6 @@ enum {
     PP_T = 4         /* tokens per register block (4..8 measure alike; 4 is the smallest code) */
 };
 
-/* 16 bytes at p + ro[r] for the 16 rows r, transposed: o[j] lane r = dword j of row r.
- * (ro[] repeats the last valid row for the lanes past the end, so nothing is read out
- * of bounds.) */
 /* Where the blocks of the rows a prompt kernel unpacks are. NULL: the row layout (block b
    of row r at w + ro[r] + b bs). Else the interleaved one (Mat.il, mat__il_quad): groups
    of G blocks of the 4 rows of a four side by side up to block nbg, then each row's
@@ -8516,6 +8513,9 @@ static inline const uint8_t *pp__blk(const uint8_t *w, const PpIl *il, size_t bs
 }
 #define PP_RO(il, ro, b) ((il) && (b) >= (il)->nbg ? (il)->ro_t : (ro))
 
+/* 16 bytes at p + ro[r] for the 16 rows r, transposed: o[j] lane r = dword j of row r.
+ * (ro[] repeats the last valid row for the lanes past the end, so nothing is read out
+ * of bounds.) */
 PP_INL PP_VNNI void pp__t16(const uint8_t *p, const size_t *ro, __m512i o[4]) {
     __m512i a[4];
     PP_UNROLL for (int i = 0; i < 4; i++) {
