@@ -8076,32 +8076,17 @@ static KG_VNNI void kern_prep_q4_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n
 static KG_VNNI void kern_prep_q8_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(0, xq, xp, n, 0x80); }
 static KG_VNNI void kern_prep_q81_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(1, xq, xp, n, 0); }
 
-KG_VNNI KG_INLINE void kg__gen_q4_0(int l1, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n, float *out) {
+/* Q4_0 generation (kern_gen_q4_0_zmm and its _l1 and _il forms, by KG_GEN_ZMM below).
+   il: interleaved rows (Mat.il), the tail's row stride its own; w_row is still a row's
+   size. l1: prefetcht0 8 and 16 KiB ahead (KG_IL_PREFETCH, not KG_PF's 32): Zen 5, rows
+   of 2048 from 4 KiB pages, a scratch harness over 100000 rows: 31-33 -> 35-36 GB/s
+   (prefetcht0 at 32 and 16 KiB: 30-32; the K-quants and Q8_0 were no faster at 8 KiB). */
+KG_VNNI KG_INLINE void kg__gen_q4_0(int l1, int il, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n,
+                                    float *out) {
     const int64_t nb = n / QK, ng = nb / 4;
-    __m512 acc = kg__q32_rows(0, l1, 0, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
-    kg__q32_end(T_Q4_0, w + (size_t)ng * 4 * sizeof(BlockQ4_0), w_row, xp + (size_t)ng * KG_Q4P * 64, nb - 4 * ng, acc, out);
-}
-static KG_VNNI void kern_gen_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
-                                     int nt, int64_t n, float *out, int64_t os) {
-    (void)nr; (void)nt; (void)x_row; (void)os;
-    kg__gen_q4_0(0, w, w_row, xp, n, out);
-}
-/* With prefetcht0 8 and 16 KiB ahead (not KG_PF's 32): Zen 5, rows of 2048 from 4 KiB
-   pages, a scratch harness over 100000 rows: 31-33 -> 35-36 GB/s (prefetcht0 at 32 and
-   16 KiB: 30-32; the K-quants and Q8_0 were no faster at 8 KiB). */
-static KG_VNNI void kern_gen_q4_0_zmm_l1(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
-                                        int nt, int64_t n, float *out, int64_t os) {
-    (void)nr; (void)nt; (void)x_row; (void)os;
-    kg__gen_q4_0(1, w, w_row, xp, n, out);
-}
-
-/* The same of 4 interleaved rows (Mat.il): w_row is still a row's size. */
-static KG_VNNI void kern_gen_q4_0_zmm_il(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row,
-                                        int nt, int64_t n, float *out, int64_t os) {
-    (void)nr; (void)nt; (void)x_row; (void)os;
-    const int64_t nb = n / QK, ng = nb / 4;
-    __m512 acc = kg__q32_rows(0, 0, 1, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
-    kg__q32_end(T_Q4_0, w + (size_t)ng * 16 * sizeof(BlockQ4_0), (size_t)(nb - 4 * ng) * sizeof(BlockQ4_0),
+    const size_t bs = sizeof(BlockQ4_0);
+    __m512 acc = kg__q32_rows(0, l1, il, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
+    kg__q32_end(T_Q4_0, w + (size_t)ng * (il ? 16 : 4) * bs, il ? (size_t)(nb - 4 * ng) * bs : w_row,
                 xp + (size_t)ng * KG_Q4P * 64, nb - 4 * ng, acc, out);
 }
 
@@ -8376,10 +8361,10 @@ KQ_VNNI KG_INLINE void kg__gen_##NAME(int l1, int il, const uint8_t *w, size_t w
 KG_K45(q4_k, 0)
 KG_K45(q5_k, 1)
 
-/* The 512-bit generation kernels, each twice: prefetching with KG_HINT, and (_l1) with
-   prefetcht0 for the CPUs where that reads faster (see KG_PREFETCH2). Q4_0's are above
-   (its prefetcht0 at KG_PF and KG_PF2 was no faster on the Zen 5: file mapping 2-3%
-   slower, huge pages the same; it takes KG_IL_PREFETCH's distances). */
+/* The 512-bit generation kernels, in three forms: prefetching with KG_HINT, and (_l1) with
+   prefetcht0 for the CPUs where that reads faster (see KG_PREFETCH2; Q4_0's prefetcht0
+   at KG_PF and KG_PF2 was no faster on the Zen 5, file mapping 2-3% slower, so it takes
+   KG_IL_PREFETCH's distances), and (_il) over interleaved rows (Mat.il). */
 #define KG_GEN_ZMM(NAME)                                                                                        \
 static KG_VNNI void kern_gen_##NAME##_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *xp, size_t x_row, \
                                          int nt, int64_t n, float *out, int64_t os) {                          \
@@ -8396,6 +8381,7 @@ static KG_VNNI void kern_gen_##NAME##_zmm_il(const uint8_t *w, size_t w_row, int
     (void)nr; (void)nt; (void)x_row; (void)os;                                                                  \
     kg__gen_##NAME(0, 1, w, w_row, xp, n, out);                                                                 \
 }
+KG_GEN_ZMM(q4_0)
 KG_GEN_ZMM(q8_0)
 KG_GEN_ZMM(q4_k)
 KG_GEN_ZMM(q5_k)

@@ -22,9 +22,9 @@
  *   .f32attn references (F32 weights, F32 attention; llm with -ctk f32): max 1e-4
  *   stories260K (logits ~20x larger, std 7.4): max 3e-2 default, 1e-4 f32attn
  * Wherever the reference's top-2 gap exceeds the max tolerance, the top-1 token must
- * agree; greedy continuations must agree up to the first near-tie. The Q4_0 and Q8_0
- * cases run again with the weights in the huge-page copy (model_to_hugepages), where
- * their rows are interleaved for generation (Mat.il). */
+ * agree; greedy continuations must agree up to the first near-tie. The Q4_0, Q8_0 and
+ * K-quant cases run again with the weights in the huge-page copy (model_to_hugepages),
+ * where their rows are interleaved (Mat.il). */
 #define LLM_NO_MAIN
 #include "../llm.c"
 #include "test.h"
