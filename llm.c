@@ -7421,17 +7421,19 @@ static void kern_quant_q8_k_neon(const float *x, void *vy, int64_t n) {
                            _mm_prefetch((const char *)(p) + KG_IL_PF2, _MM_HINT_T0))
 /* Rows in place (the file mapping) of at most KG_LIN_MAX bytes, Q4_0 and Q8_0 with l1:
    the four rows' streams are prefetched as one, line by line through their bytes in
-   address order. At offset off of each row the pointer is at 3 w_row + 4 off (plus the
-   distances), four times as fast as each row, so it passes row 3's position at the start
-   and the next four rows' start at the end: every row is covered, and at most 3 w_row +
-   KG_LIN_PF2 ahead (in L1). Zen 5, one thread, a scratch harness calling the kernels
-   over 200000 rows of 2048 on 4 KiB pages, GB/s: Q8_0 26.8-27.5 -> 31.0-31.2 (the plain
-   read 38-39), Q4_0 30.4-30.6 -> 36.1-37.4; rows of 5632, Q4_0 29.1-30.9 -> 32.0-32.3
-   but Q8_0 (5984 bytes) 27 -> 26, hence the bound. Distances 2+8 KiB against 4+12,
-   8+16 and 8+24: the same for Q8_0, 3-8% better for Q4_0. In the model, one thread:
-   Q4_0 74-75% -> 81-83% of the limit, Q8_0 66% -> 72-74%; two threads 72-74% -> 79-82%,
-   75-78% -> 81-84%. The K-quants gained nothing (Q4_K_M 82-83% either way, one
-   prefetch per line 78%) and keep theirs per row. */
+   address order, three prefetcht0 per line. At offset off of each row the pointer is at
+   3 w_row + 4 off (plus the distances), four times as fast as each row, so it passes
+   row 3's position at the start and the next four rows' start at the end: every row is
+   covered, and at most 3 w_row + KG_LIN_PF3 ahead (in L1). Zen 5, one thread, a scratch
+   harness calling the kernels over 200000 rows of 2048 on 4 KiB pages, GB/s: Q8_0
+   26.8-27.5 -> 31.0-31.2 (the plain read 38-39), Q4_0 30.4-30.6 -> 36.1-37.4; rows of
+   5632, Q4_0 29.1-30.9 -> 32.0-32.3 but Q8_0 (5984 bytes) 27 -> 26, hence the bound.
+   Distances 2+8 KiB against 4+12, 8+16 and 8+24: the same for Q8_0, 3-8% better for
+   Q4_0. In the model, one thread: Q4_0 74-75% -> 81-83% of the limit, Q8_0 66% ->
+   72-74%; two threads 72-74% -> 79-82%, 75-78% -> 81-84%. The third prefetch, 16 KiB
+   ahead: Q8_0 73-75% -> 77% (one thread, three alternating rounds), Q4_0 the same
+   (prefetchnta instead: Q4_0 +3%, Q8_0 no better). The K-quants gained nothing (Q4_K_M
+   82-83% either way, one prefetch per line 78%) and keep theirs per row. */
 #ifndef KG_LIN_MAX
 #define KG_LIN_MAX 4096
 #endif
@@ -7441,11 +7443,15 @@ static void kern_quant_q8_k_neon(const float *x, void *vy, int64_t n) {
 #ifndef KG_LIN_PF2
 #define KG_LIN_PF2 8192
 #endif
+#ifndef KG_LIN_PF3
+#define KG_LIN_PF3 16384
+#endif
 KG_INLINE void kg__lin_prefetch(const uint8_t *w, size_t w_row, size_t off, size_t len) {
     const char *p = (const char *)w + 3 * w_row + 4 * off;
     for (size_t o = 0; o < 4 * len; o += 64) {
         _mm_prefetch(p + o + KG_LIN_PF, _MM_HINT_T0);
         _mm_prefetch(p + o + KG_LIN_PF2, _MM_HINT_T0);
+        _mm_prefetch(p + o + KG_LIN_PF3, _MM_HINT_T0);
     }
 }
 
