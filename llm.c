@@ -7419,23 +7419,27 @@ static void kern_quant_q8_k_neon(const float *x, void *vy, int64_t n) {
 #endif
 #define KG_IL_PREFETCH(p) (_mm_prefetch((const char *)(p) + KG_IL_PF, _MM_HINT_T0), \
                            _mm_prefetch((const char *)(p) + KG_IL_PF2, _MM_HINT_T0))
-/* Rows in place (the file mapping) of at most KG_LIN_MAX bytes, Q4_0 and Q8_0 with l1:
-   the four rows' streams are prefetched as one, line by line through their bytes in
-   address order, three prefetcht0 per line. At offset off of each row the pointer is at
-   3 w_row + 4 off (plus the distances), four times as fast as each row, so it passes
-   row 3's position at the start and the next four rows' start at the end: every row is
-   covered, and at most 3 w_row + KG_LIN_PF3 ahead (in L1). Zen 5, one thread, a scratch
-   harness calling the kernels over 200000 rows of 2048 on 4 KiB pages, GB/s: Q8_0
-   26.8-27.5 -> 31.0-31.2 (the plain read 38-39), Q4_0 30.4-30.6 -> 36.1-37.4; rows of
-   5632, Q4_0 29.1-30.9 -> 32.0-32.3 but Q8_0 (5984 bytes) 27 -> 26, hence the bound.
-   Distances 2+8 KiB against 4+12, 8+16 and 8+24: the same for Q8_0, 3-8% better for
-   Q4_0. In the model, one thread: Q4_0 74-75% -> 81-83% of the limit, Q8_0 66% ->
-   72-74%; two threads 72-74% -> 79-82%, 75-78% -> 81-84%. The third prefetch, 16 KiB
-   ahead: Q8_0 73-75% -> 77% (one thread, three alternating rounds), Q4_0 the same
-   (prefetchnta instead: Q4_0 +3%, Q8_0 no better). The K-quants gained nothing (Q4_K_M
-   82-83% either way, one prefetch per line 78%) and keep theirs per row. */
+/* Rows in place (the file mapping) of at most KG_LIN_MAX bytes, with l1 (Q4_0, Q8_0 and
+   the K-quants): the four rows' streams are prefetched as one, line by line through
+   their bytes in address order, three prefetcht0 per line. At offset off of each row
+   the pointer is at 3 w_row + 4 off (plus the distances), four times as fast as each
+   row, so it passes row 3's position at the start and the next four rows' start at the
+   end: every row is covered, and at most 3 w_row + KG_LIN_PF3 ahead. Zen 5, one
+   thread, a scratch harness calling the kernels over 200000 rows of 2048 on 4 KiB
+   pages, two prefetches, GB/s: Q8_0 26.8-27.5 -> 31.0-31.2 (the plain read 38-39), Q4_0
+   30.4-30.6 -> 36.1-37.4; rows of 5632, Q4_0 29.1-30.9 -> 32.0-32.3, Q8_0 (5984 bytes)
+   27 -> 26. Distances 2+8 KiB against 4+12, 8+16 and 8+24: the same for Q8_0, 3-8%
+   better for Q4_0. In the model (tinyllama-1.1b, --no-hugepages), alternating:
+   - two prefetches, rows up to 4 KiB: Q4_0 74-75% -> 81-83% of the limit with one
+     thread, 72-74% -> 79-82% with two; Q8_0 66% -> 72-74%, 75-78% -> 81-84%;
+   - the third, 16 KiB ahead: Q8_0 73-75% -> 77% with one thread, Q4_0 the same
+     (prefetchnta instead: Q4_0 +3%, Q8_0 no better);
+   - the K-quants (Q4_K_M) with three: 81-82% -> 85-86% (one thread), 69-73% -> 83-85%
+     (two) for rows up to 4 KiB; 87-88% and 86-91% up to 8 KiB (Q6_K's 4620-byte rows
+     too), where Q8_0's 5984-byte rows are neither faster nor slower. With two
+     prefetches Q4_K_M gained nothing, with one it lost. */
 #ifndef KG_LIN_MAX
-#define KG_LIN_MAX 4096
+#define KG_LIN_MAX 8192
 #endif
 #ifndef KG_LIN_PF
 #define KG_LIN_PF 2048
@@ -8202,6 +8206,7 @@ KQ_VNNI KG_INLINE __m128 kg__k6_tail(const __m512i s[4], const uint8_t *wb, size
 KQ_VNNI KG_INLINE __m128 kg__k6_rows(int l1, int il, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb,
                                      __m128 acc) {
     const size_t bsz = sizeof(BlockQ6_K), bstep = il ? 4 * bsz : bsz;
+    const int lin = !il && l1 && w_row <= KG_LIN_MAX;  /* the rows' streams prefetched as one */
     if (il) w_row = bsz;
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     const __m512i mlo = _mm512_inserti64x4(_mm512_set1_epi8(0x03), _mm256_set1_epi8(0x0c), 1);
@@ -8215,6 +8220,8 @@ KQ_VNNI KG_INLINE __m128 kg__k6_rows(int l1, int il, const uint8_t *w, size_t w_
         const uint8_t *wb = w + (size_t)b * bstep;
         if (il)
             KQ_UNROLL for (size_t o = 0; o < 4 * bsz; o += 64) _mm_prefetch((const char *)wb + KG_IL_PF + o, _MM_HINT_T0);
+        else if (lin)
+            kg__lin_prefetch(w, w_row, (size_t)b * bsz, bsz);
         const __m512i X[4] = { _mm512_loadu_si512(pp), _mm512_loadu_si512(pp + 1), _mm512_loadu_si512(pp + 2),
                                _mm512_loadu_si512(pp + 3) };
         const __m512i C[4] = { _mm512_loadu_si512(pp + 4), _mm512_loadu_si512(pp + 5), _mm512_loadu_si512(pp + 6),
@@ -8222,7 +8229,7 @@ KQ_VNNI KG_INLINE __m128 kg__k6_rows(int l1, int il, const uint8_t *w, size_t w_
         __m512i s[4];
         KQ_UNROLL for (int k = 0; k < 4; k++) {
             const BlockQ6_K *blk = (const BlockQ6_K *)(wb + (size_t)k * w_row);
-            if (!il) KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH2((const uint8_t *)blk + o, l1);
+            if (!il && !lin) KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH2((const uint8_t *)blk + o, l1);
             __m256i sb = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)blk->scales));
             const __m512i sc[2] = { _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(sb, t0)),
                                     _mm512_cvtepi8_epi16(_mm256_shuffle_epi8(sb, t1)) };
@@ -8320,6 +8327,7 @@ KQ_VNNI KG_INLINE __m128 kg__k45_tail(const __m512i s[4], __m512i md, const uint
 KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, int l1, int il, const uint8_t *w, size_t w_row, const __m512i *pp,
                                       int64_t nb, __m128 acc) {
     const size_t bsz = is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K), bstep = il ? 4 * bsz : bsz;
+    const int lin = !il && l1 && w_row <= KG_LIN_MAX;  /* the rows' streams prefetched as one */
     if (il) w_row = bsz;
     const size_t oqs = is5 ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     const __m512i m4 = _mm512_set1_epi8(0x0f), b4 = _mm512_set1_epi8(0x10), z = _mm512_setzero_si512();
@@ -8333,6 +8341,8 @@ KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, int l1, int il, const uint8_t *w,
         const uint8_t *wb = w + (size_t)b * bstep;
         if (il)
             KQ_UNROLL for (size_t o = 0; o < 4 * bsz; o += 64) _mm_prefetch((const char *)wb + KG_IL_PF + o, _MM_HINT_T0);
+        else if (lin)
+            kg__lin_prefetch(w, w_row, (size_t)b * bsz, bsz);
         const __m512i XA = _mm512_loadu_si512(pp), XB = _mm512_loadu_si512(pp + 1);
         const __m512i XC = _mm512_loadu_si512(pp + 2), XD = _mm512_loadu_si512(pp + 3);
         __m512i V = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(wb + 4)));   /* scales at offset 4 */
@@ -8348,7 +8358,7 @@ KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, int l1, int il, const uint8_t *w,
         __m512i s[4];
         KQ_UNROLL for (int k = 0; k < 4; k++) {
             const uint8_t *blk = wb + (size_t)k * w_row;
-            if (!il) KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH2(blk + o, l1);
+            if (!il && !lin) KQ_UNROLL for (size_t o = 0; o < bsz; o += 64) KG_PREFETCH2(blk + o, l1);
             __m512i sc = scs[k];
             __m512i z0 = _mm512_loadu_si512((const void *)(blk + oqs)), z1 = _mm512_loadu_si512((const void *)(blk + oqs + 64));
             __m512i lo0 = _mm512_and_si512(z0, m4), hi0 = _mm512_and_si512(_mm512_srli_epi16(z0, 4), m4);
