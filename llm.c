@@ -8060,11 +8060,10 @@ KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, int l1, int il, const uint8_t *w,
             kg__lin_prefetch(w, w_row, (size_t)g * gs, gs);
         KX_UNROLL for (int r = 0; r < 4; r++) {
             const uint8_t *p = wb + (size_t)r * w_row;
-            if (lin) {
-            } else if (!il && l1 && !is8) {   /* Q4_0 with prefetcht0: nearer (KG_IL_PREFETCH) */
+            if (!il && !lin && l1 && !is8) {  /* Q4_0 with prefetcht0: nearer (KG_IL_PREFETCH) */
                 KG_IL_PREFETCH(p);
                 KG_IL_PREFETCH(p + 64);
-            } else if (!il) {
+            } else if (!il && !lin) {
                 KG_PREFETCH2(p, l1);
                 KG_PREFETCH2(p + 64, l1);
                 if (is8) KG_PREFETCH2(p + 128, l1);
@@ -8123,9 +8122,9 @@ static KG_VNNI void kern_prep_q81_zmm(const uint8_t *xq, uint8_t *xp, int64_t n)
    il: interleaved rows (Mat.il), the tail's row stride its own; w_row is still a row's
    size. l1: rows of at most KG_LIN_MAX bytes prefetched as one stream (kg__lin_prefetch);
    longer ones per row with prefetcht0 8 and 16 KiB ahead (KG_IL_PREFETCH, not KG_PF's
-   32): Zen 5, rows of 2048 from 4 KiB pages, a scratch harness over 100000 rows: 31-33
-   -> 35-36 GB/s (prefetcht0 at 32 and 16 KiB: 30-32; the K-quants and Q8_0 were no
-   faster at 8 KiB). */
+   32), which, per row for every length (before kg__lin_prefetch), measured: Zen 5, rows
+   of 2048 from 4 KiB pages, a scratch harness over 100000 rows, 31-33 -> 35-36 GB/s
+   (prefetcht0 at 32 and 16 KiB: 30-32; the K-quants and Q8_0 were no faster at 8 KiB). */
 KG_VNNI KG_INLINE void kg__gen_q4_0(int l1, int il, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n,
                                     float *out) {
     const int64_t nb = n / QK, ng = nb / 4;
