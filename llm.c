@@ -7450,6 +7450,8 @@ static void kern_quant_q8_k_neon(const float *x, void *vy, int64_t n) {
 #ifndef KG_LIN_PF3
 #define KG_LIN_PF3 16384
 #endif
+/* Whether a kernel reading 4 rows w_row apart prefetches them by kg__lin_prefetch. */
+#define KG_LIN(il, l1, w_row) (!(il) && (l1) && (w_row) <= KG_LIN_MAX)
 KG_INLINE void kg__lin_prefetch(const uint8_t *w, size_t w_row, size_t off, size_t len) {
     const char *p = (const char *)w + 3 * w_row + 4 * off;
     for (size_t o = 0; o < 4 * len; o += 64) {
@@ -8025,7 +8027,9 @@ KG_VNNI KG_INLINE __m512 kg__q4_0_tail(const __m512i sr[4], __m512i S, const __m
 /* ng groups of 4 blocks of 4 rows (Q4_0, or Q8_0 with is8: below) against prepared
  * activations pp, added to acc. il: the rows are interleaved (mat_interleave: each
  * group's 4 x 4 blocks in one piece, row after row), so they are read as one stream,
- * prefetched line by line KG_IL_PF ahead into L1. */
+ * each line prefetched into L1 by KG_IL_PREFETCH. Rows in place with l1 are prefetched
+ * as one stream too where they are short enough (KG_LIN: kg__lin_prefetch), else per
+ * row. */
 KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, int l1, int il, const uint8_t *w, size_t w_row, const __m512i *pp,
                                       int64_t ng, __m512 acc) {
     const size_t wbs = is8 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0), gs = il ? 16 * wbs : 4 * wbs;
@@ -8048,7 +8052,7 @@ KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, int l1, int il, const uint8_t *w,
     const __m512i is = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                         51, 51, 51, 51, 34, 34, 34, 34, 17, 17, 17, 17, 0, 0, 0, 0);
     const __m512i z = _mm512_setzero_si512();
-    const int lin = !il && l1 && w_row <= KG_LIN_MAX;
+    const int lin = KG_LIN(il, l1, w_row);
     __m512i psr[4] = { z, z, z, z }, pS = z;        /* the previous group's sums and scales */
     for (int64_t g = 0; g < ng; g++, pp += KG_Q4P) {
         const uint8_t *wb = w + (size_t)g * gs;
@@ -8205,7 +8209,7 @@ KQ_VNNI KG_INLINE __m128 kg__k6_tail(const __m512i s[4], const uint8_t *wb, size
 KQ_VNNI KG_INLINE __m128 kg__k6_rows(int l1, int il, const uint8_t *w, size_t w_row, const __m512i *pp, int64_t nb,
                                      __m128 acc) {
     const size_t bsz = sizeof(BlockQ6_K), bstep = il ? 4 * bsz : bsz;
-    const int lin = !il && l1 && w_row <= KG_LIN_MAX;  /* the rows' streams prefetched as one */
+    const int lin = KG_LIN(il, l1, w_row);
     if (il) w_row = bsz;
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     const __m512i mlo = _mm512_inserti64x4(_mm512_set1_epi8(0x03), _mm256_set1_epi8(0x0c), 1);
@@ -8326,7 +8330,7 @@ KQ_VNNI KG_INLINE __m128 kg__k45_tail(const __m512i s[4], __m512i md, const uint
 KQ_VNNI KG_INLINE __m128 kg__k45_rows(int is5, int l1, int il, const uint8_t *w, size_t w_row, const __m512i *pp,
                                       int64_t nb, __m128 acc) {
     const size_t bsz = is5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K), bstep = il ? 4 * bsz : bsz;
-    const int lin = !il && l1 && w_row <= KG_LIN_MAX;  /* the rows' streams prefetched as one */
+    const int lin = KG_LIN(il, l1, w_row);
     if (il) w_row = bsz;
     const size_t oqs = is5 ? offsetof(BlockQ5_K, qs) : offsetof(BlockQ4_K, qs);
     const __m512i m4 = _mm512_set1_epi8(0x0f), b4 = _mm512_set1_epi8(0x10), z = _mm512_setzero_si512();
