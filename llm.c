@@ -8024,15 +8024,29 @@ KG_VNNI KG_INLINE __m512 kg__q4_0_tail(const __m512i sr[4], __m512i S, const __m
  * in cache: 39.4 GB/s for the 256-bit gemv (4 rows, hadd per pair of blocks), 43 here;
  * generation with tokens alternating between the two in one process: 5-6% faster with
  * one thread, 2.4-3.2% with two. */
-/* ng groups of 4 blocks of 4 rows (Q4_0, or Q8_0 with is8: below) against prepared
- * activations pp, added to acc. il: the rows are interleaved (mat_interleave: each
+/* Q5_0 in the Q4_0 form: the 88 bytes of 4 blocks are read as [p, p+64) and [p+24,
+ * p+88), whose words give the codes (one two-source permute), the 4 blocks' qh (lane b's
+ * first dword: block b's) and the scales; each code byte's fifth bit comes from qh by an
+ * in-lane byte shuffle and a bit test (vptestmb), and is added as 0x10 under that mask.
+ * The prepared activations are Q4_0's with offset 16. Used for interleaved rows only
+ * (KernGenVariant.il_only): Zen 5, one thread, a scratch harness over 200 MB of rows of
+ * 2048, GB/s: interleaved in huge pages 30-34 (the plain read 38-43); but rows in place
+ * in 4 KiB pages 17-22 against 34 for the 256-bit kernel (rows of 1024: 34-40 against
+ * 24-27; in huge pages 35 against 34). In cache it runs at 52-55 GB/s against Q4_0's
+ * 69-77; the fifth bits cost that (without them 72), and neither vpshufbitqmb, nor
+ * vpmultishiftqb with vpternlogd, nor qh taken from a blend instead of a permute, nor
+ * the masks built in general registers changed it or the 4 KiB page case. */
+/* ng groups of 4 blocks of 4 rows of type ty (Q4_0, Q5_0 or Q8_0: above) against
+ * prepared activations pp, added to acc. il: the rows are interleaved (mat_interleave: each
  * group's 4 x 4 blocks in one piece, row after row), so they are read as one stream,
  * each line prefetched into L1 by KG_IL_PREFETCH. Rows in place with l1 are prefetched
  * as one stream too where they are short enough (KG_LIN: kg__lin_prefetch), else per
  * row. */
-KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, int l1, int il, const uint8_t *w, size_t w_row, const __m512i *pp,
+KG_VNNI KG_INLINE __m512 kg__q32_rows(int ty, int l1, int il, const uint8_t *w, size_t w_row, const __m512i *pp,
                                       int64_t ng, __m512 acc) {
-    const size_t wbs = is8 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0), gs = il ? 16 * wbs : 4 * wbs;
+    const int is8 = ty == T_Q8_0, is5 = ty == T_Q5_0;
+    const size_t wbs = is8 ? sizeof(BlockQ8_0) : is5 ? sizeof(BlockQ5_0) : sizeof(BlockQ4_0);
+    const size_t gs = il ? 16 * wbs : 4 * wbs;
     if (il) w_row = 4 * wbs;
     const __m512i m4 = _mm512_set1_epi8(0x0f), sg = _mm512_set1_epi8((char)0x80);
     /* Q4_0: words of [p, p+64) and (index 32+) [p+8, p+72) holding the codes of blocks 0..3 */
@@ -8051,6 +8065,18 @@ KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, int l1, int il, const uint8_t *w,
     /* the scale of block b (word 17b) to words 4b..4b+3, one of them per row by its mask */
     const __m512i is = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                         51, 51, 51, 51, 34, 34, 34, 34, 17, 17, 17, 17, 0, 0, 0, 0);
+    /* Q5_0 (B at p+24): lane b's codes, words 11b+3..11b+10 of p; its qh, words 11b+1, 11b+2 */
+    const __m512i i5q = _mm512_set_epi16(63, 62, 61, 60, 59, 58, 57, 56, 52, 51, 50, 49, 48, 47, 46, 45,
+                                         21, 20, 19, 18, 17, 16, 15, 14, 10, 9, 8, 7, 6, 5, 4, 3);
+    const __m512i i5h = _mm512_set_epi16(55, 54, 55, 54, 55, 54, 55, 54, 24, 23, 24, 23, 24, 23, 24, 23,
+                                         13, 12, 13, 12, 13, 12, 13, 12, 2, 1, 2, 1, 2, 1, 2, 1);
+    const __m512i i5s = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                         53, 53, 53, 53, 22, 22, 22, 22, 11, 11, 11, 11, 0, 0, 0, 0);
+    /* byte i of a lane: qh byte i / 8 (low codes) or 2 + i / 8 (high), tested at bit i % 8 */
+    const __m512i h5l = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
+    const __m512i h5h = _mm512_broadcast_i32x4(_mm_setr_epi8(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+    const __m512i h5b = _mm512_broadcast_i32x4(_mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128));
+    const __m512i b16 = _mm512_set1_epi8(0x10);
     const __m512i z = _mm512_setzero_si512();
     const int lin = KG_LIN(il, l1, w_row);
     __m512i psr[4] = { z, z, z, z }, pS = z;        /* the previous group's sums and scales */
@@ -8064,7 +8090,7 @@ KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, int l1, int il, const uint8_t *w,
             kg__lin_prefetch(w, w_row, (size_t)g * gs, gs);
         KX_UNROLL for (int r = 0; r < 4; r++) {
             const uint8_t *p = wb + (size_t)r * w_row;
-            if (!il && !lin && l1 && !is8) {  /* Q4_0 with prefetcht0: nearer (KG_IL_PREFETCH) */
+            if (!il && !lin && l1 && !is8) {  /* Q4_0, Q5_0 with prefetcht0: nearer (KG_IL_PREFETCH) */
                 KG_IL_PREFETCH(p);
                 KG_IL_PREFETCH(p + 64);
             } else if (!il && !lin) {
@@ -8080,13 +8106,21 @@ KG_VNNI KG_INLINE __m512 kg__q32_rows(int is8, int l1, int il, const uint8_t *w,
                                                                         _mm512_loadu_si512((const void *)(p + 72))), sg);
                 sr[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(xo, v0, XL), v1, XH);
                 S = _mm512_or_si512(S, _mm512_maskz_permutex2var_epi16(0x1111u << r, A[r], is, B));
+            } else if (is5) {
+                const __m512i B = _mm512_loadu_si512((const void *)(p + 24));
+                const __m512i v = _mm512_permutex2var_epi16(A[r], i5q, B), h = _mm512_permutex2var_epi16(A[r], i5h, B);
+                __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+                lo = _mm512_mask_add_epi8(lo, _mm512_test_epi8_mask(_mm512_shuffle_epi8(h, h5l), h5b), lo, b16);
+                hi = _mm512_mask_add_epi8(hi, _mm512_test_epi8_mask(_mm512_shuffle_epi8(h, h5h), h5b), hi, b16);
+                sr[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(xo, lo, XL), hi, XH);
+                S = _mm512_or_si512(S, _mm512_maskz_permutex2var_epi16(0x1111u << r, A[r], i5s, B));
             } else {
                 __m512i v = _mm512_permutex2var_epi16(A[r], iq, _mm512_loadu_si512((const void *)(p + 8)));
                 __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
                 sr[r] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(xo, lo, XL), hi, XH);
             }
         }
-        if (!is8)
+        if (ty == T_Q4_0)
             S = _mm512_mask_blend_epi16(0xccccccccu, _mm512_permutex2var_epi16(A[0], i01, A[1]),
                                         _mm512_permutex2var_epi16(A[2], i23, A[3]));
         /* the previous group's tail here, after this group's multiplies (see kg__k45_rows) */
@@ -8119,6 +8153,7 @@ KG_VNNI KG_INLINE void kg__q32_prep(int q81, const uint8_t *xq, uint8_t *xp, int
     memcpy(xp + (size_t)ng * KG_Q4P * 64, xq + (size_t)ng * 4 * xbs, (size_t)(nb - 4 * ng) * xbs);
 }
 static KG_VNNI void kern_prep_q4_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(0, xq, xp, n, 8); }
+static KG_VNNI void kern_prep_q5_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(0, xq, xp, n, 16); }
 static KG_VNNI void kern_prep_q8_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(0, xq, xp, n, 0x80); }
 static KG_VNNI void kern_prep_q81_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(1, xq, xp, n, 0); }
 
@@ -8129,14 +8164,16 @@ static KG_VNNI void kern_prep_q81_zmm(const uint8_t *xq, uint8_t *xp, int64_t n)
    32), which, per row for every length (before kg__lin_prefetch), measured: Zen 5, rows
    of 2048 from 4 KiB pages, a scratch harness over 100000 rows, 31-33 -> 35-36 GB/s
    (prefetcht0 at 32 and 16 KiB: 30-32; the K-quants and Q8_0 were no faster at 8 KiB). */
-KG_VNNI KG_INLINE void kg__gen_q4_0(int l1, int il, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n,
-                                    float *out) {
+KG_VNNI KG_INLINE void kg__gen_q32(int ty, int l1, int il, const uint8_t *w, size_t w_row, const uint8_t *xp,
+                                   int64_t n, float *out) {
     const int64_t nb = n / QK, ng = nb / 4;
-    const size_t bs = sizeof(BlockQ4_0);
-    __m512 acc = kg__q32_rows(0, l1, il, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
-    kg__q32_end(T_Q4_0, w + (size_t)ng * (il ? 16 : 4) * bs, il ? (size_t)(nb - 4 * ng) * bs : w_row,
+    const size_t bs = type_layouts[ty].size;
+    __m512 acc = kg__q32_rows(ty, l1, il, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
+    kg__q32_end(ty, w + (size_t)ng * (il ? 16 : 4) * bs, il ? (size_t)(nb - 4 * ng) * bs : w_row,
                 xp + (size_t)ng * KG_Q4P * 64, nb - 4 * ng, acc, out);
 }
+#define kg__gen_q4_0(...) kg__gen_q32(T_Q4_0, __VA_ARGS__)
+#define kg__gen_q5_0(...) kg__gen_q32(T_Q5_0, __VA_ARGS__)
 
 static KG_VNNI void kern_gemv_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, const uint8_t *x, size_t x_row,
                                        int nt, int64_t n, float *out, int64_t os) {
@@ -8147,7 +8184,7 @@ static KG_VNNI void kern_gemv_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, c
     for (int64_t g = 0; g < ng; g += 16) {
         int64_t k = ng - g < 16 ? ng - g : 16;
         for (int64_t i = 0; i < k; i++) kg__q32_xprep(0, x + (size_t)(g + i) * 4 * sizeof(BlockQ8_0), pp + i * KG_Q4P, 8);
-        acc = kg__q32_rows(0, 0, 0, w + (size_t)g * 4 * sizeof(BlockQ4_0), w_row, pp, k, acc);
+        acc = kg__q32_rows(T_Q4_0, 0, 0, w + (size_t)g * 4 * sizeof(BlockQ4_0), w_row, pp, k, acc);
     }
     kg__q32_end(T_Q4_0, w + (size_t)ng * 4 * sizeof(BlockQ4_0), w_row, x + (size_t)ng * 4 * sizeof(BlockQ8_0), nb - 4 * ng,
                 acc, out);
@@ -8156,7 +8193,7 @@ static KG_VNNI void kern_gemv_q4_0_zmm(const uint8_t *w, size_t w_row, int nr, c
 
 KG_VNNI KG_INLINE void kg__gen_q8_0(int l1, int il, const uint8_t *w, size_t w_row, const uint8_t *xp, int64_t n, float *out) {
     const int64_t nb = n / QK, ng = nb / 4;
-    __m512 acc = kg__q32_rows(1, l1, il, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
+    __m512 acc = kg__q32_rows(T_Q8_0, l1, il, w, w_row, (const __m512i *)xp, ng, _mm512_setzero_ps());
     const size_t bs = sizeof(BlockQ8_0);
     __m256 h = kg__q8_steps_vnni(w + (size_t)ng * (il ? 16 : 4) * bs, il ? (size_t)(nb - 4 * ng) * bs : w_row,
                                  xp + (size_t)ng * KG_Q4P * 64, nb - 4 * ng, _mm256_setzero_ps());
@@ -8436,6 +8473,7 @@ static KG_VNNI void kern_gen_##NAME##_zmm_il(const uint8_t *w, size_t w_row, int
     kg__gen_##NAME(0, 1, w, w_row, xp, n, out);                                                                 \
 }
 KG_GEN_ZMM(q4_0)
+KG_GEN_ZMM(q5_0)
 KG_GEN_ZMM(q8_0)
 KG_GEN_ZMM(q4_k)
 KG_GEN_ZMM(q5_k)
@@ -8987,6 +9025,7 @@ PP_KERNELS(pp__run, PP_VNNI, avx512vnni)
         pp__run(TY, 1, w, w_row, nr, x, x_row, nt, n, out, os);                                               \
     }
 PP_KERNEL_IL(q4_0, T_Q4_0)
+PP_KERNEL_IL(q5_0, T_Q5_0)
 PP_KERNEL_IL(q8_0, T_Q8_0)
 PP_KERNEL_IL(q4_k, T_Q4_K)
 PP_KERNEL_IL(q5_k, T_Q5_K)
@@ -9420,6 +9459,7 @@ typedef struct {
     KernTileFn gen;
     int gen_r;
     KernTileFn gen_il;                                        /* gen of interleaved rows (Mat.il) */
+    KernPrepFn gen_prep_il;                                   /* gen_il's prep (gen_prep's or its own) */
     KernTileFn batch_il;                                      /* batch of interleaved rows; NULL:
                                                                  rows copied back for `batch` */
 } KernImpl;
@@ -9444,6 +9484,8 @@ typedef struct {
     int rows;
     KernTileFn fn_l1;         /* optional: fn prefetching into L1, where kern_prefetch_l1 */
     KernTileFn fn_il;         /* optional: fn of rows interleaved by mat_interleave (rows = 4) */
+    int il_only;              /* only fn_il (and prep for it) is used; rows in place keep the
+                                 previous row's kernels */
 } KernGenVariant;
 
 /* Whole-matmul kernels for batches of tokens (prompt processing). `fn` has the KernTileFn
@@ -9473,7 +9515,7 @@ typedef struct {
 #define KERN_BATCH_IL_q5_k kern_tile_q5_k_pp_il
 #define KERN_BATCH_IL_q6_k kern_tile_q6_k_pp_il
 #define KERN_BATCH_IL_q4_1 NULL
-#define KERN_BATCH_IL_q5_0 NULL
+#define KERN_BATCH_IL_q5_0 kern_tile_q5_0_pp_il
 #define KERN_BATCH_IL_q5_1 NULL
 #define KERN_BATCH_IL_q2_k NULL
 #define KERN_BATCH_IL_q3_k NULL
@@ -9498,20 +9540,21 @@ static const KernBatchVariant kern__batch_variants[] = {
 
 static const KernGenVariant kern__gen_variants[] = {
 #if defined(__x86_64__)
-    { T_Q4_0, ISA_AVX2, kern_prep_q4_0_avx2, kern_gen_q4_0_avx2, 4, NULL, NULL },
-    { T_Q4_1, ISA_AVX2, kern_prep_q81_avx2, kern_gen_q4_1_avx2, 4, NULL, NULL },
-    { T_Q5_0, ISA_AVX2, kern_prep_q5_0_avx2, kern_gen_q5_0_avx2, 4, NULL, NULL },
-    { T_Q5_1, ISA_AVX2, kern_prep_q81_avx2, kern_gen_q5_1_avx2, 4, NULL, NULL },
-    { T_Q4_1, ISA_AVX512VNNI, kern_prep_q81_avx2, kern_gen_q4_1_vnni, 4, NULL, NULL },
-    { T_Q5_0, ISA_AVX512VNNI, kern_prep_q5_0_avx2, kern_gen_q5_0_vnni, 4, NULL, NULL },
-    { T_Q5_1, ISA_AVX512VNNI, kern_prep_q81_zmm, kern_gen_q5_1_zmm, 4, NULL, NULL },
-    { T_Q4_0, ISA_AVX512VNNI, kern_prep_q4_0_zmm, kern_gen_q4_0_zmm, 4, kern_gen_q4_0_zmm_l1, kern_gen_q4_0_zmm_il },
-    { T_Q8_0, ISA_AVX512VNNI, kern_prep_q8_0_zmm, kern_gen_q8_0_zmm, 4, kern_gen_q8_0_zmm_l1, kern_gen_q8_0_zmm_il },
-    { T_Q4_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q4_k_zmm, 4, kern_gen_q4_k_zmm_l1, kern_gen_q4_k_zmm_il },
-    { T_Q5_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q5_k_zmm, 4, kern_gen_q5_k_zmm_l1, kern_gen_q5_k_zmm_il },
-    { T_Q6_K, ISA_AVX512VNNI, kern_prep_q6_k_zmm, kern_gen_q6_k_zmm, 4, kern_gen_q6_k_zmm_l1, kern_gen_q6_k_zmm_il },
+    { T_Q4_0, ISA_AVX2, kern_prep_q4_0_avx2, kern_gen_q4_0_avx2, 4, NULL, NULL, 0 },
+    { T_Q4_1, ISA_AVX2, kern_prep_q81_avx2, kern_gen_q4_1_avx2, 4, NULL, NULL, 0 },
+    { T_Q5_0, ISA_AVX2, kern_prep_q5_0_avx2, kern_gen_q5_0_avx2, 4, NULL, NULL, 0 },
+    { T_Q5_1, ISA_AVX2, kern_prep_q81_avx2, kern_gen_q5_1_avx2, 4, NULL, NULL, 0 },
+    { T_Q4_1, ISA_AVX512VNNI, kern_prep_q81_avx2, kern_gen_q4_1_vnni, 4, NULL, NULL, 0 },
+    { T_Q5_0, ISA_AVX512VNNI, kern_prep_q5_0_avx2, kern_gen_q5_0_vnni, 4, NULL, NULL, 0 },
+    { T_Q5_0, ISA_AVX512VNNI, kern_prep_q5_0_zmm, kern_gen_q5_0_zmm, 4, kern_gen_q5_0_zmm_l1, kern_gen_q5_0_zmm_il, 1 },
+    { T_Q5_1, ISA_AVX512VNNI, kern_prep_q81_zmm, kern_gen_q5_1_zmm, 4, NULL, NULL, 0 },
+    { T_Q4_0, ISA_AVX512VNNI, kern_prep_q4_0_zmm, kern_gen_q4_0_zmm, 4, kern_gen_q4_0_zmm_l1, kern_gen_q4_0_zmm_il, 0 },
+    { T_Q8_0, ISA_AVX512VNNI, kern_prep_q8_0_zmm, kern_gen_q8_0_zmm, 4, kern_gen_q8_0_zmm_l1, kern_gen_q8_0_zmm_il, 0 },
+    { T_Q4_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q4_k_zmm, 4, kern_gen_q4_k_zmm_l1, kern_gen_q4_k_zmm_il, 0 },
+    { T_Q5_K, ISA_AVX512VNNI, kern_prep_k45_zmm, kern_gen_q5_k_zmm, 4, kern_gen_q5_k_zmm_l1, kern_gen_q5_k_zmm_il, 0 },
+    { T_Q6_K, ISA_AVX512VNNI, kern_prep_q6_k_zmm, kern_gen_q6_k_zmm, 4, kern_gen_q6_k_zmm_l1, kern_gen_q6_k_zmm_il, 0 },
 #endif
-    { -1, ISA_REF, NULL, NULL, 0, NULL, NULL }
+    { -1, ISA_REF, NULL, NULL, 0, NULL, NULL, 0 }
 };
 
 #if defined(LLM_SIMD_ARM)
@@ -9647,7 +9690,7 @@ static void kern_init(int force_ref) {
     for (int t = 0; t < T_COUNT; t++) {
         const KernType *kt = kern_type(t);
         kern_impl[t] = (KernImpl){ ISA_REF, kt ? kt->dot : NULL, NULL, 1, 1, kt ? kt->from_float_act : NULL, NULL, 1,
-                                   NULL, 1, 1, NULL, NULL, 1, NULL, NULL };
+                                   NULL, 1, 1, NULL, NULL, 1, NULL, NULL, NULL };
     }
     kern_attn_f16 = kern_attn_heads_ref;
     kern_swiglu = kern_swiglu_ref;
@@ -9680,8 +9723,9 @@ static void kern_init(int force_ref) {
         const KernGenVariant *v = &kern__gen_variants[i];
         if (!kern_isa_have[v->isa]) continue;
         KernImpl *k = &kern_impl[v->type];
+        k->gen_il = v->fn_il, k->gen_prep_il = v->prep;
+        if (v->il_only) continue;
         k->gen_prep = v->prep, k->gen = kern_prefetch_l1 && v->fn_l1 ? v->fn_l1 : v->fn, k->gen_r = v->rows;
-        k->gen_il = v->fn_il;
     }
 }
 
@@ -9996,6 +10040,7 @@ static void mat__il_quad(const Mat *W, const uint8_t *src, uint8_t *dst, int to_
 #define MAT__IL_COPY(GB) for (int64_t g = 0; g < ng; g++) memcpy(d + (size_t)g * ds, sp + (size_t)g * ss, GB)
         switch (gb) {
         case 72: MAT__IL_COPY(72); break;          /* Q4_0 */
+        case 88: MAT__IL_COPY(88); break;          /* Q5_0 */
         case 136: MAT__IL_COPY(136); break;        /* Q8_0 */
         case 144: MAT__IL_COPY(144); break;        /* Q4_K */
         case 176: MAT__IL_COPY(176); break;        /* Q5_K */
@@ -10403,6 +10448,12 @@ static int matmul__step(const KernImpl *k, int n) { return n == 1 && k->gemv && 
  * separate pass), and the units in the pool's shares. A thread takes about 64 rows of
  * one token at a time (a few microseconds; a steal from the back of another thread's
  * share is never smaller than a prefetch stream is long). */
+/* The activation step of W's generation kernel: gen_il's for interleaved rows. */
+static KernPrepFn matmul__prep_fn(const Mat *W) {
+    const KernImpl *k = &kern_impl[W->type];
+    return W->il ? k->gen_prep_il : k->gen_prep;
+}
+
 static void matmul__plan(MatmulJob *j) {
     int nprep = 0;
     j->first[0] = 0;
@@ -10411,7 +10462,7 @@ static void matmul__plan(MatmulJob *j) {
         j->prep[m] = -1;
         if (j->n == 1 && j->xp && k->gen) {
             for (int i = 0; i < m && j->prep[m] < 0; i++)
-                if (j->prep[i] >= 0 && kern_impl[j->w[i]->type].gen_prep == k->gen_prep) j->prep[m] = j->prep[i];
+                if (j->prep[i] >= 0 && matmul__prep_fn(j->w[i]) == matmul__prep_fn(j->w[m])) j->prep[m] = j->prep[i];
             if (j->prep[m] < 0) j->prep[m] = nprep++;
         }
         j->batch[m] = k->batch && j->n >= k->batch_t && !j->swiglu;
@@ -10514,7 +10565,7 @@ static void model__matmul_job(void *ctx, int ith, int nth) {
         for (int m = 0; m < j->nw; m++)
             if (j->prep[m] >= 0) {
                 uint8_t *p = j->xp + ((size_t)ith * MM_MAX + (size_t)j->prep[m]) * j->xp_bytes;
-                if (!xp[j->prep[m]]) kern_impl[j->w[m]->type].gen_prep(q, p, cols);
+                if (!xp[j->prep[m]]) matmul__prep_fn(j->w[m])(q, p, cols);
                 xp[j->prep[m]] = p;
             }
         xq = q;

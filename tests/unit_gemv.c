@@ -322,13 +322,13 @@ int main(void) {
     for (size_t i = 0; kern__gen_variants[i].type >= 0; i++) {
         const KernGenVariant *v = &kern__gen_variants[i];
         char name[96];
-        snprintf(name, sizeof name, "gen %s %s x%d (prepared activations)", type_layouts[v->type].name,
-                 isa_names[v->isa], v->rows);
+        snprintf(name, sizeof name, "gen %s %s x%d%s (prepared activations)", type_layouts[v->type].name,
+                 isa_names[v->isa], v->rows, v->il_only ? ", interleaved rows' kernel" : "");
         if (!kern_isa_have[v->isa]) { SKIP(name, "CPU lacks ISA %s", isa_names[v->isa]); continue; }
         test_gemv(v->type, v->fn, v->prep, v->rows, name);
         if (!v->fn_l1) continue;        /* the same kernel prefetching with prefetcht0 */
-        snprintf(name, sizeof name, "gen %s %s x%d (prepared activations, prefetcht0)", type_layouts[v->type].name,
-                 isa_names[v->isa], v->rows);
+        snprintf(name, sizeof name, "gen %s %s x%d%s (prepared activations, prefetcht0)", type_layouts[v->type].name,
+                 isa_names[v->isa], v->rows, v->il_only ? ", interleaved rows' kernel" : "");
         test_gemv(v->type, v->fn_l1, v->prep, v->rows, name);
     }
     for (size_t i = 0; kern__gen_variants[i].type >= 0; i++) {
