@@ -8157,7 +8157,8 @@ static KG_VNNI void kern_prep_q5_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n
 static KG_VNNI void kern_prep_q8_0_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(0, xq, xp, n, 0x80); }
 static KG_VNNI void kern_prep_q81_zmm(const uint8_t *xq, uint8_t *xp, int64_t n) { kg__q32_prep(1, xq, xp, n, 0); }
 
-/* Q4_0 generation (kern_gen_q4_0_zmm and its _l1 and _il forms, by KG_GEN_ZMM below).
+/* Q4_0 and Q5_0 generation (kern_gen_q4_0_zmm, kern_gen_q5_0_zmm and their _l1 and _il
+   forms, by KG_GEN_ZMM below; Q5_0's only _il is used).
    il: interleaved rows (Mat.il), the tail's row stride its own; w_row is still a row's
    size. l1: rows of at most KG_LIN_MAX bytes prefetched as one stream (kg__lin_prefetch);
    longer ones per row with prefetcht0 8 and 16 KiB ahead (KG_IL_PREFETCH, not KG_PF's
@@ -10442,18 +10443,18 @@ static void matmul_add(MatmulJob *j, const Mat *w, float *out, int64_t out_strid
 /* Rows model__matmul_rows takes at once: a tile's, or for one token a gemv's when more. */
 static int matmul__step(const KernImpl *k, int n) { return n == 1 && k->gemv && k->gemv_r > k->tile_r ? k->gemv_r : k->tile_r; }
 
-/* Before the job runs: which kernel each matrix takes, its units (gen_r rows for one
- * token, else matmul__step; with swiglu, MM_SWIGLU_ROWS rows of gate and up, so every
- * element of the product goes through kern_swiglu in the same 64-element piece as in a
- * separate pass), and the units in the pool's shares. A thread takes about 64 rows of
- * one token at a time (a few microseconds; a steal from the back of another thread's
- * share is never smaller than a prefetch stream is long). */
 /* The activation step of W's generation kernel: gen_il's for interleaved rows. */
 static KernPrepFn matmul__prep_fn(const Mat *W) {
     const KernImpl *k = &kern_impl[W->type];
     return W->il ? k->gen_prep_il : k->gen_prep;
 }
 
+/* Before the job runs: which kernel each matrix takes, its units (gen_r rows for one
+ * token, else matmul__step; with swiglu, MM_SWIGLU_ROWS rows of gate and up, so every
+ * element of the product goes through kern_swiglu in the same 64-element piece as in a
+ * separate pass), and the units in the pool's shares. A thread takes about 64 rows of
+ * one token at a time (a few microseconds; a steal from the back of another thread's
+ * share is never smaller than a prefetch stream is long). */
 static void matmul__plan(MatmulJob *j) {
     int nprep = 0;
     j->first[0] = 0;
